@@ -1,0 +1,1 @@
+"""pycompose's Compose layer: file model, loader, planner, trio supervisor and CLI."""

@@ -1,0 +1,206 @@
+"""``pycompose``: the command line, docker compose's verbs and flags.
+
+The only place that turns errors into exit statuses: a ``PycomposeError`` is one
+line on stderr and status 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+import structlog
+import trio
+
+from compose.commands import down as down_cmd
+from compose.commands import image as image_cmd
+from compose.commands import logs as logs_cmd
+from compose.commands import ps as ps_cmd
+from compose.commands import up as up_cmd
+from compose.console import Output
+from compose.context import Context, open_context
+from compose.durations import parse_duration
+from compose.errors import PycomposeError, UsageError
+from compose.loader import Loaded, LoadOptions, load_project
+from compose.names import is_valid_project_name
+
+
+def _version() -> str:
+    try:
+        return version("pycompose")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _timeout(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pycompose",
+        description="Run Compose stacks on this host with runc and conmon, no daemon.",
+    )
+    parser.add_argument("-f", "--file", action="append", default=[], metavar="FILE",
+                        help="Compose file (repeatable; default: compose.yaml, ...)")
+    parser.add_argument("-p", "--project-name", metavar="NAME", help="project name")
+    parser.add_argument("--project-directory", metavar="DIR", help="project working directory")
+    parser.add_argument("--verbose", action="store_true", help="log what pycompose does")
+    parser.add_argument("--version", action="version", version=f"pycompose {_version()}")
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
+
+    up = verbs.add_parser("up", help="create and start containers")
+    up.add_argument("-d", "--detach", action="store_true", help="run in the background")
+    up.add_argument("--remove-orphans", action="store_true",
+                    help="remove containers of services no longer in the file")
+    up.add_argument("-t", "--timeout", type=_timeout, help="stop timeout in seconds")
+    up.add_argument("--no-log-prefix", action="store_true", help="no service prefix in logs")
+    up.add_argument("--timestamps", action="store_true", help="show timestamps")
+    up.add_argument("--no-color", action="store_true", help="monochrome output")
+    up.add_argument("services", nargs="*", metavar="SERVICE")
+
+    down = verbs.add_parser("down", help="stop and remove containers and networks")
+    down.add_argument("-t", "--timeout", type=_timeout, help="stop timeout in seconds")
+    down.add_argument("--remove-orphans", action="store_true",
+                      help="accepted for compatibility: down always removes them")
+
+    ps = verbs.add_parser("ps", help="list containers")
+    ps.add_argument("-a", "--all", action="store_true", help="include stopped containers")
+    ps.add_argument("-q", "--quiet", action="store_true", help="only IDs")
+    ps.add_argument("--services", action="store_true", help="only service names")
+    ps.add_argument("--format", choices=["table", "json"], default="table")
+    ps.add_argument("services_filter", nargs="*", metavar="SERVICE")
+
+    logs = verbs.add_parser("logs", help="show container output")
+    logs.add_argument("-f", "--follow", action="store_true", help="follow log output")
+    logs.add_argument("-t", "--timestamps", action="store_true", help="show timestamps")
+    logs.add_argument("--no-log-prefix", action="store_true", help="no service prefix")
+    logs.add_argument("--no-color", action="store_true", help="monochrome output")
+    logs.add_argument("services", nargs="*", metavar="SERVICE")
+
+    image = verbs.add_parser("image", help="manage images")
+    image_verbs = image.add_subparsers(dest="image_verb", metavar="COMMAND", required=True)
+    bootstrap = image_verbs.add_parser(
+        "bootstrap", help="make busybox:latest from the host's busybox-static, offline")
+    bootstrap.add_argument("name", nargs="?", default="busybox:latest")
+
+    verbs.add_parser("version", help="show the version")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Loaded:
+    loaded = load_project(LoadOptions(
+        files=tuple(args.file), project_name=args.project_name,
+        project_directory=args.project_directory,
+    ))
+    return loaded
+
+
+def _project_name(args: argparse.Namespace, output: Output) -> str:
+    """For verbs that only need the name: ``-p`` works without a Compose file."""
+    if args.project_name and not args.file:
+        if not is_valid_project_name(args.project_name):
+            raise UsageError(f"invalid project name {args.project_name!r}")
+        return str(args.project_name)
+    return _loaded(args, output).project.name
+
+
+def _loaded(args: argparse.Namespace, output: Output) -> Loaded:
+    loaded = _load(args)
+    for warning in loaded.warnings:
+        output.warn(warning)
+    return loaded
+
+
+def _check_services(args: argparse.Namespace, output: Output, names: Sequence[str]) -> None:
+    if not names:
+        return
+    if args.project_name and not args.file:
+        try:
+            loaded = _load(args)
+        except UsageError:
+            return  # no file: names are matched against the containers instead
+    else:
+        loaded = _loaded(args, output)
+    for name in names:
+        if name not in loaded.project.services:
+            raise UsageError(f"no such service: {name}")
+
+
+async def _dispatch(args: argparse.Namespace, output: Output) -> int:
+    if args.verb == "version":
+        output.text(f"pycompose version {_version()}")
+        return 0
+    run: Callable[[Context], Awaitable[int]]
+    if args.verb == "up":
+        loaded = _loaded(args, output)
+        options = up_cmd.UpOptions(
+            detach=args.detach, services=tuple(args.services),
+            remove_orphans=args.remove_orphans, timeout=args.timeout,
+            log_prefix=not args.no_log_prefix, timestamps=args.timestamps,
+        )
+
+        def run(ctx: Context) -> Awaitable[int]:
+            return up_cmd.up(ctx, loaded.project, options)
+    elif args.verb == "down":
+        name = _project_name(args, output)
+
+        def run(ctx: Context) -> Awaitable[int]:
+            return down_cmd.down(ctx, name, args.timeout)
+    elif args.verb == "ps":
+        name = _project_name(args, output)
+        _check_services(args, output, args.services_filter)
+
+        def run(ctx: Context) -> Awaitable[int]:
+            return ps_cmd.ps(ctx, name, services=args.services_filter, all_containers=args.all,
+                             fmt=args.format, quiet=args.quiet, list_services=args.services)
+    elif args.verb == "logs":
+        name = _project_name(args, output)
+        _check_services(args, output, args.services)
+
+        def run(ctx: Context) -> Awaitable[int]:
+            return logs_cmd.logs(ctx, name, services=args.services, follow=args.follow,
+                                 timestamps=args.timestamps, prefix=not args.no_log_prefix)
+    elif args.verb == "image" and args.image_verb == "bootstrap":
+
+        def run(ctx: Context) -> Awaitable[int]:
+            return image_cmd.bootstrap(ctx, args.name)
+    else:  # pragma: no cover - argparse rejects other verbs
+        raise UsageError(f"unknown command {args.verb}")
+    ctx = await open_context(output)
+    return await run(ctx)
+
+
+def _configure_logging(verbose: bool) -> None:
+    import logging
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.DEBUG if verbose else logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    output = Output(no_color=getattr(args, "no_color", False) or "NO_COLOR" in os.environ)
+    try:
+        return trio.run(_dispatch, args, output)
+    except PycomposeError as exc:
+        output.err.print(f"error: {exc}", markup=False, highlight=False)
+        return 1
+    except KeyboardInterrupt:
+        output.err.print("interrupted", markup=False)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per verb; each is a thin async function over plan and executor."""

@@ -1,0 +1,38 @@
+"""``pycompose ps``: the project's containers, as a table or JSON lines."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+
+from compose.context import Context
+from compose.observe import observe
+from compose.pslist import ps_row, ps_table
+
+
+async def ps(ctx: Context, project_name: str, *, services: Sequence[str] = (),
+             all_containers: bool = False, fmt: str = "table", quiet: bool = False,
+             list_services: bool = False) -> int:
+    observed = await observe(ctx.layout, project_name, ctx.containers)
+    statuses = [
+        s for s in observed.containers
+        if (all_containers or s.running) and (not services or s.record.service in services)
+    ]
+    statuses.sort(key=lambda s: (s.record.service, s.record.number))
+    if quiet:
+        for status in statuses:
+            ctx.output.text(status.record.id)
+        return 0
+    if list_services:
+        for name in sorted({s.record.service for s in statuses}):
+            ctx.output.text(name)
+        return 0
+    now = time.time()
+    rows = [ps_row(s, now) for s in statuses]
+    if fmt == "json":
+        for row in rows:
+            ctx.output.text(json.dumps(row))
+    else:
+        ctx.output.text(ps_table(rows))
+    return 0

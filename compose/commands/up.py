@@ -1,0 +1,125 @@
+"""``pycompose up``: converge the project, then (attached) stream logs until the
+containers exit or the user stops them."""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import trio
+
+from compose import graph, state
+from compose.commands.attach import follow_all
+from compose.console import LogPrinter
+from compose.context import Context
+from compose.errors import ImageError, UsageError
+from compose.executor import Executor, run_concurrently
+from compose.model import Project
+from compose.observe import observe
+from compose.plan import plan_up
+from compose.records import ContainerRecord
+from runtime.spec import SpecError, process_args
+from runtime.store import Image
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    detach: bool = False
+    services: tuple[str, ...] = ()
+    remove_orphans: bool = False
+    timeout: float | None = None
+    log_prefix: bool = True
+    timestamps: bool = False
+
+
+def select(project: Project, services: Sequence[str]) -> Project:
+    """The named services and their dependencies; all services when none is named."""
+    if not services:
+        return project
+    unknown = [s for s in services if s not in project.services]
+    if unknown:
+        raise UsageError(f"no such service: {unknown[0]}")
+    return project.with_selected_services(
+        graph.with_dependencies(graph.dependencies(project), services))
+
+
+async def resolve_images(ctx: Context, project: Project) -> dict[str, Image]:
+    """Every service's image and process, checked before anything is created."""
+    images: dict[str, Image] = {}
+    for name, service in project.services.items():
+        try:
+            images[name] = await trio.to_thread.run_sync(ctx.store.resolve, service.image)
+        except ImageError as exc:
+            raise ImageError(f"service {name}: {exc}") from None
+        try:
+            process_args(service.entrypoint, service.command, images[name].runtime_config)
+        except SpecError as exc:
+            raise UsageError(f"service {name}: {exc}") from None
+    return images
+
+
+async def converge(ctx: Context, project: Project, options: UpOptions) -> list[ContainerRecord]:
+    images = await resolve_images(ctx, project)
+    async with state.project_lock(ctx.layout, project.name):
+        observed = await observe(ctx.layout, project.name, ctx.containers, ctx.networks)
+        plan = plan_up(
+            project,
+            {name: image.id for name, image in images.items()},
+            observed,
+            root_tag=ctx.layout.tag,
+            new_id=lambda: secrets.token_hex(32),
+            now=time.time(),
+            runtime=ctx.oci.runtime.path,
+            remove_orphans=options.remove_orphans,
+        )
+        for warning in plan.warnings:
+            ctx.output.warn(warning)
+        await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
+                       options.timeout).run(plan)
+    records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project.name)
+    return [r for r in records if r.service in project.services]
+
+
+async def up(ctx: Context, project: Project, options: UpOptions) -> int:
+    project = select(project, options.services)
+    records = await converge(ctx, project, options)
+    if options.detach:
+        return 0
+    return await attached(ctx, project, records, options)
+
+
+async def attached(ctx: Context, project: Project, records: list[ContainerRecord],
+                   options: UpOptions) -> int:
+    """Stream logs until every container has exited.  The first Ctrl-C stops the
+    containers gracefully (dependents first), a second one kills them."""
+    printer = LogPrinter(ctx.output, records, prefix=options.log_prefix,
+                         timestamps=options.timestamps)
+    order = graph.levels(graph.dependencies(project))
+
+    async def stop_all(timeout: float | None) -> None:
+        for level in reversed(order):
+            await run_concurrently([
+                partial(ctx.containers.stop, r, timeout) for r in records if r.service in level
+            ])
+
+    async with trio.open_nursery() as nursery:
+
+        async def watch_signals() -> None:
+            with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                count = 0
+                async for _ in signals:
+                    count += 1
+                    if count == 1:
+                        ctx.output.err.print("Gracefully stopping... (press Ctrl+C again to force)")
+                        nursery.start_soon(stop_all, options.timeout)
+                    else:
+                        nursery.start_soon(stop_all, 0.0)
+
+        nursery.start_soon(watch_signals)
+        await follow_all(ctx, records, printer)
+        nursery.cancel_scope.cancel()
+    return 0

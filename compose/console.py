@@ -1,0 +1,71 @@
+"""Everything pycompose prints: progress, log lines, warnings (the only rich user)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.text import Text
+
+from compose.events import Progress
+from compose.records import ContainerRecord
+from runtime.logs import LogLine
+
+_COLOURS = ("cyan", "yellow", "green", "magenta", "blue", "bright_cyan", "bright_yellow",
+            "bright_green", "bright_magenta", "bright_blue")
+
+
+class Output:
+    def __init__(self, *, no_color: bool = False) -> None:
+        self.out = Console(file=sys.stdout, highlight=False, soft_wrap=True,
+                           no_color=no_color, emoji=False)
+        self.err = Console(file=sys.stderr, highlight=False, soft_wrap=True,
+                           no_color=no_color, emoji=False)
+
+    def progress(self, event: Progress) -> None:
+        if not event.done:
+            return
+        mark = Text("✔ ", style="green")
+        self.err.print(Text.assemble(" ", mark, f"{event.kind} {event.name}  ",
+                                     (event.status, "green")))
+
+    def warn(self, message: str) -> None:
+        self.err.print(Text.assemble(("WARN", "yellow"), f"[0000] {message}"))
+
+    def text(self, message: str) -> None:
+        self.out.print(message, markup=False)
+
+
+class LogPrinter:
+    """``web-1  | line``: a prefix per container, padded to the longest, coloured
+    per service."""
+
+    def __init__(self, output: Output, records: Iterable[ContainerRecord], *,
+                 prefix: bool = True, timestamps: bool = False) -> None:
+        self.console = output.out
+        records = list(records)
+        self.labels = {r.id: f"{r.service}-{r.number}" for r in records}
+        width = max((len(v) for v in self.labels.values()), default=0)
+        services = sorted({r.service for r in records})
+        colour = {s: _COLOURS[i % len(_COLOURS)] for i, s in enumerate(services)}
+        self.prefixes = {
+            r.id: Text(self.labels[r.id].ljust(width) + "  | ", style=colour[r.service])
+            for r in records
+        }
+        self.prefix = prefix
+        self.timestamps = timestamps
+
+    def line(self, record: ContainerRecord, entry: LogLine) -> None:
+        text = Text()
+        if self.prefix:
+            text.append_text(self.prefixes[record.id])
+        if self.timestamps:
+            text.append(entry.time + " ")
+        text.append(entry.text)
+        self.console.print(text)
+
+    def exited(self, record: ContainerRecord, code: int | None) -> None:
+        shown = "unknown" if code is None else str(code)
+        self.console.print(Text(f"{self.labels[record.id]} exited with code {shown}"),
+                           style=self.prefixes[record.id].style)

@@ -1,0 +1,68 @@
+"""Every error pycompose reports to a user, as one tree.
+
+    PycomposeError                 one line for the user, exit status 1
+    ├── ComposeFileError           a Compose file is unreadable or invalid (file:line:col key)
+    ├── UsageError                 the command line asks for something that does not exist
+    ├── ImageError                 an image is missing from the store or malformed
+    ├── RuntimeFailure             the OCI runtime, conmon or a mount refused to work
+    ├── NetworkFailure             the kernel refused a bridge, veth, address or route
+    └── StateError                 state on disk is locked by another pycompose or unreadable
+
+Nothing is swallowed: the CLI prints ``str(error)`` and exits 1; any other exception
+is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PycomposeError(Exception):
+    """An error with a message meant for the user, printed on one line."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a Compose file something is: file, 1-based line and column, key path."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    key: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.key}" if self.key else where
+
+
+class ComposeFileError(PycomposeError):
+    """A Compose file cannot be read, parsed or validated."""
+
+    def __init__(self, location: Location, message: str) -> None:
+        self.location = location
+        self.message = message
+        super().__init__(f"{location}: {message}")
+
+
+class UsageError(PycomposeError):
+    """The command line names a service, file or option that does not exist."""
+
+
+class ImageError(PycomposeError):
+    """An image is not in the local store or its content is invalid."""
+
+
+class RuntimeFailure(PycomposeError):
+    """The OCI runtime, conmon or a filesystem mount failed."""
+
+
+class NetworkFailure(PycomposeError):
+    """Creating or removing a bridge, veth, address or route failed."""
+
+
+class StateError(PycomposeError):
+    """pycompose's state on disk is locked, missing or unreadable."""

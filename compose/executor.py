@@ -1,0 +1,110 @@
+"""Carry out a plan: no decisions here, only the order the plan gives.
+
+Records are written before the kernel or runtime object they describe is made,
+and forgotten only after it is gone, so an interrupted run leaves nothing that
+``down`` cannot find.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+import trio
+
+from compose import state
+from compose.backends import ContainerBackend, NetworkBackend
+from compose.errors import PycomposeError
+from compose.events import Progress, Reporter
+from compose.paths import Layout
+from compose.plan import (
+    CreateContainer,
+    CreateNetwork,
+    Op,
+    Plan,
+    RemoveContainer,
+    RemoveNetwork,
+    StartContainer,
+    StopContainer,
+    WriteHosts,
+)
+
+
+class Executor:
+    def __init__(self, layout: Layout, containers: ContainerBackend, networks: NetworkBackend,
+                 report: Reporter, stop_timeout: float | None = None) -> None:
+        self.layout = layout
+        self.containers = containers
+        self.networks = networks
+        self.report = report
+        self.stop_timeout = stop_timeout
+
+    async def run(self, plan: Plan) -> None:
+        for stage in plan.stages:
+            await run_concurrently([partial(self._do, op) for op in stage])
+
+    async def _do(self, op: Op) -> None:
+        match op:
+            case CreateNetwork(network):
+                self.report(Progress("Network", network.name, "Creating"))
+                await trio.to_thread.run_sync(state.save_network, self.layout, network)
+                await self.networks.create_network(network)
+                self.report(Progress("Network", network.name, "Created", done=True))
+            case RemoveNetwork(network):
+                self.report(Progress("Network", network.name, "Removing"))
+                await self.networks.remove_network(network)
+                await trio.to_thread.run_sync(state.forget_network, self.layout, network)
+                await trio.to_thread.run_sync(
+                    state.forget_project_if_empty, self.layout, network.project)
+                self.report(Progress("Network", network.name, "Removed", done=True))
+            case CreateContainer(record, service, hosts):
+                self.report(Progress("Container", record.name, "Creating"))
+                await self.containers.create(record, service, hosts)
+                await self.networks.connect(record)
+                self.report(Progress("Container", record.name, "Created", done=True))
+            case WriteHosts(hosts):
+                for record, content in hosts:
+                    await self.containers.write_hosts(record, content)
+            case StartContainer(record):
+                self.report(Progress("Container", record.name, "Starting"))
+                await self.networks.connect(record)
+                await self.containers.start(record)
+                self.report(Progress("Container", record.name, "Started", done=True))
+            case StopContainer(record):
+                self.report(Progress("Container", record.name, "Stopping"))
+                await self.containers.stop(record, self.stop_timeout)
+                self.report(Progress("Container", record.name, "Stopped", done=True))
+            case RemoveContainer(record):
+                self.report(Progress("Container", record.name, "Removing"))
+                await self.containers.remove(record)
+                await self.networks.disconnect(record)
+                self.report(Progress("Container", record.name, "Removed", done=True))
+
+
+async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]]) -> None:
+    """Run jobs at once; if any fail, the others are cancelled and the first
+    user-facing error is raised on its own (not wrapped in an ExceptionGroup)."""
+    if len(jobs) == 1:
+        await jobs[0]()
+        return
+    try:
+        async with trio.open_nursery() as nursery:
+            for job in jobs:
+                nursery.start_soon(job)
+    except BaseExceptionGroup as group:
+        first = first_user_error(group)
+        if first is not None:
+            raise first from None
+        raise
+
+
+def first_user_error(group: BaseExceptionGroup[BaseException]) -> PycomposeError | None:
+    """The first error meant for the user, if the group holds nothing else (a bug
+    elsewhere in the group must keep its traceback)."""
+    matched, rest = group.split(PycomposeError)
+    if matched is None or rest is not None:
+        return None
+    leaf: BaseException = matched
+    while isinstance(leaf, BaseExceptionGroup):
+        leaf = leaf.exceptions[0]
+    return leaf if isinstance(leaf, PycomposeError) else None

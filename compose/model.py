@@ -1,0 +1,79 @@
+"""The Compose model: what a project asks for, as immutable values.
+
+The loader builds these from YAML; planners, the supervisor and the backends only
+read them.  This module imports nothing but the standard library, so every other
+part of pycompose may depend on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+DEFAULT_NETWORK = "default"
+
+
+def frozen_map(items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> Mapping[str, str]:
+    """A read-only mapping, so a frozen dataclass is frozen all the way down."""
+    return MappingProxyType(dict(items))
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One entry of ``depends_on`` in long form."""
+
+    condition: str = "service_started"
+    required: bool = True
+    restart: bool = False
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service of a project, in canonical (long) form."""
+
+    name: str
+    image: str
+    command: tuple[str, ...] | None = None
+    """``None``: the image's Cmd; ``()``: explicitly empty."""
+    entrypoint: tuple[str, ...] | None = None
+    environment: Mapping[str, str] = field(default_factory=frozen_map)
+    depends_on: Mapping[str, Dependency] = field(default_factory=lambda: MappingProxyType({}))
+    networks: tuple[str, ...] = (DEFAULT_NETWORK,)
+    container_name: str | None = None
+    hostname: str | None = None
+    working_dir: str | None = None
+    user: str | None = None
+    stop_signal: str | None = None
+    stop_grace_period: float = 10.0
+    labels: Mapping[str, str] = field(default_factory=frozen_map)
+
+
+@dataclass(frozen=True)
+class Network:
+    """A network of the project; ``name`` is the kernel-facing name (``<project>_<key>``)."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    working_dir: str
+    config_files: tuple[str, ...]
+    services: Mapping[str, Service]
+    networks: Mapping[str, Network]
+
+    def service(self, name: str) -> Service:
+        return self.services[name]
+
+    def with_selected_services(self, names: Iterable[str]) -> Project:
+        """A copy narrowed to ``names`` (already validated by the caller)."""
+        wanted = set(names)
+        return replace(
+            self,
+            services=MappingProxyType(
+                {n: s for n, s in self.services.items() if n in wanted}
+            ),
+        )

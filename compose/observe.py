@@ -1,0 +1,38 @@
+"""Read what exists for a project, once, into an ObservedState."""
+
+from __future__ import annotations
+
+import trio
+
+from compose import state
+from compose.backends import ContainerBackend, NetworkBackend
+from compose.observed import ContainerStatus, ObservedState
+from compose.paths import Layout
+
+
+async def observe(
+    layout: Layout,
+    project: str,
+    containers: ContainerBackend,
+    network: NetworkBackend | None = None,
+) -> ObservedState:
+    """Records joined with live status; with ``network``, also the subnets in use."""
+    records = await trio.to_thread.run_sync(state.container_records, layout, project)
+    statuses: list[ContainerStatus] = [ContainerStatus(r, "") for r in records]
+
+    async def one(index: int) -> None:
+        statuses[index] = await containers.status(records[index])
+
+    async with trio.open_nursery() as nursery:
+        for index in range(len(records)):
+            nursery.start_soon(one, index)
+    taken = []
+    if network is not None:
+        taken = await network.routed_networks()
+        taken += await trio.to_thread.run_sync(state.other_subnets, layout, project)
+    return ObservedState(
+        project=project,
+        networks=await trio.to_thread.run_sync(state.project_networks, layout, project),
+        containers=tuple(statuses),
+        taken_subnets=tuple(taken),
+    )

@@ -1,0 +1,85 @@
+"""Where pycompose keeps things.
+
+Persistent state lives under the state root (``/var/lib/pycompose``, or
+``PYCOMPOSE_ROOT``); what dies with a reboot (runc state, conmon exit files,
+network namespace mounts, locks) lives under a runtime directory.  A root other
+than the default gets its own runtime directory, named from a hash of the root,
+so two roots never share state or kernel object names on one host.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_ROOT = "/var/lib/pycompose"
+DEFAULT_RUN = "/run/pycompose"
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+    run: Path
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Layout:
+        env = os.environ if environ is None else environ
+        root = Path(env.get("PYCOMPOSE_ROOT") or DEFAULT_ROOT).absolute()
+        if str(root) == DEFAULT_ROOT:
+            return cls(root, Path(DEFAULT_RUN))
+        return cls(root, Path(f"{DEFAULT_RUN}-{root_tag(root)}"))
+
+    @property
+    def tag(self) -> str:
+        """A short hex tag unique to this root, used in kernel object names."""
+        return root_tag(self.root)
+
+    # persistent
+    @property
+    def images(self) -> Path:
+        return self.root / "images"
+
+    @property
+    def layers(self) -> Path:
+        return self.root / "layers"
+
+    @property
+    def containers(self) -> Path:
+        return self.root / "containers"
+
+    @property
+    def projects(self) -> Path:
+        return self.root / "projects"
+
+    def container_dir(self, container_id: str) -> Path:
+        return self.containers / container_id
+
+    def project_file(self, project: str) -> Path:
+        return self.projects / project / "project.json"
+
+    # runtime
+    @property
+    def runc_root(self) -> Path:
+        return self.run / "runc"
+
+    @property
+    def exits(self) -> Path:
+        return self.run / "exits"
+
+    @property
+    def sockets(self) -> Path:
+        return self.run / "sockets"
+
+    @property
+    def netns(self) -> Path:
+        return self.run / "netns"
+
+    def lock_file(self, name: str) -> Path:
+        return self.run / "locks" / f"{name}.lock"
+
+
+def root_tag(root: Path) -> str:
+    return hashlib.sha256(str(root).encode()).hexdigest()[:6]

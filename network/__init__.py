@@ -1,0 +1,1 @@
+"""Networks made of kernel objects: bridges, veth pairs, addresses, routes (pyroute2)."""

@@ -1,0 +1,26 @@
+"""Kernel interface names: at most 15 characters, unique per state root and project."""
+
+from __future__ import annotations
+
+import hashlib
+
+IFNAMSIZ = 15
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def bridge_name(root_tag: str, network: str) -> str:
+    """``pc`` + 10 hex digits of (state root, network name): ``pc1a2b3c4d5e``."""
+    return "pc" + _digest(root_tag, network)[:10]
+
+
+def veth_name(container_id: str, network: str) -> str:
+    """Host end of a container's veth pair on ``network``."""
+    return "pv" + _digest(container_id, network)[:10]
+
+
+def veth_peer_name(container_id: str, network: str) -> str:
+    """Temporary name of the container end, renamed once inside the namespace."""
+    return "pt" + _digest(container_id, network)[:10]

@@ -1,0 +1,45 @@
+"""Persistent network namespaces as bind-mounted files under the runtime directory.
+
+A container's namespace is made before the container and outlives its process,
+so a restarted container keeps its interfaces and address.  util-linux's
+``unshare --net=FILE`` makes it (no namespace code of our own); removing it is an
+unmount and an unlink.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+from pathlib import Path
+
+import trio
+
+from compose.errors import NetworkFailure
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+MNT_DETACH = 2
+
+
+async def create_netns(path: Path) -> None:
+    if os.path.ismount(path):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(exist_ok=True)
+    result = await trio.run_process(
+        ["unshare", f"--net={path}", "true"], capture_stdout=True, capture_stderr=True,
+        check=False, stdin=b"",
+    )
+    if result.returncode != 0:
+        path.unlink(missing_ok=True)
+        message = result.stderr.decode(errors="replace").strip()
+        raise NetworkFailure(f"cannot create network namespace {path}: {message}")
+
+
+def remove_netns(path: Path) -> None:
+    if os.path.ismount(path) and _libc.umount2(str(path).encode(), MNT_DETACH) != 0:
+        err = ctypes.get_errno()
+        if err not in (errno.EINVAL, errno.ENOENT):
+            raise NetworkFailure(f"cannot unmount network namespace {path}: {os.strerror(err)}")
+    path.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Images, root filesystems and the OCI runtime driver (runc/crun under conmon)."""

@@ -1,0 +1,1 @@
+"""Volumes: named, bind and tmpfs mounts (arrives with the storage issue)."""
