@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--no-log-prefix", action="store_true", help="no service prefix in logs")
     up.add_argument("--timestamps", action="store_true", help="show timestamps")
     up.add_argument("--no-color", action="store_true", help="monochrome output")
+    up.add_argument("--attach-dependencies", action="store_true",
+                    help="also show the logs of the services the named ones depend on")
     up.add_argument("services", nargs="*", metavar="SERVICE")
 
     down = verbs.add_parser("down", help="stop and remove containers and networks")
@@ -144,6 +146,7 @@ async def _dispatch(args: argparse.Namespace, output: Output) -> int:
             detach=args.detach, services=tuple(args.services),
             remove_orphans=args.remove_orphans, timeout=args.timeout,
             log_prefix=not args.no_log_prefix, timestamps=args.timestamps,
+            attach_dependencies=args.attach_dependencies,
         )
 
         def run(ctx: Context) -> Awaitable[int]:

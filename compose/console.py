@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
+from rich.color import ColorSystem
 from rich.console import Console
+from rich.style import Style
 from rich.text import Text
 
 from compose.events import Progress
@@ -49,23 +51,39 @@ class LogPrinter:
         width = max((len(v) for v in self.labels.values()), default=0)
         services = sorted({r.service for r in records})
         colour = {s: _COLOURS[i % len(_COLOURS)] for i, s in enumerate(services)}
+        system = self.console.color_system if not self.console.no_color else None
+        self.styles = {r.id: Style.parse(colour[r.service]) for r in records}
         self.prefixes = {
-            r.id: Text(self.labels[r.id].ljust(width) + "  | ", style=colour[r.service])
+            r.id: self.styles[r.id].render(self.labels[r.id].ljust(width) + "  | ",
+                                           color_system=_system(system))
             for r in records
         }
+        self.system = system
         self.prefix = prefix
         self.timestamps = timestamps
 
+    def _write(self, text: str) -> None:
+        # Container output goes out as it is (tabs, brackets, escapes): rich only
+        # colours our prefixes.
+        self.console.file.write(text + "\n")
+        self.console.file.flush()
+
     def line(self, record: ContainerRecord, entry: LogLine) -> None:
-        text = Text()
+        parts = []
         if self.prefix:
-            text.append_text(self.prefixes[record.id])
+            parts.append(self.prefixes[record.id])
         if self.timestamps:
-            text.append(entry.time + " ")
-        text.append(entry.text)
-        self.console.print(text)
+            parts.append(entry.time + " ")
+        parts.append(entry.text)
+        self._write("".join(parts))
 
     def exited(self, record: ContainerRecord, code: int | None) -> None:
         shown = "unknown" if code is None else str(code)
-        self.console.print(Text(f"{self.labels[record.id]} exited with code {shown}"),
-                           style=self.prefixes[record.id].style)
+        self._write(self.styles[record.id].render(
+            f"{self.labels[record.id]} exited with code {shown}",
+            color_system=_system(self.system)))
+
+
+def _system(name: str | None) -> ColorSystem | None:
+    return {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT,
+            "truecolor": ColorSystem.TRUECOLOR, "windows": ColorSystem.WINDOWS}.get(name or "")

@@ -34,6 +34,7 @@ class UpOptions:
     timeout: float | None = None
     log_prefix: bool = True
     timestamps: bool = False
+    attach_dependencies: bool = False
 
 
 def select(project: Project, services: Sequence[str]) -> Project:
@@ -89,14 +90,19 @@ async def up(ctx: Context, project: Project, options: UpOptions) -> int:
     records = await converge(ctx, project, options)
     if options.detach:
         return 0
-    return await attached(ctx, project, records, options)
+    if options.services and not options.attach_dependencies:
+        watched = [r for r in records if r.service in options.services]
+    else:
+        watched = records
+    return await attached(ctx, project, records, watched, options)
 
 
 async def attached(ctx: Context, project: Project, records: list[ContainerRecord],
-                   options: UpOptions) -> int:
-    """Stream logs until every container has exited.  The first Ctrl-C stops the
-    containers gracefully (dependents first), a second one kills them."""
-    printer = LogPrinter(ctx.output, records, prefix=options.log_prefix,
+                   watched: list[ContainerRecord], options: UpOptions) -> int:
+    """Stream the logs of ``watched`` until they have all exited, as docker compose
+    does.  The first Ctrl-C stops all ``records`` gracefully (dependents first), a
+    second one kills them."""
+    printer = LogPrinter(ctx.output, watched, prefix=options.log_prefix,
                          timestamps=options.timestamps)
     order = graph.levels(graph.dependencies(project))
 
@@ -120,6 +126,6 @@ async def attached(ctx: Context, project: Project, records: list[ContainerRecord
                         nursery.start_soon(stop_all, 0.0)
 
         nursery.start_soon(watch_signals)
-        await follow_all(ctx, records, printer)
+        await follow_all(ctx, watched, printer)
         nursery.cancel_scope.cancel()
     return 0

@@ -1,0 +1,133 @@
+"""End to end on real runc containers: the hello sample, attached and detached
+``up``, graceful stop, ``down`` leaving nothing (checked by the ``stack`` fixture)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import textwrap
+from pathlib import Path
+
+from tests.integration.conftest import REPO, Stack
+
+HELLO = REPO / "samples" / "hello"
+
+
+def write_compose(directory: Path, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "compose.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_hello_sample_fetches_page_by_service_name(busybox_stack: Stack) -> None:
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=HELLO)
+
+    def fetched() -> str | None:
+        out = stack.run("logs", "client", cwd=HELLO).stdout
+        return out if "client got: Hello from" in out else None
+
+    out = stack.wait_for(fetched)
+    assert "client-1  | client got: Hello from" in out
+    rows = [json.loads(line) for line in
+            stack.run("ps", "--format", "json", cwd=HELLO).stdout.splitlines()]
+    assert {(r["Name"], r["Service"], r["State"]) for r in rows} == {
+        ("hello-web-1", "web", "running"), ("hello-client-1", "client", "running")}
+    assert all(r["Project"] == "hello" and r["Networks"] == "hello_default" for r in rows)
+    bridges = [name for name in stack.links() if name.startswith("pc")]
+    assert len(bridges) == 1
+    stack.run("down", cwd=HELLO)
+    assert stack.links() == ["lo"]
+
+
+def test_up_is_idempotent(busybox_stack: Stack) -> None:
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=HELLO)
+    first = stack.run("ps", "-q", cwd=HELLO).stdout.split()
+    again = stack.run("up", "-d", cwd=HELLO)
+    assert "Created" not in again.stderr
+    assert stack.run("ps", "-q", cwd=HELLO).stdout.split() == first
+    stack.run("down", cwd=HELLO)
+
+
+def test_attached_up_returns_when_all_containers_exit(busybox_stack: Stack, tmp_path: Path) -> None:
+    project = tmp_path / "oneshot"
+    write_compose(project, """
+        services:
+          first:
+            image: busybox
+            command: ["sh", "-c", "echo one from $$NAME; exit 3"]
+            environment:
+              NAME: first
+          second:
+            image: busybox
+            entrypoint: ["echo"]
+            command: two
+    """)
+    result = busybox_stack.run("up", cwd=project, timeout=60)
+    assert result.returncode == 0
+    assert "first-1   | one from first" in result.stdout
+    assert "second-1  | two" in result.stdout
+    assert "first-1 exited with code 3" in result.stdout
+    assert "second-1 exited with code 0" in result.stdout
+    rows = [json.loads(line) for line in
+            busybox_stack.run("ps", "-a", "--format", "json", cwd=project).stdout.splitlines()]
+    assert {(r["Service"], r["State"], r["ExitCode"]) for r in rows} == {
+        ("first", "exited", 3), ("second", "exited", 0)}
+    busybox_stack.run("down", cwd=project)
+
+
+def test_ctrl_c_stops_the_stack_gracefully(busybox_stack: Stack) -> None:
+    stack = busybox_stack
+    process = stack.popen("up", cwd=HELLO)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "client got: Hello from" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Gracefully stopping" in err
+    assert "web-1 exited with code 0" in out  # the trap ran: SIGTERM, not SIGKILL
+    assert stack.run("ps", cwd=HELLO).stdout.strip().count("\n") == 0  # header only
+    stack.run("down", cwd=HELLO)
+
+
+def test_container_has_its_own_namespaces_and_network(busybox_stack: Stack,
+                                                      tmp_path: Path) -> None:
+    project = tmp_path / "inside"
+    write_compose(project, """
+        services:
+          peer:
+            image: busybox
+            command: ["sleep", "30"]
+          probe:
+            image: busybox
+            depends_on: [peer]
+            command:
+              - sh
+              - -c
+              - |
+                echo "pid=$$$$"
+                echo "hostname=$$(hostname)"
+                ip -o -4 addr show eth0 | awk '{print "addr=" $$4}'
+                ip route | grep default
+                grep -w peer /etc/hosts
+                ping -c 1 -W 2 peer >/dev/null && echo "ping=ok"
+                cat /proc/self/status | grep CapEff
+    """)
+    stack = busybox_stack
+    result = stack.run("up", "probe", "--no-log-prefix", "-t", "1", cwd=project, check=False)
+    out = result.stdout
+    assert "pid=1" in out
+    assert "addr=10.89." in out
+    assert "default via 10.89." in out
+    assert "ping=ok" in out
+    assert "CapEff:\t00000000a80425fb" in out  # Docker's default capabilities, tab kept
+    assert "peer-1 exited" not in out  # only the named service is attached
+    hostname = next(line.split("=", 1)[1] for line in out.splitlines()
+                    if line.startswith("hostname="))
+    ids = stack.run("ps", "-a", "-q", "probe", cwd=project).stdout.split()
+    assert ids and ids[0].startswith(hostname)
+    stack.run("down", "-t", "1", cwd=project)
