@@ -4,6 +4,7 @@ left behind afterwards (links, mounts, conmon processes, runtime state)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -24,8 +25,8 @@ SYSTEM_TOOLS = ("runc", "conmon", "busybox", "unshare", "nsenter", "ip")
 
 
 def _missing_tools() -> list[str]:
-    return [t for t in SYSTEM_TOOLS
-            if not shutil.which(t, path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")]
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    return [t for t in SYSTEM_TOOLS if not shutil.which(t, path=path)]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -128,19 +129,17 @@ def _conmon_pids(layout: Layout) -> list[int]:
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
         except OSError:
             continue
-        if cmdline.startswith(b"conmon") or b"/conmon\0" in cmdline.split(b"\0", 1)[0] + b"\0":
-            if str(layout.run).encode() in cmdline:
-                pids.append(int(entry))
+        program = cmdline.split(b"\0", 1)[0]
+        if program.endswith(b"conmon") and str(layout.run).encode() in cmdline:
+            pids.append(int(entry))
     return pids
 
 
 def _force_clean(stack: Stack) -> None:
     layout = stack.layout
     for pid in _conmon_pids(layout):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     if layout.runc_root.exists():
         for cid in os.listdir(layout.runc_root):
             subprocess.run(["runc", "--root", str(layout.runc_root), "delete", "--force", cid],

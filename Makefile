@@ -1,0 +1,60 @@
+# pycompose: the two commands a newcomer runs, as root, on a fresh Debian 12 machine.
+#   make demo   installs everything and brings up samples/hello
+#   make test   installs everything, checks lint and types, runs the whole test suite
+# Both are idempotent.
+
+VENV       ?= .venv
+PY         := $(VENV)/bin/python
+PYCOMPOSE  := $(VENV)/bin/pycompose
+# runc (crun is tried first and skipped where it refuses this host's cgroups),
+# conmon, the busybox for the bootstrap image, and the util-linux/iproute2 tools
+# pycompose and the test harness call.
+APT_PACKAGES := runc crun conmon busybox-static util-linux iproute2 python3-venv curl
+
+.PHONY: setup system-packages demo demo-down test lint unit integration clean
+
+setup: system-packages $(VENV)/.installed
+	@ln -sf $(CURDIR)/$(PYCOMPOSE) /usr/local/bin/pycompose
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(PYCOMPOSE) image bootstrap
+	cd samples/hello && $(CURDIR)/$(PYCOMPOSE) up -d
+	@sleep 5
+	cd samples/hello && $(CURDIR)/$(PYCOMPOSE) ps
+	cd samples/hello && $(CURDIR)/$(PYCOMPOSE) logs client
+	@echo
+	@echo "The stack keeps running. Follow it:  cd samples/hello && pycompose logs -f"
+	@echo "Remove it:                           cd samples/hello && pycompose down"
+
+demo-down: setup
+	cd samples/hello && $(CURDIR)/$(PYCOMPOSE) down
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest
+
+unit: setup
+	$(VENV)/bin/pytest tests/unit
+
+integration: setup
+	$(VENV)/bin/pytest tests/integration
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,170 @@
+"""Bad input ends in one line on stderr naming the file, line and key, exit status 1,
+never a traceback, and nothing created (these run before any container work)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from compose.paths import Layout
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def pycompose(cwd: Path, *args: str, env: dict[str, str] | None = None
+              ) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items()
+               if k not in {"COMPOSE_FILE", "COMPOSE_PROJECT_NAME"}}
+    environ.update({"PYTHONPATH": str(REPO), "NO_COLOR": "1",
+                    "PYCOMPOSE_ROOT": str(cwd / ".state")}, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "compose.cli", *args], cwd=cwd, env=environ,
+                          capture_output=True, text=True, timeout=30)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def project(tmp_path: Path, text: str, name: str = "compose.yaml") -> Path:
+    (tmp_path / name).write_text(textwrap.dedent(text).lstrip())
+    return tmp_path
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    line = one_line_error(pycompose(tmp_path, "-f", "nope.yaml", "up", "-d"))
+    assert line == "error: nope.yaml: no such file"
+
+
+def test_no_compose_file_anywhere(tmp_path: Path) -> None:
+    line = one_line_error(pycompose(tmp_path, "ps"))
+    assert "no configuration file provided" in line
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    project(tmp_path, """
+        services:
+          web:
+            image: busybox
+            command: [sh, -c
+          other:
+            image: busybox
+    """)
+    line = one_line_error(pycompose(tmp_path, "up", "-d"))
+    assert line.startswith("error: compose.yaml:5:")
+    assert "YAML syntax error" in line
+
+
+def test_unknown_key_names_its_line(tmp_path: Path) -> None:
+    project(tmp_path, """
+        services:
+          web:
+            image: busybox
+            imagee: typo
+    """)
+    line = one_line_error(pycompose(tmp_path, "up", "-d"))
+    assert line == ("error: compose.yaml:4:5: services.web.imagee: "
+                    "additional property 'imagee' is not allowed")
+
+
+def test_wrong_type_names_the_key(tmp_path: Path) -> None:
+    project(tmp_path, """
+        services:
+          web:
+            image: busybox
+            environment: 12
+    """)
+    line = one_line_error(pycompose(tmp_path, "up", "-d"))
+    assert line.startswith("error: compose.yaml:4:")
+    assert "services.web.environment" in line
+
+
+def test_unknown_service_on_the_command_line(tmp_path: Path) -> None:
+    project(tmp_path, """
+        services:
+          web:
+            image: busybox
+    """)
+    for verb in (["up", "-d", "nosuch"], ["logs", "nosuch"], ["ps", "nosuch"]):
+        line = one_line_error(pycompose(tmp_path, *verb))
+        assert line == "error: no such service: nosuch"
+
+
+def test_undefined_dependency_names_its_line(tmp_path: Path) -> None:
+    project(tmp_path, """
+        services:
+          web:
+            image: busybox
+            depends_on: [db]
+    """)
+    line = one_line_error(pycompose(tmp_path, "up", "-d"))
+    assert line.startswith("error: compose.yaml:4:")
+    assert "undefined service 'db'" in line
+
+
+def test_dependency_cycle(tmp_path: Path) -> None:
+    project(tmp_path, """
+        services:
+          a:
+            image: busybox
+            depends_on: [b]
+          b:
+            image: busybox
+            depends_on: [a]
+    """)
+    line = one_line_error(pycompose(tmp_path, "up", "-d"))
+    assert "dependency cycle between services: a -> b -> a" in line
+
+
+def test_required_variable(tmp_path: Path) -> None:
+    project(tmp_path, """
+        services:
+          web:
+            image: "busybox:${TAG:?set TAG first}"
+    """)
+    line = one_line_error(pycompose(tmp_path, "up", "-d"))
+    assert line.startswith("error: compose.yaml:3:")
+    assert "set TAG first" in line
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    project(tmp_path, "")
+    line = one_line_error(pycompose(tmp_path, "up", "-d"))
+    assert line.startswith("error: compose.yaml")
+
+
+@pytest.mark.parametrize("name", ["UPPER", "_lead", "a b"])
+def test_invalid_project_name(tmp_path: Path, name: str) -> None:
+    project(tmp_path, """
+        services:
+          web:
+            image: busybox
+    """)
+    line = one_line_error(pycompose(tmp_path, "-p", name, "up", "-d"))
+    assert "invalid project name" in line
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the image lookup runs after the root check")
+def test_missing_image_creates_nothing(tmp_path: Path) -> None:
+    project(tmp_path, """
+        services:
+          web:
+            image: nosuch:1
+    """)
+    try:
+        line = one_line_error(pycompose(tmp_path, "up", "-d"))
+    finally:
+        shutil.rmtree(Layout.from_environ({"PYCOMPOSE_ROOT": str(tmp_path / ".state")}).run,
+                      ignore_errors=True)
+    assert "service web: image nosuch:1 is not in the local store" in line
+    assert not (tmp_path / ".state" / "containers").exists()
+    assert not (tmp_path / ".state" / "projects").exists()
