@@ -45,3 +45,6 @@ class NetworkBackend(Protocol):
 
     async def routed_networks(self) -> list[IPv4Network]:
         """Subnets already routed on this host, which new networks must avoid."""
+
+    async def link_names(self) -> set[str]:
+        """Names of the network interfaces on this host."""

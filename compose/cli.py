@@ -10,9 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from importlib.metadata import PackageNotFoundError, version
 
-import structlog
 import trio
 
 from compose.commands import down as down_cmd
@@ -24,11 +22,14 @@ from compose.console import Output
 from compose.context import Context, open_context
 from compose.durations import parse_duration
 from compose.errors import PycomposeError, UsageError
+from compose.executor import first_user_error
 from compose.loader import Loaded, LoadOptions, load_project
 from compose.names import is_valid_project_name
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("pycompose")
     except PackageNotFoundError:
@@ -52,8 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-p", "--project-name", metavar="NAME", help="project name")
     parser.add_argument("--project-directory", metavar="DIR", help="project working directory")
     parser.add_argument("--verbose", action="store_true", help="log what pycompose does")
-    parser.add_argument("--version", action="version", version=f"pycompose {_version()}")
-    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="store_true", help="show the version and exit")
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
 
     up = verbs.add_parser("up", help="create and start containers")
     up.add_argument("-d", "--detach", action="store_true", help="run in the background")
@@ -136,7 +137,7 @@ def _check_services(args: argparse.Namespace, output: Output, names: Sequence[st
 
 
 async def _dispatch(args: argparse.Namespace, output: Output) -> int:
-    if args.verb == "version":
+    if args.version or args.verb == "version":
         output.text(f"pycompose version {_version()}")
         return 0
     run: Callable[[Context], Awaitable[int]]
@@ -181,7 +182,12 @@ async def _dispatch(args: argparse.Namespace, output: Output) -> int:
 
 
 def _configure_logging(verbose: bool) -> None:
+    """structlog is configured only when asked for: importing it costs startup time."""
+    if not verbose:
+        return
     import logging
+
+    import structlog
 
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(
@@ -193,6 +199,9 @@ def _configure_logging(verbose: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.verb is None and not args.version:
+        parser.print_help(sys.stderr)
+        return 2
     _configure_logging(args.verbose)
     output = Output(no_color=getattr(args, "no_color", False) or "NO_COLOR" in os.environ)
     try:
@@ -203,6 +212,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         output.err.print("interrupted", markup=False)
         return 130
+    except BaseExceptionGroup as group:  # from a nursery: unwrap what is meant for the user
+        error = first_user_error(group)
+        if error is not None:
+            output.err.print(f"error: {error}", markup=False, highlight=False)
+            return 1
+        if group.split(KeyboardInterrupt)[1] is None:
+            output.err.print("interrupted", markup=False)
+            return 130
+        raise
 
 
 if __name__ == "__main__":

@@ -200,7 +200,12 @@ def build_project(
     for name, raw in raw_services.items():
         services[name] = _service(str(name), raw or {}, environ, sources, warnings)
     for service in services.values():
-        for dep in service.depends_on:
+        for dep, dependency in service.depends_on.items():
+            if dependency.condition != "service_started":
+                warnings.append(
+                    f"services.{service.name}.depends_on.{dep}: condition "
+                    f"{dependency.condition!r} is not supported yet; only the start order is kept"
+                )
             if dep not in services:
                 raise sources.error(
                     ("services", service.name, "depends_on", dep),

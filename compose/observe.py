@@ -26,13 +26,18 @@ async def observe(
     async with trio.open_nursery() as nursery:
         for index in range(len(records)):
             nursery.start_soon(one, index)
+    networks = await trio.to_thread.run_sync(state.project_networks, layout, project)
     taken = []
+    absent: set[str] = set()
     if network is not None:
         taken = await network.routed_networks()
         taken += await trio.to_thread.run_sync(state.other_subnets, layout, project)
+        links = await network.link_names()
+        absent = {key for key, record in networks.items() if record.bridge not in links}
     return ObservedState(
         project=project,
-        networks=await trio.to_thread.run_sync(state.project_networks, layout, project),
+        networks=networks,
         containers=tuple(statuses),
         taken_subnets=tuple(taken),
+        absent_networks=frozenset(absent),
     )

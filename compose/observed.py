@@ -32,6 +32,8 @@ class ObservedState:
     containers: tuple[ContainerStatus, ...] = ()
     taken_subnets: tuple[IPv4Network, ...] = ()
     """Subnets in use elsewhere: host routes and other projects' networks."""
+    absent_networks: frozenset[str] = frozenset()
+    """Keys of recorded networks whose bridge is gone (after a reboot): made again."""
 
     def of_service(self, service: str) -> list[ContainerStatus]:
         return sorted(

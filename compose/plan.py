@@ -212,7 +212,10 @@ def plan_up(
         )
 
     stopping = [r for r in removals if _is_running(observed, r)]
-    new_networks = [CreateNetwork(n) for k, n in networks.items() if k not in observed.networks]
+    new_networks = [
+        CreateNetwork(n) for k, n in networks.items()
+        if k not in observed.networks or k in observed.absent_networks
+    ]
     start_stages = [
         [op for name in level for op in starts.get(name, [])] for level in graph.levels(deps)
     ]

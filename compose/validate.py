@@ -11,10 +11,11 @@ import json
 import re
 from functools import cache
 from importlib import resources
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 from compose.parse import Document, KeyPath
 
@@ -31,6 +32,8 @@ _TYPE_NAMES = {
 
 @cache
 def _validator() -> jsonschema.Draft7Validator:
+    import jsonschema  # on first use: it is a noticeable part of start-up time
+
     text = resources.files("compose.schema").joinpath("compose-spec.json").read_text()
     schema = json.loads(text)
     return jsonschema.Draft7Validator(schema)
@@ -41,6 +44,8 @@ def validate(document: Document) -> None:
     if not isinstance(document.data, dict):
         found = "an empty file" if document.data is None else type(document.data).__name__
         raise document.error((), f"a Compose file must be a mapping, found {found}")
+    from jsonschema.exceptions import best_match
+
     error = best_match(_validator().iter_errors(document.data))
     if error is None:
         return

@@ -49,3 +49,6 @@ class NetworkDriver:
 
     async def routed_networks(self) -> list[IPv4Network]:
         return await trio.to_thread.run_sync(netlink.routed_networks)
+
+    async def link_names(self) -> set[str]:
+        return set(await trio.to_thread.run_sync(netlink.link_names))

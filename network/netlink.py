@@ -12,12 +12,27 @@ import os
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Any
 
-from pyroute2 import IPRoute
-from pyroute2.netlink.exceptions import NetlinkError
-
 from compose.errors import NetworkFailure
 
 CONTAINER_IFNAME = "eth0"
+
+
+# pyroute2 takes a fifth of a second to import; commands that touch no network
+# (ps, logs) should not pay for it, so it is imported on first use.
+def IPRoute(**kwargs: Any) -> Any:
+    from pyroute2 import IPRoute as _IPRoute
+
+    return _IPRoute(**kwargs)
+
+
+def _netlink_error() -> type[Exception]:
+    from pyroute2.netlink.exceptions import NetlinkError
+
+    return NetlinkError  # type: ignore[no-any-return]
+
+
+def _errno(exc: Exception) -> int:
+    return int(getattr(exc, "code", 0) or 0)
 
 
 def _index(ipr: Any, name: str) -> int | None:
@@ -64,8 +79,8 @@ def ensure_bridge(name: str, gateway: IPv4Interface) -> None:
                 ipr.addr("add", index=index, address=str(gateway.ip),
                          prefixlen=gateway.network.prefixlen)
             ipr.link("set", index=index, state="up")
-    except NetlinkError as exc:
-        raise NetworkFailure(f"cannot set up bridge {name}: {os.strerror(exc.code)}") from None
+    except _netlink_error() as exc:
+        raise NetworkFailure(f"cannot set up bridge {name}: {os.strerror(_errno(exc))}") from None
 
 
 def delete_link(name: str) -> None:
@@ -75,9 +90,9 @@ def delete_link(name: str) -> None:
             index = _index(ipr, name)
             if index is not None:
                 ipr.link("del", index=index)
-    except NetlinkError as exc:
-        if exc.code not in (errno.ENODEV, errno.ENOENT):
-            raise NetworkFailure(f"cannot delete {name}: {os.strerror(exc.code)}") from None
+    except _netlink_error() as exc:
+        if _errno(exc) not in (errno.ENODEV, errno.ENOENT):
+            raise NetworkFailure(f"cannot delete {name}: {os.strerror(_errno(exc))}") from None
 
 
 def attach_veth(
@@ -118,7 +133,7 @@ def attach_veth(
             if loopback is not None:
                 ns.link("set", index=loopback, state="up")
             ns.route("add", dst="0.0.0.0/0", gateway=str(gateway))
-    except NetlinkError as exc:
+    except _netlink_error() as exc:
         raise NetworkFailure(
-            f"cannot connect {host_name} to bridge {bridge}: {os.strerror(exc.code)}"
+            f"cannot connect {host_name} to bridge {bridge}: {os.strerror(_errno(exc))}"
         ) from None

@@ -135,7 +135,7 @@ def _conmon_pids(layout: Layout) -> list[int]:
     return pids
 
 
-def _force_clean(stack: Stack) -> None:
+def force_clean(stack: Stack) -> None:
     layout = stack.layout
     for pid in _conmon_pids(layout):
         with contextlib.suppress(ProcessLookupError):
@@ -168,7 +168,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         left = leftovers(stack)
         assert not left, "left behind: " + "; ".join(left)
     finally:
-        _force_clean(stack)
+        force_clean(stack)
         subprocess.run(["ip", "netns", "delete", name], capture_output=True)
         shutil.rmtree(stack.layout.run, ignore_errors=True)
 

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
+import subprocess
 import textwrap
 from pathlib import Path
 
-from tests.integration.conftest import REPO, Stack
+from tests.integration.conftest import REPO, Stack, force_clean
 
 HELLO = REPO / "samples" / "hello"
 
@@ -130,4 +132,49 @@ def test_container_has_its_own_namespaces_and_network(busybox_stack: Stack,
                     if line.startswith("hostname="))
     ids = stack.run("ps", "-a", "-q", "probe", cwd=project).stdout.split()
     assert ids and ids[0].startswith(hostname)
+    stack.run("down", "-t", "1", cwd=project)
+
+
+def test_exited_container_is_started_again_with_its_writable_layer(busybox_stack: Stack,
+                                                                   tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "again", """
+        services:
+          once:
+            image: busybox
+            command: ["sh", "-c", "cat /tmp/m 2>/dev/null || echo first; echo kept > /tmp/m"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", cwd=project)
+    first_id = stack.run("ps", "-a", "-q", cwd=project).stdout.split()
+    result = stack.run("up", cwd=project)
+    assert "once-1  | kept" in result.stdout
+    assert stack.run("ps", "-a", "-q", cwd=project).stdout.split() == first_id
+    stack.run("down", cwd=project)
+
+
+def test_up_recovers_after_the_runtime_state_is_lost(busybox_stack: Stack,
+                                                     tmp_path: Path) -> None:
+    """As after a reboot: conmon, runc state, mounts, namespaces and bridges gone;
+    the records on disk remain and ``up`` brings the same container back."""
+    project = write_compose(tmp_path / "reboot", """
+        services:
+          srv:
+            image: busybox
+            command: ["sleep", "300"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    ids = stack.run("ps", "-q", cwd=project).stdout.split()
+    force_clean(stack)  # kills conmon, deletes runc state, unmounts
+    for link in stack.links():
+        if link != "lo":
+            subprocess.run(["ip", "-n", stack.netns, "link", "del", link], check=False)
+    shutil.rmtree(stack.layout.run)
+    rows = [json.loads(line) for line in
+            stack.run("ps", "-a", "--format", "json", cwd=project).stdout.splitlines()]
+    assert [r["State"] for r in rows] == ["dead"]
+    stack.run("up", "-d", cwd=project)
+    rows = [json.loads(line) for line in
+            stack.run("ps", "--format", "json", cwd=project).stdout.splitlines()]
+    assert [(r["ID"], r["State"]) for r in rows] == [(ids[0], "running")]
     stack.run("down", "-t", "1", cwd=project)
