@@ -1,0 +1,119 @@
+"""The executor and observe over in-memory backends: stage order, concurrency
+within a stage, errors surfacing as the user's error, records on disk."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+import trio
+
+from compose.errors import RuntimeFailure
+from compose.executor import Executor
+from compose.loader import LoadOptions, load_project
+from compose.observe import observe
+from compose.paths import Layout
+from compose.plan import plan_down, plan_up
+from compose.records import ContainerRecord
+from compose.statefiles import write_json
+from tests.fakes import FakeContainers, FakeNetworks
+
+COMPOSE = """
+services:
+  db:
+    image: busybox
+  api:
+    image: busybox
+    depends_on: [db]
+  web:
+    image: busybox
+    depends_on: [api]
+  worker:
+    image: busybox
+    depends_on: [db]
+"""
+
+
+class RecordingContainers(FakeContainers):
+    """Writes records as the real driver does, so observe can find them."""
+
+    def __init__(self, layout: Layout, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.layout = layout
+
+    async def create(self, record: ContainerRecord, service: object, hosts: str) -> None:
+        write_json(self.layout.container_dir(record.id) / "container.json", record.to_json())
+        await super().create(record, service, hosts)  # type: ignore[arg-type]
+
+    async def remove(self, record: ContainerRecord) -> None:
+        (self.layout.container_dir(record.id) / "container.json").unlink()
+        self.layout.container_dir(record.id).rmdir()
+        await super().remove(record)
+
+
+def _setup(tmp_path: Path, **kwargs: object) -> tuple[Layout, RecordingContainers, FakeNetworks]:
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "compose.yaml").write_text(COMPOSE)
+    layout = Layout(tmp_path / "root", tmp_path / "run")
+    return layout, RecordingContainers(layout, **kwargs), FakeNetworks()
+
+
+def _plan(layout: Layout, observed, tmp_path: Path):  # type: ignore[no-untyped-def]
+    project = load_project(LoadOptions(cwd=str(tmp_path / "proj"), environ={})).project
+    counter = itertools.count(1)
+    return plan_up(project, dict.fromkeys(project.services, "sha256:" + "a" * 64), observed,
+                   root_tag="t", new_id=lambda: f"{next(counter):064x}", now=0.0,
+                   runtime="/usr/sbin/runc")
+
+
+async def test_up_then_down_in_dependency_order(tmp_path: Path, autojump_clock: object) -> None:
+    layout, containers, networks = _setup(tmp_path, start_delay=1.0)
+    observed = await observe(layout, "proj", containers, networks)
+    plan = _plan(layout, observed, tmp_path)
+    started = trio.current_time()
+    await Executor(layout, containers, networks, lambda event: None).run(plan)
+    # three dependency levels, each started concurrently: three start delays, not four
+    assert trio.current_time() - started == pytest.approx(3.0)
+    starts = [line for line in containers.log if line.startswith("start")]
+    assert starts.index("start proj-db-1") < starts.index("start proj-api-1")
+    assert starts.index("start proj-api-1") < starts.index("start proj-web-1")
+    assert networks.log[0].startswith("bridge pc")
+
+    observed = await observe(layout, "proj", containers, networks)
+    assert {c.record.name for c in observed.containers if c.running} == {
+        "proj-db-1", "proj-api-1", "proj-web-1", "proj-worker-1"}
+    assert not _plan(layout, observed, tmp_path).ops  # nothing to do the second time
+
+    containers.log.clear()
+    await Executor(layout, containers, networks, lambda event: None).run(plan_down(observed))
+    stops = [line for line in containers.log if line.startswith("stop")]
+    assert stops.index("stop proj-web-1") < stops.index("stop proj-api-1")
+    assert stops.index("stop proj-api-1") < stops.index("stop proj-db-1")
+    assert stops.index("stop proj-worker-1") < stops.index("stop proj-db-1")
+    assert networks.links == set()
+    assert not (layout.projects / "proj").exists()
+
+
+async def test_a_failing_start_is_the_users_error(tmp_path: Path, autojump_clock: object) -> None:
+    layout, containers, networks = _setup(tmp_path, fail_start={"db"})
+    observed = await observe(layout, "proj", containers, networks)
+    with pytest.raises(RuntimeFailure, match="cannot start proj-db-1"):
+        await Executor(layout, containers, networks, lambda e: None).run(
+            _plan(layout, observed, tmp_path))
+    # dependents were never started, and the records let `down` clean up
+    assert not any(line.startswith("start proj-api") for line in containers.log)
+    observed = await observe(layout, "proj", containers, networks)
+    assert len(observed.containers) == 4
+
+
+async def test_a_missing_bridge_is_made_again(tmp_path: Path, autojump_clock: object) -> None:
+    layout, containers, networks = _setup(tmp_path)
+    observed = await observe(layout, "proj", containers, networks)
+    await Executor(layout, containers, networks, lambda e: None).run(
+        _plan(layout, observed, tmp_path))
+    networks.links.clear()  # as after a reboot
+    observed = await observe(layout, "proj", containers, networks)
+    assert observed.absent_networks == {"default"}
+    rendered = _plan(layout, observed, tmp_path).render()
+    assert rendered.startswith("1. create network proj_default")
