@@ -18,7 +18,8 @@ def parse_duration(value: str | int | float) -> float:
     if re.fullmatch(r"\d+(?:\.\d*)?", text):
         return float(text)
     sign = -1.0 if text.startswith("-") else 1.0
-    text = text.lstrip("+-")
+    if text[:1] in {"+", "-"}:
+        text = text[1:]
     total, position = 0.0, 0
     for match in _PART.finditer(text):
         if match.start() != position:

@@ -73,9 +73,9 @@ def _braced(text: str, position: int, env: Mapping[str, str],
             break
     if not operator:
         raise InterpolationError(f"invalid interpolation format for {text!r}")
-    # The argument is expanded only if it is used, but it is always parsed.
+    # The argument is expanded only if it is used; here only its end is found.
     raw_start = position + len(operator)
-    end = _scan(text, raw_start, env, _quiet, closing=True)[1]
+    end = _matching_brace(text, raw_start)
     value = env.get(name)
     empty_counts = operator.startswith(":")
     is_set = value is not None and (value != "" or not empty_counts)
@@ -94,8 +94,23 @@ def _braced(text: str, position: int, env: Mapping[str, str],
     return "", position
 
 
-def _quiet(_: str) -> None:
-    pass
+def _matching_brace(text: str, position: int) -> int:
+    """The index of the ``}`` closing an argument that starts at ``position``."""
+    depth = 0
+    while position < len(text):
+        if text.startswith("$$", position):
+            position += 2
+            continue
+        if text.startswith("${", position):
+            depth += 1
+            position += 2
+            continue
+        if text[position] == "}":
+            if depth == 0:
+                return position
+            depth -= 1
+        position += 1
+    raise InterpolationError(f"invalid interpolation format for {text!r}: missing '}}'")
 
 
 def _lookup(name: str, env: Mapping[str, str], warn: Callable[[str], None]) -> str:

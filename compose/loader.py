@@ -61,7 +61,7 @@ def load_project(options: LoadOptions) -> Loaded:
         validate(document)
     sources = _Sources(tuple(documents))
     merged = merge_documents([d.data for d in documents])
-    project_name = choose_project_name(options, merged, working_dir, sources)
+    project_name = choose_project_name(options, merged, working_dir, sources, environ)
     loaded = build_project(merged, project_name, working_dir, tuple(files), environ, sources)
     return Loaded(loaded.project, (*warnings, *loaded.warnings))
 
@@ -156,13 +156,14 @@ def _merge(base: Any, override: Any) -> Any:
 
 
 def choose_project_name(
-    options: LoadOptions, data: Mapping[str, Any], working_dir: str, sources: _Sources
+    options: LoadOptions, data: Mapping[str, Any], working_dir: str, sources: _Sources,
+    environ: Mapping[str, str],
 ) -> str:
-    """``-p``, else ``COMPOSE_PROJECT_NAME``, else top-level ``name:``, else the
-    project directory's name, normalised."""
+    """``-p``, else ``COMPOSE_PROJECT_NAME`` (from the environment or ``.env``), else
+    top-level ``name:``, else the project directory's name, normalised."""
     for raw, origin in (
         (options.project_name, "-p"),
-        (options.environ.get("COMPOSE_PROJECT_NAME") or None, "COMPOSE_PROJECT_NAME"),
+        (environ.get("COMPOSE_PROJECT_NAME") or None, "COMPOSE_PROJECT_NAME"),
     ):
         if raw is not None:
             if not names.is_valid_project_name(raw):

@@ -73,7 +73,7 @@ _Loader.yaml_implicit_resolvers = {
 }
 for _tag, _pattern, _first in (
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:int", r"^[-+]?(?:0b[01]+|0o[0-7]+|0x[0-9a-fA-F]+|[0-9]+)$",
+    ("tag:yaml.org,2002:int", r"^[-+]?(?:0b[01]+|0o[0-7]+|0x[0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$",
      "-+0123456789"),
     ("tag:yaml.org,2002:float",
      r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
@@ -101,6 +101,8 @@ def parse_yaml(text: str, file: str) -> Document:
             Location(file, line, column), f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise ComposeFileError(Location(file), f"YAML error: {exc}") from None
+    except RecursionError:
+        raise ComposeFileError(Location(file), "nesting is too deep") from None
     finally:
         loader.dispose()
 
@@ -122,17 +124,21 @@ def _convert(
         raise ComposeFileError(Location(file, line, column), "nesting is too deep")
     positions.setdefault(path, _mark(node))
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # resolves `<<` merge keys in place
+        own = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+        loader.flatten_mapping(node)  # resolves `<<` merge keys in place, merged pairs first
         result: dict[Any, Any] = {}
+        own_keys: set[str] = set()
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) and key is not None:
+            if not isinstance(key_node, yaml.ScalarNode):
                 line, column = _mark(key_node)
                 raise ComposeFileError(
                     Location(file, line, column), "a mapping key must be a scalar")
-            if not isinstance(key, str):  # `1:` or `true:` as a key means the text
-                key = str(key).lower() if isinstance(key, bool) or key is None else str(key)
-            if key in result:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str):  # `1.10:` or `FALSE:` as a key means its text
+                key = str(key_node.value)
+            # A key merged in by `<<` may be overridden; one written twice may not.
+            is_own = id(key_node) in own
+            if is_own and key in own_keys:
                 line, column = _mark(key_node)
                 first = positions.get((*path, key))
                 where = f" (first defined at line {first[0]})" if first else ""
@@ -140,6 +146,8 @@ def _convert(
                     Location(file, line, column, format_path((*path, str(key)))),
                     f"key {key!r} is defined twice{where}",
                 )
+            if is_own:
+                own_keys.add(key)
             child = (*path, key)
             positions[child] = _mark(key_node)
             result[key] = _convert(loader, value_node, child, positions, file, depth + 1)

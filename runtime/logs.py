@@ -49,7 +49,7 @@ class LogReader:
         end = data.rfind(b"\n") + 1  # a half-written entry is read next time
         self.offset += end
         lines = []
-        for raw in data[:end].decode(errors="replace").splitlines():
+        for raw in data[:end].decode(errors="replace").split("\n")[:-1]:
             parts = raw.split(" ", 3)
             if len(parts) < 3:
                 continue  # not a log entry

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 DEFAULT_REGISTRY = "docker.io"
 _DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_REGISTRY = re.compile(rf"^(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?$")
+_DOCKER_HUB_ALIASES = {"index.docker.io", "registry-1.docker.io"}
 _COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 
 
@@ -68,6 +71,10 @@ def parse_reference(text: str) -> Reference:
     first, sep, remainder = rest.partition("/")
     if sep and ("." in first or ":" in first or first == "localhost"):
         registry, path = first, remainder
+        if not _REGISTRY.match(registry):
+            raise InvalidReference(f"invalid registry in image reference {text!r}")
+        if registry in _DOCKER_HUB_ALIASES:
+            registry = DEFAULT_REGISTRY
     else:
         registry, path = DEFAULT_REGISTRY, rest
     if registry == DEFAULT_REGISTRY and "/" not in path:

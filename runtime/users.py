@@ -52,7 +52,7 @@ def resolve_user(spec: str | None, passwd: str, group: str) -> ProcessUser:
                     f"unable to find group {group_part}: no matching entries in group file")
             gid = int(group_part)
     extra: list[int] = []
-    if name is not None:
+    if name is not None and not group_part:  # an explicit group means no others (runc)
         for entry in groups:
             if len(entry) >= 4 and name in entry[3].split(","):
                 extra.append(int(entry[2]))

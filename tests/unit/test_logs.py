@@ -1,0 +1,150 @@
+"""runtime/logs.py: LogReader over conmon's k8s-file log format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runtime.logs import LogLine, LogReader
+
+T1 = "2026-11-23T11:02:32.474798848+00:00"
+T2 = "2026-11-23T11:02:33.000000001+00:00"
+T3 = "2026-11-23T11:02:34.100000000+00:00"
+T4 = "2026-11-23T11:02:35.250000000+00:00"
+T5 = "2026-11-23T11:02:36.999999999+00:00"
+
+
+def entry(time: str, stream: str, tag: str, text: str) -> str:
+    return f"{time} {stream} {tag} {text}\n"
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    path = tmp_path / "ctr.log"
+    path.write_bytes(b"")
+    return path
+
+
+def append(path: Path, text: str | bytes) -> None:
+    with open(path, "ab") as handle:
+        handle.write(text.encode() if isinstance(text, str) else text)
+
+
+def test_full_lines(log: Path) -> None:
+    append(log, entry(T1, "stdout", "F", "hello world")
+           + entry(T2, "stderr", "F", "oops: something failed")
+           + entry(T3, "stdout", "F", ""))
+    reader = LogReader(log)
+    assert reader.read() == [
+        LogLine(T1, "stdout", "hello world"),
+        LogLine(T2, "stderr", "oops: something failed"),
+        LogLine(T3, "stdout", ""),
+    ]
+    assert reader.offset == log.stat().st_size
+    assert reader.read() == []
+
+
+def test_text_keeps_its_spaces(log: Path) -> None:
+    append(log, entry(T1, "stdout", "F", "  a  b   c "))
+    assert LogReader(log).read() == [LogLine(T1, "stdout", "  a  b   c ")]
+
+
+def test_entry_without_text(log: Path) -> None:
+    append(log, f"{T1} stdout F\n")
+    assert LogReader(log).read() == [LogLine(T1, "stdout", "")]
+
+
+def test_partials_are_joined_per_stream_while_the_other_interleaves(log: Path) -> None:
+    append(log, entry(T1, "stdout", "P", "par")
+           + entry(T2, "stderr", "P", "err-")
+           + entry(T3, "stdout", "P", "ti")
+           + entry(T4, "stderr", "F", "done")
+           + entry(T5, "stdout", "F", "al"))
+    assert LogReader(log).read() == [
+        LogLine(T2, "stderr", "err-done"),
+        LogLine(T1, "stdout", "partial"),  # the time of its first part
+    ]
+
+
+def test_partial_completed_on_a_later_read(log: Path) -> None:
+    reader = LogReader(log)
+    append(log, entry(T1, "stdout", "P", "first half, "))
+    assert reader.read() == []
+    append(log, entry(T2, "stdout", "F", "second half"))
+    assert reader.read() == [LogLine(T1, "stdout", "first half, second half")]
+
+
+def test_unfinished_trailing_entry_is_read_next_time(log: Path) -> None:
+    reader = LogReader(log)
+    append(log, entry(T1, "stdout", "F", "complete") + f"{T2} stdout F half-wr")
+    assert reader.read() == [LogLine(T1, "stdout", "complete")]
+    assert reader.offset == len(entry(T1, "stdout", "F", "complete").encode())
+    assert reader.read() == []
+    append(log, "itten\n")
+    assert reader.read() == [LogLine(T2, "stdout", "half-written")]
+    assert reader.offset == log.stat().st_size
+
+
+def test_entry_split_inside_a_multibyte_character(log: Path) -> None:
+    reader = LogReader(log)
+    data = entry(T1, "stdout", "F", "naïve ✓").encode()
+    cut = data.index("✓".encode()) + 1
+    append(log, data[:cut])
+    assert reader.read() == []
+    append(log, data[cut:])
+    assert reader.read() == [LogLine(T1, "stdout", "naïve ✓")]
+
+
+def test_flush_returns_unfinished_partials(log: Path) -> None:
+    reader = LogReader(log)
+    append(log, entry(T1, "stdout", "P", "no end")
+           + entry(T2, "stderr", "P", "err ")
+           + entry(T3, "stderr", "P", "part"))
+    assert reader.read() == []
+    assert sorted(reader.flush(), key=lambda line: line.stream) == [
+        LogLine(T2, "stderr", "err part"),
+        LogLine(T1, "stdout", "no end"),
+    ]
+    assert reader.flush() == []
+    # a later full entry starts afresh
+    append(log, entry(T4, "stdout", "F", "next"))
+    assert reader.read() == [LogLine(T4, "stdout", "next")]
+
+
+def test_flush_with_nothing_pending(log: Path) -> None:
+    assert LogReader(log).flush() == []
+
+
+def test_offset_resumption(log: Path) -> None:
+    append(log, entry(T1, "stdout", "F", "one") + entry(T2, "stdout", "F", "two"))
+    first = LogReader(log)
+    assert [line.text for line in first.read()] == ["one", "two"]
+    append(log, entry(T3, "stdout", "F", "three"))
+    resumed = LogReader(log, offset=first.offset)
+    assert resumed.read() == [LogLine(T3, "stdout", "three")]
+    skip_one = LogReader(log, offset=len(entry(T1, "stdout", "F", "one").encode()))
+    assert [line.text for line in skip_one.read()] == ["two", "three"]
+
+
+def test_lines_that_are_not_entries_are_skipped(log: Path) -> None:
+    append(log, "garbage\n" + "\n" + "two words\n" + entry(T1, "stdout", "F", "ok"))
+    assert LogReader(log).read() == [LogLine(T1, "stdout", "ok")]
+
+
+def test_missing_file_reads_nothing(tmp_path: Path) -> None:
+    reader = LogReader(tmp_path / "absent.log")
+    assert reader.read() == []
+    assert reader.offset == 0
+
+
+def test_invalid_utf8_is_replaced(log: Path) -> None:
+    append(log, f"{T1} stdout F bad ".encode() + b"\xff\xfe" + b" end\n")
+    assert LogReader(log).read() == [LogLine(T1, "stdout", "bad \ufffd\ufffd end")]
+
+
+@pytest.mark.parametrize("separator", ["\r", "\x0c", "\u2028"])
+def test_only_newline_ends_an_entry(log: Path, separator: str) -> None:
+    append(log, entry(T1, "stdout", "F", f"progress 10%{separator}progress 50%"))
+    assert LogReader(log).read() == [
+        LogLine(T1, "stdout", f"progress 10%{separator}progress 50%")]

@@ -1,0 +1,379 @@
+"""compose/parse.py: YAML 1.2 core schema, positions, merge keys, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from compose.errors import ComposeFileError, Location
+from compose.parse import MAX_DEPTH, Document, format_path, parse_yaml
+
+COMPOSE = """\
+services:
+  web:
+    image: nginx
+    ports:
+      - "80:80"
+      - 443:443
+  db:
+    image: postgres
+"""
+
+
+def _value(text: str) -> object:
+    return parse_yaml(f"v: {text}\n", "c.yml").data["v"]
+
+
+# --- positions -----------------------------------------------------------------------
+
+
+def test_positions_record_line_and_column_of_every_key_and_item() -> None:
+    doc = parse_yaml(COMPOSE, "c.yml")
+    assert doc.file == "c.yml"
+    assert doc.positions[("services",)] == (1, 1)
+    assert doc.positions[("services", "web")] == (2, 3)
+    assert doc.positions[("services", "web", "image")] == (3, 5)
+    assert doc.positions[("services", "web", "ports")] == (4, 5)
+    assert doc.positions[("services", "web", "ports", 0)] == (5, 9)
+    assert doc.positions[("services", "web", "ports", 1)] == (6, 9)
+    assert doc.positions[("services", "db")] == (7, 3)
+    assert doc.positions[("services", "db", "image")] == (8, 5)
+
+
+def test_data_is_plain_python() -> None:
+    doc = parse_yaml(COMPOSE, "c.yml")
+    assert doc.data == {
+        "services": {
+            "web": {"image": "nginx", "ports": ["80:80", "443:443"]},
+            "db": {"image": "postgres"},
+        }
+    }
+    assert type(doc.data) is dict
+    assert type(doc.data["services"]["web"]["ports"]) is list
+
+
+def test_key_order_is_file_order() -> None:
+    doc = parse_yaml("services:\n  zeta: {}\n  alpha: {}\n  mid: {}\n", "c.yml")
+    assert list(doc.data["services"]) == ["zeta", "alpha", "mid"]
+
+
+def test_flow_style_positions() -> None:
+    doc = parse_yaml("a: {b: [x, y]}\n", "c.yml")
+    assert doc.data == {"a": {"b": ["x", "y"]}}
+    assert doc.positions[("a", "b")] == (1, 5)
+    assert doc.positions[("a", "b", 1)] == (1, 12)
+
+
+@pytest.mark.parametrize("text", ["", "\n", "# only a comment\n"])
+def test_empty_file_is_none(text: str) -> None:
+    doc = parse_yaml(text, "c.yml")
+    assert doc.data is None
+    assert doc.positions == {}
+
+
+def test_top_level_list_is_kept() -> None:
+    assert parse_yaml("- a\n- b\n", "c.yml").data == ["a", "b"]
+
+
+# --- YAML 1.2 core schema --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # YAML 1.1 booleans are strings in 1.2
+        ("on", "on"),
+        ("off", "off"),
+        ("yes", "yes"),
+        ("no", "no"),
+        ("Yes", "Yes"),
+        ("y", "y"),
+        # sexagesimal and dates are strings
+        ("80:80", "80:80"),
+        ("1:30", "1:30"),
+        ("2001-12-14", "2001-12-14"),
+        ("2001-12-14T21:59:43.10-05:00", "2001-12-14T21:59:43.10-05:00"),
+        # core booleans
+        ("true", True),
+        ("True", True),
+        ("TRUE", True),
+        ("false", False),
+        ("FALSE", False),
+        # nulls
+        ("", None),
+        ("~", None),
+        ("null", None),
+        ("Null", None),
+        ("NULL", None),
+        # integers
+        ("0", 0),
+        ("42", 42),
+        ("-7", -7),
+        ("+7", 7),
+        ("0755", 0o755),
+        ("0o17", 0o17),
+        ("0x1F", 31),
+        ("0b101", 5),
+        # floats
+        ("1.5", 1.5),
+        ("-0.25", -0.25),
+        ("1e3", 1000.0),
+        (".5", 0.5),
+        # strings that only look special
+        ("'true'", "true"),
+        ('"42"', "42"),
+        ("'09'", "09"),
+        ("1_000", "1_000"),
+        ("0x", "0x"),
+        ("nil", "nil"),
+        ("none", "none"),
+    ],
+)
+def test_core_schema_scalars(text: str, expected: object) -> None:
+    value = _value(text)
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+def test_infinity_and_nan() -> None:
+    assert _value(".inf") == float("inf")
+    assert _value("-.inf") == float("-inf")
+    nan = _value(".nan")
+    assert isinstance(nan, float)
+    assert nan != nan
+
+
+@pytest.mark.parametrize("text", ["09", "08", "0799"])
+def test_leading_zero_non_octal_does_not_crash(text: str) -> None:
+    try:
+        value = parse_yaml(f"v: {text}\n", "c.yml").data["v"]
+    except ComposeFileError:
+        return  # a clean, located error is acceptable too
+    assert value in (int(text), float(text), text)
+
+
+def test_scalar_keys_become_their_text() -> None:
+    doc = parse_yaml("1: a\ntrue: b\nfalse: c\n", "c.yml")
+    assert doc.data == {"1": "a", "true": "b", "false": "c"}
+    assert doc.positions[("1",)] == (1, 1)
+
+
+@pytest.mark.parametrize("key", ["FALSE", "True", "1.10", "0755", "0x1F", "~", "NULL"])
+def test_scalar_keys_keep_their_text(key: str) -> None:
+    assert parse_yaml(f"{key}: v\n", "c.yml").data == {key: "v"}
+
+
+def test_non_scalar_key_is_an_error() -> None:
+    with pytest.raises(ComposeFileError) as info:
+        parse_yaml("? [a, b]\n: value\n", "c.yml")
+    assert "a mapping key must be a scalar" in str(info.value)
+    assert info.value.location.line == 1
+
+
+def test_yaml_1_1_tags_can_still_be_explicit() -> None:
+    assert _value("!!str 42") == "42"
+    assert _value("!!int '7'") == 7
+
+
+# --- anchors and merge keys --------------------------------------------------------
+
+
+def test_anchor_and_alias_are_resolved() -> None:
+    text = "x-env: &env\n  A: '1'\nservices:\n  web:\n    environment: *env\n"
+    doc = parse_yaml(text, "c.yml")
+    assert doc.data["services"]["web"]["environment"] == {"A": "1"}
+    # the alias is located where it is used
+    assert doc.positions[("services", "web", "environment")] == (5, 5)
+
+
+def test_merge_key_pulls_in_the_anchor() -> None:
+    text = (
+        "x-base: &base\n"
+        "  image: busybox\n"
+        "  command: [sleep, '1']\n"
+        "services:\n"
+        "  web:\n"
+        "    <<: *base\n"
+        "    hostname: web\n"
+    )
+    doc = parse_yaml(text, "c.yml")
+    assert doc.data["services"]["web"] == {
+        "image": "busybox",
+        "command": ["sleep", "1"],
+        "hostname": "web",
+    }
+    assert "<<" not in doc.data["services"]["web"]
+    assert doc.positions[("services", "web", "hostname")] == (7, 5)
+
+
+def test_merge_key_with_a_list_of_anchors() -> None:
+    text = "a: &a {x: 1}\nb: &b {y: 2}\nc:\n  <<: [*a, *b]\n  z: 3\n"
+    assert parse_yaml(text, "c.yml").data["c"] == {"x": 1, "y": 2, "z": 3}
+
+
+def test_merge_key_can_be_overridden() -> None:
+    text = (
+        "x-base: &base\n"
+        "  image: busybox\n"
+        "services:\n"
+        "  web:\n"
+        "    <<: *base\n"
+        "    image: nginx\n"
+    )
+    assert parse_yaml(text, "c.yml").data["services"]["web"] == {"image": "nginx"}
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+def test_duplicate_key_names_both_lines() -> None:
+    text = "services:\n  web:\n    image: a\n    command: x\n    image: b\n"
+    with pytest.raises(ComposeFileError) as info:
+        parse_yaml(text, "c.yml")
+    err = info.value
+    assert err.location == Location("c.yml", 5, 5, "services.web.image")
+    assert err.message == "key 'image' is defined twice (first defined at line 3)"
+    assert str(err) == (
+        "c.yml:5:5: services.web.image: key 'image' is defined twice (first defined at line 3)"
+    )
+
+
+def test_duplicate_top_level_key() -> None:
+    with pytest.raises(ComposeFileError) as info:
+        parse_yaml("services: {}\nname: a\nservices: {}\n", "c.yml")
+    assert info.value.location.line == 3
+    assert "first defined at line 1" in info.value.message
+
+
+def test_duplicate_scalar_keys_after_conversion() -> None:
+    # `1` and `"1"` are the same key once keys are text
+    with pytest.raises(ComposeFileError, match="defined twice"):
+        parse_yaml("1: a\n'1': b\n", "c.yml")
+
+
+def test_same_key_in_different_mappings_is_fine() -> None:
+    doc = parse_yaml("a: {image: x}\nb: {image: y}\n", "c.yml")
+    assert doc.data == {"a": {"image": "x"}, "b": {"image": "y"}}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "problem"),
+    [
+        ("a: [1\n", 2, 1, "expected ',' or ']'"),
+        ("a: b: c\n", 1, 5, "mapping values are not allowed here"),
+        ("a:\n  - x\n y: 1\n", 3, 2, ""),
+        ("a: 'unterminated\n", 2, 1, "found unexpected end of stream"),
+        ("a: *missing\n", 1, 4, "found undefined alias 'missing'"),
+    ],
+)
+def test_syntax_error_has_file_line_column(text: str, line: int, column: int,
+                                          problem: str) -> None:
+    with pytest.raises(ComposeFileError) as info:
+        parse_yaml(text, "dir/c.yml")
+    err = info.value
+    assert err.location.file == "dir/c.yml"
+    assert (err.location.line, err.location.column) == (line, column)
+    assert err.message.startswith("YAML syntax error: ")
+    assert problem in err.message
+    assert str(err).startswith(f"dir/c.yml:{line}:{column}: YAML syntax error")
+
+
+def test_multiple_documents_are_an_error() -> None:
+    with pytest.raises(ComposeFileError) as info:
+        parse_yaml("a: 1\n---\nb: 2\n", "c.yml")
+    assert info.value.location.file == "c.yml"
+    assert info.value.location.line == 2
+
+
+def test_nesting_just_inside_the_limit_parses() -> None:
+    depth = MAX_DEPTH - 1
+    doc = parse_yaml("[" * depth + "]" * depth, "c.yml")
+    node = doc.data
+    for _ in range(depth - 1):
+        assert isinstance(node, list)
+        assert len(node) == 1
+        node = node[0]
+    assert node == []
+
+
+@pytest.mark.parametrize("opener", ["[", "{a: "])
+def test_too_deep_nesting_is_a_clean_error(opener: str) -> None:
+    depth = MAX_DEPTH + 50
+    closer = "]" if opener == "[" else "}"
+    text = "x: " + opener * depth + ("1" if opener != "[" else "") + closer * depth
+    with pytest.raises(ComposeFileError) as info:
+        parse_yaml(text, "c.yml")
+    assert info.value.message == "nesting is too deep"
+    assert info.value.location.file == "c.yml"
+    assert info.value.location.line == 1
+
+
+def test_very_deep_nesting_is_a_clean_error() -> None:
+    with pytest.raises(ComposeFileError, match="nesting is too deep"):
+        parse_yaml("x: " + "[" * 1000 + "]" * 1000, "c.yml")
+
+
+# --- Document.locate, Document.error, format_path ---------------------------------------
+
+
+def test_locate_exact_path() -> None:
+    doc = parse_yaml(COMPOSE, "c.yml")
+    assert doc.locate(("services", "web", "ports", 1)) == Location(
+        "c.yml", 6, 9, "services.web.ports[1]")
+
+
+def test_locate_falls_back_to_nearest_ancestor() -> None:
+    doc = parse_yaml(COMPOSE, "c.yml")
+    loc = doc.locate(("services", "web", "ports", 7, "target"))
+    assert (loc.line, loc.column) == (4, 5)  # the `ports` key
+    assert loc.key == "services.web.ports[7].target"  # but names what was asked
+    loc = doc.locate(("services", "db", "environment"))
+    assert (loc.line, loc.column) == (7, 3)
+
+
+def test_locate_unknown_top_level_has_no_line() -> None:
+    doc = parse_yaml(COMPOSE, "c.yml")
+    assert doc.locate(("volumes",)) == Location("c.yml", None, None, "volumes")
+    assert doc.locate(()) == Location("c.yml", None, None, "")
+    assert str(doc.locate(("volumes",))) == "c.yml: volumes"
+
+
+def test_locate_on_a_document_without_positions() -> None:
+    doc = Document("x.yml", {"a": 1})
+    assert doc.locate(("a",)) == Location("x.yml", None, None, "a")
+
+
+def test_error_builds_a_located_compose_file_error() -> None:
+    doc = parse_yaml(COMPOSE, "c.yml")
+    err = doc.error(("services", "db", "image"), "bad image")
+    assert isinstance(err, ComposeFileError)
+    assert err.message == "bad image"
+    assert str(err) == "c.yml:8:5: services.db.image: bad image"
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ((), ""),
+        (("services",), "services"),
+        (("services", "web", "ports", 0), "services.web.ports[0]"),
+        (("a", 0, 1, "b"), "a[0][1].b"),
+        ((0, "a"), "[0].a"),
+        (("x-foo", "a.b"), "x-foo.a.b"),
+    ],
+)
+def test_format_path(path: tuple[str | int, ...], text: str) -> None:
+    assert format_path(path) == text
+
+
+@pytest.mark.parametrize(
+    ("location", "text"),
+    [
+        (Location("f"), "f"),
+        (Location("f", 3), "f:3"),
+        (Location("f", 3, 4), "f:3:4"),
+        (Location("f", 3, 4, "a.b"), "f:3:4: a.b"),
+        (Location("f", None, 4, "a"), "f: a"),
+    ],
+)
+def test_location_str(location: Location, text: str) -> None:
+    assert str(location) == text

@@ -1,0 +1,245 @@
+"""runtime/spec.py: process arguments, environment and the OCI config."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from runtime.spec import (
+    DEFAULT_CAPABILITIES,
+    DEFAULT_PATH_ENV,
+    MASKED_PATHS,
+    READONLY_PATHS,
+    ContainerSpec,
+    SpecError,
+    build_spec,
+    process_args,
+    process_env,
+)
+
+IMAGE = {"Entrypoint": ["/docker-entrypoint.sh"], "Cmd": ["nginx", "-g", "daemon off;"]}
+CMD_ONLY = {"Cmd": ["sh"]}
+
+
+# --- process_args ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entrypoint", "command", "image", "expected"),
+    [
+        # image Entrypoint + Cmd
+        (None, None, IMAGE, ("/docker-entrypoint.sh", "nginx", "-g", "daemon off;")),
+        (None, None, CMD_ONLY, ("sh",)),
+        (None, None, {"Entrypoint": ["/bin/echo"]}, ("/bin/echo",)),
+        (None, None, {"Entrypoint": ["/bin/echo"], "Cmd": None}, ("/bin/echo",)),
+        # command replaces Cmd, keeps the image Entrypoint
+        (None, ["-c", "x"], IMAGE, ("/docker-entrypoint.sh", "-c", "x")),
+        (None, ["echo", "hi"], CMD_ONLY, ("echo", "hi")),
+        # an explicitly empty command drops Cmd
+        (None, [], IMAGE, ("/docker-entrypoint.sh",)),
+        # service entrypoint replaces the image's and drops its Cmd
+        (["/bin/date"], None, IMAGE, ("/bin/date",)),
+        (["/bin/sh", "-c"], ["echo hi"], IMAGE, ("/bin/sh", "-c", "echo hi")),
+        # an empty service entrypoint still drops the image's; command alone remains
+        ([], ["echo", "x"], IMAGE, ("echo", "x")),
+        (None, ("tuple", "ok"), {}, ("tuple", "ok")),
+    ],
+)
+def test_process_args(entrypoint: list[str] | None, command: list[str] | None,
+                      image: dict[str, list[str] | None], expected: tuple[str, ...]) -> None:
+    assert process_args(entrypoint, command, image) == expected
+
+
+def test_process_args_stringifies() -> None:
+    assert process_args(None, ["sleep", 10], {}) == ("sleep", "10")  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("entrypoint", "command", "image"),
+    [
+        (None, None, {}),
+        (None, None, {"Entrypoint": None, "Cmd": None}),
+        (None, None, {"Entrypoint": [], "Cmd": []}),
+        (None, [], CMD_ONLY),
+        ([], None, IMAGE),
+        ([], [], IMAGE),
+    ],
+)
+def test_process_args_empty_is_an_error(entrypoint: list[str] | None,
+                                        command: list[str] | None,
+                                        image: dict[str, list[str] | None]) -> None:
+    with pytest.raises(SpecError, match="no command specified"):
+        process_args(entrypoint, command, image)
+
+
+def test_spec_error_is_a_value_error() -> None:
+    assert issubclass(SpecError, ValueError)
+
+
+# --- process_env -------------------------------------------------------------------------
+
+
+def test_process_env_defaults() -> None:
+    assert process_env([], {}, "abc123") == (DEFAULT_PATH_ENV, "HOSTNAME=abc123")
+    assert DEFAULT_PATH_ENV == (
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+
+
+def test_process_env_image_path_is_kept() -> None:
+    env = process_env(["PATH=/opt/bin:/bin", "LANG=C.UTF-8"], {}, "h")
+    assert env == ("PATH=/opt/bin:/bin", "LANG=C.UTF-8", "HOSTNAME=h")
+
+
+def test_process_env_service_overrides_image() -> None:
+    env = process_env(
+        ["PATH=/bin", "A=image", "B=image", "EQ=a=b", "NOVALUE"],
+        {"B": "service", "C": "new", "PATH": "/custom", "HOSTNAME": "override"},
+        "h",
+    )
+    assert env == (
+        "PATH=/custom", "A=image", "B=service", "EQ=a=b", "NOVALUE=",
+        "HOSTNAME=override", "C=new",
+    )
+
+
+def test_process_env_keeps_empty_values() -> None:
+    assert process_env(["E="], {"F": ""}, "h") == ("E=", DEFAULT_PATH_ENV, "HOSTNAME=h", "F=")
+
+
+# --- build_spec ------------------------------------------------------------------------------
+
+SPEC = ContainerSpec(
+    container_id="c" * 64,
+    args=("nginx", "-g", "daemon off;"),
+    env=(DEFAULT_PATH_ENV, "HOSTNAME=web"),
+    cwd="/srv",
+    hostname="web",
+    rootfs="/var/lib/pycompose/containers/ccc/rootfs",
+    uid=1000,
+    gid=100,
+    additional_gids=(10, 29),
+    netns="/run/netns/pc-ccc",
+    files={
+        "/etc/resolv.conf": "/state/c/resolv.conf",
+        "/etc/hosts": "/state/c/hosts",
+        "/etc/hostname": "/state/c/hostname",
+    },
+    nofile=(1024, 4096),
+    cgroups_path="pycompose.slice:pycompose:ccc",
+    annotations={"org.example": "1"},
+)
+
+
+def test_default_capabilities() -> None:
+    assert len(DEFAULT_CAPABILITIES) == 14
+    assert set(DEFAULT_CAPABILITIES) == {
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+        "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+        "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    }
+    assert "CAP_SYS_ADMIN" not in DEFAULT_CAPABILITIES
+    assert "CAP_NET_ADMIN" not in DEFAULT_CAPABILITIES
+
+
+def test_build_spec_process() -> None:
+    config = build_spec(SPEC)
+    assert config["ociVersion"] == "1.0.2"
+    process = config["process"]
+    assert process["terminal"] is False
+    assert process["user"] == {"uid": 1000, "gid": 100, "additionalGids": [10, 29]}
+    assert process["args"] == ["nginx", "-g", "daemon off;"]
+    assert process["env"] == [DEFAULT_PATH_ENV, "HOSTNAME=web"]
+    assert process["cwd"] == "/srv"
+    caps = process["capabilities"]
+    assert set(caps) == {"bounding", "effective", "permitted"}
+    for kind in ("bounding", "effective", "permitted"):
+        assert caps[kind] == list(DEFAULT_CAPABILITIES)
+    assert process["rlimits"] == [{"type": "RLIMIT_NOFILE", "hard": 4096, "soft": 1024}]
+    assert process["noNewPrivileges"] is False
+    assert process["oomScoreAdj"] == 0
+
+
+def test_build_spec_root_and_hostname() -> None:
+    config = build_spec(SPEC)
+    assert config["root"] == {"path": SPEC.rootfs, "readonly": False}
+    assert config["hostname"] == "web"
+    assert config["annotations"] == {"org.example": "1"}
+
+
+def test_build_spec_namespaces_with_network_path() -> None:
+    linux = build_spec(SPEC)["linux"]
+    assert linux["namespaces"] == [
+        {"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"},
+        {"type": "network", "path": "/run/netns/pc-ccc"},
+    ]
+    assert linux["cgroupsPath"] == "pycompose.slice:pycompose:ccc"
+
+
+def test_build_spec_masked_and_readonly_paths() -> None:
+    linux = build_spec(SPEC)["linux"]
+    assert linux["maskedPaths"] == list(MASKED_PATHS)
+    assert linux["readonlyPaths"] == list(READONLY_PATHS)
+    for path in ("/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware",
+                 "/proc/acpi", "/proc/scsi"):
+        assert path in linux["maskedPaths"]
+    assert linux["readonlyPaths"] == [
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+
+
+def test_build_spec_mounts() -> None:
+    mounts = build_spec(SPEC)["mounts"]
+    destinations = [m["destination"] for m in mounts]
+    assert destinations == [
+        "/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup", "/dev/mqueue", "/dev/shm",
+        # bind mounts of `files`, sorted by destination
+        "/etc/hostname", "/etc/hosts", "/etc/resolv.conf",
+    ]
+    by_destination = {m["destination"]: m for m in mounts}
+    assert by_destination["/etc/hosts"] == {
+        "destination": "/etc/hosts", "type": "bind", "source": "/state/c/hosts",
+        "options": ["rbind", "rprivate"],
+    }
+    assert by_destination["/proc"]["type"] == "proc"
+    assert by_destination["/sys"]["options"] == ["nosuid", "noexec", "nodev", "ro"]
+    assert "ro" in by_destination["/sys/fs/cgroup"]["options"]
+    assert by_destination["/dev/shm"]["options"] == [
+        "nosuid", "noexec", "nodev", "mode=1777", "size=67108864"]
+    assert by_destination["/dev/pts"]["type"] == "devpts"
+
+
+def test_build_spec_devices() -> None:
+    devices = build_spec(SPEC)["linux"]["resources"]["devices"]
+    assert devices[0] == {"allow": False, "access": "rwm"}
+    allowed = {(d["type"], d["major"], d.get("minor")) for d in devices[1:]}
+    assert ("c", 1, 3) in allowed  # /dev/null
+    assert ("c", 1, 9) in allowed  # /dev/urandom
+    assert ("c", 5, 2) in allowed  # /dev/ptmx
+    assert ("c", 136, None) in allowed  # every pts
+    assert all(d["allow"] is True and d["access"] == "rwm" for d in devices[1:])
+    pts = next(d for d in devices if d.get("major") == 136)
+    assert "minor" not in pts
+
+
+def test_build_spec_minimal() -> None:
+    spec = ContainerSpec(container_id="x", args=("sh",), env=(), cwd="/", hostname="h",
+                         rootfs="/r")
+    config = build_spec(spec)
+    assert config["process"]["user"] == {"uid": 0, "gid": 0}
+    assert config["process"]["rlimits"] == [
+        {"type": "RLIMIT_NOFILE", "hard": 1048576, "soft": 1048576}]
+    assert config["linux"]["namespaces"][-1] == {"type": "network"}
+    assert "cgroupsPath" not in config["linux"]
+    assert "annotations" not in config
+    assert len(config["mounts"]) == 7
+    assert json.loads(json.dumps(config)) == config
+
+
+def test_build_spec_is_fresh_each_time() -> None:
+    first = build_spec(SPEC)
+    first["process"]["capabilities"]["bounding"].append("CAP_SYS_ADMIN")
+    first["mounts"].clear()
+    second = build_spec(SPEC)
+    assert "CAP_SYS_ADMIN" not in second["process"]["capabilities"]["bounding"]
+    assert len(second["mounts"]) == 10
+    assert list(DEFAULT_CAPABILITIES) == second["process"]["capabilities"]["effective"]
