@@ -143,6 +143,9 @@ async def _dispatch(args: argparse.Namespace, output: Output) -> int:
     run: Callable[[Context], Awaitable[int]]
     if args.verb == "up":
         loaded = _loaded(args, output)
+        for name in args.services:
+            if name not in loaded.project.services:
+                raise UsageError(f"no such service: {name}")
         options = up_cmd.UpOptions(
             detach=args.detach, services=tuple(args.services),
             remove_orphans=args.remove_orphans, timeout=args.timeout,

@@ -23,8 +23,11 @@ def pycompose(cwd: Path, *args: str, env: dict[str, str] | None = None
                if k not in {"COMPOSE_FILE", "COMPOSE_PROJECT_NAME"}}
     environ.update({"PYTHONPATH": str(REPO), "NO_COLOR": "1",
                     "PYCOMPOSE_ROOT": str(cwd / ".state")}, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "compose.cli", *args], cwd=cwd, env=environ,
-                          capture_output=True, text=True, timeout=30)
+    try:
+        return subprocess.run([sys.executable, "-m", "compose.cli", *args], cwd=cwd,
+                              env=environ, capture_output=True, text=True, timeout=30)
+    finally:
+        shutil.rmtree(Layout.from_environ(environ).run, ignore_errors=True)
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -160,11 +163,7 @@ def test_missing_image_creates_nothing(tmp_path: Path) -> None:
           web:
             image: nosuch:1
     """)
-    try:
-        line = one_line_error(pycompose(tmp_path, "up", "-d"))
-    finally:
-        shutil.rmtree(Layout.from_environ({"PYCOMPOSE_ROOT": str(tmp_path / ".state")}).run,
-                      ignore_errors=True)
+    line = one_line_error(pycompose(tmp_path, "up", "-d"))
     assert "service web: image nosuch:1 is not in the local store" in line
     assert not (tmp_path / ".state" / "containers").exists()
     assert not (tmp_path / ".state" / "projects").exists()
