@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TextIO
 
 import trio
 
+from compose.commands import config as config_cmd
 from compose.commands import down as down_cmd
 from compose.commands import image as image_cmd
 from compose.commands import logs as logs_cmd
@@ -52,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Compose file (repeatable; default: compose.yaml, ...)")
     parser.add_argument("-p", "--project-name", metavar="NAME", help="project name")
     parser.add_argument("--project-directory", metavar="DIR", help="project working directory")
+    parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
+                        help="file of variables for interpolation (repeatable)")
+    parser.add_argument("--profile", action="append", default=[], metavar="PROFILE",
+                        help="enable services of this profile (repeatable)")
     parser.add_argument("--verbose", action="store_true", help="log what pycompose does")
     parser.add_argument("--version", action="store_true", help="show the version and exit")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
@@ -93,56 +100,104 @@ def build_parser() -> argparse.ArgumentParser:
         "bootstrap", help="make busybox:latest from the host's busybox-static, offline")
     bootstrap.add_argument("name", nargs="?", default="busybox:latest")
 
+    config = verbs.add_parser("config", help="print the project in canonical form")
+    config.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    config.add_argument("-q", "--quiet", action="store_true", help="only validate")
+    config.add_argument("--services", action="store_true", help="print the service names")
+    config.add_argument("--volumes", action="store_true", help="print the volume names")
+    config.add_argument("--networks", action="store_true", help="print the network names")
+    config.add_argument("--images", action="store_true", help="print the image names")
+    config.add_argument("--no-interpolate", action="store_true",
+                        help="do not interpolate variables")
+    config.add_argument("--no-normalize", action="store_true",
+                        help="print the merged files without canonical form")
+    config.add_argument("--no-consistency", action="store_true",
+                        help="accepted for compatibility")
+    config.add_argument("--no-path-resolution", action="store_true",
+                        help="accepted for compatibility")
+    config.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    config.add_argument("config_services", nargs="*", metavar="SERVICE")
+
     verbs.add_parser("version", help="show the version")
     return parser
 
 
-def _load(args: argparse.Namespace) -> Loaded:
-    loaded = load_project(LoadOptions(
-        files=tuple(args.file), project_name=args.project_name,
-        project_directory=args.project_directory,
-    ))
-    return loaded
+@dataclass(frozen=True)
+class Invocation:
+    """One command line with the environment and directory it runs in."""
+
+    args: argparse.Namespace
+    environ: Mapping[str, str]
+    cwd: str
+    output: Output
+
+    def load_options(self, *, interpolate: bool = True) -> LoadOptions:
+        args = self.args
+        return LoadOptions(
+            files=tuple(args.file), project_name=args.project_name,
+            project_directory=args.project_directory, env_files=tuple(args.env_file),
+            interpolate=interpolate, environ=self.environ, cwd=self.cwd,
+        )
+
+    def load(self, *, warn: bool = True) -> Loaded:
+        loaded = load_project(self.load_options())
+        if warn:
+            for warning in loaded.warnings:
+                self.output.warn(warning)
+        return loaded
+
+    def project_name(self) -> str:
+        """For verbs that only need the name: ``-p`` works without a Compose file."""
+        name = self.args.project_name
+        if name and not self.args.file:
+            if not is_valid_project_name(name):
+                raise UsageError(f"invalid project name {name!r}")
+            return str(name)
+        return self.load().project.name
+
+    def check_services(self, names: Sequence[str]) -> None:
+        if not names:
+            return
+        if self.args.project_name and not self.args.file:
+            try:
+                loaded = self.load(warn=False)
+            except UsageError:
+                return  # no file: names are matched against the containers instead
+        else:
+            loaded = self.load()
+        for name in names:
+            if name not in loaded.project.services:
+                raise UsageError(f"no such service: {name}")
 
 
-def _project_name(args: argparse.Namespace, output: Output) -> str:
-    """For verbs that only need the name: ``-p`` works without a Compose file."""
-    if args.project_name and not args.file:
-        if not is_valid_project_name(args.project_name):
-            raise UsageError(f"invalid project name {args.project_name!r}")
-        return str(args.project_name)
-    return _loaded(args, output).project.name
+def _config(inv: Invocation) -> int:
+    args = inv.args
+    options = config_cmd.ConfigOptions(
+        fmt=args.format, quiet=args.quiet, services=args.services, volumes=args.volumes,
+        networks=args.networks, images=args.images, normalize=not args.no_normalize,
+        output=args.output,
+    )
+    text, warnings = config_cmd.config_text(
+        inv.load_options(interpolate=not args.no_interpolate), options)
+    for warning in warnings:
+        inv.output.warn(warning)
+    if args.output:
+        config_cmd.write_output(text, os.path.join(inv.cwd, args.output))
+    elif text:
+        inv.output.raw(text)
+    return 0
 
 
-def _loaded(args: argparse.Namespace, output: Output) -> Loaded:
-    loaded = _load(args)
-    for warning in loaded.warnings:
-        output.warn(warning)
-    return loaded
-
-
-def _check_services(args: argparse.Namespace, output: Output, names: Sequence[str]) -> None:
-    if not names:
-        return
-    if args.project_name and not args.file:
-        try:
-            loaded = _load(args)
-        except UsageError:
-            return  # no file: names are matched against the containers instead
-    else:
-        loaded = _loaded(args, output)
-    for name in names:
-        if name not in loaded.project.services:
-            raise UsageError(f"no such service: {name}")
-
-
-async def _dispatch(args: argparse.Namespace, output: Output) -> int:
+async def _dispatch(inv: Invocation) -> int:
+    args, output = inv.args, inv.output
     if args.version or args.verb == "version":
         output.text(f"pycompose version {_version()}")
         return 0
+    if args.verb == "config":
+        return _config(inv)
     run: Callable[[Context], Awaitable[int]]
     if args.verb == "up":
-        loaded = _loaded(args, output)
+        loaded = inv.load()
         for name in args.services:
             if name not in loaded.project.services:
                 raise UsageError(f"no such service: {name}")
@@ -156,20 +211,20 @@ async def _dispatch(args: argparse.Namespace, output: Output) -> int:
         def run(ctx: Context) -> Awaitable[int]:
             return up_cmd.up(ctx, loaded.project, options)
     elif args.verb == "down":
-        name = _project_name(args, output)
+        name = inv.project_name()
 
         def run(ctx: Context) -> Awaitable[int]:
             return down_cmd.down(ctx, name, args.timeout)
     elif args.verb == "ps":
-        name = _project_name(args, output)
-        _check_services(args, output, args.services_filter)
+        name = inv.project_name()
+        inv.check_services(args.services_filter)
 
         def run(ctx: Context) -> Awaitable[int]:
             return ps_cmd.ps(ctx, name, services=args.services_filter, all_containers=args.all,
                              fmt=args.format, quiet=args.quiet, list_services=args.services)
     elif args.verb == "logs":
-        name = _project_name(args, output)
-        _check_services(args, output, args.services)
+        name = inv.project_name()
+        inv.check_services(args.services)
 
         def run(ctx: Context) -> Awaitable[int]:
             return logs_cmd.logs(ctx, name, services=args.services, follow=args.follow,
@@ -180,7 +235,7 @@ async def _dispatch(args: argparse.Namespace, output: Output) -> int:
             return image_cmd.bootstrap(ctx, args.name)
     else:  # pragma: no cover - argparse rejects other verbs
         raise UsageError(f"unknown command {args.verb}")
-    ctx = await open_context(output)
+    ctx = await open_context(output, inv.environ)
     return await run(ctx)
 
 
@@ -199,16 +254,29 @@ def _configure_logging(verbose: bool) -> None:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """The command line; the keyword arguments let tests run it in-process."""
+    environ = dict(os.environ if environ is None else environ)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.verb is None and not args.version:
-        parser.print_help(sys.stderr)
+        parser.print_help(stderr or sys.stderr)
         return 2
     _configure_logging(args.verbose)
-    output = Output(no_color=getattr(args, "no_color", False) or "NO_COLOR" in os.environ)
+    output = Output(no_color=getattr(args, "no_color", False) or "NO_COLOR" in environ,
+                    stdout=stdout, stderr=stderr)
+    inv = Invocation(args, environ, cwd or os.getcwd(), output)
     try:
-        return trio.run(_dispatch, args, output)
+        if args.verb == "config":  # no trio needed: the loader is synchronous
+            return _config(inv)
+        return trio.run(_dispatch, inv)
     except PycomposeError as exc:
         output.err.print(f"error: {exc}", markup=False, highlight=False)
         return 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from typing import TextIO
 
 from rich.color import ColorSystem
 from rich.console import Console
@@ -19,10 +20,11 @@ _COLOURS = ("cyan", "yellow", "green", "magenta", "blue", "bright_cyan", "bright
 
 
 class Output:
-    def __init__(self, *, no_color: bool = False) -> None:
-        self.out = Console(file=sys.stdout, highlight=False, soft_wrap=True,
+    def __init__(self, *, no_color: bool = False, stdout: TextIO | None = None,
+                 stderr: TextIO | None = None) -> None:
+        self.out = Console(file=stdout or sys.stdout, highlight=False, soft_wrap=True,
                            no_color=no_color, emoji=False)
-        self.err = Console(file=sys.stderr, highlight=False, soft_wrap=True,
+        self.err = Console(file=stderr or sys.stderr, highlight=False, soft_wrap=True,
                            no_color=no_color, emoji=False)
 
     def progress(self, event: Progress) -> None:
@@ -37,6 +39,11 @@ class Output:
 
     def text(self, message: str) -> None:
         self.out.print(message, markup=False)
+
+    def raw(self, text: str) -> None:
+        """Exactly ``text``: machine-readable output passes rich untouched."""
+        self.out.file.write(text)
+        self.out.file.flush()
 
 
 class LogPrinter:

@@ -1,0 +1,105 @@
+"""Loader's last phase: the typed, immutable model from the canonical form.
+
+The canonical dict keeps everything the file says (for ``config``); the model
+keeps what the engine acts on.  Keys the engine does not act on yet are
+reported as warnings, never dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from compose.durations import parse_duration
+from compose.model import Dependency, Network, Project, Service, frozen_map
+from compose.sources import Sources
+
+# Service keys the engine acts on today.
+SUPPORTED_SERVICE_KEYS = frozenset({
+    "image", "command", "entrypoint", "environment", "depends_on", "container_name",
+    "hostname", "working_dir", "user", "stop_signal", "stop_grace_period", "labels",
+    "networks",
+})
+_SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version"})
+
+
+def unsupported(canonical: Mapping[str, Any]) -> list[str]:
+    """Warnings for every key the engine ignores today."""
+    warnings = []
+    for key, value in canonical.items():
+        if key not in _SUPPORTED_TOP_LEVEL and not key.startswith("x-") and value:
+            warnings.append(f"top-level {key!r} is not supported yet and is ignored")
+    for name, service in canonical.get("services", {}).items():
+        for key, value in service.items():
+            if key in SUPPORTED_SERVICE_KEYS or key.startswith("x-") or value is None:
+                continue
+            warnings.append(f"services.{name}.{key} is not supported yet and is ignored")
+        for dep, entry in service.get("depends_on", {}).items():
+            if entry.get("condition") != "service_started":
+                warnings.append(
+                    f"services.{name}.depends_on.{dep}: condition {entry.get('condition')!r} "
+                    "is not supported yet; only the start order is kept")
+        networks = [n for n in service.get("networks", {}) if n != "default"]
+        if networks:
+            warnings.append(f"services.{name}.networks: only the default network is supported "
+                            "yet; the service is attached to it instead")
+    return warnings
+
+
+def build_project(
+    canonical: Mapping[str, Any],
+    *,
+    working_dir: str,
+    config_files: tuple[str, ...],
+    sources: Sources,
+) -> Project:
+    services = {
+        name: _service(name, raw, sources) for name, raw in canonical["services"].items()
+    }
+    default = canonical.get("networks", {}).get("default", {})
+    networks = {"default": Network("default", default.get("name")
+                                   or f"{canonical['name']}_default")}
+    return Project(
+        name=canonical["name"],
+        working_dir=working_dir,
+        config_files=config_files,
+        services=MappingProxyType(services),
+        networks=MappingProxyType(networks),
+    )
+
+
+def _service(name: str, raw: Mapping[str, Any], sources: Sources) -> Service:
+    where = ("services", name)
+    if not raw.get("image"):
+        if raw.get("build") is not None:
+            raise sources.error((*where, "build"), "building images is not supported yet")
+        raise sources.error(where, f"service {name!r} has neither an image nor a build context")
+    grace = 10.0
+    if raw.get("stop_grace_period") is not None:
+        try:
+            grace = parse_duration(raw["stop_grace_period"])
+        except ValueError as exc:
+            raise sources.error((*where, "stop_grace_period"), str(exc)) from None
+    command = raw.get("command")
+    entrypoint = raw.get("entrypoint")
+    return Service(
+        name=name,
+        image=str(raw["image"]),
+        command=None if command is None else tuple(command),
+        entrypoint=None if entrypoint is None else tuple(entrypoint),
+        environment=frozen_map(
+            (k, v) for k, v in (raw.get("environment") or {}).items() if v is not None),
+        depends_on=MappingProxyType({
+            dep: Dependency(entry.get("condition", "service_started"),
+                            entry.get("required", True), entry.get("restart", False))
+            for dep, entry in (raw.get("depends_on") or {}).items()
+        }),
+        container_name=raw.get("container_name"),
+        hostname=raw.get("hostname"),
+        working_dir=raw.get("working_dir"),
+        user=None if raw.get("user") is None else str(raw["user"]),
+        stop_signal=raw.get("stop_signal"),
+        stop_grace_period=grace,
+        labels=frozen_map(raw.get("labels") or {}),
+    )
