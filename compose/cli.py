@@ -101,12 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     bootstrap.add_argument("name", nargs="?", default="busybox:latest")
 
     config = verbs.add_parser("config", help="print the project in canonical form")
-    config.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    config.add_argument("--format", choices=["yaml", "json"],
+                        help="yaml (default) or json; --variables defaults to a table")
     config.add_argument("-q", "--quiet", action="store_true", help="only validate")
     config.add_argument("--services", action="store_true", help="print the service names")
     config.add_argument("--volumes", action="store_true", help="print the volume names")
     config.add_argument("--networks", action="store_true", help="print the network names")
     config.add_argument("--images", action="store_true", help="print the image names")
+    config.add_argument("--profiles", action="store_true", help="print the profile names")
+    config.add_argument("--variables", action="store_true",
+                        help="print the variables the model uses, with their defaults")
     config.add_argument("--no-interpolate", action="store_true",
                         help="do not interpolate variables")
     config.add_argument("--no-normalize", action="store_true",
@@ -137,7 +141,14 @@ class Invocation:
             files=tuple(args.file), project_name=args.project_name,
             project_directory=args.project_directory, env_files=tuple(args.env_file),
             interpolate=interpolate, environ=self.environ, cwd=self.cwd,
+            profiles=tuple(args.profile), services=tuple(self.named_services()),
         )
+
+    def named_services(self) -> list[str]:
+        """Services named on the command line: they enable their own profiles."""
+        field = {"up": "services", "logs": "services", "ps": "services_filter",
+                 "config": "config_services"}.get(self.args.verb, "")
+        return list(getattr(self.args, field, None) or [])
 
     def load(self, *, warn: bool = True) -> Loaded:
         loaded = load_project(self.load_options())
@@ -173,9 +184,10 @@ class Invocation:
 def _config(inv: Invocation) -> int:
     args = inv.args
     options = config_cmd.ConfigOptions(
-        fmt=args.format, quiet=args.quiet, services=args.services, volumes=args.volumes,
-        networks=args.networks, images=args.images, normalize=not args.no_normalize,
-        output=args.output,
+        fmt=args.format or ("table" if args.variables else "yaml"), quiet=args.quiet,
+        services=args.services, volumes=args.volumes, networks=args.networks,
+        images=args.images, normalize=not args.no_normalize, output=args.output,
+        profiles=args.profiles, variables=args.variables,
     )
     text, warnings = config_cmd.config_text(
         inv.load_options(interpolate=not args.no_interpolate), options)

@@ -17,6 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def shorten(text: str, limit: int = 160) -> str:
+    """Keep an error on one readable line, whatever the input held."""
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class PycomposeError(Exception):
     """An error with a message meant for the user, printed on one line."""
 
@@ -31,12 +37,12 @@ class Location:
     key: str = ""
 
     def __str__(self) -> str:
-        where = self.file
+        where = shorten(self.file)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.key}" if self.key else where
+        return f"{where}: {shorten(self.key)}" if self.key else where
 
 
 class ComposeFileError(PycomposeError):
@@ -45,7 +51,7 @@ class ComposeFileError(PycomposeError):
     def __init__(self, location: Location, message: str) -> None:
         self.location = location
         self.message = message
-        super().__init__(f"{location}: {message}")
+        super().__init__(f"{location}: {shorten(message, 400)}")
 
 
 class UsageError(PycomposeError):

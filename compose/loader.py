@@ -12,23 +12,22 @@ file, line and key it concerns.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compose import names
+from compose import profiles, projectenv
+from compose.assemble import Context, assemble_project
 from compose.build import build_project, unsupported
 from compose.canonical import canonicalize
 from compose.checks import check_project
-from compose.dotenv import DotenvError, parse_dotenv
 from compose.errors import ComposeFileError, Location, UsageError
-from compose.interpolate import interpolate
-from compose.merge import merge_documents
+from compose.interpolate import InterpolationError, substitute
 from compose.model import Project
+from compose.names import normalize_project_name
 from compose.parse import Document, parse_yaml
 from compose.sources import Sources
-from compose.validate import validate
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 # compose-go's DefaultFileNames and DefaultOverrideFileNames, in order of preference.
@@ -45,6 +44,10 @@ class LoadOptions:
     project_directory: str | None = None
     env_files: tuple[str, ...] = ()
     interpolate: bool = True
+    # --profile (else COMPOSE_PROFILES); services named on the command line enable
+    # their own profiles, as docker compose's WithServicesEnabled does.
+    profiles: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     cwd: str = field(default_factory=os.getcwd)
 
@@ -84,28 +87,25 @@ def load_raw(options: LoadOptions) -> RawProject:
     working_dir = str(Path(options.cwd, options.project_directory or os.path.dirname(files[0]))
                       .resolve())
     environ = project_environment(options, working_dir)
+    name = choose_project_name(options, files, working_dir, environ)
+    environ = {**environ, "COMPOSE_PROJECT_NAME": name}
     warnings: list[str] = []
-    documents = []
-    for path in files:
-        document = read_document(path)
-        if options.interpolate:
-            document = interpolate(document, environ, warnings.append)
-        validate(document)
-        documents.append(document)
-    sources = Sources(tuple(documents))
-    merged = merge_documents([d.data for d in documents])
-    name = choose_project_name(options, merged, working_dir, sources, environ)
+    assembled = assemble_project(files, Context(
+        working_dir, environ, options.interpolate, read_document,
+        lambda path, env: read_dotenv(Path(path), required=True, environ=env),
+        warnings.append))
+    sources = Sources(assembled.documents)
+    merged = assembled.data
+    merged = profiles.apply(merged, options.profiles, options.services, environ)
     return RawProject(merged, name, working_dir, tuple(files), environ, sources,
                       tuple(warnings))
 
 
 def find_files(options: LoadOptions) -> list[str]:
-    """``-f`` files, else ``COMPOSE_FILE``, else the first default name found in the
-    working directory or one of its parents, with its override file if present."""
-    given = list(options.files)
-    if not given and options.environ.get("COMPOSE_FILE"):
-        separator = options.environ.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
-        given = [f for f in options.environ["COMPOSE_FILE"].split(separator) if f]
+    """``-f`` files, else ``COMPOSE_FILE`` (the process environment or the first
+    ``.env``), else the first default name found in the project directory or one of
+    its parents, with its override file if present."""
+    given = list(options.files) or projectenv.compose_file_variable(first_environment(options))
     if given:
         resolved = []
         for name in given:
@@ -131,30 +131,36 @@ def find_files(options: LoadOptions) -> list[str]:
     )
 
 
+def first_environment(options: LoadOptions) -> dict[str, str]:
+    """The process environment plus the env files docker compose reads before it
+    knows the Compose files: ``--env-file``/``COMPOSE_ENV_FILES``, else the ``.env``
+    of ``--project-directory``, of the first ``-f`` file's folder, or of the cwd."""
+    explicit = projectenv.explicit_env_files(options.env_files, options.environ, options.cwd)
+    if explicit:
+        return projectenv.with_env_files(options.environ, explicit)
+    first = options.project_directory or (os.path.dirname(options.files[0]) if options.files
+                                          else ".")
+    directory = str(Path(options.cwd, first))
+    return projectenv.with_env_files(
+        options.environ, projectenv.default_env_file(directory, options.environ))
+
+
 def project_environment(options: LoadOptions, working_dir: str) -> dict[str, str]:
-    """What interpolation sees: ``--env-file`` files (else the project's ``.env``),
-    overridden by the process environment."""
-    env_files = [Path(options.cwd, f) for f in options.env_files] or [Path(working_dir, ".env")]
-    values: dict[str, str] = {}
-    for path in env_files:
-        values.update(read_dotenv(path, required=bool(options.env_files)))
-    return {**values, **options.environ}
+    """What interpolation sees: the first environment, then the project directory's
+    ``.env`` for keys still unset (unless env files were given explicitly)."""
+    environ = first_environment(options)
+    if projectenv.explicit_env_files(options.env_files, options.environ, options.cwd):
+        return environ
+    return projectenv.with_env_files(
+        environ, projectenv.default_env_file(working_dir, options.environ))
 
 
-def read_dotenv(path: Path, *, required: bool = False) -> dict[str, str]:
+def read_dotenv(path: Path, *, required: bool = False,
+                environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """An env file; missing is empty unless required, malformed is an error at its line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if required:
-            raise UsageError(f"{path}: no such file") from None
+    if not required and not path.is_file():
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ComposeFileError(Location(str(path)), str(exc)) from None
-    try:
-        return parse_dotenv(text)
-    except DotenvError as exc:
-        raise ComposeFileError(Location(_display(str(path)), exc.line), str(exc)) from None
+    return projectenv.read_env_files([path], environ or {})
 
 
 def _display(path: str) -> str:
@@ -173,31 +179,33 @@ def read_document(path: str) -> Document:
     return parse_yaml(text, display)
 
 
-def choose_project_name(
-    options: LoadOptions, data: Mapping[str, Any], working_dir: str, sources: Sources,
-    environ: Mapping[str, str],
-) -> str:
-    """``-p``, else ``COMPOSE_PROJECT_NAME`` (from the environment or ``.env``), else
-    top-level ``name:``, else the project directory's name, normalised."""
-    for raw, origin in (
-        (options.project_name, "-p"),
-        (environ.get("COMPOSE_PROJECT_NAME") or None, "COMPOSE_PROJECT_NAME"),
-    ):
-        if raw is not None:
-            if not names.is_valid_project_name(raw):
-                raise UsageError(
-                    f"invalid project name {raw!r} from {origin}: use lowercase letters, digits, "
-                    "'-' and '_', starting with a letter or digit"
-                )
-            return raw
-    if isinstance(data.get("name"), str):
-        name = names.normalize_project_name(data["name"])
-        if not name:
-            raise sources.error(("name",), f"{data['name']!r} is not a valid project name")
-        return name
-    name = names.normalize_project_name(os.path.basename(working_dir))
+def choose_project_name(options: LoadOptions, files: Sequence[str], working_dir: str,
+                        environ: Mapping[str, str]) -> str:
+    """``-p``, else ``COMPOSE_PROJECT_NAME`` (environment or ``.env``), both used
+    verbatim and so checked; else the last ``name:`` of the files, interpolated and
+    normalised; else the project directory's name, normalised."""
+    if options.project_name:
+        return projectenv.checked_project_name(options.project_name)
+    if environ.get("COMPOSE_PROJECT_NAME"):
+        return projectenv.checked_project_name(environ["COMPOSE_PROJECT_NAME"])
+    name = normalize_project_name(os.path.basename(working_dir))
+    named: tuple[Document, str] | None = None
+    for path in files:
+        try:
+            document = read_document(path)
+        except ComposeFileError:
+            continue  # reported when the file is loaded
+        for part in (document, *document.following):  # `---` documents count too
+            raw = part.data.get("name") if isinstance(part.data, dict) else None
+            if isinstance(raw, str) and raw:
+                named = (part, raw)
+    if named is not None:
+        document, raw = named
+        try:
+            value = substitute(raw, environ, lambda _: None) if options.interpolate else raw
+        except InterpolationError as exc:
+            raise document.error(("name",), f"error while interpolating name: {exc}") from None
+        name = normalize_project_name(value)
     if not name:
-        raise UsageError(
-            f"cannot derive a project name from directory {working_dir!r}; use -p NAME"
-        )
+        raise UsageError("project name must not be empty")
     return name

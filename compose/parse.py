@@ -3,11 +3,15 @@
 Later phases work on plain dicts and lists; when one of them rejects a value it
 looks up the key path in ``Document.positions`` to say ``file:line:col``.
 Anchors, aliases and merge keys (``<<``) are resolved here; a key defined twice in
-one mapping is an error, as it is for docker compose.
+one mapping is an error, as it is for docker compose.  The Compose merge tags are
+read here too: a key tagged ``!reset`` is left out, and the paths of ``!reset`` and
+``!override`` keys are kept in ``Document.resets`` so that merging drops what earlier
+files (or an extended service) put there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +26,9 @@ KeyPath = tuple[str | int, ...]
 # Python's recursion limit turns it into a traceback.
 MAX_DEPTH = 200
 
+RESET_TAG = "!reset"
+OVERRIDE_TAG = "!override"
+
 
 @dataclass(frozen=True)
 class Document:
@@ -30,6 +37,12 @@ class Document:
     file: str
     data: Any
     positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    # Key paths tagged `!reset` or `!override`: the value an earlier file or an
+    # extended service gives them is discarded before this file is merged in.
+    resets: frozenset[KeyPath] = frozenset()
+    # The documents after this one in the same file (`---`): docker compose loads
+    # them as if they were files given after it.
+    following: tuple[Document, ...] = ()
 
     def locate(self, path: KeyPath) -> Location:
         """The position of ``path``, or of its nearest ancestor that has one."""
@@ -84,15 +97,24 @@ for _tag, _pattern, _first in (
 
 
 def parse_yaml(text: str, file: str) -> Document:
-    """Parse one YAML document; an empty file gives ``None`` as data."""
-    loader = _Loader(text)
+    """Parse a YAML stream; an empty file gives ``None`` as data.  Documents after
+    the first (``---``) are in ``following``."""
     try:
-        node = loader.get_single_node()
-        if node is None:
+        loader = _Loader(text)  # the reader refuses control characters right away
+    except yaml.YAMLError as exc:
+        raise ComposeFileError(Location(file), f"YAML error: {exc}") from None
+    try:
+        documents: list[Document] = []
+        while loader.check_node():
+            node = loader.get_node()
+            assert node is not None  # check_node() says a document follows
+            converter = _Converter(loader, file)
+            data = converter.convert(node, (), 0)
+            documents.append(
+                Document(file, data, converter.positions, frozenset(converter.resets)))
+        if not documents:
             return Document(file, None)
-        positions: dict[KeyPath, tuple[int, int]] = {}
-        data = _convert(loader, node, (), positions, file, 0)
-        return Document(file, data, positions)
+        return dataclasses.replace(documents[0], following=tuple(documents[1:]))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -111,50 +133,90 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _convert(
-    loader: _Loader,
-    node: yaml.Node,
-    path: KeyPath,
-    positions: dict[KeyPath, tuple[int, int]],
-    file: str,
-    depth: int,
-) -> Any:
-    if depth > MAX_DEPTH:
+class _Converter:
+    """Node graph to plain data, recording positions and ``!reset``/``!override`` paths."""
+
+    def __init__(self, loader: _Loader, file: str) -> None:
+        self.loader = loader
+        self.file = file
+        self.positions: dict[KeyPath, tuple[int, int]] = {}
+        self.resets: set[KeyPath] = set()
+        # Nodes being converted (an alias back into one of them is a cycle), and the
+        # keys each mapping had before `<<` was flattened (aliases revisit a node).
+        self.active: dict[int, KeyPath] = {}
+        self.own_keys: dict[int, set[int]] = {}
+
+    def error(self, node: yaml.Node, path: KeyPath, message: str) -> ComposeFileError:
         line, column = _mark(node)
-        raise ComposeFileError(Location(file, line, column), "nesting is too deep")
-    positions.setdefault(path, _mark(node))
-    if isinstance(node, yaml.MappingNode):
-        own = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
-        loader.flatten_mapping(node)  # resolves `<<` merge keys in place, merged pairs first
-        result: dict[Any, Any] = {}
-        own_keys: set[str] = set()
+        return ComposeFileError(Location(self.file, line, column, format_path(path)), message)
+
+    def convert(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            line, column = _mark(node)
+            raise ComposeFileError(Location(self.file, line, column), "nesting is too deep")
+        self.positions.setdefault(path, _mark(node))
+        if node.tag == OVERRIDE_TAG:
+            self.resets.add(path)
+        if isinstance(node, yaml.ScalarNode):
+            return self.loader.construct_object(_untagged(self.loader, node), deep=True)
+        if id(node) in self.active:
+            raise self.error(node, path, f"cycle detected: node at path {format_path(path)} "
+                                         f"references node at path "
+                                         f"{format_path(self.active[id(node)])}")
+        self.active[id(node)] = path
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path, depth)
+            if isinstance(node, yaml.SequenceNode):
+                return self.sequence(node, path, depth)
+        finally:
+            del self.active[id(node)]
+        return self.loader.construct_object(node, deep=True)
+
+    def mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict[str, Any]:
+        own = self.own_keys.setdefault(
+            id(node), {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"})
+        self.loader.flatten_mapping(node)  # resolves `<<` merge keys in place, merged pairs first
+        result: dict[str, Any] = {}
+        seen: set[str] = set()
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 line, column = _mark(key_node)
                 raise ComposeFileError(
-                    Location(file, line, column), "a mapping key must be a scalar")
-            key = loader.construct_object(key_node, deep=True)
+                    Location(self.file, line, column), "a mapping key must be a scalar")
+            key = self.loader.construct_object(key_node, deep=True)
             if not isinstance(key, str):  # `1.10:` or `FALSE:` as a key means its text
                 key = str(key_node.value)
-            # A key merged in by `<<` may be overridden; one written twice may not.
-            is_own = id(key_node) in own
-            if is_own and key in own_keys:
-                line, column = _mark(key_node)
-                first = positions.get((*path, key))
-                where = f" (first defined at line {first[0]})" if first else ""
-                raise ComposeFileError(
-                    Location(file, line, column, format_path((*path, str(key)))),
-                    f"key {key!r} is defined twice{where}",
-                )
-            if is_own:
-                own_keys.add(key)
             child = (*path, key)
-            positions[child] = _mark(key_node)
-            result[key] = _convert(loader, value_node, child, positions, file, depth + 1)
+            # A key merged in by `<<` may be overridden; one written twice may not.
+            if id(key_node) in own:
+                if key in seen:
+                    raise self.error(key_node, child, self.duplicate(key_node, key, child))
+                seen.add(key)
+            self.positions[child] = _mark(key_node)
+            if value_node.tag == RESET_TAG:
+                self.resets.add(child)
+                result.pop(key, None)
+                continue
+            result[key] = self.convert(value_node, child, depth + 1)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(loader, item, (*path, index), positions, file, depth + 1)
-            for index, item in enumerate(node.value)
-        ]
-    return loader.construct_object(node, deep=True)
+
+    def duplicate(self, key_node: yaml.Node, key: str, child: KeyPath) -> str:
+        """docker compose's wording, line numbers included."""
+        first = self.positions.get(child)
+        where = f" already defined at line {first[0]}" if first else " already defined"
+        return f"line {_mark(key_node)[0]}: mapping key \"{key}\"{where}"
+
+    def sequence(self, node: yaml.SequenceNode, path: KeyPath, depth: int) -> list[Any]:
+        items = [item for item in node.value if item.tag != RESET_TAG]
+        return [self.convert(item, (*path, index), depth + 1)
+                for index, item in enumerate(items)]
+
+
+def _untagged(loader: _Loader, node: yaml.ScalarNode) -> yaml.ScalarNode:
+    """``!override 42`` is the scalar ``42``: resolve the tag as if none were written."""
+    if node.tag != OVERRIDE_TAG:
+        return node
+    implicit = (node.style is None, node.style is not None)
+    tag: str = loader.resolve(yaml.ScalarNode, node.value, implicit)  # type: ignore[no-untyped-call]
+    return yaml.ScalarNode(tag, node.value, node.start_mark, node.end_mark, node.style)

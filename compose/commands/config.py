@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from compose import profiles, variables
 from compose.loader import LoadOptions, load_project, load_raw
 from compose.render import render
 from compose.statefiles import write_atomic
@@ -21,10 +22,19 @@ class ConfigOptions:
     images: bool = False
     normalize: bool = True
     output: str | None = None
+    profiles: bool = False
+    variables: bool = False
 
 
 def config_text(load: LoadOptions, options: ConfigOptions) -> tuple[str, tuple[str, ...]]:
     """What ``config`` prints, and the loader's warnings."""
+    if options.variables:  # docker reads them from the model before interpolation
+        raw = load_raw(replace(load, interpolate=False, profiles=("*",)))
+        return variables.render(variables.extract(raw.data), options.fmt), ()
+    if options.profiles:  # the project must load, then every service's profiles count
+        warnings = load_project(load).warnings
+        everything = load_raw(replace(load, profiles=("*",))).data
+        return _lines(dict.fromkeys(profiles.all_profiles(everything))), warnings
     if options.normalize:
         loaded = load_project(load)
         model: dict[str, Any] = loaded.canonical

@@ -218,6 +218,9 @@ def _judge(run: Run, expectation: dict[str, Any], outcome: Outcome, parsed: Any)
     case, kind = run.case_dir.name, str(expectation["type"])
     file = str(expectation["file"])
     label = f"{run.name} [{kind.split(' ')[0]}]"
+    if kind.startswith("gold (see expected.json key") or (
+            "#" in file and kind.startswith("gold-substring")):
+        return _judge_keyed(run, label, expectation, outcome, parsed)
     if kind.startswith("gold-runtime") or kind.startswith("gold ("):
         return Verdict(case, label, "skip", "needs containers or a data table")
     if kind.startswith("gold-error"):
@@ -256,6 +259,42 @@ def _judge(run: Run, expectation: dict[str, Any], outcome: Outcome, parsed: Any)
         if extra and "services" in expected:
             problem = f"unexpected services {extra}"
     return Verdict(case, label, "fail" if problem else "pass", problem or "")
+
+
+def _judge_keyed(run: Run, label: str, expectation: dict[str, Any], outcome: Outcome,
+                 parsed: Any) -> Verdict:
+    """``expected.json#key`` or "gold (see expected.json key `key`)": one entry of a
+    shared file, holding ``contains`` (stdout substrings), ``error_contains``, or
+    dotted paths of the model (``ports[0]`` for list items, ``(absent)`` for none)."""
+    case, kind, file = run.case_dir.name, str(expectation["type"]), str(expectation["file"])
+    key = file.split("#", 1)[1] if "#" in file else kind.split("`")[1]
+    expected = load_expected(run.case_dir, file.split("#", 1)[0])[key]
+    if "error_contains" in expected:
+        ok = outcome.code != 0 and expected["error_contains"] in outcome.stderr
+        return Verdict(case, label, "pass" if ok else "fail", "" if ok else
+                       f"exit {outcome.code}, stderr {outcome.stderr.strip()!r} lacks "
+                       f"{expected['error_contains']!r}")
+    if outcome.code != 0:
+        return Verdict(case, label, "fail", f"exit {outcome.code}: {outcome.stderr.strip()}")
+    if "contains" in expected:
+        wanted = expected["contains"]
+        missing = [s for s in ([wanted] if isinstance(wanted, str) else wanted)
+                   if s not in outcome.stdout]
+        return Verdict(case, label, "fail" if missing else "pass",
+                       f"missing {missing}" if missing else "")
+    for dotted, value in expected.items():
+        if dotted in {"description", "interpolation_env", "note"}:
+            continue
+        found, actual = lookup(parsed, dotted.replace("[", ".").replace("]", ""))
+        if value == "(absent)":
+            problem = f"{dotted}: should be absent" if found else None
+        elif not found:
+            problem = f"{dotted}: missing"
+        else:
+            problem = subset_mismatch(value, actual, dotted)
+        if problem:
+            return Verdict(case, label, "fail", problem)
+    return Verdict(case, label, "pass")
 
 
 def _error_matches(expected: str, stderr: str) -> bool:

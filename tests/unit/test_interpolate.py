@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from compose.errors import ComposeFileError
-from compose.interpolate import InterpolationError, interpolate, substitute
+from compose.interpolate import (
+    InterpolationError,
+    InvalidTemplate,
+    interpolate,
+    interpolate_tree,
+    substitute,
+)
 from compose.parse import parse_yaml
 
 ENV = {"SET": "value", "EMPTY": "", "NUM": "42", "A_B": "ab", "A": "a"}
@@ -111,9 +117,10 @@ def test_substitute_warns_for_each_occurrence() -> None:
     assert warnings == [_warning("U"), _warning("U"), _warning("V")]
 
 
-def test_unused_default_does_not_warn() -> None:
-    assert _sub("${SET:-$UNSET}") == ("value", [])
-    assert _sub("${UNSET:+$ALSO}") == ("", [])
+def test_unused_default_is_still_substituted_and_warns() -> None:
+    # compose-go substitutes the argument before looking at the variable
+    assert _sub("${SET:-$UNSET}") == ("value", [_warning("UNSET")])
+    assert _sub("${UNSET:+$ALSO}") == ("", [_warning("ALSO")])
 
 
 def test_used_default_warns_about_its_own_unset_variables() -> None:
@@ -129,7 +136,7 @@ def test_used_default_warns_about_its_own_unset_variables() -> None:
          "required variable UNSET is missing a value: you must set it"),
         ("${EMPTY:?not empty please}",
          "required variable EMPTY is missing a value: not empty please"),
-        ("${UNSET:?}", "required variable UNSET is missing a value: "),
+        ("${UNSET:?}", "required variable UNSET is missing a value"),
         ("${UNSET?need $NUM}", "required variable UNSET is missing a value: need 42"),
     ],
 )
@@ -140,31 +147,48 @@ def test_required_variable_raises_with_message(text: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "fragment"),
+    ("text", "message"),
     [
-        ("${SET", "invalid interpolation format for '${SET'"),
-        ("${UNSET:-default", "missing '}'"),
-        ("${UNSET:-${SET}", "missing '}'"),
-        ("${}", "invalid interpolation format for '${}'"),
-        ("${1abc}", "invalid interpolation format"),
-        ("${SET!x}", "invalid interpolation format"),
-        ("${SET:x}", "invalid interpolation format"),
-        ("${ SET}", "invalid interpolation format"),
-        ("${", "invalid interpolation format"),
+        ("${SET", 'Invalid template: "${SET"'),
+        ("${UNSET:-default", 'Invalid template: "${UNSET:-default"'),
+        ("${UNSET:-${SET}", 'Invalid template: "${SET"'),  # the nested template is named
+        ("${}", 'Invalid template: "${}"'),
+        ("${1abc}", 'Invalid template: "${1abc}"'),
+        ("${SET!x}", 'Invalid template: "${SET!x}"'),
+        ("${SET:x}", 'Invalid template: "${SET:x}"'),
+        ("${ SET}", 'Invalid template: "${ SET}"'),
+        ("${", 'Invalid template: "${"'),
+        ("${UNSET:-x\ny}", 'Invalid template: "${UNSET:-x\\ny}"'),  # `.` stops at a newline
     ],
 )
-def test_malformed_expressions_raise(text: str, fragment: str) -> None:
-    with pytest.raises(InterpolationError) as info:
+def test_malformed_expressions_raise(text: str, message: str) -> None:
+    with pytest.raises(InvalidTemplate) as info:
         _sub(text)
-    assert fragment in str(info.value)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a braced expression runs to the last `}` and is cut at its first balanced one
+        ("${UNSET:-{x} y}", "{x} y"),
+        ("${UNSET:-{}x}y}", "{}x}y"),
+        ("${UNSET-a}b}", "ab}"),
+        ("${UNSET-a:-b}", "a:-b"),  # the first operator after the name wins
+        ("${SET:-a} and ${NUM}", "value and 42"),
+    ],
+)
+def test_compose_go_brace_quirks(text: str, expected: str) -> None:
+    assert _sub(text) == (expected, [])
 
 
 def test_interpolation_error_is_a_value_error() -> None:
     assert issubclass(InterpolationError, ValueError)
 
 
-def test_unused_required_default_is_not_evaluated() -> None:
-    assert _sub("${SET:-${UNSET:?need it}}") == ("value", [])
+def test_unused_required_default_is_evaluated() -> None:
+    with pytest.raises(InterpolationError, match="required variable UNSET"):
+        _sub("${SET:-${UNSET:?need it}}")
 
 
 # --- interpolate() on a Document -------------------------------------------------------
@@ -231,7 +255,8 @@ def test_interpolate_error_carries_file_and_line_of_the_value() -> None:
     assert (err.location.file, err.location.line, err.location.column) == (
         "app/compose.yaml", 6, 9)
     assert err.location.key == "services.web.environment[1]"
-    assert err.message == "required variable PASSWORD is missing a value: set PASSWORD in .env"
+    assert err.message == ("error while interpolating services.web.environment.[]: "
+                           "required variable PASSWORD is missing a value: set PASSWORD in .env")
 
 
 def test_interpolate_syntax_error_carries_the_key_line() -> None:
@@ -239,3 +264,48 @@ def test_interpolate_syntax_error_carries_the_key_line() -> None:
     with pytest.raises(ComposeFileError) as info:
         interpolate(parse_yaml(text, "c.yml"), {}, lambda _: None)
     assert str(info.value).startswith("c.yml:3:5: services.web.image: invalid interpolation")
+
+
+# --- casts at typed paths ----------------------------------------------------------------
+
+
+def test_strings_at_typed_paths_are_cast() -> None:
+    data = {"services": {"web": {
+        "cpus": "${CPU}", "scale": "2", "privileged": "TRUE", "init": "yes",
+        "healthcheck": {"retries": "$NUM"}, "ports": [{"target": "80", "published": "8080"}],
+        "ulimits": {"nproc": "10", "nofile": {"soft": "1", "hard": "2"}},
+        "mem_limit": "1g", "labels": {"cpus": "1.5"}}},
+        "networks": {"n": {"external": "false"}}}
+    warnings: list[str] = []
+    out = interpolate_tree(data, {"CPU": "0.5", "NUM": "3"}, warnings.append)
+    web = out["services"]["web"]
+    assert (web["cpus"], web["scale"], web["privileged"], web["init"]) == (0.5, 2, True, True)
+    assert web["healthcheck"]["retries"] == 3
+    assert web["ports"] == [{"target": 80, "published": "8080"}]  # published stays a string
+    assert web["ulimits"] == {"nproc": 10, "nofile": {"soft": 1, "hard": 2}}
+    assert (web["mem_limit"], web["labels"]) == ("1g", {"cpus": "1.5"})
+    assert out["networks"]["n"]["external"] is False
+    assert warnings == ['"yes" for boolean is not supported by YAML 1.2, please use `true`']
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("cpus", "abc", 'strconv.ParseFloat: parsing "abc": invalid syntax'),
+        ("cpu_count", "1.5", 'strconv.ParseInt: parsing "1.5": invalid syntax'),
+        ("scale", "x", 'strconv.Atoi: parsing "x": invalid syntax'),
+        ("tty", "maybe", "invalid boolean: maybe"),
+    ],
+)
+def test_failed_cast_is_an_error(key: str, value: str, message: str) -> None:
+    with pytest.raises(InterpolationError) as info:
+        interpolate_tree({"services": {"s": {key: value}}}, {}, lambda _: None)
+    assert str(info.value) == (f"error while interpolating services.s.{key}: "
+                               f"failed to cast to expected type: {message}")
+
+
+def test_error_paths_name_list_items_as_compose_go_does() -> None:
+    with pytest.raises(InterpolationError) as info:
+        interpolate_tree({"services": {"s": {"command": ["a", "${"]}}}, {}, lambda _: None)
+    assert str(info.value) == ("invalid interpolation format for services.s.command.[].\n"
+                               "You may need to escape any $ with another $.\n${")

@@ -231,9 +231,10 @@ def test_duplicate_key_names_both_lines() -> None:
         parse_yaml(text, "c.yml")
     err = info.value
     assert err.location == Location("c.yml", 5, 5, "services.web.image")
-    assert err.message == "key 'image' is defined twice (first defined at line 3)"
+    # docker compose's wording: `line 5: mapping key "image" already defined at line 3`
+    assert err.message == 'line 5: mapping key "image" already defined at line 3'
     assert str(err) == (
-        "c.yml:5:5: services.web.image: key 'image' is defined twice (first defined at line 3)"
+        'c.yml:5:5: services.web.image: line 5: mapping key "image" already defined at line 3'
     )
 
 
@@ -241,12 +242,12 @@ def test_duplicate_top_level_key() -> None:
     with pytest.raises(ComposeFileError) as info:
         parse_yaml("services: {}\nname: a\nservices: {}\n", "c.yml")
     assert info.value.location.line == 3
-    assert "first defined at line 1" in info.value.message
+    assert "already defined at line 1" in info.value.message
 
 
 def test_duplicate_scalar_keys_after_conversion() -> None:
     # `1` and `"1"` are the same key once keys are text
-    with pytest.raises(ComposeFileError, match="defined twice"):
+    with pytest.raises(ComposeFileError, match="already defined"):
         parse_yaml("1: a\n'1': b\n", "c.yml")
 
 
@@ -277,11 +278,13 @@ def test_syntax_error_has_file_line_column(text: str, line: int, column: int,
     assert str(err).startswith(f"dir/c.yml:{line}:{column}: YAML syntax error")
 
 
-def test_multiple_documents_are_an_error() -> None:
-    with pytest.raises(ComposeFileError) as info:
-        parse_yaml("a: 1\n---\nb: 2\n", "c.yml")
-    assert info.value.location.file == "c.yml"
-    assert info.value.location.line == 2
+def test_documents_after_the_first_are_kept_in_order() -> None:
+    # docker compose loads `---` documents like successive -f files
+    doc = parse_yaml("a: 1\n---\nb: !reset\n---\nc: [x]\n", "c.yml")
+    assert doc.data == {"a": 1}
+    assert [(d.data, d.resets) for d in doc.following] == [({}, {("b",)}), ({"c": ["x"]}, set())]
+    assert doc.following[1].positions[("c", 0)] == (5, 5)
+    assert doc.following[0].following == ()
 
 
 def test_nesting_just_inside_the_limit_parses() -> None:
@@ -377,3 +380,76 @@ def test_format_path(path: tuple[str | int, ...], text: str) -> None:
 )
 def test_location_str(location: Location, text: str) -> None:
     assert str(location) == text
+
+
+# --- !reset and !override ---------------------------------------------------------------
+
+
+def test_reset_key_is_left_out_and_its_path_kept() -> None:
+    doc = parse_yaml("services:\n  web:\n    image: x\n    build: !reset\n"
+                     "    environment:\n      FOO: !reset\n      BAR: b\n", "c.yml")
+    assert doc.data == {"services": {"web": {"image": "x", "environment": {"BAR": "b"}}}}
+    assert doc.resets == {("services", "web", "build"),
+                          ("services", "web", "environment", "FOO")}
+    assert doc.positions[("services", "web", "build")] == (4, 5)
+
+
+def test_reset_removes_a_key_merged_in_by_an_anchor() -> None:
+    doc = parse_yaml("x: &x {a: 1, b: 2}\ny:\n  <<: *x\n  a: !reset\n", "c.yml")
+    assert doc.data["y"] == {"b": 2}
+    assert doc.resets == {("y", "a")}
+
+
+def test_reset_items_are_left_out_of_a_sequence() -> None:
+    assert parse_yaml("v: [a, !reset b, c]\n", "c.yml").data == {"v": ["a", "c"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("!override [a, b]", ["a", "b"]), ("!override {a: 1}", {"a": 1}),
+     ("!override 42", 42), ("!override '42'", "42"), ("!override true", True),
+     ("!override", None)],
+)
+def test_override_keeps_the_value_and_its_path(text: str, value: object) -> None:
+    doc = parse_yaml(f"services:\n  web:\n    v: {text}\n", "c.yml")
+    assert doc.data["services"]["web"]["v"] == value
+    assert doc.resets == {("services", "web", "v")}
+
+
+def test_tags_in_an_anchor_apply_where_it_is_merged() -> None:
+    text = ("services:\n  x: &x\n    configs: !override [a]\n  y:\n    <<: *x\n")
+    doc = parse_yaml(text, "c.yml")
+    assert doc.data["services"]["y"] == {"configs": ["a"]}
+    assert doc.resets == {("services", "x", "configs"), ("services", "y", "configs")}
+
+
+def test_a_key_twice_is_an_error_even_with_reset() -> None:
+    with pytest.raises(ComposeFileError) as info:
+        parse_yaml("foo:\n  command: a\n  command: !reset b\n", "c.yml")
+    assert info.value.message == 'line 3: mapping key "command" already defined at line 2'
+
+
+def test_other_tags_are_still_unknown() -> None:
+    with pytest.raises(ComposeFileError, match="could not determine a constructor"):
+        parse_yaml("v: !nope x\n", "c.yml")
+
+
+# --- alias cycles ----------------------------------------------------------------------
+
+
+def test_an_anchor_merged_into_itself_is_a_cycle() -> None:
+    text = "name: test\nx-healthcheck: &healthcheck\n  egress-service:\n    <<: *healthcheck\n"
+    with pytest.raises(ComposeFileError) as info:
+        parse_yaml(text, "c.yml")
+    assert info.value.message == (
+        "cycle detected: node at path x-healthcheck.egress-service.egress-service "
+        "references node at path x-healthcheck.egress-service")
+
+
+def test_aliases_used_twice_are_not_cycles() -> None:
+    text = ("x-a: &a {image: alpine}\n"
+            "x-b: &b\n  <<: *a\n  image: busybox\n"
+            "services:\n  one: *b\n  two: *b\n  three:\n    <<: *b\n")
+    services = parse_yaml(text, "c.yml").data["services"]
+    assert services == {"one": {"image": "busybox"}, "two": {"image": "busybox"},
+                        "three": {"image": "busybox"}}

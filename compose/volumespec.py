@@ -1,0 +1,105 @@
+"""Service ``volumes``: the short syntax (``src:dst:opts``) parsed into the long form.
+
+The rules are docker compose's: a source starting with ``.``, ``/``, ``~`` (or a
+Windows drive / pipe) is a bind mount, anything else names a volume, no source at
+all is an anonymous volume.  Relative and ``~`` sources are made absolute
+(``resolve_source``); absolute ones are kept exactly as written.
+"""
+
+from __future__ import annotations
+
+import ntpath
+import os
+import posixpath
+from collections.abc import Mapping
+from typing import Any
+
+PROPAGATIONS = ("rprivate", "private", "rshared", "shared", "rslave", "slave")
+SELINUX = ("z", "Z")
+
+
+class VolumeSpecError(ValueError):
+    pass
+
+
+def parse_volume(spec: str) -> dict[str, Any]:
+    """The long form of a short-syntax entry, before any path is resolved."""
+    if not spec:
+        raise VolumeSpecError("invalid empty volume spec")
+    if len(spec) <= 2:  # compose-go's shortcut: no `volume: {}` here
+        return {"type": "volume", "target": spec}
+    fields: list[str] = []
+    buffer = ""
+    for char in spec + "\0":
+        if char == ":" and len(buffer) == 1 and buffer.isalpha():
+            buffer += char  # a Windows drive letter, as in c:\\data
+        elif char in {":", "\0"}:
+            if not buffer:
+                raise VolumeSpecError(f"invalid spec: {spec}: empty section between colons")
+            if len(fields) == 2 and char == ":":
+                raise VolumeSpecError(f"invalid spec: {spec}: too many colons")
+            fields.append(buffer)
+            buffer = ""
+        else:
+            buffer += char
+    volume: dict[str, Any] = {}
+    if len(fields) == 1:
+        volume["target"] = fields[0]
+    else:
+        volume["source"], volume["target"] = fields[0], fields[1]
+    if len(fields) == 3:
+        _apply_options(volume, fields[2])
+    return _with_type(volume)
+
+
+def _apply_options(volume: dict[str, Any], options: str) -> None:
+    for option in options.split(","):
+        if option == "ro":
+            volume["read_only"] = True
+        elif option == "rw":
+            volume.pop("read_only", None)
+        elif option == "nocopy":
+            volume["volume"] = {"nocopy": True}
+        elif option in SELINUX:
+            volume.setdefault("bind", {})["selinux"] = option
+        elif option in PROPAGATIONS:
+            volume.setdefault("bind", {})["propagation"] = option
+
+
+def _with_type(volume: dict[str, Any]) -> dict[str, Any]:
+    """The type from the source; options of the other type are kept (``/a:/b:nocopy``
+    keeps ``volume: {nocopy: true}``), as docker compose keeps them."""
+    if is_file_path(volume.get("source", "")):
+        volume["type"] = "bind"
+        volume["bind"] = {**volume.get("bind", {}), "create_host_path": True}
+    else:
+        volume["type"] = "volume"
+        volume.setdefault("volume", {})
+    order = ("type", "source", "target", "read_only", "bind", "volume")
+    return {key: volume[key] for key in order if key in volume}
+
+
+def is_file_path(source: str) -> bool:
+    if not source:
+        return False
+    if source[0] in ".~/" or source.startswith("\\\\"):
+        return True
+    return len(source) > 1 and source[0].isalpha() and source[1] == ":"
+
+
+def resolve_source(source: str, working_dir: str, environ: Mapping[str, str]) -> str:
+    """A bind source made absolute: ``~`` is the user's home, relative is the project's."""
+    if source.startswith("~"):
+        home = environ.get("HOME") or os.path.expanduser("~")
+        source = posixpath.join(home, source[1:].lstrip("/"))
+        source = posixpath.normpath(source) if source[1:] else source
+    if posixpath.isabs(source) or ntpath.isabs(source) or source.startswith("\\\\"):
+        return source
+    return posixpath.normpath(posixpath.join(working_dir, source))
+
+
+def clean_target(target: str) -> str:
+    """Container paths are cleaned (``/media/`` -> ``/media``); Windows ones kept."""
+    if not target.startswith("/"):
+        return target
+    return posixpath.normpath(target).replace("//", "/")
