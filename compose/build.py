@@ -72,8 +72,6 @@ def build_project(
 
 def _service(name: str, raw: Mapping[str, Any], sources: Sources, project: str) -> Service:
     where = ("services", name)
-    if not raw.get("image") and raw.get("build") is None and raw.get("provider") is None:
-        raise sources.error(where, f"service {name!r} has neither an image nor a build context")
     # A built image is named <project>-<service>, as docker compose names it; building
     # itself is not supported yet (``unsupported`` warns about ``build``).
     image = raw.get("image") or f"{project}-{name}"

@@ -10,10 +10,14 @@ from compose.sources import Sources
 
 
 def check_project(canonical: Mapping[str, Any], sources: Sources) -> None:
+    """docker compose's consistency checks (``config --no-consistency`` skips them)."""
     services = canonical.get("services", {})
-    if not services:
-        raise sources.error(("services",), "no services defined")
     for name, service in services.items():
+        if not service.get("image") and service.get("build") is None \
+                and service.get("provider") is None:
+            raise sources.error(
+                ("services", name),
+                f"service {name!r} has neither an image nor a build context specified")
         for dep, entry in (service.get("depends_on") or {}).items():
             if dep not in services and entry.get("required", True):
                 raise sources.error(

@@ -142,6 +142,7 @@ class Invocation:
             project_directory=args.project_directory, env_files=tuple(args.env_file),
             interpolate=interpolate, environ=self.environ, cwd=self.cwd,
             profiles=tuple(args.profile), services=tuple(self.named_services()),
+            consistency=not getattr(args, "no_consistency", False),
         )
 
     def named_services(self) -> list[str]:

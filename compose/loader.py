@@ -44,6 +44,7 @@ class LoadOptions:
     project_directory: str | None = None
     env_files: tuple[str, ...] = ()
     interpolate: bool = True
+    consistency: bool = True
     # --profile (else COMPOSE_PROFILES); services named on the command line enable
     # their own profiles, as docker compose's WithServicesEnabled does.
     profiles: tuple[str, ...] = ()
@@ -76,7 +77,8 @@ def load_project(options: LoadOptions) -> Loaded:
     raw = load_raw(options)
     canonical = canonicalize(raw.data, project_name=raw.name, working_dir=raw.working_dir,
                              environ=raw.environ, sources=raw.sources)
-    check_project(canonical, raw.sources)
+    if options.consistency:
+        check_project(canonical, raw.sources)
     project = build_project(canonical, working_dir=raw.working_dir, config_files=raw.files,
                             sources=raw.sources)
     return Loaded(project, canonical, (*raw.warnings, *unsupported(canonical)))

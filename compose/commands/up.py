@@ -39,6 +39,8 @@ class UpOptions:
 
 def select(project: Project, services: Sequence[str]) -> Project:
     """The named services and their dependencies; all services when none is named."""
+    if not project.services:
+        raise UsageError("no service selected")
     if not services:
         return project
     unknown = [s for s in services if s not in project.services]
