@@ -149,11 +149,11 @@ def subset_mismatch(expected: Any, actual: Any, path: str = "",
             if problem:
                 return problem
         return None
-    if path.endswith(".name") and isinstance(expected, str) and isinstance(actual, str):
-        # The Go tests set the project name on the struct (``myProject``) and derive
-        # resource names from it; the CLI lower-cases project names.
-        if expected.lower() == actual.lower():
-            return None
+    # The Go tests set the project name on the struct (``myProject``) and derive
+    # resource names from it; the CLI lower-cases project names.
+    if path.endswith(".name") and isinstance(expected, str) and isinstance(actual, str) \
+            and expected.lower() == actual.lower():
+        return None
     if base is not None and _same_path(expected, actual, base):
         return None
     if expected != actual and not (_number_like(expected, actual)):
