@@ -9,9 +9,15 @@ from compose.graph import DependencyCycle, start_order
 from compose.sources import Sources
 
 
-def check_project(canonical: Mapping[str, Any], sources: Sources) -> None:
-    """docker compose's consistency checks (``config --no-consistency`` skips them)."""
+def check_project(canonical: Mapping[str, Any], declared: Mapping[str, Any],
+                  sources: Sources) -> None:
+    """docker compose's consistency checks (``config --no-consistency`` skips them).
+
+    ``declared`` is the merged file before canonicalisation, which still lists the
+    top-level resources no service uses."""
     services = canonical.get("services", {})
+    check_references(services, declared, sources)
+    check_container_names(services, sources)
     for name, service in services.items():
         if not service.get("image") and service.get("build") is None \
                 and service.get("provider") is None:
@@ -32,3 +38,40 @@ def check_project(canonical: Mapping[str, Any], sources: Sources) -> None:
         start_order(graph)
     except DependencyCycle as exc:
         raise sources.error(("services", exc.cycle[0], "depends_on"), str(exc)) from None
+
+
+def check_references(services: Mapping[str, Any], declared: Mapping[str, Any],
+                     sources: Sources) -> None:
+    """Every network, named volume, secret and config a service uses is declared."""
+    for name, service in services.items():
+        for network in service.get("networks") or {}:
+            if network != "default" and network not in (declared.get("networks") or {}):
+                raise sources.error(("services", name, "networks"),
+                                    f"service {name!r} refers to undefined network {network!r}")
+        for index, mount in enumerate(service.get("volumes") or []):
+            source = mount.get("source")
+            if mount.get("type") == "volume" and source and \
+                    source not in (declared.get("volumes") or {}):
+                raise sources.error(("services", name, "volumes", index),
+                                    f"service {name!r} refers to undefined volume {source!r}")
+        for kind in ("secrets", "configs"):
+            for index, grant in enumerate(service.get(kind) or []):
+                source = grant.get("source")
+                if source not in (declared.get(kind) or {}):
+                    raise sources.error(
+                        ("services", name, kind, index),
+                        f"service {name!r} refers to undefined {kind[:-1]} {source!r}")
+
+
+def check_container_names(services: Mapping[str, Any], sources: Sources) -> None:
+    owners: dict[str, str] = {}
+    for name, service in services.items():
+        container = service.get("container_name")
+        if not container:
+            continue
+        if container in owners:
+            raise sources.error(
+                ("services", name, "container_name"),
+                f"container name {container!r} is already in use by service "
+                f"{owners[container]!r}")
+        owners[container] = name

@@ -78,7 +78,7 @@ def load_project(options: LoadOptions) -> Loaded:
     canonical = canonicalize(raw.data, project_name=raw.name, working_dir=raw.working_dir,
                              environ=raw.environ, sources=raw.sources)
     if options.consistency:
-        check_project(canonical, raw.sources)
+        check_project(canonical, raw.data, raw.sources)
     project = build_project(canonical, working_dir=raw.working_dir, config_files=raw.files,
                             sources=raw.sources)
     return Loaded(project, canonical, (*raw.warnings, *unsupported(canonical)))
