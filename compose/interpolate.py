@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from compose.parse import Document, KeyPath
+from compose.pathtable import PathTable
 
 Warn = Callable[[str], None]
 
@@ -219,15 +220,18 @@ CASTS: CastTable = {
 
 def _caster(parts: tuple[str, ...], casts: CastTable,
             warn: Warn) -> Callable[[str], Any] | None:
-    for pattern, kind in casts.items():
-        if len(pattern) == len(parts) and all(
-                p in ("*", part) for p, part in zip(pattern, parts, strict=True)):
-            if kind == _BOOL:
-                return _boolean_caster(warn)
-            if kind == _FLOAT:
-                return _to_float
-            return _to_int("Atoi" if kind == _INT else "ParseInt")
-    return None
+    table = _CASTS_TABLE if casts is CASTS else PathTable(casts)
+    kind = table.lookup(parts)
+    if kind is None:
+        return None
+    if kind == _BOOL:
+        return _boolean_caster(warn)
+    if kind == _FLOAT:
+        return _to_float
+    return _to_int("Atoi" if kind == _INT else "ParseInt")
+
+
+_CASTS_TABLE: PathTable[str] = PathTable(CASTS)
 
 
 def interpolate_tree(data: Any, env: Mapping[str, str], warn: Warn, *,

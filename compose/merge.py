@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from compose.parse import KeyPath, format_path
+from compose.pathtable import PathTable
 
 Merger = Callable[[Any, Any, KeyPath], Any]
 
@@ -187,11 +188,11 @@ _SPECIALS: dict[KeyPath, Merger] = {
 }
 
 
+_SPECIAL_TABLE: PathTable[Merger] = PathTable(_SPECIALS)
+
+
 def _special(path: KeyPath) -> Merger | None:
-    for pattern, merger in _SPECIALS.items():
-        if matches(path, pattern):
-            return merger
-    return None
+    return _SPECIAL_TABLE.lookup(path)
 
 
 def matches(path: KeyPath, pattern: KeyPath) -> bool:

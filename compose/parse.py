@@ -77,6 +77,42 @@ class _Loader(yaml.SafeLoader):
     """
 
 
+# libyaml's parser is five times faster, but it recurses in C: thousands of nested
+# levels crash the interpreter instead of raising.  Ordinary files use it; files
+# that might nest deeply go to the pure-Python parser, which fails cleanly.
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+_FastLoader: Any = None
+if _CParser is not None:
+    class _CLoader(_CParser, yaml.constructor.SafeConstructor,  # type: ignore[misc]
+                   yaml.resolver.Resolver):
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    _FastLoader = _CLoader
+
+_SAFE_NESTING = 200
+_SAFE_INDENT = 1000
+
+
+def _looks_shallow(text: str) -> bool:
+    """Cheap proof that the text cannot nest deeper than libyaml handles."""
+    # `${VAR}` is interpolation, not nesting
+    if text.count("[") + text.count("{") - text.count("${") > _SAFE_NESTING:
+        return False
+    return all(len(line) - len(line.lstrip(" ")) < _SAFE_INDENT
+               for line in text.splitlines() if len(line) >= _SAFE_INDENT)
+
+
+def _loader(text: str) -> Any:
+    if _FastLoader is not None and _looks_shallow(text):
+        loader = _FastLoader(text)
+        loader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+        return loader
+    return _Loader(text)
+
+
 _Loader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers
           if tag not in {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
@@ -100,7 +136,7 @@ def parse_yaml(text: str, file: str) -> Document:
     """Parse a YAML stream; an empty file gives ``None`` as data.  Documents after
     the first (``---``) are in ``following``."""
     try:
-        loader = _Loader(text)  # the reader refuses control characters right away
+        loader = _loader(text)  # the reader refuses control characters right away
     except yaml.YAMLError as exc:
         raise ComposeFileError(Location(file), f"YAML error: {exc}") from None
     try:
@@ -217,6 +253,7 @@ def _untagged(loader: _Loader, node: yaml.ScalarNode) -> yaml.ScalarNode:
     """``!override 42`` is the scalar ``42``: resolve the tag as if none were written."""
     if node.tag != OVERRIDE_TAG:
         return node
-    implicit = (node.style is None, node.style is not None)
+    plain = node.style in (None, "")  # libyaml marks plain scalars with ""
+    implicit = (plain, not plain)
     tag: str = loader.resolve(yaml.ScalarNode, node.value, implicit)  # type: ignore[no-untyped-call]
     return yaml.ScalarNode(tag, node.value, node.start_mark, node.end_mark, node.style)

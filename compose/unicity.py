@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from compose.merge import matches
 from compose.parse import KeyPath
+from compose.pathtable import PathTable
 
 Indexer = Callable[[Any], str | None]  # None: the entry is not indexable, keep it
 
@@ -170,13 +170,13 @@ _UNIQUE: dict[KeyPath, Indexer] = {
 }
 
 
+_UNIQUE_TABLE: PathTable[Indexer] = PathTable(_UNIQUE)
+
+
 def _indexer(path: KeyPath) -> Indexer | None:
     if not path or path[0] not in ("services", "networks"):
         return None
-    for pattern, indexer in _UNIQUE.items():
-        if matches(path, pattern):
-            return indexer
-    return None
+    return _UNIQUE_TABLE.lookup(path)
 
 
 # --- the target of a short volume spec (compose-go's format.ParseVolume) -------------

@@ -260,10 +260,10 @@ def test_same_key_in_different_mappings_is_fine() -> None:
     ("text", "line", "column", "problem"),
     [
         ("a: [1\n", 2, 1, "expected ',' or ']'"),
-        ("a: b: c\n", 1, 5, "mapping values are not allowed here"),
+        ("a: b: c\n", 1, 5, "mapping values are not allowed"),
         ("a:\n  - x\n y: 1\n", 3, 2, ""),
         ("a: 'unterminated\n", 2, 1, "found unexpected end of stream"),
-        ("a: *missing\n", 1, 4, "found undefined alias 'missing'"),
+        ("a: *missing\n", 1, 4, "found undefined alias"),
     ],
 )
 def test_syntax_error_has_file_line_column(text: str, line: int, column: int,
