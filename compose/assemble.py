@@ -59,6 +59,7 @@ def assemble_project(files: Sequence[str], context: Context) -> Assembled:
 def assemble(files: Sequence[str], context: Context, chain: tuple[str, ...] = ()) -> Assembled:
     merged: dict[str, Any] = {}
     documents: list[Document] = []
+    validated: set[str] = set()
     for path, document in ((p, d) for p in files for d in _read(p, context)):
         if document.data is None:  # an empty file adds nothing
             documents.append(document)
@@ -82,8 +83,22 @@ def assemble(files: Sequence[str], context: Context, chain: tuple[str, ...] = ()
             merged = enforce_unicity(merged)
         except UnicityError as exc:
             raise sources.error(exc.path, exc.message) from None
-        validate(_Merged(document.file, merged, sources=sources))
+        validate(_Merged(document.file, _unchecked(merged, data, validated), sources=sources))
+        validated.update(merged.get("services") or {})
     return Assembled(merged, tuple(documents))
+
+
+def _unchecked(merged: dict[str, Any], data: dict[str, Any],
+               validated: set[str]) -> dict[str, Any]:
+    """What to validate after merging ``data``: services are valid or not each on
+    their own, so a service validated before and untouched by this file need not be
+    checked again (a large project has many overrides)."""
+    services = merged.get("services")
+    if not isinstance(services, dict) or not validated:
+        return merged
+    touched: dict[str, Any] = data["services"] if isinstance(data.get("services"), dict) else {}
+    return {**merged, "services": {name: service for name, service in services.items()
+                                   if name not in validated or name in touched}}
 
 
 @dataclass(frozen=True)

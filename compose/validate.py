@@ -36,7 +36,30 @@ def _validator() -> jsonschema.Draft7Validator:
 
     text = resources.files("compose.schema").joinpath("compose-spec.json").read_text()
     schema = json.loads(text)
-    return jsonschema.Draft7Validator(schema)
+    return jsonschema.Draft7Validator(inline_refs(schema))
+
+
+def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with each non-recursive ``$ref`` to a definition replaced by the
+    definition itself: the validator then resolves no references on the hot path
+    (a quarter of the time on large files).  Recursive ones stay references."""
+    definitions = schema.get("definitions", {})
+
+    def inline(node: Any, stack: tuple[str, ...]) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/definitions/") and len(node) == 1:
+                name = ref.rsplit("/", 1)[1]
+                if name not in stack and name in definitions:
+                    return inline(definitions[name], (*stack, name))
+                return node
+            return {key: inline(value, stack) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value, stack) for value in node]
+        return node
+
+    return {key: value if key == "definitions" else inline(value, ())
+            for key, value in schema.items()}
 
 
 def validate(document: Document) -> None:
