@@ -102,4 +102,5 @@ def _service(name: str, raw: Mapping[str, Any], sources: Sources, project: str) 
         stop_signal=raw.get("stop_signal"),
         stop_grace_period=grace,
         labels=frozen_map(raw.get("labels") or {}),
+        canonical=MappingProxyType(dict(raw)),
     )

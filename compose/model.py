@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 DEFAULT_NETWORK = "default"
 
@@ -47,6 +48,9 @@ class Service:
     stop_signal: str | None = None
     stop_grace_period: float = 10.0
     labels: Mapping[str, str] = field(default_factory=frozen_map)
+    canonical: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """The service's canonical form (what ``config`` prints), for backends that act
+    on keys the fields above do not spell out."""
 
 
 @dataclass(frozen=True)
