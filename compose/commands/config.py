@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from compose import profiles, variables
+from compose.invocation import Invocation, Prepared, Verbs
 from compose.loader import LoadOptions, load_project, load_raw
 from compose.render import render
 from compose.statefiles import write_atomic
@@ -64,3 +66,50 @@ def _lines(items: dict[str, Any]) -> str:
 
 def write_output(text: str, path: str) -> None:
     write_atomic(Path(path), text.encode())
+
+
+def register(verbs: Verbs) -> None:
+    config = verbs.add_parser("config", help="print the project in canonical form")
+    config.add_argument("--format", choices=["yaml", "json"],
+                        help="yaml (default) or json; --variables defaults to a table")
+    config.add_argument("-q", "--quiet", action="store_true", help="only validate")
+    config.add_argument("--services", action="store_true", help="print the service names")
+    config.add_argument("--volumes", action="store_true", help="print the volume names")
+    config.add_argument("--networks", action="store_true", help="print the network names")
+    config.add_argument("--images", action="store_true", help="print the image names")
+    config.add_argument("--profiles", action="store_true", help="print the profile names")
+    config.add_argument("--variables", action="store_true",
+                        help="print the variables the model uses, with their defaults")
+    config.add_argument("--no-interpolate", action="store_true",
+                        help="do not interpolate variables")
+    config.add_argument("--no-normalize", action="store_true",
+                        help="print the merged files without canonical form")
+    config.add_argument("--no-consistency", action="store_true",
+                        help="accepted for compatibility")
+    config.add_argument("--no-path-resolution", action="store_true",
+                        help="accepted for compatibility")
+    config.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    config.add_argument("config_services", nargs="*", metavar="SERVICE")
+
+    config.set_defaults(prepare=prepare, named_services="config_services")
+
+
+def prepare(inv: Invocation) -> Prepared:
+    args = inv.args
+    options = ConfigOptions(
+        fmt=args.format or ("table" if args.variables else "yaml"), quiet=args.quiet,
+        services=args.services, volumes=args.volumes, networks=args.networks,
+        images=args.images, normalize=not args.no_normalize, output=args.output,
+        profiles=args.profiles, variables=args.variables,
+    )
+    text, warnings = config_text(
+        inv.load_options(interpolate=not args.no_interpolate), options)
+    for warning in warnings:
+        inv.output.warn(warning)
+    if args.output:
+        write_output(text, os.path.join(inv.cwd, args.output))
+    elif text:
+        inv.output.raw(text)
+    return 0
+
+

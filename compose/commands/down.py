@@ -5,6 +5,7 @@ from __future__ import annotations
 from compose import state
 from compose.context import Context
 from compose.executor import Executor
+from compose.invocation import Invocation, Prepared, Verbs, timeout_arg
 from compose.observe import observe
 from compose.plan import plan_down
 
@@ -16,3 +17,16 @@ async def down(ctx: Context, project_name: str, timeout: float | None = None) ->
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
                        timeout).run(plan)
     return 0
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser("down", help="stop and remove containers and networks")
+    parser.add_argument("-t", "--timeout", type=timeout_arg, help="stop timeout in seconds")
+    parser.add_argument("--remove-orphans", action="store_true",
+                        help="accepted for compatibility: down always removes them")
+    parser.set_defaults(prepare=prepare)
+
+
+def prepare(inv: Invocation) -> Prepared:
+    name = inv.project_name()
+    return lambda ctx: down(ctx, name, inv.args.timeout)

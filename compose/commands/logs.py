@@ -9,6 +9,7 @@ import trio
 from compose.commands.attach import follow_all
 from compose.console import LogPrinter
 from compose.context import Context
+from compose.invocation import Invocation, Prepared, Verbs
 from compose.observe import observe
 from compose.records import ContainerRecord
 from runtime.logs import LogLine, LogReader
@@ -36,3 +37,21 @@ async def logs(ctx: Context, project_name: str, *, services: Sequence[str] = (),
         running = [s.record for s in statuses if s.running]
         await follow_all(ctx, running, printer, offsets, show_exits=False)
     return 0
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser("logs", help="show container output")
+    parser.add_argument("-f", "--follow", action="store_true", help="follow log output")
+    parser.add_argument("-t", "--timestamps", action="store_true", help="show timestamps")
+    parser.add_argument("--no-log-prefix", action="store_true", help="no service prefix")
+    parser.add_argument("--no-color", action="store_true", help="monochrome output")
+    parser.add_argument("services", nargs="*", metavar="SERVICE")
+    parser.set_defaults(prepare=prepare)
+
+
+def prepare(inv: Invocation) -> Prepared:
+    args = inv.args
+    name = inv.project_name()
+    inv.check_services(args.services)
+    return lambda ctx: logs(ctx, name, services=args.services, follow=args.follow,
+                            timestamps=args.timestamps, prefix=not args.no_log_prefix)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 
 from compose.context import Context
+from compose.invocation import Invocation, Prepared, Verbs
 from compose.observe import observe
 from compose.pslist import ps_row, ps_table
 
@@ -36,3 +37,21 @@ async def ps(ctx: Context, project_name: str, *, services: Sequence[str] = (),
     else:
         ctx.output.text(ps_table(rows))
     return 0
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser("ps", help="list containers")
+    parser.add_argument("-a", "--all", action="store_true", help="include stopped containers")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only IDs")
+    parser.add_argument("--services", action="store_true", help="only service names")
+    parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument("services_filter", nargs="*", metavar="SERVICE")
+    parser.set_defaults(prepare=prepare, named_services="services_filter")
+
+
+def prepare(inv: Invocation) -> Prepared:
+    args = inv.args
+    name = inv.project_name()
+    inv.check_services(args.services_filter)
+    return lambda ctx: ps(ctx, name, services=args.services_filter, all_containers=args.all,
+                          fmt=args.format, quiet=args.quiet, list_services=args.services)

@@ -18,6 +18,7 @@ from compose.console import LogPrinter
 from compose.context import Context
 from compose.errors import ImageError, UsageError
 from compose.executor import Executor, run_concurrently
+from compose.invocation import Invocation, Prepared, Verbs, timeout_arg
 from compose.model import Project
 from compose.observe import observe
 from compose.plan import plan_up
@@ -131,3 +132,33 @@ async def attached(ctx: Context, project: Project, records: list[ContainerRecord
         await follow_all(ctx, watched, printer)
         nursery.cancel_scope.cancel()
     return 0
+
+
+def register(verbs: Verbs) -> None:
+    up = verbs.add_parser("up", help="create and start containers")
+    up.add_argument("-d", "--detach", action="store_true", help="run in the background")
+    up.add_argument("--remove-orphans", action="store_true",
+                    help="remove containers of services no longer in the file")
+    up.add_argument("-t", "--timeout", type=timeout_arg, help="stop timeout in seconds")
+    up.add_argument("--no-log-prefix", action="store_true", help="no service prefix in logs")
+    up.add_argument("--timestamps", action="store_true", help="show timestamps")
+    up.add_argument("--no-color", action="store_true", help="monochrome output")
+    up.add_argument("--attach-dependencies", action="store_true",
+                    help="also show the logs of the services the named ones depend on")
+    up.add_argument("services", nargs="*", metavar="SERVICE")
+    up.set_defaults(prepare=prepare)
+
+
+def prepare(inv: Invocation) -> Prepared:
+    args = inv.args
+    loaded = inv.load()
+    for name in args.services:
+        if name not in loaded.project.services:
+            raise UsageError(f"no such service: {name}")
+    options = UpOptions(
+        detach=args.detach, services=tuple(args.services),
+        remove_orphans=args.remove_orphans, timeout=args.timeout,
+        log_prefix=not args.no_log_prefix, timestamps=args.timestamps,
+        attach_dependencies=args.attach_dependencies,
+    )
+    return lambda ctx: up(ctx, loaded.project, options)
