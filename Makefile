@@ -9,7 +9,10 @@ PYCOMPOSE  := $(VENV)/bin/pycompose
 # runc (crun is tried first and skipped where it refuses this host's cgroups),
 # conmon, the busybox for the bootstrap image, and the util-linux/iproute2 tools
 # pycompose and the test harness call.
-APT_PACKAGES := runc crun conmon busybox-static util-linux iproute2 python3-venv curl
+# tini (init: true), nftables (ports, egress NAT), docker-registry (the tests' own
+# registry server), skopeo (the pull benchmark's yardstick).
+APT_PACKAGES := runc crun conmon busybox-static util-linux iproute2 python3-venv curl \
+	tini nftables docker-registry skopeo
 
 .PHONY: setup system-packages demo demo-down test lint unit integration clean
 

@@ -7,27 +7,33 @@ line on stderr and status 1; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import pkgutil
 import sys
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import TextIO
 
 import trio
 
-from compose.commands import config as config_cmd
-from compose.commands import down as down_cmd
-from compose.commands import image as image_cmd
-from compose.commands import logs as logs_cmd
-from compose.commands import ps as ps_cmd
-from compose.commands import up as up_cmd
+from compose import commands
 from compose.console import Output
 from compose.context import open_context
 from compose.errors import PycomposeError
 from compose.executor import first_user_error
 from compose.invocation import Invocation, Runner
 
-# Each verb module registers its own parser and `prepare` function.
-COMMANDS = (up_cmd, down_cmd, ps_cmd, logs_cmd, config_cmd, image_cmd)
+# The order verbs are listed in ``--help``; modules not named here follow by name.
+ORDER = ("up", "down", "ps", "logs", "config")
+
+
+def command_modules() -> list[ModuleType]:
+    """Every module of ``compose.commands`` that registers a verb (``register``)."""
+    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
+    names.sort(key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
+    modules = [importlib.import_module(f"compose.commands.{n}") for n in names]
+    return [m for m in modules if hasattr(m, "register")]
 
 
 def _version() -> str:
@@ -55,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="log what pycompose does")
     parser.add_argument("--version", action="store_true", help="show the version and exit")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
-    for command in COMMANDS:
+    for command in command_modules():
         command.register(verbs)
     verbs.add_parser("version", help="show the version")
     return parser
