@@ -23,6 +23,7 @@ class Context:
     containers: ContainerDriver
     networks: NetworkDriver
     output: Output
+    environ: Mapping[str, str]
 
 
 def require_root() -> None:
@@ -42,4 +43,5 @@ async def open_context(output: Output, environ: Mapping[str, str] | None = None)
         containers=ContainerDriver(layout, store, oci),
         networks=NetworkDriver(layout),
         output=output,
+        environ=dict(os.environ if environ is None else environ),
     )

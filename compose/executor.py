@@ -12,7 +12,7 @@ from functools import partial
 
 import trio
 
-from compose import state
+from compose import runstate, state
 from compose.backends import ContainerBackend, NetworkBackend
 from compose.errors import PycomposeError
 from compose.events import Progress, Reporter
@@ -28,6 +28,7 @@ from compose.plan import (
     StopContainer,
     WriteHosts,
 )
+from compose.records import ContainerRecord
 
 
 class Executor:
@@ -60,6 +61,9 @@ class Executor:
             case CreateContainer(record, service, hosts):
                 self.report(Progress("Container", record.name, "Creating"))
                 await self.containers.create(record, service, hosts)
+                await trio.to_thread.run_sync(
+                    runstate.write_supervision, self.layout.container_dir(record.id),
+                    service.canonical)
                 await self.networks.connect(record)
                 self.report(Progress("Container", record.name, "Created", done=True))
             case WriteHosts(hosts):
@@ -67,18 +71,28 @@ class Executor:
                     await self.containers.write_hosts(record, content)
             case StartContainer(record):
                 self.report(Progress("Container", record.name, "Starting"))
+                await trio.to_thread.run_sync(
+                    runstate.mark_started_by_user, self.layout.container_dir(record.id))
                 await self.networks.connect(record)
                 await self.containers.start(record)
                 self.report(Progress("Container", record.name, "Started", done=True))
             case StopContainer(record):
                 self.report(Progress("Container", record.name, "Stopping"))
-                await self.containers.stop(record, self.stop_timeout)
+                await stop_by_user(self.layout, self.containers, record, self.stop_timeout)
                 self.report(Progress("Container", record.name, "Stopped", done=True))
             case RemoveContainer(record):
                 self.report(Progress("Container", record.name, "Removing"))
                 await self.containers.remove(record)
                 await self.networks.disconnect(record)
                 self.report(Progress("Container", record.name, "Removed", done=True))
+
+
+async def stop_by_user(layout: Layout, containers: ContainerBackend, record: ContainerRecord,
+                       timeout: float | None = None) -> None:
+    """Stop a container so that its supervisor leaves it stopped: the mark is on disk
+    before the signal, so the exit is never mistaken for a crash."""
+    await trio.to_thread.run_sync(runstate.mark_stopped_by_user, layout.container_dir(record.id))
+    await containers.stop(record, timeout)
 
 
 async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from compose import state
 from compose.context import Context
+from compose.daemon import stop_supervisor
 from compose.executor import Executor
 from compose.invocation import Invocation, Prepared, Verbs, timeout_arg
 from compose.observe import observe
@@ -12,6 +13,7 @@ from compose.plan import plan_down
 
 async def down(ctx: Context, project_name: str, timeout: float | None = None) -> int:
     async with state.project_lock(ctx.layout, project_name):
+        await stop_supervisor(ctx.layout, project_name)  # so nothing is restarted now
         observed = await observe(ctx.layout, project_name, ctx.containers)
         plan = plan_down(observed)
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,

@@ -9,6 +9,7 @@ import trio
 from compose.commands.attach import follow_all
 from compose.console import LogPrinter
 from compose.context import Context
+from compose.daemon import adopt
 from compose.invocation import Invocation, Prepared, Verbs
 from compose.observe import observe
 from compose.records import ContainerRecord
@@ -17,6 +18,7 @@ from runtime.logs import LogLine, LogReader
 
 async def logs(ctx: Context, project_name: str, *, services: Sequence[str] = (),
                follow: bool = False, timestamps: bool = False, prefix: bool = True) -> int:
+    await adopt(ctx.layout, project_name, ctx.environ)
     observed = await observe(ctx.layout, project_name, ctx.containers)
     statuses = [s for s in observed.containers
                 if not services or s.record.service in services]

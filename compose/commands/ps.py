@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 
 from compose.context import Context
+from compose.daemon import adopt
 from compose.invocation import Invocation, Prepared, Verbs
 from compose.observe import observe
 from compose.pslist import ps_row, ps_table
@@ -15,6 +16,7 @@ from compose.pslist import ps_row, ps_table
 async def ps(ctx: Context, project_name: str, *, services: Sequence[str] = (),
              all_containers: bool = False, fmt: str = "table", quiet: bool = False,
              list_services: bool = False) -> int:
+    await adopt(ctx.layout, project_name, ctx.environ)
     observed = await observe(ctx.layout, project_name, ctx.containers)
     statuses = [
         s for s in observed.containers

@@ -16,8 +16,9 @@ from compose import graph, state
 from compose.commands.attach import follow_all
 from compose.console import LogPrinter
 from compose.context import Context
+from compose.daemon import ensure_supervisor
 from compose.errors import ImageError, UsageError
-from compose.executor import Executor, run_concurrently
+from compose.executor import Executor, run_concurrently, stop_by_user
 from compose.invocation import Invocation, Prepared, Verbs, timeout_arg
 from compose.model import Project
 from compose.observe import observe
@@ -84,6 +85,7 @@ async def converge(ctx: Context, project: Project, options: UpOptions) -> list[C
             ctx.output.warn(warning)
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
                        options.timeout).run(plan)
+        await ensure_supervisor(ctx.layout, project.name, ctx.environ)
     records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project.name)
     return [r for r in records if r.service in project.services]
 
@@ -112,7 +114,8 @@ async def attached(ctx: Context, project: Project, records: list[ContainerRecord
     async def stop_all(timeout: float | None) -> None:
         for level in reversed(order):
             await run_concurrently([
-                partial(ctx.containers.stop, r, timeout) for r in records if r.service in level
+                partial(stop_by_user, ctx.layout, ctx.containers, r, timeout)
+                for r in records if r.service in level
             ])
 
     async with trio.open_nursery() as nursery:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from compose.daemon import running_pid
 from compose.paths import Layout
 
 REPO = Path(__file__).resolve().parents[2]
@@ -112,6 +113,10 @@ def leftovers(stack: Stack) -> list[str]:
                 found.append(f"mount: {target}")
     for pid in _conmon_pids(layout):
         found.append(f"conmon process {pid}")
+    for pidfile in _supervisor_pidfiles(layout):
+        pid = running_pid(layout, pidfile.stem)
+        if pid is not None:
+            found.append(f"supervisor of {pidfile.stem} (pid {pid})")
     for directory in (layout.runc_root, layout.netns, layout.exits):
         if directory.exists() and any(directory.iterdir()):
             found.append(f"runtime state in {directory}: {sorted(os.listdir(directory))}")
@@ -135,8 +140,16 @@ def _conmon_pids(layout: Layout) -> list[int]:
     return pids
 
 
+def _supervisor_pidfiles(layout: Layout) -> list[Path]:
+    directory = layout.run / "supervisors"
+    return sorted(directory.glob("*.pid")) if directory.is_dir() else []
+
+
 def force_clean(stack: Stack) -> None:
     layout = stack.layout
+    for pidfile in _supervisor_pidfiles(layout):
+        with contextlib.suppress(ValueError, ProcessLookupError, FileNotFoundError):
+            os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
     for pid in _conmon_pids(layout):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)

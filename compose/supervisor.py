@@ -1,0 +1,225 @@
+"""The supervisor: one long-lived trio process per project that keeps it healthy.
+
+For every container of the project a watcher task waits for the container to
+exit (a pidfd on its conmon, no polling), applies the restart policy with
+Docker's back-off, and while the container runs, probes its health check and
+records the result.  ``x-pycompose: {on_unhealthy: restart | stop | kill}``
+acts on an unhealthy container (autoheal).  Everything the supervisor knows is
+also on disk (``runstate.py``), so a supervisor killed with SIGKILL is replaced by
+one that picks up where it left off: containers keep running under conmon
+meanwhile, and exit codes wait in conmon's exit files.
+
+The supervisor never decides what should exist (that is ``up``'s plan); it only
+keeps what exists running.  SIGHUP makes it look for new or removed containers;
+SIGTERM ends it, leaving the containers alone.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+import trio
+
+from compose import health as health_rules
+from compose import runstate, state
+from compose.backends import ContainerBackend, NetworkBackend
+from compose.health import UNHEALTHY, HealthConfig, HealthState, Probe
+from compose.lifecycle import Restart, RestartPolicy, parse_policy, restart_decision
+from compose.observed import DEAD, RUNNING
+from compose.paths import Layout
+from compose.records import ContainerRecord
+
+Prober = Callable[[ContainerRecord, HealthConfig], Awaitable[Probe]]
+ImageConfig = Callable[[ContainerRecord], Mapping[str, Any]]
+AUTOHEAL_ACTIONS = ("restart", "stop", "kill", "none")
+
+
+@dataclass(frozen=True)
+class Supervision:
+    """What the supervisor acts on for one container, from its ``supervision.json``."""
+
+    policy: RestartPolicy
+    health: HealthConfig | None
+    on_unhealthy: str = "none"
+
+    @classmethod
+    def of(cls, service: Mapping[str, Any], image_config: Mapping[str, Any]) -> Supervision:
+        extension = service.get("x-pycompose") or {}
+        action = str(extension.get("on_unhealthy", "none")) if isinstance(extension, dict) \
+            else "none"
+        return cls(parse_policy(service), health_rules.health_config(service, image_config),
+                   action if action in AUTOHEAL_ACTIONS else "none")
+
+
+@dataclass
+class _Run:
+    """One run of a container, as its watcher sees it."""
+
+    started_at: float
+    autoheal: str | None = None  # an action taken because it turned unhealthy
+    health: HealthState = field(default_factory=HealthState)
+
+
+class Supervisor:
+    def __init__(self, layout: Layout, project: str, containers: ContainerBackend,
+                 networks: NetworkBackend, prober: Prober, image_config: ImageConfig,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.layout = layout
+        self.project = project
+        self.containers = containers
+        self.networks = networks
+        self.prober = prober
+        self.image_config = image_config
+        self.clock = clock
+        self.log = structlog.get_logger("supervisor").bind(project=project)
+        self._watchers: dict[str, trio.CancelScope] = {}
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+                  ) -> None:
+        """Watch every container until SIGTERM, or until the project has none left."""
+        with trio.open_signal_receiver(signal.SIGHUP, signal.SIGTERM, signal.SIGINT) as signals:
+            async with trio.open_nursery() as nursery:
+                if not await self.rescan(nursery):
+                    nursery.cancel_scope.cancel()
+                task_status.started()
+                async for signum in signals:
+                    if signum != signal.SIGHUP:
+                        self.log.info("stopping", signal=signal.Signals(signum).name)
+                        break
+                    if not await self.rescan(nursery):
+                        break
+                nursery.cancel_scope.cancel()
+
+    async def rescan(self, nursery: trio.Nursery) -> bool:
+        """Watch new containers, stop watching removed ones; False when none are left."""
+        records = await trio.to_thread.run_sync(
+            state.container_records, self.layout, self.project)
+        present = {r.id for r in records}
+        for container_id in list(self._watchers):
+            if container_id not in present:
+                self._watchers.pop(container_id).cancel()
+        for record in records:
+            if record.id not in self._watchers:
+                self._watchers[record.id] = await nursery.start(self._watch_task, record)
+        self.log.info("watching", containers=len(self._watchers))
+        return bool(records)
+
+    async def _watch_task(self, record: ContainerRecord,
+                          task_status: trio.TaskStatus[trio.CancelScope]) -> None:
+        with trio.CancelScope() as scope:
+            task_status.started(scope)
+            try:
+                await self.watch(record)
+            finally:
+                if self._watchers.get(record.id) is scope:
+                    del self._watchers[record.id]
+
+    def _directory(self, record: ContainerRecord) -> Any:
+        return self.layout.container_dir(record.id)
+
+    async def watch(self, record: ContainerRecord) -> None:
+        """Keep one container running as its policy says, until it is removed or its
+        policy lets it rest."""
+        directory = self._directory(record)
+        service = await trio.to_thread.run_sync(runstate.read_supervision, directory)
+        supervision = Supervision.of(service, self.image_config(record))
+        log = self.log.bind(container=record.name)
+        just_started = False
+        while directory.is_dir():
+            status = await self.containers.status(record)
+            for _ in range(100 if just_started else 0):
+                # Right after a start that ended at once, the runtime may have let go of
+                # the container before conmon wrote its exit code: look again shortly.
+                if status.state != DEAD:
+                    break
+                await trio.sleep(0.01)
+                status = await self.containers.status(record)
+            if status.state == RUNNING:
+                run = _Run(status.started_at or self.clock())
+                code = await self._while_running(record, supervision, run)
+                ran_for = self.clock() - run.started_at
+            else:
+                run = _Run(status.started_at or self.clock())
+                code = status.exit_code
+                ran_for = (status.finished_at or run.started_at) - run.started_at
+                if status.state not in ("exited", "dead"):
+                    return  # created but never started: nothing to keep running
+            if not directory.is_dir():
+                return  # removed meanwhile (down)
+            restart_state = await trio.to_thread.run_sync(runstate.read_restart, directory)
+            if run.autoheal in ("stop", "kill"):
+                await trio.to_thread.run_sync(runstate.mark_stopped_by_user, directory)
+                log.info("autoheal left the container stopped", action=run.autoheal)
+                return
+            policy = supervision.policy
+            if run.autoheal == "restart" and not restart_state.manually_stopped:
+                policy = RestartPolicy("always", delay=policy.delay)
+            decision = restart_decision(policy, code, restart_state, ran_for)
+            if not isinstance(decision, Restart):
+                log.info("container exited", exit_code=code, stays=decision.reason)
+                return
+            log.info("restarting", exit_code=code, seen=status.state, after=decision.after,
+                     restarts=decision.state.restarts)
+            await trio.to_thread.run_sync(runstate.write_restart, directory, decision.state)
+            await trio.sleep(decision.after)
+            if not directory.is_dir() or \
+                    (await trio.to_thread.run_sync(runstate.read_restart, directory)
+                     ).manually_stopped:
+                return
+            await self.networks.connect(record)
+            await self.containers.start(record)
+            just_started = True
+            await trio.to_thread.run_sync(
+                lambda: (directory / runstate.HEALTH).unlink(missing_ok=True))
+
+    async def _while_running(self, record: ContainerRecord, supervision: Supervision,
+                             run: _Run) -> int | None:
+        """Probe health while the container runs; its exit code once it exits."""
+        async with trio.open_nursery() as nursery:
+            if supervision.health is not None:
+                nursery.start_soon(self._probe_loop, record, supervision, run)
+            while True:
+                code = await self.containers.wait(record)
+                if code is not None:
+                    break
+                # No exit code yet: right after a start, conmon may not have written
+                # its pid file, so there was nothing to wait on.  Look again.
+                status = await self.containers.status(record)
+                if status.state != RUNNING:
+                    code = status.exit_code
+                    break
+                await trio.sleep(0.01)
+            nursery.cancel_scope.cancel()
+        return code
+
+    async def _probe_loop(self, record: ContainerRecord, supervision: Supervision,
+                          run: _Run) -> None:
+        config = supervision.health
+        assert config is not None
+        directory = self._directory(record)
+        previous = await trio.to_thread.run_sync(runstate.read_health, directory)
+        if previous is not None:
+            run.health = previous  # re-adopted: carry the state on
+        log = self.log.bind(container=record.name)
+        while True:
+            await trio.sleep(health_rules.next_probe_in(
+                config, run.health, run.started_at, self.clock()))
+            probe = await self.prober(record, config)
+            before = run.health.status
+            run.health = health_rules.record(config, run.health, probe, run.started_at)
+            await trio.to_thread.run_sync(runstate.write_health, directory, run.health)
+            if run.health.status != before:
+                log.info("health_status", status=run.health.status)
+            if run.health.status == UNHEALTHY and supervision.on_unhealthy != "none":
+                run.autoheal = supervision.on_unhealthy
+                log.info("autoheal", action=run.autoheal)
+                if run.autoheal == "kill":
+                    await self.containers.stop(record, 0.0)
+                else:
+                    await self.containers.stop(record)
+                return

@@ -1,0 +1,103 @@
+"""The supervisor on real containers: restart back-off, autoheal, and re-adoption
+after the supervisor itself is killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from compose.daemon import running_pid
+from tests.integration.conftest import Stack
+from tests.integration.test_skeleton import write_compose
+
+
+def supervisor_events(stack: Stack, project: str, event: str) -> list[dict[str, object]]:
+    path = stack.root / "projects" / project / "supervisor.log"
+    if not path.exists():
+        return []
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+    return [entry for entry in lines if entry.get("event") == event]
+
+
+def test_a_crash_loop_is_restarted_with_growing_delays(busybox_stack: Stack,
+                                                      tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "loop", """
+        services:
+          flaky:
+            image: busybox
+            restart: on-failure
+            command: ["sh", "-c", "echo attempt; exit 3"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    restarts = stack.wait_for(
+        lambda: (r := supervisor_events(stack, "loop", "restarting")) and len(r) >= 5 and r,
+        timeout=20)
+    delays = [entry["after"] for entry in restarts[:5]]
+    assert delays == [0.1, 0.2, 0.4, 0.8, 1.6]
+    assert all(entry["exit_code"] == 3 for entry in restarts)
+    logs = stack.run("logs", "flaky", cwd=project).stdout
+    assert logs.count("flaky-1  | attempt") >= 5
+    stack.run("down", cwd=project)
+    assert running_pid(stack.layout, "loop") is None
+
+
+def test_an_unhealthy_container_is_restarted_by_autoheal(busybox_stack: Stack,
+                                                        tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "heal", """
+        services:
+          sick:
+            image: busybox
+            command: ["sh", "-c", "touch /tmp/ok; sleep 2; rm /tmp/ok; exec sleep 300"]
+            healthcheck:
+              test: ["CMD", "test", "-f", "/tmp/ok"]
+              interval: 500ms
+              retries: 2
+            x-pycompose:
+              on_unhealthy: restart
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    health = stack.wait_for(lambda: [e["status"] for e in
+                                     supervisor_events(stack, "heal", "health_status")]
+                            if len(supervisor_events(stack, "heal", "health_status")) >= 2
+                            else None, timeout=20)
+    assert health[:2] == ["healthy", "unhealthy"]
+    stack.wait_for(lambda: supervisor_events(stack, "heal", "restarting"), timeout=20)
+    assert supervisor_events(stack, "heal", "autoheal")[0]["action"] == "restart"
+    stack.run("down", "-t", "1", cwd=project)
+
+
+def test_a_killed_supervisor_is_replaced_and_takes_over(busybox_stack: Stack,
+                                                       tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "adopt", """
+        services:
+          srv:
+            image: busybox
+            restart: always
+            command: ["sh", "-c", "trap 'exit 0' TERM; echo up; sleep 300 & wait"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    first = running_pid(stack.layout, "adopt")
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    stack.wait_for(lambda: running_pid(stack.layout, "adopt") is None, timeout=5)
+    rows = [json.loads(line) for line in
+            stack.run("ps", "--format", "json", cwd=project).stdout.splitlines()]
+    assert [r["State"] for r in rows] == ["running"]  # conmon kept it running meanwhile
+    second = running_pid(stack.layout, "adopt")  # `ps` started a new supervisor
+    assert second is not None and second != first
+    # The new supervisor watches the container: crash it and see it come back.
+    container = rows[0]["ID"]
+    time.sleep(0.5)
+    subprocess.run(["runc", "--root", str(stack.layout.runc_root), "kill", container, "KILL"],
+                   check=True)
+    stack.wait_for(lambda: supervisor_events(stack, "adopt", "restarting"), timeout=10)
+    stack.wait_for(lambda: stack.run("logs", cwd=project).stdout.count("srv-1  | up") == 2,
+                   timeout=10)
+    stack.run("down", "-t", "1", cwd=project)
