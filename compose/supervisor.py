@@ -1,5 +1,8 @@
 """The supervisor: one long-lived trio process per project that keeps it healthy.
 
+(Its small state files are read and written synchronously: they are a few
+hundred bytes, and it keeps the supervisor testable on trio's virtual clock.)
+
 For every container of the project a watcher task waits for the container to
 exit (a pidfd on its conmon, no polling), applies the restart policy with
 Docker's back-off, and while the container runs, probes its health check and
@@ -126,7 +129,7 @@ class Supervisor:
         """Keep one container running as its policy says, until it is removed or its
         policy lets it rest."""
         directory = self._directory(record)
-        service = await trio.to_thread.run_sync(runstate.read_supervision, directory)
+        service = runstate.read_supervision(directory)
         supervision = Supervision.of(service, self.image_config(record))
         log = self.log.bind(container=record.name)
         just_started = False
@@ -140,20 +143,20 @@ class Supervisor:
                 await trio.sleep(0.01)
                 status = await self.containers.status(record)
             if status.state == RUNNING:
-                run = _Run(status.started_at or self.clock())
+                run = _Run(self.clock() if status.started_at is None else status.started_at)
                 code = await self._while_running(record, supervision, run)
                 ran_for = self.clock() - run.started_at
             else:
-                run = _Run(status.started_at or self.clock())
+                run = _Run(self.clock() if status.started_at is None else status.started_at)
                 code = status.exit_code
                 ran_for = (status.finished_at or run.started_at) - run.started_at
                 if status.state not in ("exited", "dead"):
                     return  # created but never started: nothing to keep running
             if not directory.is_dir():
                 return  # removed meanwhile (down)
-            restart_state = await trio.to_thread.run_sync(runstate.read_restart, directory)
+            restart_state = runstate.read_restart(directory)
             if run.autoheal in ("stop", "kill"):
-                await trio.to_thread.run_sync(runstate.mark_stopped_by_user, directory)
+                runstate.mark_stopped_by_user(directory)
                 log.info("autoheal left the container stopped", action=run.autoheal)
                 return
             policy = supervision.policy
@@ -165,17 +168,14 @@ class Supervisor:
                 return
             log.info("restarting", exit_code=code, seen=status.state, after=decision.after,
                      restarts=decision.state.restarts)
-            await trio.to_thread.run_sync(runstate.write_restart, directory, decision.state)
+            runstate.write_restart(directory, decision.state)
             await trio.sleep(decision.after)
-            if not directory.is_dir() or \
-                    (await trio.to_thread.run_sync(runstate.read_restart, directory)
-                     ).manually_stopped:
+            if not directory.is_dir() or runstate.read_restart(directory).manually_stopped:
                 return
             await self.networks.connect(record)
             await self.containers.start(record)
             just_started = True
-            await trio.to_thread.run_sync(
-                lambda: (directory / runstate.HEALTH).unlink(missing_ok=True))
+            (directory / runstate.HEALTH).unlink(missing_ok=True)
 
     async def _while_running(self, record: ContainerRecord, supervision: Supervision,
                              run: _Run) -> int | None:
@@ -202,7 +202,7 @@ class Supervisor:
         config = supervision.health
         assert config is not None
         directory = self._directory(record)
-        previous = await trio.to_thread.run_sync(runstate.read_health, directory)
+        previous = runstate.read_health(directory)
         if previous is not None:
             run.health = previous  # re-adopted: carry the state on
         log = self.log.bind(container=record.name)
@@ -212,7 +212,7 @@ class Supervisor:
             probe = await self.prober(record, config)
             before = run.health.status
             run.health = health_rules.record(config, run.health, probe, run.started_at)
-            await trio.to_thread.run_sync(runstate.write_health, directory, run.health)
+            runstate.write_health(directory, run.health)
             if run.health.status != before:
                 log.info("health_status", status=run.health.status)
             if run.health.status == UNHEALTHY and supervision.on_unhealthy != "none":

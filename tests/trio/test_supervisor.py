@@ -1,0 +1,143 @@
+"""The supervisor's decisions over a scripted runtime, on trio's virtual clock:
+a minute of back-off takes no real time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import trio
+
+from compose import runstate
+from compose.health import HealthConfig, Probe
+from compose.lifecycle import RestartState
+from compose.observed import EXITED, RUNNING, ContainerStatus
+from compose.paths import Layout
+from compose.records import ContainerRecord
+from compose.supervisor import Supervisor
+from tests.fakes import FakeNetworks
+
+
+class ScriptedContainer:
+    """One container whose runs last and end as scripted: ``(seconds, exit code)``."""
+
+    def __init__(self, runs: list[tuple[float, int]]) -> None:
+        self.runs = runs
+        self.run = 0
+        self.running = True
+        self.started_at = trio.current_time()
+        self.finished_at: float | None = None
+        self.exit_code: int | None = None
+        self.starts = [self.started_at]
+        self.stopped = trio.Event()
+
+    async def status(self, record: ContainerRecord) -> ContainerStatus:
+        state = RUNNING if self.running else EXITED
+        return ContainerStatus(record, state, None if self.running else self.exit_code,
+                               started_at=self.started_at, finished_at=self.finished_at)
+
+    async def wait(self, record: ContainerRecord) -> int | None:
+        seconds, code = self.runs[min(self.run, len(self.runs) - 1)]
+        with trio.move_on_at(self.started_at + seconds):
+            await self.stopped.wait()
+            code = 143
+        self.running, self.exit_code = False, code
+        self.finished_at = trio.current_time()
+        return code
+
+    async def start(self, record: ContainerRecord) -> None:
+        self.run += 1
+        self.running, self.stopped = True, trio.Event()
+        self.started_at = trio.current_time()
+        self.starts.append(self.started_at)
+
+    async def stop(self, record: ContainerRecord, timeout: float | None = None) -> None:
+        self.stopped.set()
+
+    async def create(self, *args: object) -> None: ...
+    async def write_hosts(self, *args: object) -> None: ...
+    async def remove(self, record: ContainerRecord) -> None: ...
+
+
+RECORD = ContainerRecord(id="c" * 64, name="p-web-1", project="p", service="web", number=1,
+                         image="busybox", image_id="sha256:" + "a" * 64, config_hash="h",
+                         created=0.0, command=(), hostname="h", runtime="runc")
+
+
+def make(tmp_path: Path, service: dict[str, object], container: ScriptedContainer,
+         probes: list[int] | None = None) -> tuple[Supervisor, Path]:
+    layout = Layout(tmp_path / "root", tmp_path / "run")
+    directory = layout.container_dir(RECORD.id)
+    directory.mkdir(parents=True)
+    runstate.write_supervision(directory, service)
+    results = iter(probes or [])
+
+    async def prober(record: ContainerRecord, config: HealthConfig) -> Probe:
+        now = trio.current_time()
+        return Probe(now, now, next(results, 0))
+
+    supervisor = Supervisor(layout, "p", container, FakeNetworks(), prober,  # type: ignore[arg-type]
+                            lambda record: {}, clock=trio.current_time)
+    return supervisor, directory
+
+
+async def test_crash_loop_backs_off_then_resets_after_a_long_run(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    container = ScriptedContainer([(1, 1)] * 5 + [(20, 1), (1, 1)])
+    supervisor, _ = make(tmp_path, {"restart": "always"}, container)
+    with trio.move_on_after(200):
+        await supervisor.watch(RECORD)
+    gaps = [round(b - a, 3) for a, b in zip(container.starts, container.starts[1:],
+                                              strict=False)]
+    # each run lasts 1 s, then waits 0.1, 0.2, 0.4 ... before the next start;
+    # a run of 10 s or more resets the back-off to 100 ms
+    assert gaps[:6] == [1.1, 1.2, 1.4, 1.8, 2.6, 20.1]
+    assert gaps[6] == 1.2
+
+
+async def test_on_failure_gives_up_after_max_attempts(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    container = ScriptedContainer([(1, 2)])
+    supervisor, directory = make(tmp_path, {"restart": "on-failure:3"}, container)
+    await supervisor.watch(RECORD)  # returns: the policy lets it rest
+    assert len(container.starts) == 4
+    assert runstate.read_restart(directory).restarts == 3
+
+
+async def test_a_container_stopped_by_the_user_stays_stopped(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    container = ScriptedContainer([(100, 0)])
+    supervisor, directory = make(tmp_path, {"restart": "always"}, container)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(supervisor.watch, RECORD)
+        await trio.sleep(5)
+        runstate.mark_stopped_by_user(directory)
+        await container.stop(RECORD)
+    assert len(container.starts) == 1
+    assert runstate.read_restart(directory) == RestartState(0, 0.0, True)
+
+
+async def test_autoheal_restarts_an_unhealthy_container(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    container = ScriptedContainer([(1000, 0)])
+    service = {"healthcheck": {"test": ["CMD", "check"], "interval": "1s", "retries": 2},
+               "x-pycompose": {"on_unhealthy": "restart"}}
+    supervisor, directory = make(tmp_path, service, container, probes=[0, 0, 1, 1])
+    with trio.move_on_after(10):
+        await supervisor.watch(RECORD)
+    # healthy at 1 s and 2 s, failing at 3 s and 4 s: unhealthy, stopped, restarted
+    assert container.starts[1] == pytest.approx(4.1)
+    health = runstate.read_health(directory)
+    assert health is None or health.status != "unhealthy"  # a fresh run starts over
+
+
+async def test_without_autoheal_unhealthy_is_only_reported(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    container = ScriptedContainer([(1000, 0)])
+    service = {"healthcheck": {"test": ["CMD", "check"], "interval": "1s", "retries": 1}}
+    supervisor, directory = make(tmp_path, service, container, probes=[1] * 20)
+    with trio.move_on_after(10):
+        await supervisor.watch(RECORD)
+    assert len(container.starts) == 1
+    health = runstate.read_health(directory)
+    assert health is not None and health.status == "unhealthy"
