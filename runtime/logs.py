@@ -18,6 +18,10 @@ import trio
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 IN_MODIFY = 0x00000002
+IN_CLOSE_WRITE = 0x00000008
+IN_MOVED_TO = 0x00000080
+IN_CREATE = 0x00000100
+DIRECTORY_CHANGES = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE
 IN_NONBLOCK = 0o4000
 IN_CLOEXEC = 0o2000000
 
@@ -71,13 +75,14 @@ class LogReader:
 
 
 class FileWatch:
-    """Wakes up when a file is written to (inotify)."""
+    """Wakes up when a file is written to, or (``mask=DIRECTORY_CHANGES``) when files
+    in a directory are written or replaced (inotify)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mask: int = IN_MODIFY) -> None:
         self.fd = _libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
         if self.fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1 failed")
-        if _libc.inotify_add_watch(self.fd, str(path).encode(), IN_MODIFY) < 0:
+        if _libc.inotify_add_watch(self.fd, str(path).encode(), mask) < 0:
             err = ctypes.get_errno()
             os.close(self.fd)
             raise OSError(err, f"cannot watch {path}")

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import trio
 
+from compose import runstate
 from compose.console import LogPrinter
 from compose.context import Context
+from compose.lifecycle import Restart, RestartState, restart_decision
 from compose.records import ContainerRecord
-from runtime.logs import FileWatch, LogReader
+from compose.supervisor import Supervision
+from runtime.logs import DIRECTORY_CHANGES, FileWatch, LogReader
+from runtime.oci import conmon_pid
+
+# How much longer than its back-off the supervisor may take to start a container again.
+RESTART_GRACE = 10.0
 
 
 async def follow(ctx: Context, record: ContainerRecord, printer: LogPrinter,
-                 offset: int = 0) -> int | None:
-    """Print the container's log from ``offset`` until it exits; its exit code."""
+                 offset: int = 0, *, show_exits: bool = False) -> int | None:
+    """Print the container's log from ``offset`` until it exits for good (across
+    the restarts its supervisor makes); its last exit code."""
     path = ctx.containers.log_path(record)
+    directory = ctx.layout.container_dir(record.id)
     if not path.exists():  # never started, or already removed
         return await ctx.containers.wait(record)
     reader = LogReader(path, offset)
-    with FileWatch(path) as watch:
+    supervision = Supervision.of(runstate.read_supervision(directory), {})
+    with FileWatch(path) as watch, FileWatch(directory, DIRECTORY_CHANGES) as runs:
         async with trio.open_nursery() as nursery:
 
             async def pump() -> None:
@@ -29,11 +41,39 @@ async def follow(ctx: Context, record: ContainerRecord, printer: LogPrinter,
                     await watch.changed()
 
             nursery.start_soon(pump)
-            code = await ctx.containers.wait(record)
+            while True:
+                before = runstate.read_restart(directory)
+                status = await ctx.containers.status(record)
+                code = await ctx.containers.wait(record)
+                if code is None:
+                    code = (await ctx.containers.status(record)).exit_code
+                for line in reader.read():
+                    printer.line(record, line)
+                if show_exits:
+                    printer.exited(record, code)
+                stopped = runstate.read_restart(directory).manually_stopped
+                ran_for = time.time() - (status.started_at or time.time())
+                decision = restart_decision(
+                    supervision.policy, code,
+                    RestartState(before.restarts, before.delay, stopped), ran_for)
+                if not isinstance(decision, Restart) or \
+                        not await _started_again(directory, record.id, runs,
+                                                 decision.after + RESTART_GRACE):
+                    break
             nursery.cancel_scope.cancel()
     for line in [*reader.read(), *reader.flush()]:
         printer.line(record, line)
     return code
+
+
+async def _started_again(directory: Path, container_id: str, runs: FileWatch,
+                         within: float) -> bool:
+    """Wait for the supervisor to run the container again (a new conmon)."""
+    with trio.move_on_after(within):
+        while conmon_pid(directory, container_id) is None:
+            await runs.changed()
+        return True
+    return False
 
 
 async def follow_all(ctx: Context, records: Sequence[ContainerRecord], printer: LogPrinter,
@@ -41,9 +81,8 @@ async def follow_all(ctx: Context, records: Sequence[ContainerRecord], printer: 
     """Follow every container; return when all have exited."""
 
     async def one(record: ContainerRecord) -> None:
-        code = await follow(ctx, record, printer, (offsets or {}).get(record.id, 0))
-        if show_exits:
-            printer.exited(record, code)
+        await follow(ctx, record, printer, (offsets or {}).get(record.id, 0),
+                     show_exits=show_exits)
 
     async with trio.open_nursery() as nursery:
         for record in records:

@@ -101,3 +101,18 @@ def test_a_killed_supervisor_is_replaced_and_takes_over(busybox_stack: Stack,
     stack.wait_for(lambda: stack.run("logs", cwd=project).stdout.count("srv-1  | up") == 2,
                    timeout=10)
     stack.run("down", "-t", "1", cwd=project)
+
+
+def test_attached_up_follows_a_container_across_its_restarts(busybox_stack: Stack,
+                                                             tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "again", """
+        services:
+          retry:
+            image: busybox
+            restart: on-failure:2
+            command: ["sh", "-c", "echo attempt; sleep 0.3; exit 1"]
+    """).parent
+    result = busybox_stack.run("up", cwd=project, timeout=60)
+    assert result.stdout.count("retry-1  | attempt") == 3  # the run and two restarts
+    assert result.stdout.count("retry-1 exited with code 1") == 3
+    busybox_stack.run("down", cwd=project)
