@@ -4,6 +4,7 @@ within a stage, errors surfacing as the user's error, records on disk."""
 from __future__ import annotations
 
 import itertools
+import shutil
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,7 @@ class RecordingContainers(FakeContainers):
         await super().create(record, service, hosts)  # type: ignore[arg-type]
 
     async def remove(self, record: ContainerRecord) -> None:
-        (self.layout.container_dir(record.id) / "container.json").unlink()
-        self.layout.container_dir(record.id).rmdir()
+        shutil.rmtree(self.layout.container_dir(record.id))
         await super().remove(record)
 
 
