@@ -61,9 +61,8 @@ class Executor:
             case CreateContainer(record, service, hosts):
                 self.report(Progress("Container", record.name, "Creating"))
                 await self.containers.create(record, service, hosts)
-                await trio.to_thread.run_sync(
-                    runstate.write_supervision, self.layout.container_dir(record.id),
-                    service.canonical)
+                runstate.write_supervision(self.layout.container_dir(record.id),
+                                           service.canonical)
                 await self.networks.connect(record)
                 self.report(Progress("Container", record.name, "Created", done=True))
             case WriteHosts(hosts):
@@ -71,8 +70,7 @@ class Executor:
                     await self.containers.write_hosts(record, content)
             case StartContainer(record):
                 self.report(Progress("Container", record.name, "Starting"))
-                await trio.to_thread.run_sync(
-                    runstate.mark_started_by_user, self.layout.container_dir(record.id))
+                runstate.mark_started_by_user(self.layout.container_dir(record.id))
                 await self.networks.connect(record)
                 await self.containers.start(record)
                 self.report(Progress("Container", record.name, "Started", done=True))
@@ -91,7 +89,7 @@ async def stop_by_user(layout: Layout, containers: ContainerBackend, record: Con
                        timeout: float | None = None) -> None:
     """Stop a container so that its supervisor leaves it stopped: the mark is on disk
     before the signal, so the exit is never mistaken for a crash."""
-    await trio.to_thread.run_sync(runstate.mark_stopped_by_user, layout.container_dir(record.id))
+    runstate.mark_stopped_by_user(layout.container_dir(record.id))  # a tiny file: no thread
     await containers.stop(record, timeout)
 
 
