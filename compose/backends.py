@@ -4,7 +4,8 @@ these; the CLI wires the real ones together."""
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network
+from collections.abc import Collection, Sequence
+from ipaddress import IPv4Network, IPv6Network
 from typing import Protocol
 
 from compose.model import Service
@@ -43,7 +44,13 @@ class NetworkBackend(Protocol):
 
     async def disconnect(self, record: ContainerRecord) -> None: ...
 
-    async def routed_networks(self) -> list[IPv4Network]:
+    async def reserve_ports(self, records: Sequence[ContainerRecord],
+                            leaving: Collection[str]) -> list[ContainerRecord]:
+        """``records`` with their published host ports checked free and random ones
+        chosen (a clear error when one is taken); ``leaving`` are ids of containers
+        about to be removed, whose ports are free."""
+
+    async def routed_networks(self) -> list[IPv4Network | IPv6Network]:
         """Subnets already routed on this host, which new networks must avoid."""
 
     async def link_names(self) -> set[str]:

@@ -12,14 +12,21 @@ from types import MappingProxyType
 from typing import Any
 
 from compose.durations import parse_duration
-from compose.model import Dependency, Network, Project, Service, frozen_map
+from compose.model import Dependency, Project, Service, frozen_map
+from compose.netbuild import (
+    NETWORK_SERVICE_KEYS,
+    network_warnings,
+    project_networks,
+    service_network_keys,
+)
+from compose.runtimekeys import RUNTIME_SERVICE_KEYS, runtime_warnings
 from compose.sources import Sources
 
 # Service keys the engine acts on today.
 SUPPORTED_SERVICE_KEYS = frozenset({
     "image", "command", "entrypoint", "environment", "depends_on", "container_name",
     "hostname", "working_dir", "user", "stop_signal", "stop_grace_period", "labels",
-    "networks",
+    *NETWORK_SERVICE_KEYS, *RUNTIME_SERVICE_KEYS,
 })
 _SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version"})
 
@@ -40,11 +47,7 @@ def unsupported(canonical: Mapping[str, Any]) -> list[str]:
                 warnings.append(
                     f"services.{name}.depends_on.{dep}: condition {entry.get('condition')!r} "
                     "is not supported yet; only the start order is kept")
-        networks = [n for n in service.get("networks", {}) if n != "default"]
-        if networks:
-            warnings.append(f"services.{name}.networks: only the default network is supported "
-                            "yet; the service is attached to it instead")
-    return warnings
+    return warnings + network_warnings(canonical) + runtime_warnings(canonical)
 
 
 def build_project(
@@ -58,9 +61,7 @@ def build_project(
         name: _service(name, raw, sources, canonical["name"])
         for name, raw in canonical["services"].items()
     }
-    default = canonical.get("networks", {}).get("default", {})
-    networks = {"default": Network("default", default.get("name")
-                                   or f"{canonical['name']}_default")}
+    networks = project_networks(canonical)
     return Project(
         name=canonical["name"],
         working_dir=working_dir,
@@ -102,5 +103,6 @@ def _service(name: str, raw: Mapping[str, Any], sources: Sources, project: str) 
         stop_signal=raw.get("stop_signal"),
         stop_grace_period=grace,
         labels=frozen_map(raw.get("labels") or {}),
+        networks=service_network_keys(raw),
         canonical=MappingProxyType(dict(raw)),
     )

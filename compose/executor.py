@@ -39,24 +39,38 @@ class Executor:
         self.networks = networks
         self.report = report
         self.stop_timeout = stop_timeout
+        # project.json is read, changed and rewritten: one network op at a time
+        self._project_file = trio.Lock()
 
     async def run(self, plan: Plan) -> None:
+        plan = await self._reserve_ports(plan)
         for stage in plan.stages:
             await run_concurrently([partial(self._do, op) for op in stage])
+
+    async def _reserve_ports(self, plan: Plan) -> Plan:
+        """Host ports depend on what the host holds, so the network backend checks
+        them, and picks the random ones, before anything changes."""
+        wanted = [r for r in plan.starting() if r.network.ports]
+        if not wanted:
+            return plan
+        leaving = {r.id for r in plan.removing()}
+        return plan.with_records(await self.networks.reserve_ports(wanted, leaving))
 
     async def _do(self, op: Op) -> None:
         match op:
             case CreateNetwork(network):
                 self.report(Progress("Network", network.name, "Creating"))
-                await trio.to_thread.run_sync(state.save_network, self.layout, network)
+                async with self._project_file:
+                    await trio.to_thread.run_sync(state.save_network, self.layout, network)
                 await self.networks.create_network(network)
                 self.report(Progress("Network", network.name, "Created", done=True))
             case RemoveNetwork(network):
                 self.report(Progress("Network", network.name, "Removing"))
                 await self.networks.remove_network(network)
-                await trio.to_thread.run_sync(state.forget_network, self.layout, network)
-                await trio.to_thread.run_sync(
-                    state.forget_project_if_empty, self.layout, network.project)
+                async with self._project_file:
+                    await trio.to_thread.run_sync(state.forget_network, self.layout, network)
+                    await trio.to_thread.run_sync(
+                        state.forget_project_if_empty, self.layout, network.project)
                 self.report(Progress("Network", network.name, "Removed", done=True))
             case CreateContainer(record, service, hosts):
                 self.report(Progress("Container", record.name, "Creating"))

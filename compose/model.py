@@ -54,11 +54,31 @@ class Service:
 
 
 @dataclass(frozen=True)
+class IpamConfig:
+    """One entry of a network's ``ipam.config``: a subnet and what is reserved in it."""
+
+    subnet: str | None = None
+    gateway: str | None = None
+    ip_range: str | None = None
+    aux_addresses: Mapping[str, str] = field(default_factory=frozen_map)
+
+
+@dataclass(frozen=True)
 class Network:
-    """A network of the project; ``name`` is the kernel-facing name (``<project>_<key>``)."""
+    """A network of the project; ``name`` is the kernel-facing name (``<project>_<key>``).
+
+    ``external`` networks belong to someone else: looked up by ``name``, never made
+    or removed by this project."""
 
     key: str
     name: str
+    external: bool = False
+    internal: bool = False
+    enable_ipv6: bool = False
+    attachable: bool = False
+    labels: Mapping[str, str] = field(default_factory=frozen_map)
+    driver_opts: Mapping[str, str] = field(default_factory=frozen_map)
+    ipam: tuple[IpamConfig, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import trio
 
-from compose import state
+from compose import netstate, state
 from compose.backends import ContainerBackend, NetworkBackend
 from compose.observed import ContainerStatus, ObservedState
 from compose.paths import Layout
@@ -34,10 +34,12 @@ async def observe(
         taken += await trio.to_thread.run_sync(state.other_subnets, layout, project)
         links = await network.link_names()
         absent = {key for key, record in networks.items() if record.bridge not in links}
+    surroundings = await trio.to_thread.run_sync(netstate.surroundings, layout, project)
     return ObservedState(
         project=project,
         networks=networks,
         containers=tuple(statuses),
         taken_subnets=tuple(taken),
         absent_networks=frozenset(absent),
+        surroundings=surroundings,
     )

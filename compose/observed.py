@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from ipaddress import IPv4Network
+from ipaddress import IPv4Network, IPv6Network
 
 from compose.records import ContainerRecord, NetworkRecord
+from network.ipam import AddressPool
 
 CREATED, RUNNING, EXITED, DEAD = "created", "running", "exited", "dead"
 
@@ -26,14 +27,29 @@ class ContainerStatus:
 
 
 @dataclass(frozen=True)
+class Surroundings:
+    """What the state root's other projects hold, and its address pools: read so a
+    project can join their networks (``external``), avoid their subnets, addresses
+    and ports, and never remove a network another project still uses."""
+
+    networks: Mapping[str, NetworkRecord] = field(default_factory=dict)
+    """Other projects' networks, by name."""
+    containers: tuple[ContainerRecord, ...] = ()
+    """Other projects' containers."""
+    address_pools: tuple[AddressPool, ...] = ()
+    """Where new subnets come from (``<root>/networks.json``); empty: the defaults."""
+
+
+@dataclass(frozen=True)
 class ObservedState:
     project: str
     networks: Mapping[str, NetworkRecord] = field(default_factory=dict)
     containers: tuple[ContainerStatus, ...] = ()
-    taken_subnets: tuple[IPv4Network, ...] = ()
+    taken_subnets: tuple[IPv4Network | IPv6Network, ...] = ()
     """Subnets in use elsewhere: host routes and other projects' networks."""
     absent_networks: frozenset[str] = frozenset()
     """Keys of recorded networks whose bridge is gone (after a reboot): made again."""
+    surroundings: Surroundings = field(default_factory=Surroundings)
 
     def of_service(self, service: str) -> list[ContainerStatus]:
         return sorted(

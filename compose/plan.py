@@ -10,16 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
-from ipaddress import IPv4Address, IPv4Interface
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 
-from compose import graph, names
+from compose import graph, names, netplan
+from compose.errors import UsageError
 from compose.model import Project, Service
+from compose.netconfig import service_networking
+from compose.netplan import hosts_files, plan_networks
 from compose.observed import RUNNING, ContainerStatus, ObservedState
-from compose.records import Attachment, ContainerRecord, NetworkRecord
+from compose.records import ContainerRecord, NetworkRecord
 from network import ipam
-from network import names as ifnames
-from network.hosts import render_hosts
 
 # Keys that do not change the container itself (docker compose's hash.go).
 _NOT_HASHED = {"depends_on"}
@@ -31,7 +31,10 @@ class CreateNetwork:
 
     def render(self) -> str:
         n = self.network
-        return f"create network {n.name} bridge={n.bridge} subnet={n.subnet}"
+        text = f"create network {n.name} bridge={n.bridge} subnet={n.subnet}"
+        if n.subnet6:
+            text += f" subnet6={n.subnet6}"
+        return text + (" internal" if n.internal else "")
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,11 @@ class CreateContainer:
     hosts: str
 
     def render(self) -> str:
-        addresses = " ".join(a.address for a in self.record.attachments)
-        return f"create container {self.record.name} image={self.record.image} {addresses}"
+        addresses = " ".join(x for a in self.record.attachments
+                             for x in (a.address, a.address6) if x)
+        mode = self.record.network.mode
+        where = f"network_mode={mode}" if mode else addresses
+        return f"create container {self.record.name} image={self.record.image} {where}"
 
 
 @dataclass(frozen=True)
@@ -109,11 +115,41 @@ class Plan:
     def ops(self) -> list[Op]:
         return [op for stage in self.stages for op in stage]
 
+    def starting(self) -> list[ContainerRecord]:
+        """The containers this plan starts."""
+        return [op.record for op in self.ops if isinstance(op, StartContainer)]
 
-def config_hash(service: Service, image_id: str) -> str:
-    """Changes when the container would be made differently: recreate it then."""
+    def removing(self) -> list[ContainerRecord]:
+        """The containers this plan removes."""
+        return [op.record for op in self.ops if isinstance(op, RemoveContainer)]
+
+    def with_records(self, records: Iterable[ContainerRecord]) -> Plan:
+        """The same plan with these records (by id) in every operation, e.g. once
+        their random host ports are chosen."""
+        by_id = {r.id: r for r in records}
+        if not by_id:
+            return self
+
+        def swap(op: Op) -> Op:
+            match op:
+                case CreateContainer(record) | StartContainer(record) if record.id in by_id:
+                    return replace(op, record=by_id[record.id])
+                case WriteHosts(hosts):
+                    return WriteHosts(tuple((by_id.get(r.id, r), text) for r, text in hosts))
+            return op
+
+        return replace(self, stages=tuple(tuple(swap(op) for op in stage)
+                                          for stage in self.stages))
+
+
+def config_hash(service: Service, image_id: str, namespace: str = "") -> str:
+    """Changes when the container would be made differently: recreate it then.
+    ``namespace`` is the container whose network namespace it joins: when that
+    one is recreated, so is this one."""
     data = {f.name: getattr(service, f.name) for f in fields(service) if f.name not in _NOT_HASHED}
     data["image_id"] = image_id
+    if namespace.startswith("container:"):
+        data["network_namespace"] = namespace
     text = json.dumps(data, sort_keys=True, default=_jsonable)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -130,26 +166,6 @@ def _stages(*groups: Iterable[Op]) -> tuple[tuple[Op, ...], ...]:
     return tuple(stage for stage in (tuple(g) for g in groups) if stage)
 
 
-def plan_networks(project: Project, observed: ObservedState,
-                  root_tag: str) -> dict[str, NetworkRecord]:
-    """The project's networks: the ones already made, plus fresh ones with free subnets."""
-    result: dict[str, NetworkRecord] = {}
-    taken = list(observed.taken_subnets)
-    for key, network in project.networks.items():
-        existing = observed.networks.get(key)
-        if existing is not None:
-            result[key] = existing
-            continue
-        subnet = ipam.choose_subnet(taken)
-        taken.append(subnet)
-        result[key] = NetworkRecord(
-            key=key, name=network.name, project=project.name,
-            bridge=ifnames.bridge_name(root_tag, network.name),
-            subnet=str(subnet), gateway=str(ipam.gateway(subnet)),
-        )
-    return result
-
-
 def plan_up(
     project: Project,
     image_ids: Mapping[str, str],
@@ -164,40 +180,32 @@ def plan_up(
     """Create what is missing, recreate what changed, start what is stopped."""
     networks = plan_networks(project, observed, root_tag)
     deps = graph.dependencies(project)
-    used: dict[str, set[IPv4Address]] = {key: set() for key in networks}
-    for status in observed.containers:
-        for attachment in status.record.attachments:
-            used.setdefault(attachment.network, set()).add(
-                IPv4Interface(attachment.address).ip)
 
-    creates: list[tuple[ContainerRecord, Service]] = []
+    creates: list[_Create] = []
     removals: list[ContainerRecord] = []
-    starts: dict[str, list[StartContainer]] = {}
-    final: list[ContainerRecord] = []
+    starts: dict[str, list[ContainerRecord]] = {}
+    final: dict[str, ContainerRecord | _Create] = {}
     kept: list[ContainerRecord] = []
     for service_name in graph.start_order(deps):
         service = project.services[service_name]
-        wanted_hash = config_hash(service, image_ids[service_name])
+        namespace = _namespace_of(service, final, observed)
+        wanted_hash = config_hash(service, image_ids[service_name], namespace)
         existing = observed.of_service(service_name)
         current = existing[0] if existing else None
         for extra in existing[1:]:  # scale is 1 until replicas arrive
             removals.append(extra.record)
         if current is not None and current.record.config_hash == wanted_hash:
-            final.append(current.record)
+            final[service_name] = current.record
             if current.state == RUNNING:
                 kept.append(current.record)
             else:
-                starts.setdefault(service_name, []).append(StartContainer(current.record))
+                starts.setdefault(service_name, []).append(current.record)
             continue
         if current is not None:
             removals.append(current.record)
-        record = _new_record(
-            project, service, networks, used, number=1, container_id=new_id(),
-            config_hash=wanted_hash, image_id=image_ids[service_name], now=now, runtime=runtime,
-        )
-        final.append(record)
-        creates.append((record, service))
-        starts.setdefault(service_name, []).append(StartContainer(record))
+        create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace)
+        final[service_name] = create
+        creates.append(create)
 
     warnings: list[str] = []
     orphans = [c for c in observed.containers if c.record.service not in project.services]
@@ -211,23 +219,52 @@ def plan_up(
             "--remove-orphans flag to clean it up."
         )
 
+    removed = {r.id for r in removals}
+    leases = netplan.Leases(networks)
+    for status in observed.containers:
+        leases.note(status.record, staying=status.record.id not in removed)
+    for record in observed.surroundings.containers:
+        leases.note(record, staying=True)
+    context = _Context(project, networks, leases, now, runtime, observed, final)
+    static = {c.container_id: netplan.static_addresses(_name(project, c.service), c.service,
+                                                      networks, leases)
+              for c in creates}
+    made: dict[str, ContainerRecord] = {}
+    for create in creates:
+        record = context.record(create, static[create.container_id], made)
+        made[create.service.name] = record
+        starts.setdefault(create.service.name, []).append(record)
+    records = [made.get(name) or value for name, value in final.items()]
+    finals = [r for r in records if isinstance(r, ContainerRecord)]
+
     stopping = [r for r in removals if _is_running(observed, r)]
     new_networks = [
         CreateNetwork(n) for k, n in networks.items()
-        if k not in observed.networks or k in observed.absent_networks
+        if not _external(project, k) and (
+            k not in observed.networks or k in observed.absent_networks)
     ]
     start_stages = [
-        [op for name in level for op in starts.get(name, [])] for level in graph.levels(deps)
+        [StartContainer(r) for name in level for r in starts.get(name, [])]
+        for level in graph.levels(deps)
     ]
-    hosts = hosts_files(final, networks)
-    created_ids = {record.id for record, _ in creates}
-    rewrites = tuple((r, hosts[r.id]) for r in final if r.id not in created_ids)
+    final_ids = {r.id for r in finals}
+    others = [c.record for c in observed.containers
+              if c.record.id not in final_ids and c.record.id not in removed]
+    hosts = hosts_files(finals, networks, [*others, *observed.surroundings.containers])
+    created = [made[c.service.name] for c in creates]
+    created_ids = {r.id for r in created}
+    rewrites = tuple((r, hosts[r.id]) for r in finals if r.id not in created_ids)
+    joining = {r.id for r in created if r.network.mode.startswith("container:")}
     return Plan(
         stages=_stages(
             (StopContainer(r) for r in stopping),
             (RemoveContainer(r) for r in removals),
             new_networks,
-            (CreateContainer(r, s, hosts[r.id]) for r, s in creates),
+            (CreateContainer(r, project.services[r.service], hosts[r.id])
+             for r in created if r.id not in joining),
+            # a shared namespace must exist before the container that joins it
+            (CreateContainer(r, project.services[r.service], hosts[r.id])
+             for r in created if r.id in joining),
             [WriteHosts(rewrites)] if creates and rewrites else [],
             *start_stages,
         ),
@@ -236,89 +273,118 @@ def plan_up(
     )
 
 
+@dataclass(frozen=True)
+class _Create:
+    service: Service
+    container_id: str
+    config_hash: str
+    image_id: str
+    namespace: str
+    """``container:<id>`` when it joins another container's network namespace."""
+
+
+def _name(project: Project, service: Service, number: int = 1) -> str:
+    return service.container_name or names.container_name(project.name, service.name, number)
+
+
+def _external(project: Project, key: str) -> bool:
+    network = project.networks.get(key)
+    return network is not None and network.external
+
+
+def _namespace_of(service: Service, final: Mapping[str, ContainerRecord | _Create],
+                  observed: ObservedState) -> str:
+    """The network mode as recorded: another container's namespace by its id."""
+    networking = service_networking(service.canonical)
+    shared = networking.shared_with
+    if shared is None:
+        return networking.mode
+    kind, name = shared
+    if kind == "service":
+        target = final.get(name)
+        if target is None:
+            raise UsageError(f"service {service.name}: network_mode service:{name} names no "
+                             "service that is being started")
+        return f"container:{target.container_id if isinstance(target, _Create) else target.id}"
+    for record in (*(c.record for c in observed.containers), *observed.surroundings.containers):
+        if record.name == name:
+            return f"container:{record.id}"
+    raise UsageError(f"service {service.name}: network_mode container:{name}: no such container")
+
+
+@dataclass(frozen=True)
+class _Context:
+    project: Project
+    networks: Mapping[str, NetworkRecord]
+    leases: netplan.Leases
+    now: float
+    runtime: str
+    observed: ObservedState
+    final: Mapping[str, ContainerRecord | _Create]
+
+    def container_name(self, service: str) -> str:
+        target = self.final.get(service)
+        if isinstance(target, ContainerRecord):
+            return target.name
+        for status in self.observed.of_service(service):
+            return status.record.name
+        if service in self.project.services:
+            return _name(self.project, self.project.services[service])
+        return names.container_name(self.project.name, service, 1)
+
+    def record(self, create: _Create, static: Mapping[tuple[str, int], ipam.IPAddress],
+               made: Mapping[str, ContainerRecord]) -> ContainerRecord:
+        project, service = self.project, create.service
+        name = _name(project, service)
+        attachments = netplan.attachments(create.container_id, name, service, self.networks,
+                                          self.leases, static)
+        gateway_of: ContainerRecord | None = None
+        if create.namespace.startswith("container:"):
+            target = create.namespace[len("container:"):]
+            gateway_of = next((r for r in (*made.values(), *self._known()) if r.id == target),
+                              None)
+        networking = service_networking(service.canonical)
+        links = {target: self.container_name(target) for target, _ in networking.links}
+        gateway = netplan.first_gateway(gateway_of.attachments if gateway_of else attachments)
+        return ContainerRecord(
+            id=create.container_id,
+            name=name,
+            project=project.name,
+            service=service.name,
+            number=1,
+            image=service.image,
+            image_id=create.image_id,
+            config_hash=create.config_hash,
+            created=self.now,
+            command=tuple(service.command or ()),
+            hostname=service.hostname or create.container_id[:12],
+            runtime=self.runtime,
+            stop_signal=service.stop_signal or "SIGTERM",
+            stop_grace_period=service.stop_grace_period,
+            attachments=attachments,
+            labels={
+                "com.docker.compose.project": project.name,
+                "com.docker.compose.service": service.name,
+                "com.docker.compose.container-number": "1",
+                "com.docker.compose.config-hash": create.config_hash,
+                "com.docker.compose.project.working_dir": project.working_dir,
+                "com.docker.compose.project.config_files": ",".join(project.config_files),
+                "com.docker.compose.oneoff": "False",
+                "com.docker.compose.depends_on": ",".join(
+                    f"{dep}:{d.condition}:{str(d.restart).lower()}"
+                    for dep, d in service.depends_on.items()),
+                **service.labels,
+            },
+            network=netplan.settings(networking, create.namespace, gateway, links),
+        )
+
+    def _known(self) -> list[ContainerRecord]:
+        return [*(c.record for c in self.observed.containers),
+                *self.observed.surroundings.containers]
+
+
 def _is_running(observed: ObservedState, record: ContainerRecord) -> bool:
     return any(c.record.id == record.id and c.running for c in observed.containers)
-
-
-def _new_record(
-    project: Project,
-    service: Service,
-    networks: Mapping[str, NetworkRecord],
-    used: dict[str, set[IPv4Address]],
-    *,
-    number: int,
-    container_id: str,
-    config_hash: str,
-    image_id: str,
-    now: float,
-    runtime: str,
-) -> ContainerRecord:
-    attachments = []
-    for key in service.networks:
-        network = networks[key]
-        subnet = ipam.parse_network(network.subnet)
-        address = ipam.next_address(subnet, used.setdefault(key, set()))
-        used[key].add(address)
-        attachments.append(Attachment(
-            network=key, bridge=network.bridge,
-            address=f"{address}/{subnet.prefixlen}", gateway=network.gateway,
-            veth=ifnames.veth_name(container_id, network.name),
-            peer=ifnames.veth_peer_name(container_id, network.name),
-        ))
-    name = service.container_name or names.container_name(project.name, service.name, number)
-    return ContainerRecord(
-        id=container_id,
-        name=name,
-        project=project.name,
-        service=service.name,
-        number=number,
-        image=service.image,
-        image_id=image_id,
-        config_hash=config_hash,
-        created=now,
-        command=tuple(service.command or ()),
-        hostname=service.hostname or container_id[:12],
-        runtime=runtime,
-        stop_signal=service.stop_signal or "SIGTERM",
-        stop_grace_period=service.stop_grace_period,
-        attachments=tuple(attachments),
-        labels={
-            "com.docker.compose.project": project.name,
-            "com.docker.compose.service": service.name,
-            "com.docker.compose.container-number": str(number),
-            "com.docker.compose.config-hash": config_hash,
-            "com.docker.compose.project.working_dir": project.working_dir,
-            "com.docker.compose.project.config_files": ",".join(project.config_files),
-            "com.docker.compose.oneoff": "False",
-            "com.docker.compose.depends_on": ",".join(
-                f"{name}:{d.condition}:{str(d.restart).lower()}"
-                for name, d in service.depends_on.items()),
-            **service.labels,
-        },
-    )
-
-
-def hosts_files(containers: Iterable[ContainerRecord],
-                networks: Mapping[str, NetworkRecord]) -> dict[str, str]:
-    """``/etc/hosts`` for each container: itself, then every other container that
-    shares a network with it, by service name and container name."""
-    containers = list(containers)
-    result = {}
-    for record in containers:
-        mine = {a.network for a in record.attachments}
-        own = [(str(IPv4Interface(a.address).ip), (record.hostname,))
-               for a in record.attachments[:1]]
-        peers = []
-        for other in containers:
-            if other.id == record.id:
-                continue
-            for attachment in other.attachments:
-                if attachment.network in mine and attachment.network in networks:
-                    peers.append((str(IPv4Interface(attachment.address).ip),
-                                  (other.service, other.name)))
-                    break
-        result[record.id] = render_hosts(own, peers)
-    return result
 
 
 def recorded_dependencies(record: ContainerRecord) -> tuple[str, ...]:
@@ -344,8 +410,17 @@ def plan_down(observed: ObservedState) -> Plan:
         [StopContainer(c.record) for name in level for c in by_service[name] if c.running]
         for level in reversed(graph.levels(deps))
     ]
+    removable, warnings = [], []
+    for network in observed.networks.values():
+        users = sorted({r.name for r in observed.surroundings.containers
+                        for a in r.attachments if a.bridge == network.bridge})
+        if users:
+            warnings.append(f"network {network.name} is still in use by {', '.join(users)}; "
+                            "it is kept until they leave it")
+        else:
+            removable.append(network)
     return Plan(stages=_stages(
         *stop_stages,
         (RemoveContainer(c.record) for c in observed.containers),
-        (RemoveNetwork(n) for n in observed.networks.values()),
-    ))
+        (RemoveNetwork(n) for n in removable),
+    ), warnings=tuple(warnings))

@@ -20,13 +20,23 @@ class NetworkRecord:
     bridge: str
     subnet: str
     gateway: str
+    subnet6: str = ""  # with enable_ipv6
+    gateway6: str = ""
+    ip_range: str = ""  # where addresses that are not static come from
+    reserved: tuple[str, ...] = ()  # ipam aux_addresses: never given to a container
+    internal: bool = False
+    masquerade: bool = True
+    mtu: int = 0  # 0: the kernel's default
+    labels: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NetworkRecord:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        values["reserved"] = tuple(data.get("reserved", ()))
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,62 @@ class Attachment:
     gateway: str
     veth: str
     peer: str
+    address6: str = ""  # fd89::2/64 on a network with IPv6
+    gateway6: str = ""
+    mac: str = ""  # "" lets the kernel choose
+    ifname: str = "eth0"
+    default_route: bool = True  # the container's default route goes through ``gateway``
+    aliases: tuple[str, ...] = ()  # names other containers on the network find it by
+    mtu: int = 0
+    network_name: str = ""  # the network's name (``<project>_<key>`` when empty)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Attachment:
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        values["aliases"] = tuple(data.get("aliases", ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class PortBinding:
+    """A published port.  ``published`` 0 means "any free port" until one is
+    reserved; with ``range_end``, any free port from ``published`` to it."""
+
+    target: int
+    protocol: str = "tcp"
+    host_ip: str = ""  # "": every address of the host
+    published: int = 0
+    range_end: int = 0
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """How a container is networked, beyond its attachments."""
+
+    mode: str = ""  # "" (its attachments), "none", "host", or "container:<id>"
+    ports: tuple[PortBinding, ...] = ()
+    exposed: tuple[str, ...] = ()  # "80/tcp": exposed, not published
+    dns: tuple[str, ...] = ()
+    dns_search: tuple[str, ...] = ()
+    dns_options: tuple[str, ...] = ()
+    extra_hosts: tuple[tuple[str, str], ...] = ()  # (name, address), host-gateway resolved
+    links: tuple[tuple[str, str], ...] = ()  # (container name, alias)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NetworkSettings:
+        def strings(key: str) -> tuple[str, ...]:
+            return tuple(str(v) for v in data.get(key, ()))
+
+        def pairs(key: str) -> tuple[tuple[str, str], ...]:
+            return tuple((str(a), str(b)) for a, b in data.get(key, ()))
+
+        return cls(
+            mode=str(data.get("mode", "")),
+            ports=tuple(PortBinding(**p) for p in data.get("ports", ())),
+            exposed=strings("exposed"), dns=strings("dns"), dns_search=strings("dns_search"),
+            dns_options=strings("dns_options"), extra_hosts=pairs("extra_hosts"),
+            links=pairs("links"),
+        )
 
 
 @dataclass(frozen=True)
@@ -59,6 +125,7 @@ class ContainerRecord:
     stop_grace_period: float = 10.0
     attachments: tuple[Attachment, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -70,7 +137,9 @@ class ContainerRecord:
     def from_json(cls, data: dict[str, Any]) -> ContainerRecord:
         values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         values["command"] = tuple(data.get("command", ()))
-        values["attachments"] = tuple(Attachment(**a) for a in data.get("attachments", ()))
+        values["attachments"] = tuple(Attachment.from_json(a)
+                                      for a in data.get("attachments", ()))
+        values["network"] = NetworkSettings.from_json(data.get("network", {}))
         return cls(**values)
 
     @property

@@ -1,54 +1,175 @@
-"""The NetworkBackend: bridges per network, a namespace and veths per container.
+"""The NetworkBackend: bridges per network, a namespace and veths per container, and
+a project's nftables table (published ports, egress, isolation).
 
-Thin trio layer over ``netlink`` (run in worker threads) and ``netns``.
+Thin trio layer over ``netlink`` (run in worker threads), ``netns``, ``firewall``
+(pure) and ``ports``.  The firewall table is rewritten whole from the records on
+disk after every change that affects it, under a lock, so concurrent operations
+of one run never lose each other's rules.
 """
 
 from __future__ import annotations
 
 import os
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from collections.abc import Collection, Sequence
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+    ip_interface,
+)
 from pathlib import Path
 
 import trio
 
+from compose import state
+from compose.errors import NetworkFailure
 from compose.paths import Layout
-from compose.records import ContainerRecord, NetworkRecord
-from network import netlink
-from network.netns import create_netns, remove_netns
+from compose.records import Attachment, ContainerRecord, NetworkRecord
+from compose.statefiles import write_atomic
+from network import firewall, netlink, ports, sysctl
+from network.hosts import resolv_conf_for
+from network.netns import bind_netns, create_netns, remove_netns
+
+HOST_RESOLV_CONF = Path("/etc/resolv.conf")
 
 
 class NetworkDriver:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
+        self._firewall_lock = trio.Lock()
 
     def netns_path(self, record: ContainerRecord) -> Path:
         return self.layout.netns / record.id
 
     async def create_network(self, network: NetworkRecord) -> None:
-        gateway = IPv4Interface(f"{network.gateway}/{IPv4Network(network.subnet).prefixlen}")
-        await trio.to_thread.run_sync(netlink.ensure_bridge, network.bridge, gateway)
+        gateways: list[IPv4Interface | IPv6Interface] = [
+            ip_interface(f"{network.gateway}/{network.subnet.split('/')[1]}")]
+        if network.subnet6:
+            gateways.append(ip_interface(f"{network.gateway6}/{network.subnet6.split('/')[1]}"))
+        await trio.to_thread.run_sync(netlink.ensure_bridge, network.bridge, gateways,
+                                      network.mtu)
+        await trio.to_thread.run_sync(sysctl.prepare_bridge, network.bridge,
+                                      bool(network.subnet6))
+        await self.sync_firewall(network.project)
 
     async def remove_network(self, network: NetworkRecord) -> None:
         await trio.to_thread.run_sync(netlink.delete_link, network.bridge)
+        await self.sync_firewall(network.project)
 
     async def connect(self, record: ContainerRecord) -> None:
+        """Idempotent: a restart keeps the namespace, its interfaces and addresses."""
         path = self.netns_path(record)
         if os.path.ismount(path):
-            return  # connected before (a restart keeps the namespace and its address)
+            return
+        mode = record.network.mode
+        if mode == "host":
+            await trio.to_thread.run_sync(bind_netns, Path(f"/proc/{os.getpid()}/ns/net"), path)
+        elif mode.startswith("container:"):
+            joined = self.layout.netns / mode[len("container:"):]
+            if not os.path.ismount(joined):
+                return  # joined when it starts, after the container it joins
+            await trio.to_thread.run_sync(bind_netns, joined, path)
+        else:
+            await self._make_namespace(record, path)
+        if mode == "host" or record.network.dns or record.network.dns_search \
+                or record.network.dns_options:
+            await trio.to_thread.run_sync(self._write_resolv_conf, record)
+
+    async def _make_namespace(self, record: ContainerRecord, path: Path) -> None:
         await create_netns(path)
-        for attachment in record.attachments:
-            await trio.to_thread.run_sync(
-                netlink.attach_veth, attachment.bridge, attachment.veth, attachment.peer,
-                str(path), IPv4Interface(attachment.address), IPv4Address(attachment.gateway),
-            )
+        try:
+            await trio.to_thread.run_sync(netlink.loopback_up, str(path))
+            for attachment in record.attachments:
+                await trio.to_thread.run_sync(
+                    netlink.attach_veth, attachment.bridge, attachment.veth, attachment.peer,
+                    str(path), _interface(attachment))
+            if record.network.ports:
+                await self.sync_firewall(record.project)
+        except BaseException:
+            with trio.CancelScope(shield=True):  # half a namespace would look connected
+                await self._unmake(record)
+            raise
+
+    def _write_resolv_conf(self, record: ContainerRecord) -> None:
+        """``dns``, ``dns_search`` and ``dns_opt``.  The runtime writes the default
+        file at create; this replaces it before the container first starts (see
+        ``hosts.resolv_conf_for``, which the runtime could call itself)."""
+        target = self.layout.container_dir(record.id) / "resolv.conf"
+        if not target.parent.is_dir():
+            return
+        try:
+            host = HOST_RESOLV_CONF.read_text(errors="replace")
+        except OSError:
+            host = ""
+        write_atomic(target, resolv_conf_for(record.network, host).encode())
 
     async def disconnect(self, record: ContainerRecord) -> None:
+        await self._unmake(record)
+        if record.network.ports:
+            await self.sync_firewall(record.project)
+
+    async def _unmake(self, record: ContainerRecord) -> None:
         for attachment in record.attachments:
             await trio.to_thread.run_sync(netlink.delete_link, attachment.veth)
         await trio.to_thread.run_sync(remove_netns, self.netns_path(record))
 
-    async def routed_networks(self) -> list[IPv4Network]:
+    async def reserve_ports(self, records: Sequence[ContainerRecord],
+                            leaving: Collection[str]) -> list[ContainerRecord]:
+        """``records`` with their host ports checked and random ones chosen; the
+        containers in ``leaving`` are about to be removed and free theirs."""
+        starting = {r.id for r in records}
+
+        def others() -> list[ContainerRecord]:
+            return [r for r in state.container_records(self.layout)
+                    if r.id not in starting and r.id not in leaving]
+
+        return await trio.to_thread.run_sync(
+            lambda: ports.reserve(records, others(), ports.bind_probe))
+
+    async def sync_firewall(self, project: str) -> None:
+        """Write the project's table from its records, or delete it when nothing
+        needs it.  A network counts while its bridge exists: it is removed before
+        its record, and other removals may run meanwhile."""
+        async with self._firewall_lock:
+            links = await self.link_names()
+            networks = [n for n in (await trio.to_thread.run_sync(
+                state.project_networks, self.layout, project)).values() if n.bridge in links]
+            containers = await trio.to_thread.run_sync(
+                state.container_records, self.layout, project)
+            table = firewall.table_name(self.layout.tag, project)
+            comment = f"pycompose project {project} (state root {self.layout.root})"
+            body = firewall.render(table, comment, networks, containers)
+            await apply_nft(firewall.replace_script(table, body))
+
+    async def routed_networks(self) -> list[IPv4Network | IPv6Network]:
         return await trio.to_thread.run_sync(netlink.routed_networks)
 
     async def link_names(self) -> set[str]:
         return set(await trio.to_thread.run_sync(netlink.link_names))
+
+
+async def apply_nft(script: str) -> None:
+    try:
+        result = await trio.run_process(["nft", "-f", "-"], stdin=script.encode(),
+                                        capture_stdout=True, capture_stderr=True, check=False)
+    except FileNotFoundError:
+        raise NetworkFailure("nft is not installed (Debian package nftables); pycompose needs "
+                             "it to publish ports and let containers reach the outside") from None
+    if result.returncode != 0:
+        message = result.stderr.decode(errors="replace").strip().splitlines()
+        raise NetworkFailure(f"nft refused the firewall rules: {message[0] if message else '?'}")
+
+
+def _interface(attachment: Attachment) -> netlink.Interface:
+    return netlink.Interface(
+        ifname=attachment.ifname,
+        address=IPv4Interface(attachment.address),
+        gateway=IPv4Address(attachment.gateway) if attachment.default_route else None,
+        address6=IPv6Interface(attachment.address6) if attachment.address6 else None,
+        gateway6=IPv6Address(attachment.gateway6)
+        if attachment.default_route and attachment.gateway6 else None,
+        mac=attachment.mac, mtu=attachment.mtu,
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from compose.records import NetworkSettings
+
 _BASE = (
     ("127.0.0.1", ("localhost",)),
     ("::1", ("localhost", "ip6-localhost", "ip6-loopback")),
@@ -15,25 +17,46 @@ _BASE = (
 
 
 def render_hosts(own: Sequence[tuple[str, Sequence[str]]],
-                 peers: Iterable[tuple[str, Sequence[str]]]) -> str:
-    """Docker's base entries, the container's own address and hostname, then one
-    line per peer container (service name and container name) on shared networks."""
-    lines = [f"{address}\t{' '.join(names)}" for address, names in (*_BASE, *own)]
-    lines += [f"{address}\t{' '.join(names)}" for address, names in peers]
-    return "\n".join(lines) + "\n"
+                 peers: Iterable[tuple[str, Sequence[str]]],
+                 extra: Iterable[tuple[str, str]] = ()) -> str:
+    """Docker's base entries, ``extra_hosts``, the container's own address and
+    hostname, then one line per peer container on shared networks."""
+    entries = [*_BASE, *((address, (name,)) for name, address in extra), *own, *peers]
+    return "".join(f"{address}\t{' '.join(names)}\n" for address, names in entries)
 
 
-def render_resolv_conf(host_resolv_conf: str) -> str:
-    """The host's resolvers minus loopback ones, which a container cannot reach."""
+def render_resolv_conf(host_resolv_conf: str, *, dns: Sequence[str] = (),
+                       search: Sequence[str] = (), options: Sequence[str] = ()) -> str:
+    """The host's resolvers minus loopback ones, which a container cannot reach;
+    ``dns``, ``dns_search`` and ``dns_opt`` replace the host's lines of their kind,
+    as Docker does."""
     kept = []
     for line in host_resolv_conf.splitlines():
         words = line.split()
         if not words or words[0].startswith(("#", ";")):
             continue
         if words[0] == "nameserver" and (
-            len(words) < 2 or words[1].startswith("127.") or words[1] == "::1"
+            dns or len(words) < 2 or words[1].startswith("127.") or words[1] == "::1"
         ):
+            continue
+        if words[0] in {"search", "domain"} and search:
+            continue
+        if words[0] == "options" and options:
             continue
         if words[0] in {"nameserver", "search", "options", "domain"}:
             kept.append(" ".join(words))
+    kept += [f"nameserver {server}" for server in dns]
+    if search:
+        kept.append("search " + " ".join(search))
+    if options:
+        kept.append("options " + " ".join(options))
     return "\n".join(kept) + "\n" if kept else ""
+
+
+def resolv_conf_for(settings: NetworkSettings, host_resolv_conf: str) -> str:
+    """A container's ``/etc/resolv.conf``: with ``network_mode: host`` the host's own
+    file (its loopback resolvers are reachable there)."""
+    if settings.mode == "host":
+        return host_resolv_conf
+    return render_resolv_conf(host_resolv_conf, dns=settings.dns, search=settings.dns_search,
+                              options=settings.dns_options)

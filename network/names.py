@@ -7,6 +7,12 @@ import hashlib
 IFNAMSIZ = 15
 
 
+def valid_ifname(name: str) -> bool:
+    """What the kernel accepts as an interface name (``dev_valid_name``)."""
+    return (0 < len(name) <= IFNAMSIZ and name not in (".", "..")
+            and not any(c in name for c in "/: \t\n"))
+
+
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 

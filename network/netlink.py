@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import errno
 import os
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+    ip_network,
+)
 from typing import Any
 
 from compose.errors import NetworkFailure
 
-CONTAINER_IFNAME = "eth0"
+IFA_F_NODAD = 0x02
 
 
 # pyroute2 takes a fifth of a second to import; commands that touch no network
@@ -50,37 +61,45 @@ def link_names() -> list[str]:
         return [str(link.get_attr("IFLA_IFNAME")) for link in ipr.get_links()]
 
 
-def routed_networks() -> list[IPv4Network]:
-    """Destinations of the IPv4 routes in this namespace (for choosing free subnets)."""
-    networks = []
+def routed_networks() -> list[IPv4Network | IPv6Network]:
+    """Destinations of the routes in this namespace (for choosing free subnets)."""
+    networks: list[IPv4Network | IPv6Network] = []
     with IPRoute() as ipr:
-        for route in ipr.get_routes(family=2):
-            dst = route.get_attr("RTA_DST")
-            if dst:
-                networks.append(IPv4Network(f"{dst}/{route['dst_len']}", strict=False))
+        for family in (socket.AF_INET, socket.AF_INET6):
+            for route in ipr.get_routes(family=family):
+                dst = route.get_attr("RTA_DST")
+                if dst:
+                    networks.append(ip_network(f"{dst}/{route['dst_len']}", strict=False))
     return networks
 
 
-def ensure_bridge(name: str, gateway: IPv4Interface) -> None:
-    """A bridge ``name`` that is up and holds ``gateway``; created if missing."""
+def ensure_bridge(name: str, gateways: Sequence[IPv4Interface | IPv6Interface],
+                  mtu: int = 0) -> None:
+    """A bridge ``name`` that is up and holds ``gateways``; created if missing."""
     try:
         with IPRoute() as ipr:
             index = _index(ipr, name)
             if index is None:
-                ipr.link("add", ifname=name, kind="bridge")
+                ipr.link("add", ifname=name, kind="bridge", **({"mtu": mtu} if mtu else {}))
                 index = _index(ipr, name)
                 if index is None:
                     raise NetworkFailure(f"bridge {name} vanished right after creation")
-            present = {
-                (a.get_attr("IFA_ADDRESS"), a["prefixlen"])
-                for a in ipr.get_addr(index=index, family=2)
-            }
-            if (str(gateway.ip), gateway.network.prefixlen) not in present:
-                ipr.addr("add", index=index, address=str(gateway.ip),
-                         prefixlen=gateway.network.prefixlen)
+            present = {(a.get_attr("IFA_ADDRESS"), a["prefixlen"])
+                       for a in ipr.get_addr(index=index)}
+            for gateway in gateways:
+                if (str(gateway.ip), gateway.network.prefixlen) not in present:
+                    _add_address(ipr, index, gateway)
             ipr.link("set", index=index, state="up")
     except _netlink_error() as exc:
         raise NetworkFailure(f"cannot set up bridge {name}: {os.strerror(_errno(exc))}") from None
+
+
+def _add_address(ipr: Any, index: int, address: IPv4Interface | IPv6Interface) -> None:
+    """No duplicate address detection for IPv6: the address is ours, and a tentative
+    one cannot be used for a second or two."""
+    extra = {"flags": IFA_F_NODAD} if address.version == 6 else {}
+    ipr.addr("add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen,
+             **extra)
 
 
 def delete_link(name: str) -> None:
@@ -95,17 +114,35 @@ def delete_link(name: str) -> None:
             raise NetworkFailure(f"cannot delete {name}: {os.strerror(_errno(exc))}") from None
 
 
-def attach_veth(
-    bridge: str,
-    host_name: str,
-    peer_name: str,
-    netns_path: str,
-    address: IPv4Interface,
-    gateway: IPv4Address,
-) -> None:
+def loopback_up(netns_path: str) -> None:
+    try:
+        with IPRoute(netns=netns_path, flags=0) as ns:
+            index = _index(ns, "lo")
+            if index is not None:
+                ns.link("set", index=index, state="up")
+    except _netlink_error() as exc:
+        raise NetworkFailure(f"cannot bring up lo in {netns_path}: "
+                             f"{os.strerror(_errno(exc))}") from None
+
+
+@dataclass(frozen=True)
+class Interface:
+    """The container end of a veth pair, as it is inside the namespace."""
+
+    ifname: str
+    address: IPv4Interface
+    gateway: IPv4Address | None  # the default route goes through it when set
+    address6: IPv6Interface | None = None
+    gateway6: IPv6Address | None = None
+    mac: str = ""
+    mtu: int = 0
+
+
+def attach_veth(bridge: str, host_name: str, peer_name: str, netns_path: str,
+                interface: Interface) -> None:
     """Connect a network namespace to ``bridge``: a veth pair whose host end is
-    enslaved to the bridge and whose other end becomes ``eth0`` in the namespace,
-    with ``address`` and a default route through ``gateway``."""
+    enslaved to the bridge and whose other end becomes ``interface`` in the
+    namespace."""
     try:
         with IPRoute() as ipr:
             bridge_index = _index(ipr, bridge)
@@ -113,7 +150,11 @@ def attach_veth(
                 raise NetworkFailure(f"bridge {bridge} does not exist")
             if _index(ipr, host_name) is not None:
                 ipr.link("del", index=_index(ipr, host_name))
-            ipr.link("add", ifname=host_name, kind="veth", peer={"ifname": peer_name})
+            peer: dict[str, Any] = {"ifname": peer_name}
+            if interface.mac:
+                peer["address"] = interface.mac
+            size = {"mtu": interface.mtu} if interface.mtu else {}
+            ipr.link("add", ifname=host_name, kind="veth", peer={**peer, **size}, **size)
             host_index = _index(ipr, host_name)
             peer_index = _index(ipr, peer_name)
             ipr.link("set", index=host_index, master=bridge_index)
@@ -125,14 +166,20 @@ def attach_veth(
             ipr.link("set", index=host_index, state="up")
         with IPRoute(netns=netns_path, flags=0) as ns:
             index = _index(ns, peer_name)
-            ns.link("set", index=index, ifname=CONTAINER_IFNAME)
-            ns.addr("add", index=index, address=str(address.ip),
-                    prefixlen=address.network.prefixlen)
+            if index is None:
+                raise NetworkFailure(f"{peer_name} did not arrive in {netns_path}")
+            ns.link("set", index=index, ifname=interface.ifname)
+            _add_address(ns, index, interface.address)
+            if interface.address6 is not None:
+                _add_address(ns, index, interface.address6)
             ns.link("set", index=index, state="up")
             loopback = _index(ns, "lo")
             if loopback is not None:
                 ns.link("set", index=loopback, state="up")
-            ns.route("add", dst="0.0.0.0/0", gateway=str(gateway))
+            if interface.gateway is not None:
+                ns.route("add", dst="0.0.0.0/0", gateway=str(interface.gateway))
+            if interface.gateway6 is not None:
+                ns.route("add", dst="::/0", gateway=str(interface.gateway6), family=socket.AF_INET6)
     except _netlink_error() as exc:
         raise NetworkFailure(
             f"cannot connect {host_name} to bridge {bridge}: {os.strerror(_errno(exc))}"

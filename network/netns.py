@@ -3,7 +3,9 @@
 A container's namespace is made before the container and outlives its process,
 so a restarted container keeps its interfaces and address.  util-linux's
 ``unshare --net=FILE`` makes it (no namespace code of our own); removing it is an
-unmount and an unlink.
+unmount and an unlink.  A container that shares another's namespace (or the
+host's) gets a bind mount of that namespace under its own name, so the runtime
+always finds its namespace at ``<run>/netns/<id>``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from compose.errors import NetworkFailure
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 MNT_DETACH = 2
+MS_BIND = 4096
 
 
 async def create_netns(path: Path) -> None:
@@ -35,6 +38,19 @@ async def create_netns(path: Path) -> None:
         path.unlink(missing_ok=True)
         message = result.stderr.decode(errors="replace").strip()
         raise NetworkFailure(f"cannot create network namespace {path}: {message}")
+
+
+def bind_netns(source: Path, path: Path) -> None:
+    """Make ``path`` another name of the namespace at ``source`` (a container joining
+    another's namespace, or the host's own with ``network_mode: host``)."""
+    if os.path.ismount(path):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(exist_ok=True)
+    if _libc.mount(str(source).encode(), str(path).encode(), None, MS_BIND, None) != 0:
+        err = ctypes.get_errno()
+        path.unlink(missing_ok=True)
+        raise NetworkFailure(f"cannot join network namespace {source}: {os.strerror(err)}")
 
 
 def remove_netns(path: Path) -> None:

@@ -2,19 +2,26 @@
 
 A container's directory (``containers/<id>``) is its OCI bundle: ``container.json``
 (our record, written first so a crash mid-way still leaves something ``down``
-can clean), ``config.json``, the overlay's ``upper``/``work`` and mount point
-``rootfs``, the files bind-mounted into it and conmon's ``ctr.log``.
+can clean), ``config.json``, ``bundle.json`` (how to start it: terminal, stdin,
+namespaces to join, a shareable /dev/shm), the overlay's ``upper``/``work`` and
+mount point ``rootfs``, the files bind-mounted into it and conmon's ``ctr.log``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
-import resource
+import secrets
 import shutil
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import trio
 
+from compose import state
 from compose.errors import ImageError, RuntimeFailure
 from compose.model import Service
 from compose.observed import CREATED, DEAD, EXITED, RUNNING, ContainerStatus
@@ -23,13 +30,23 @@ from compose.records import ContainerRecord
 from compose.statefiles import read_json, write_atomic, write_json
 from network.hosts import render_resolv_conf
 from runtime import rootfs
-from runtime.oci import OciRuntime, conmon_pid, wait_for_exit
-from runtime.spec import ContainerSpec, SpecError, build_spec, process_args, process_env
+from runtime.attach import run_foreground
+from runtime.cgroups import CgroupStats, oom_kills, read_stats
+from runtime.devices import block_paths
+from runtime.exec import exec_process
+from runtime.host import NotADevice, all_host_devices, device_nodes, host_facts
+from runtime.namespaces import SHM_HOST, SHM_SHAREABLE
+from runtime.oci import OciRuntime, Runtime, conmon_pid, named_runtime, wait_for_exit
+from runtime.servicespec import Decided, Gathered, decide, seccomp_file
+from runtime.shm import mount_shm, unmount_shm
+from runtime.spec import SpecError, build_spec
 from runtime.store import Image, ImageStore
-from runtime.users import UnknownUser, resolve_user
+from runtime.users import UnknownUser, read_in_root, resolve_user
 
 RECORD = "container.json"
+BUNDLE = "bundle.json"
 LOG = "ctr.log"
+_NS_FILES = {"pid": "pid", "ipc": "ipc"}
 
 
 def read_record(directory: Path) -> ContainerRecord | None:
@@ -39,56 +56,32 @@ def read_record(directory: Path) -> ContainerRecord | None:
         return None
 
 
-def nofile_limit() -> tuple[int, int]:
-    """Docker gives containers 1048576 open files; never more than this host allows
-    (raising a hard limit needs CAP_SYS_RESOURCE)."""
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    ceiling = hard if hard != resource.RLIM_INFINITY else 1048576
-    limit = min(1048576, ceiling)
-    return limit, limit
-
-
-def build_container_spec(
-    record: ContainerRecord, service: Service, image: Image, layout: Layout,
-    passwd: str, group: str,
-) -> ContainerSpec:
-    """Everything the OCI config needs, or SpecError/UnknownUser naming the problem."""
-    config = image.runtime_config
-    directory = layout.container_dir(record.id)
-    user = resolve_user(service.user or config.get("User") or None, passwd, group)
-    return ContainerSpec(
-        container_id=record.id,
-        args=process_args(service.entrypoint, service.command, config),
-        env=process_env(config.get("Env") or [], service.environment, record.hostname),
-        cwd=service.working_dir or config.get("WorkingDir") or "/",
-        hostname=record.hostname,
-        rootfs=str(directory / "rootfs"),
-        uid=user.uid,
-        gid=user.gid,
-        additional_gids=user.additional_gids,
-        netns=str(layout.netns / record.id),
-        files={
-            "/etc/hosts": str(directory / "hosts"),
-            "/etc/hostname": str(directory / "hostname"),
-            "/etc/resolv.conf": str(directory / "resolv.conf"),
-        },
-        nofile=nofile_limit(),
-        cgroups_path=f"/pycompose/{record.id}",
-        annotations=dict(record.labels),
-    )
+def _stderr_warning(message: str) -> None:
+    print(f"WARN[0000] {message}", file=sys.stderr, flush=True)
 
 
 class ContainerDriver:
-    def __init__(self, layout: Layout, store: ImageStore, oci: OciRuntime) -> None:
+    def __init__(self, layout: Layout, store: ImageStore, oci: OciRuntime,
+                 warn: Callable[[str], None] | None = None) -> None:
         self.layout = layout
         self.store = store
         self.oci = oci
+        self.warn = warn or _stderr_warning
+        """Where warnings about a container go (a rlimit clamped, a capability the
+        host lacks); the CLI may point it at its console."""
 
     def directory(self, record: ContainerRecord) -> Path:
         return self.layout.container_dir(record.id)
 
     def log_path(self, record: ContainerRecord) -> Path:
         return self.directory(record) / LOG
+
+    def runtime_for(self, record: ContainerRecord) -> OciRuntime:
+        """The OCI runtime the container was created with (a service's ``runtime:``)."""
+        path = record.runtime or self.oci.runtime.path
+        if path == self.oci.runtime.path:
+            return self.oci
+        return OciRuntime(self.layout, Runtime(os.path.basename(path), path))
 
     def _image(self, record: ContainerRecord) -> Image:
         image = self.store.resolve(record.image)
@@ -98,27 +91,86 @@ class ContainerDriver:
             )
         return image
 
+    # --- create ------------------------------------------------------------------------
+
     async def create(self, record: ContainerRecord, service: Service, hosts: str) -> None:
         directory = self.directory(record)
         directory.mkdir(parents=True, exist_ok=True)
         write_json(directory / RECORD, record.to_json())
+        runtime = self.oci.runtime
+        if service.canonical.get("runtime"):
+            try:
+                runtime = named_runtime(str(service.canonical["runtime"]))
+            except RuntimeFailure as exc:
+                raise RuntimeFailure(f"container {record.name}: {exc}") from None
         image = await trio.to_thread.run_sync(self._image, record)
         await trio.to_thread.run_sync(
             rootfs.mount_rootfs, self.store, self.layout.layers, image, directory
         )
-        etc = directory / "rootfs" / "etc"
         try:
-            spec = build_container_spec(
-                record, service, image, self.layout,
-                _read_text(etc / "passwd"), _read_text(etc / "group"),
-            )
-        except (SpecError, UnknownUser) as exc:
+            gathered = await trio.to_thread.run_sync(self._gather, record, service, directory)
+            decided = decide(service, image.runtime_config, gathered)
+        except SpecError as exc:
             raise RuntimeFailure(f"container {record.name}: {exc}") from None
+        for warning in decided.warnings:
+            self.warn(f"container {record.name}: {warning}")
+        record = dataclasses.replace(record, stop_signal=decided.stop_signal,
+                                     runtime=runtime.path)
+        write_json(directory / RECORD, record.to_json())
+        write_json(directory / BUNDLE, _bundle_options(service, decided))
         write_atomic(directory / "hostname", f"{record.hostname}\n".encode())
         write_atomic(directory / "resolv.conf",
                      render_resolv_conf(_read_text(Path("/etc/resolv.conf"))).encode())
         write_atomic(directory / "hosts", hosts.encode())
-        write_json(directory / "config.json", build_spec(spec))
+        write_json(directory / "config.json", build_spec(decided.spec))
+
+    def _gather(self, record: ContainerRecord, service: Service, directory: Path) -> Gathered:
+        """Everything the spec needs from the host and the image's files."""
+        raw = service.canonical
+        root = str(directory / "rootfs")
+        wanted = [str(d.get("source")) for d in raw.get("devices") or ()]
+        wanted += block_paths(raw.get("blkio_config") or {})
+        try:
+            found = {path: tuple(device_nodes(path)) for path in wanted}
+        except NotADevice as exc:
+            raise SpecError(str(exc)) from None
+        profile = None
+        path = seccomp_file(raw)
+        if path is not None:
+            base = record.labels.get("com.docker.compose.project.working_dir") or os.getcwd()
+            full = os.path.join(base, path)
+            try:
+                profile = Path(full).read_text()
+            except OSError as exc:
+                raise SpecError(f"opening seccomp profile ({path}) failed: "
+                                f"{exc.strerror or exc}") from None
+        ipc = str(raw.get("ipc") or "")
+        shm_source = None
+        if ipc == "shareable":
+            shm_source = str(directory / "shm")
+        elif ipc == "host":
+            shm_source = "/dev/shm"
+        elif ipc.startswith(("service:", "container:")):
+            shm_source = str(directory / "shm-joined")  # replaced at start
+        return Gathered(
+            container_id=record.id,
+            hostname=record.hostname,
+            rootfs=root,
+            host=host_facts(),
+            netns=str(self.layout.netns / record.id),
+            files={
+                "/etc/hosts": str(directory / "hosts"),
+                "/etc/hostname": str(directory / "hostname"),
+                "/etc/resolv.conf": str(directory / "resolv.conf"),
+            },
+            passwd=read_in_root(root, "/etc/passwd"),
+            group=read_in_root(root, "/etc/group"),
+            devices=found,
+            host_devices=tuple(all_host_devices()) if raw.get("privileged") else (),
+            seccomp_profile=profile,
+            shm_source=shm_source,
+            labels=dict(record.labels),
+        )
 
     async def write_hosts(self, record: ContainerRecord, hosts: str) -> None:
         path = self.directory(record) / "hosts"
@@ -132,61 +184,156 @@ class ContainerDriver:
             handle.write(hosts)
             handle.truncate()
 
-    async def start(self, record: ContainerRecord) -> None:
-        if await self.oci.state(record.id) is not None:
-            await self.oci.delete(record.id)  # a stopped container is recreated to rerun
-        directory = self.directory(record)
-        await trio.to_thread.run_sync(self._remount, record)
-        await self.oci.create(record.id, record.name, directory, directory / LOG)
-        await self.oci.start(record.id, record.name)
+    # --- start -------------------------------------------------------------------------
 
-    def _remount(self, record: ContainerRecord) -> None:
+    def bundle_options(self, record: ContainerRecord) -> dict[str, Any]:
+        try:
+            value: dict[str, Any] = read_json(self.directory(record) / BUNDLE)
+            return value
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    async def start(self, record: ContainerRecord, *, stdin: bool | None = None,
+                    before_start: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Run the container under conmon; ``stdin``: keep its stdin open for an
+        attached client (default: the service's ``stdin_open``); ``before_start``
+        runs once conmon holds the created container, before its process runs (to
+        attach without missing output)."""
+        oci = self.runtime_for(record)
+        if (self.layout.runc_root / record.id).exists() and \
+                await oci.state(record.id) is not None:
+            await oci.delete(record.id)  # a stopped container is recreated to rerun
+        directory = self.directory(record)
+        options = self.bundle_options(record)
+        await trio.to_thread.run_sync(self._remount, record, options)
+        if options.get("joins"):
+            await self._join(record, options["joins"])
+        await oci.create(record.id, record.name, directory, directory / LOG,
+                         terminal=bool(options.get("terminal")),
+                         stdin=bool(options.get("stdin") if stdin is None else stdin))
+        if before_start is not None:
+            await before_start()
+        await oci.start(record.id, record.name)
+
+    def _remount(self, record: ContainerRecord, options: dict[str, Any]) -> None:
         """After a reboot the overlay is gone; mount it again from the same layers."""
         directory = self.directory(record)
         if not os.path.ismount(directory / "rootfs"):
             rootfs.mount_rootfs(self.store, self.layout.layers, self._image(record), directory)
+        if options.get("shm") == SHM_SHAREABLE:
+            mount_shm(directory / "shm", int(options.get("shm_size") or 0) or 64 << 20)
+
+    async def _join(self, record: ContainerRecord, joins: dict[str, str]) -> None:
+        """Point the spec at the namespaces of the containers it joins, as they
+        run now."""
+        config_path = self.directory(record) / "config.json"
+        config = read_json(config_path)
+        for kind, target_ref in joins.items():
+            target = await trio.to_thread.run_sync(self._find, record, target_ref)
+            if target is None:
+                raise RuntimeFailure(f"container {record.name}: {kind} {target_ref}: "
+                                     "no such container")
+            current = await self.runtime_for(target).state(target.id)
+            pid = (current or {}).get("pid")
+            if not current or current.get("status") not in ("running", "paused") or not pid:
+                raise RuntimeFailure(f"container {record.name}: cannot join the {kind} "
+                                     f"namespace of {target.name}: it is not running")
+            path = f"/proc/{pid}/ns/{_NS_FILES[kind]}"
+            for entry in config["linux"]["namespaces"]:
+                if entry["type"] == kind:
+                    entry["path"] = path
+            if kind == "ipc":
+                if self.bundle_options(target).get("shm") != SHM_SHAREABLE:
+                    raise RuntimeFailure(
+                        f"container {record.name}: cannot join IPC of {target.name}: "
+                        "non-shareable IPC (hint: use ipc: shareable for the donor container)")
+                for mount in config["mounts"]:
+                    if mount["destination"] == "/dev/shm":
+                        mount["source"] = str(self.directory(target) / "shm")
+        write_json(config_path, config)
+
+    def _find(self, record: ContainerRecord, reference: str) -> ContainerRecord | None:
+        kind, _, name = reference.partition(":")
+        if kind == "service":
+            candidates = [r for r in state.container_records(self.layout, record.project)
+                          if r.service == name and r.id != record.id
+                          and r.labels.get("com.docker.compose.oneoff") != "True"]
+            candidates.sort(key=lambda r: r.number)
+            return candidates[0] if candidates else None
+        for other in state.container_records(self.layout):
+            if other.name == name or other.id.startswith(name):
+                return other
+        return None
+
+    # --- stop, remove, status ---------------------------------------------------------
 
     async def stop(self, record: ContainerRecord, timeout: float | None = None) -> None:
         grace = record.stop_grace_period if timeout is None else timeout
         pid = conmon_pid(self.directory(record), record.id)
         if pid is None:
             return
-        if await self.oci.kill(record.id, record.stop_signal):
+        oci = self.runtime_for(record)
+        if (await oci.state(record.id) or {}).get("status") == "paused":
+            await oci.resume(record.id, record.name)  # a frozen process cannot handle signals
+        if await oci.kill(record.id, record.stop_signal):
             with trio.move_on_after(grace):
                 await wait_for_exit(pid)
                 return
-        await self.oci.kill(record.id, "KILL")
+        await oci.kill(record.id, "KILL")
         with trio.move_on_after(10):
             await wait_for_exit(pid)
             return
         raise RuntimeFailure(f"container {record.name} did not exit after SIGKILL")
 
+    async def kill(self, record: ContainerRecord, signal: str | int = "KILL") -> bool:
+        """Signal the container's main process; False if it is not running."""
+        return await self.runtime_for(record).kill(record.id, signal)
+
+    async def pause(self, record: ContainerRecord) -> None:
+        await self.runtime_for(record).pause(record.id, record.name)
+
+    async def unpause(self, record: ContainerRecord) -> None:
+        await self.runtime_for(record).resume(record.id, record.name)
+
+    async def update(self, record: ContainerRecord, resources: dict[str, Any]) -> None:
+        await self.runtime_for(record).update(record.id, record.name, resources)
+
     async def remove(self, record: ContainerRecord) -> None:
         directory = self.directory(record)
+        oci = self.runtime_for(record)
         pid = conmon_pid(directory, record.id)
         if pid is not None:
-            await self.oci.kill(record.id, "KILL")
+            if (await oci.state(record.id) or {}).get("status") == "paused":
+                await oci.resume(record.id, record.name)
+            await oci.kill(record.id, "KILL")
             with trio.move_on_after(10):
                 await wait_for_exit(pid)
-        await self.oci.delete(record.id)
+        await oci.delete(record.id)
+        await trio.to_thread.run_sync(unmount_shm, directory / "shm")
         await trio.to_thread.run_sync(rootfs.unmount_rootfs, directory)
-        self.oci.forget_exit(record.id)
+        oci.forget_exit(record.id)
+        link = oci.attach_socket(record.id).parent  # conmon's link to the bundle (or dir)
+        if link.is_symlink():
+            link.unlink()
+        elif link.is_dir():
+            await trio.to_thread.run_sync(shutil.rmtree, link, True)
         await trio.to_thread.run_sync(shutil.rmtree, directory, True)
 
     async def status(self, record: ContainerRecord) -> ContainerStatus:
         directory = self.directory(record)
-        code = self.oci.exit_code(record.id)
+        oci = self.runtime_for(record)
+        code = oci.exit_code(record.id)
         if code is not None:
             finished = _mtime(self.layout.exits / record.id)
             return ContainerStatus(record, EXITED, code, started_at=_mtime(directory / "pid"),
                                    finished_at=finished)
-        state = await self.oci.state(record.id)
-        if state is None:
+        current = await oci.state(record.id)
+        if current is None:
             if (directory / "pid").exists():
                 return ContainerStatus(record, DEAD)
             return ContainerStatus(record, CREATED)
-        status = state.get("status")
-        pid = state.get("pid") or None
+        status = current.get("status")
+        pid = current.get("pid") or None
         if status == "running" or status == "paused":
             return ContainerStatus(record, RUNNING, pid=pid, started_at=_mtime(directory / "pid"))
         if status == "created":
@@ -194,11 +341,79 @@ class ContainerDriver:
         # stopped, yet conmon has not written the exit file (yet, or ever)
         return ContainerStatus(record, EXITED if conmon_pid(directory, record.id) else DEAD)
 
+    async def paused(self, record: ContainerRecord) -> bool:
+        return (await self.runtime_for(record).state(record.id) or {}).get("status") == "paused"
+
     async def wait(self, record: ContainerRecord) -> int | None:
         pid = conmon_pid(self.directory(record), record.id)
         if pid is not None:
             await wait_for_exit(pid)
-        return self.oci.exit_code(record.id)
+        return self.runtime_for(record).exit_code(record.id)
+
+    # --- inside a container -----------------------------------------------------------
+
+    async def exec(self, record: ContainerRecord, args: Sequence[str], *,
+                   user: str | None = None, env: Mapping[str, str] | None = None,
+                   cwd: str | None = None, tty: bool = False, detach: bool = False) -> int:
+        """Run ``args`` in the running container with our stdio; its exit status."""
+        config = self.config(record)
+        process_user = None
+        if user:
+            root = str(self.directory(record) / "rootfs")
+            try:
+                process_user = resolve_user(user, read_in_root(root, "/etc/passwd"),
+                                            read_in_root(root, "/etc/group"))
+            except UnknownUser as exc:
+                raise RuntimeFailure(f"container {record.name}: {exc}") from None
+        process = exec_process(config, args, user=process_user, env=env, cwd=cwd, tty=tty)
+        path = self.layout.run / "exec" / f"{record.id[:12]}-{secrets.token_hex(6)}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, process)
+        try:
+            argv = self.runtime_for(record).exec_argv(record.id, path, tty=tty, detach=detach)
+            return await run_foreground(argv, tty=tty, detach=detach)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    async def processes(self, record: ContainerRecord) -> list[int]:
+        """Host pids of the container's processes."""
+        return await self.runtime_for(record).pids(record.id)
+
+    def config(self, record: ContainerRecord) -> dict[str, Any]:
+        try:
+            value: dict[str, Any] = read_json(self.directory(record) / "config.json")
+            return value
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def oom_killed(self, record: ContainerRecord) -> bool:
+        """Whether the kernel's OOM killer ended a process of the container (its
+        cgroup is kept until the runtime deletes the container)."""
+        path = self.config(record).get("linux", {}).get("cgroupsPath")
+        if not path:
+            return False
+        return oom_kills(path, cgroup2=host_facts().cgroup2) > 0
+
+    def cgroup_stats(self, record: ContainerRecord) -> CgroupStats:
+        path = self.config(record).get("linux", {}).get("cgroupsPath") or ""
+        return read_stats(path, cgroup2=host_facts().cgroup2)
+
+
+def _bundle_options(service: Service, decided: Decided) -> dict[str, Any]:
+    raw = service.canonical
+    options: dict[str, Any] = {
+        "terminal": bool(raw.get("tty")),
+        "stdin": bool(raw.get("stdin_open")),
+        "shm": decided.spec.shm,
+    }
+    if decided.spec.shm == SHM_SHAREABLE:
+        options["shm_size"] = decided.spec.shm_size
+    if decided.spec.shm == SHM_HOST:
+        options["shm_source"] = "/dev/shm"
+    if decided.joins:
+        options["joins"] = dict(decided.joins)
+    return options
 
 
 def _read_text(path: Path) -> str:

@@ -40,6 +40,19 @@ def _which(name: str) -> str | None:
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
 
 
+# Docker's names for runc.
+_ALIASES = {"io.containerd.runc.v2": "runc", "io.containerd.runc.v1": "runc"}
+
+
+def named_runtime(name: str) -> Runtime:
+    """The OCI runtime a service's ``runtime:`` names, if it is installed."""
+    wanted = _ALIASES.get(name, name)
+    path = wanted if os.path.isabs(wanted) and os.access(wanted, os.X_OK) else _which(wanted)
+    if path is None:
+        raise RuntimeFailure(f"runtime {name!r} is not installed on this host")
+    return Runtime(os.path.basename(wanted), path)
+
+
 async def detect_runtime(layout: Layout, environ: dict[str, str] | None = None) -> Runtime:
     """``PYCOMPOSE_RUNTIME`` if set; else crun if it really runs a container here
     (it refuses hybrid cgroup hosts), else runc.  The probe's answer is cached in
@@ -114,8 +127,15 @@ class OciRuntime:
             stdin=b"",
         )
 
-    async def create(self, container_id: str, name: str, bundle: Path, log_path: Path) -> int:
-        """Create the container under conmon; returns the container's init pid."""
+    def attach_socket(self, container_id: str) -> Path:
+        """conmon's attach socket (SOCK_SEQPACKET) for the container's stdio."""
+        return self.layout.sockets / container_id[:32] / "attach"
+
+    async def create(self, container_id: str, name: str, bundle: Path, log_path: Path, *,
+                     terminal: bool = False, stdin: bool = False) -> int:
+        """Create the container under conmon; returns the container's init pid.
+        ``terminal``: conmon gives it a pseudo-terminal; ``stdin``: conmon keeps its
+        stdin open for whoever attaches."""
         for directory in (self.layout.runc_root, self.layout.exits, self.layout.sockets):
             directory.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
@@ -134,6 +154,10 @@ class OciRuntime:
             "--socket-dir-path", str(self.layout.sockets),
             "--log-level", "warning",
         ]
+        if terminal:
+            argv.append("-t")
+        if stdin:
+            argv.append("-i")
         env = {**os.environ, "_OCI_SYNCPIPE": str(write_fd)}
         try:
             with open(bundle / "conmon.err", "ab") as errlog:
@@ -167,6 +191,45 @@ class OciRuntime:
         sig = signal if isinstance(signal, str) else signal_module.Signals(signal).name
         result = await self._run("kill", container_id, sig.removeprefix("SIG"))
         return bool(result.returncode == 0)
+
+    async def pause(self, container_id: str, name: str) -> None:
+        """Freeze every process of the container (the freezer cgroup)."""
+        result = await self._run("pause", container_id)
+        if result.returncode != 0:
+            raise RuntimeFailure(f"cannot pause {name}: {_stderr(result)}")
+
+    async def resume(self, container_id: str, name: str) -> None:
+        result = await self._run("resume", container_id)
+        if result.returncode != 0:
+            raise RuntimeFailure(f"cannot unpause {name}: {_stderr(result)}")
+
+    async def update(self, container_id: str, name: str, resources: dict[str, Any]) -> None:
+        """Change the cgroup limits of a running container (OCI ``linux.resources``)."""
+        result = await trio.run_process(
+            [*self._base(), "update", "--resources", "-", container_id],
+            stdin=json.dumps(resources).encode(), capture_stdout=True, capture_stderr=True,
+            check=False)
+        if result.returncode != 0:
+            raise RuntimeFailure(f"cannot update {name}: {_stderr(result)}")
+
+    async def pids(self, container_id: str) -> list[int]:
+        """Host pids of the container's processes."""
+        result = await self._run("ps", "--format", "json", container_id)
+        if result.returncode != 0:
+            return []
+        value = json.loads(result.stdout or b"[]")
+        return [int(p) for p in value or []]
+
+    def exec_argv(self, container_id: str, process_file: Path, *, tty: bool,
+                  detach: bool) -> list[str]:
+        """``runtime exec`` of a process spec: in the foreground, the runtime relays
+        stdio and signals itself (and with ``tty``, owns the terminal)."""
+        argv = [*self._base(), "exec", "--process", str(process_file)]
+        if tty:
+            argv.append("--tty")
+        if detach:
+            argv.append("--detach")
+        return [*argv, container_id]
 
     async def delete(self, container_id: str) -> None:
         result = await self._run("delete", "--force", container_id)

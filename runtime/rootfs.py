@@ -2,7 +2,8 @@
 
 Each layer is unpacked once into ``layers/<diff_id hex>`` (verified against its
 diff_id while it streams, renamed into place only when complete) and shared
-read-only.  A container's root is an overlay of its image's layers under a
+read-only; extraction is ``unpack.unpack``, which no layer escapes and which turns
+whiteouts into overlayfs whiteouts.  A container's root is an overlay of its image's layers under a
 writable ``upper`` directory of its own.  Synchronous; run from a worker thread.
 """
 
@@ -22,6 +23,7 @@ from typing import IO
 
 from compose.errors import ImageError, RuntimeFailure
 from runtime.store import MEDIA_LAYER_TAR, Image, ImageStore, Layer
+from runtime.unpack import unpack
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 MNT_DETACH = 2
@@ -44,13 +46,6 @@ class _HashingReader:
             pass
 
 
-def _safe_member(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo:
-    """Refuse paths that escape ``dest`` (absolute, ``..``, links outside) but keep
-    modes, setuid bits and owners, which a root filesystem needs."""
-    tarfile.tar_filter(member, dest)
-    return member
-
-
 def layer_dir(layers_root: Path, layer: Layer) -> Path:
     return layers_root / layer.diff_id.removeprefix("sha256:")
 
@@ -68,8 +63,7 @@ def ensure_layer(store: ImageStore, layers_root: Path, layer: Layer) -> Path:
             if layer.descriptor.media_type != MEDIA_LAYER_TAR and _is_gzip(blob):
                 raw = gzip.GzipFile(fileobj=blob)  # type: ignore[assignment]
             reader = _HashingReader(raw)
-            with tarfile.open(fileobj=reader, mode="r|") as tar:  # type: ignore[call-overload]
-                tar.extractall(staging, numeric_owner=True, filter=_safe_member)
+            unpack(reader, staging)  # type: ignore[arg-type]
             reader.drain()
         if "sha256:" + reader.hash.hexdigest() != layer.diff_id:
             raise ImageError(f"layer {layer.descriptor.digest} does not match its diff_id")

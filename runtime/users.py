@@ -1,8 +1,13 @@
 """``user:`` as the process's uid, gid and supplementary groups, read from the
-image's own ``/etc/passwd`` and ``/etc/group`` (pure functions over their text)."""
+image's own ``/etc/passwd`` and ``/etc/group``: pure functions over their text,
+and a reader that keeps symlinks in the image from pointing at host files."""
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -57,3 +62,80 @@ def resolve_user(spec: str | None, passwd: str, group: str) -> ProcessUser:
             if len(entry) >= 4 and name in entry[3].split(","):
                 extra.append(int(entry[2]))
     return ProcessUser(uid, gid if gid is not None else 0, tuple(sorted(set(extra) - {gid})))
+
+
+def group_ids(names: Sequence[str], group: str) -> tuple[int, ...]:
+    """``group_add`` entries as gids: numbers as they are, names from the image's
+    ``/etc/group``."""
+    entries = _entries(group)
+    result: list[int] = []
+    for raw in names:
+        name = str(raw)
+        gid: int | None = None
+        for entry in entries:
+            if len(entry) >= 3 and entry[0] == name:
+                gid = int(entry[2])
+                break
+        if gid is None:
+            if not name.isdigit():
+                raise UnknownUser(f"unable to find group {name}: no matching entries in "
+                                  "group file")
+            gid = int(name)
+        result.append(gid)
+    return tuple(result)
+
+
+_MAX_LINKS = 40
+
+
+def resolve_in_root(root: str, path: str) -> str:
+    """``path`` inside the directory tree ``root`` as a host path, following
+    symlinks as if ``root`` were ``/``: an absolute link or ``..`` never leaves
+    ``root`` (an image's ``/etc/passwd -> /host/file`` stays inside the image)."""
+    parts = [p for p in path.split("/") if p]
+    resolved: list[str] = []
+    links = 0
+    while parts:
+        part = parts.pop(0)
+        if part == ".":
+            continue
+        if part == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        candidate = os.path.join(root, *resolved, part)
+        try:
+            info = os.lstat(candidate)
+        except OSError:
+            resolved.append(part)
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            links += 1
+            if links > _MAX_LINKS:
+                raise OSError(errno.ELOOP, f"too many levels of symbolic links in {path}")
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = []
+            parts = [p for p in target.split("/") if p] + parts
+            continue
+        resolved.append(part)
+    return os.path.join(root, *resolved)
+
+
+def read_in_root(root: str, path: str, limit: int = 1 << 20) -> str:
+    """The text of the image's file ``path`` (empty if absent), symlinks resolved
+    inside ``root`` and the final open refusing to follow one."""
+    host_path = resolve_in_root(root, path)
+    try:
+        fd = os.open(host_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return ""
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return ""
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return ""
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(limit).decode(errors="replace")

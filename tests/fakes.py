@@ -3,6 +3,8 @@ the trio layer that need no kernel (run under ``autojump_clock``)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from ipaddress import IPv4Network
 
 import trio
@@ -71,6 +73,17 @@ class FakeNetworks:
 
     async def disconnect(self, record: ContainerRecord) -> None:
         self.log.append(f"disconnect {record.name}")
+
+    async def reserve_ports(self, records: Sequence[ContainerRecord],
+                            leaving: Collection[str]) -> list[ContainerRecord]:
+        """Random host ports count up from 49153."""
+        result = []
+        for record in records:
+            self.log.append(f"reserve {record.name}")
+            chosen = tuple(replace(p, published=p.published or 49153 + i, range_end=0)
+                           for i, p in enumerate(record.network.ports))
+            result.append(replace(record, network=replace(record.network, ports=chosen)))
+        return result
 
     async def routed_networks(self) -> list[IPv4Network]:
         return [IPv4Network("10.89.0.0/24")]

@@ -53,13 +53,19 @@ def select(project: Project, services: Sequence[str]) -> Project:
 
 
 async def resolve_images(ctx: Context, project: Project) -> dict[str, Image]:
-    """Every service's image and process, checked before anything is created."""
+    """Pull what each service's ``pull_policy`` asks for, then every service's image
+    and process, checked before anything is created."""
+    from compose.pulling import pull_services  # here: the image work's one seam in up.py
+
+    await pull_services(ctx, project, ctx.environ)
     images: dict[str, Image] = {}
     for name, service in project.services.items():
         try:
             images[name] = await trio.to_thread.run_sync(ctx.store.resolve, service.image)
         except ImageError as exc:
-            raise ImageError(f"service {name}: {exc}") from None
+            never = service.canonical.get("pull_policy") in ("never", "build")
+            hint = f" (pull_policy: {service.canonical['pull_policy']})" if never else ""
+            raise ImageError(f"service {name}: {exc}{hint}") from None
         try:
             process_args(service.entrypoint, service.command, images[name].runtime_config)
         except SpecError as exc:

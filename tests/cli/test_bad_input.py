@@ -167,3 +167,25 @@ def test_missing_image_creates_nothing(tmp_path: Path) -> None:
     assert "service web: image nosuch:1 is not in the local store" in line
     assert not (tmp_path / ".state" / "containers").exists()
     assert not (tmp_path / ".state" / "projects").exists()
+
+
+# --- the container verbs -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("run", "--rm", "-d", "web"), "error: --rm and -d cannot be combined"),
+    (("run", "nope"), "error: no such service: nope"),
+    (("exec", "nope", "true"), "error: no such service: nope"),
+    (("kill", "-s", "SIGBOGUS"), "error: invalid signal: SIGBOGUS"),
+    (("cp", "/a", "/b"), "error: cp: exactly one of SRC and DEST must be SERVICE:PATH"),
+    (("cp", "web:/a", "-"), "error: cp: copying a tar stream through - is not supported"),
+    (("pause", "nope"), "error: no such service: nope"),
+])
+def test_container_verbs_refuse_bad_arguments(tmp_path: Path, args: tuple[str, ...],
+                                              expected: str) -> None:
+    project(tmp_path, """
+        services:
+          web:
+            image: busybox
+    """)
+    assert one_line_error(pycompose(tmp_path, *args)) == expected

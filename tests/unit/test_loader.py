@@ -521,7 +521,6 @@ volumes:
 """)
     loaded = _load(app, "compose.yaml")
     assert loaded.warnings == (
-        "services.web.ports is not supported yet and is ignored",
         "services.web.restart is not supported yet and is ignored",
     )  # the unused network and volume are dropped, as docker compose config drops them
     # only the default network exists

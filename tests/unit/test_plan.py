@@ -122,7 +122,8 @@ def test_fresh_container_record() -> None:
     assert web.attachments == (Attachment(
         network="default", bridge=BRIDGE, address="10.89.0.4/24", gateway="10.89.0.1",
         veth=ifnames.veth_name(web_id, "demo_default"),
-        peer=ifnames.veth_peer_name(web_id, "demo_default"),
+        peer=ifnames.veth_peer_name(web_id, "demo_default"), aliases=("web", "demo-web-1"),
+        network_name="demo_default",
     ),)
     assert web.labels == {
         "com.docker.compose.project": "demo",

@@ -6,7 +6,7 @@ import pytest
 
 from compose.observed import ContainerStatus
 from compose.pslist import command_text, ps_row, ps_table, status_text
-from compose.records import Attachment, ContainerRecord
+from compose.records import Attachment, ContainerRecord, NetworkSettings, PortBinding
 
 CREATED = 1_795_435_817.0
 NOW = CREATED + 600
@@ -138,3 +138,53 @@ def test_ps_table_truncates_long_commands_to_twenty_characters() -> None:
     assert command in line
     exact = ps_row(ContainerStatus(record(command=("y" * 18,)), "created"), NOW)
     assert '"' + "y" * 18 + '"' in ps_table([exact])
+
+
+# --- ports ------------------------------------------------------------------------------
+
+
+def _published(*ports: PortBinding, exposed: tuple[str, ...] = (), v6: bool = False,
+               state: str = "running") -> dict[str, object]:
+    attachment = Attachment("default", "br", "10.89.0.2/24", "10.89.0.1", "v", "p",
+                            address6="fd89::2/64" if v6 else "")
+    rec = record(attachments=(attachment,),
+                 network=NetworkSettings(ports=ports, exposed=exposed))
+    return ps_row(ContainerStatus(rec, state, started_at=NOW), NOW)
+
+
+def test_publishers_and_ports_like_docker_compose() -> None:
+    row = _published(PortBinding(80, "tcp", "", 8080), PortBinding(53, "udp", "127.0.0.1", 5353),
+                     exposed=("80/tcp", "9000/tcp"))
+    assert row["Publishers"] == [
+        {"URL": "127.0.0.1", "TargetPort": 53, "PublishedPort": 5353, "Protocol": "udp"},
+        {"URL": "0.0.0.0", "TargetPort": 80, "PublishedPort": 8080, "Protocol": "tcp"},
+        {"URL": "", "TargetPort": 9000, "PublishedPort": 0, "Protocol": "tcp"},
+    ]
+    assert row["Ports"] == "9000/tcp, 127.0.0.1:5353->53/udp, 0.0.0.0:8080->80/tcp"
+
+
+def test_ports_group_runs_that_map_to_themselves() -> None:
+    row = _published(PortBinding(8000, "tcp", "", 8000), PortBinding(8001, "tcp", "", 8001),
+                     PortBinding(8003, "tcp", "", 8003), exposed=("7000/tcp", "7001/tcp"),
+                     v6=True)
+    # a run cut short is written at once, the last run of each kind at the end (as the
+    # Docker CLI does)
+    assert row["Ports"] == ("0.0.0.0:8000-8001->8000-8001/tcp, :::8000-8001->8000-8001/tcp, "
+                            "7000-7001/tcp, 0.0.0.0:8003->8003/tcp, :::8003->8003/tcp")
+
+
+def test_ipv6_publishers_only_when_the_container_has_ipv6() -> None:
+    row = _published(PortBinding(80, "tcp", "", 8080), v6=True)
+    assert [p["URL"] for p in row["Publishers"]] == ["0.0.0.0", "::"]  # type: ignore[attr-defined]
+    assert row["Ports"] == "0.0.0.0:8080->80/tcp, [::]:8080->80/tcp"
+
+
+def test_a_stopped_container_publishes_nothing() -> None:
+    row = _published(PortBinding(80, "tcp", "", 8080), state="exited")
+    assert (row["Ports"], row["Publishers"]) == ("", [])
+
+
+def test_networks_are_listed_by_name() -> None:
+    rec = record(attachments=(
+        Attachment("ext", "b1", "10.89.1.2/24", "10.89.1.1", "v", "p", network_name="shared"),))
+    assert ps_row(ContainerStatus(rec, "running"), NOW)["Networks"] == "shared"

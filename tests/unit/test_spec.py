@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from runtime.resources import Rlimit
 from runtime.spec import (
     DEFAULT_CAPABILITIES,
     DEFAULT_PATH_ENV,
@@ -36,12 +37,16 @@ CMD_ONLY = {"Cmd": ["sh"]}
         # command replaces Cmd, keeps the image Entrypoint
         (None, ["-c", "x"], IMAGE, ("/docker-entrypoint.sh", "-c", "x")),
         (None, ["echo", "hi"], CMD_ONLY, ("echo", "hi")),
-        # an explicitly empty command drops Cmd
-        (None, [], IMAGE, ("/docker-entrypoint.sh",)),
+        # `command: []` is no command at all: the image's Cmd stays (moby merge)
+        (None, [], IMAGE, ("/docker-entrypoint.sh", "nginx", "-g", "daemon off;")),
+        (None, [], CMD_ONLY, ("sh",)),
         # service entrypoint replaces the image's and drops its Cmd
         (["/bin/date"], None, IMAGE, ("/bin/date",)),
+        (["/bin/date"], [], IMAGE, ("/bin/date",)),
         (["/bin/sh", "-c"], ["echo hi"], IMAGE, ("/bin/sh", "-c", "echo hi")),
-        # an empty service entrypoint still drops the image's; command alone remains
+        # `entrypoint: ""` drops the image's Entrypoint but keeps its Cmd
+        ([], None, IMAGE, ("nginx", "-g", "daemon off;")),
+        ([], [], IMAGE, ("nginx", "-g", "daemon off;")),
         ([], ["echo", "x"], IMAGE, ("echo", "x")),
         (None, ("tuple", "ok"), {}, ("tuple", "ok")),
     ],
@@ -61,9 +66,9 @@ def test_process_args_stringifies() -> None:
         (None, None, {}),
         (None, None, {"Entrypoint": None, "Cmd": None}),
         (None, None, {"Entrypoint": [], "Cmd": []}),
-        (None, [], CMD_ONLY),
-        ([], None, IMAGE),
-        ([], [], IMAGE),
+        (None, [], {}),
+        ([], None, {"Entrypoint": ["/e"]}),
+        ([], [], {}),
     ],
 )
 def test_process_args_empty_is_an_error(entrypoint: list[str] | None,
@@ -86,25 +91,30 @@ def test_process_env_defaults() -> None:
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 
 
-def test_process_env_image_path_is_kept() -> None:
+def test_process_env_image_path_replaces_the_default_in_place() -> None:
     env = process_env(["PATH=/opt/bin:/bin", "LANG=C.UTF-8"], {}, "h")
-    assert env == ("PATH=/opt/bin:/bin", "LANG=C.UTF-8", "HOSTNAME=h")
+    assert env == ("PATH=/opt/bin:/bin", "HOSTNAME=h", "LANG=C.UTF-8")
 
 
-def test_process_env_service_overrides_image() -> None:
+def test_process_env_service_before_image_and_overriding_it() -> None:
     env = process_env(
         ["PATH=/bin", "A=image", "B=image", "EQ=a=b", "NOVALUE"],
         {"B": "service", "C": "new", "PATH": "/custom", "HOSTNAME": "override"},
         "h",
     )
-    assert env == (
-        "PATH=/custom", "A=image", "B=service", "EQ=a=b", "NOVALUE=",
-        "HOSTNAME=override", "C=new",
-    )
+    # the daemon's order: PATH, HOSTNAME, then the service's variables, then the
+    # image's the service does not set; a name seen before keeps its place
+    assert env == ("PATH=/custom", "HOSTNAME=override", "B=service", "C=new", "A=image",
+                   "EQ=a=b", "NOVALUE=")
 
 
 def test_process_env_keeps_empty_values() -> None:
-    assert process_env(["E="], {"F": ""}, "h") == ("E=", DEFAULT_PATH_ENV, "HOSTNAME=h", "F=")
+    assert process_env(["E="], {"F": ""}, "h") == (DEFAULT_PATH_ENV, "HOSTNAME=h", "F=", "E=")
+
+
+def test_process_env_tty_sets_term() -> None:
+    assert process_env([], {}, "h", tty=True) == (DEFAULT_PATH_ENV, "HOSTNAME=h", "TERM=xterm")
+    assert process_env(["TERM=dumb"], {}, "h", tty=True)[2] == "TERM=dumb"
 
 
 # --- build_spec ------------------------------------------------------------------------------
@@ -125,7 +135,7 @@ SPEC = ContainerSpec(
         "/etc/hosts": "/state/c/hosts",
         "/etc/hostname": "/state/c/hostname",
     },
-    nofile=(1024, 4096),
+    rlimits=(Rlimit("RLIMIT_NOFILE", 1024, 4096),),
     cgroups_path="pycompose.slice:pycompose:ccc",
     annotations={"org.example": "1"},
 )
@@ -208,17 +218,16 @@ def test_build_spec_mounts() -> None:
     assert by_destination["/dev/pts"]["type"] == "devpts"
 
 
-def test_build_spec_devices() -> None:
+def test_build_spec_devices_are_dockers_defaults() -> None:
     devices = build_spec(SPEC)["linux"]["resources"]["devices"]
     assert devices[0] == {"allow": False, "access": "rwm"}
-    allowed = {(d["type"], d["major"], d.get("minor")) for d in devices[1:]}
-    assert ("c", 1, 3) in allowed  # /dev/null
-    assert ("c", 1, 9) in allowed  # /dev/urandom
-    assert ("c", 5, 2) in allowed  # /dev/ptmx
-    assert ("c", 136, None) in allowed  # every pts
-    assert all(d["allow"] is True and d["access"] == "rwm" for d in devices[1:])
-    pts = next(d for d in devices if d.get("major") == 136)
-    assert "minor" not in pts
+    allowed = [(d["type"], d["major"], d["minor"]) for d in devices[1:] if d["allow"]]
+    # zero, null, urandom, random, tty, console (runc appends ptmx, pts and tun itself)
+    assert allowed == [("c", 1, 5), ("c", 1, 3), ("c", 1, 9), ("c", 1, 8), ("c", 5, 0),
+                       ("c", 5, 1)]
+    assert devices[-1] == {"allow": False, "type": "c", "major": 10, "minor": 229,
+                           "access": "rwm"}  # fuse, explicitly denied
+    assert all(d["access"] == "rwm" for d in devices)
 
 
 def test_build_spec_minimal() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from runtime.users import ProcessUser, UnknownUser, resolve_user
@@ -102,3 +104,38 @@ def test_comment_and_short_lines_are_ignored() -> None:
 
 def test_explicit_group_drops_supplementary_groups() -> None:
     assert resolve_user("alice:staff", PASSWD, GROUP) == ProcessUser(1000, 50)
+
+
+# --- group_add and reading the image's files safely ------------------------------------------
+
+
+def test_group_ids() -> None:
+    from runtime.users import group_ids
+
+    assert group_ids(["audio", "4242", "wheel"], GROUP) == (29, 4242, 10)
+    with pytest.raises(UnknownUser, match="unable to find group nosuch"):
+        group_ids(["nosuch"], GROUP)
+
+
+def test_read_in_root_keeps_symlinks_inside(tmp_path: Path) -> None:
+    from runtime.users import read_in_root, resolve_in_root
+
+    host_secret = tmp_path / "secret"
+    host_secret.write_text("host file\n")
+    root = tmp_path / "rootfs"
+    (root / "etc").mkdir(parents=True)
+    (root / "real").mkdir()
+    (root / "real" / "passwd").write_text("alice:x:1000:1000::/:/bin/sh\n")
+    # an absolute link resolves inside the image, however it is spelled
+    (root / "etc" / "passwd").symlink_to("/real/passwd")
+    (root / "etc" / "group").symlink_to(str(host_secret))
+    (root / "etc" / "shadow").symlink_to("../../../../../../" + str(host_secret))
+    (root / "loop").symlink_to("/loop")
+    assert read_in_root(str(root), "/etc/passwd") == "alice:x:1000:1000::/:/bin/sh\n"
+    assert read_in_root(str(root), "/etc/group") == ""  # would be the host's file
+    assert read_in_root(str(root), "/etc/shadow") == ""
+    assert read_in_root(str(root), "/missing") == ""
+    assert read_in_root(str(root), "/etc") == ""  # a directory
+    assert resolve_in_root(str(root), "/../../etc/./passwd") == str(root / "real" / "passwd")
+    with pytest.raises(OSError, match="symbolic links"):
+        resolve_in_root(str(root), "/loop/x")

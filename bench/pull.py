@@ -1,0 +1,168 @@
+"""Pull speed: a ~100 MB, 5-layer image from a registry on 127.0.0.1, pycompose
+against ``skopeo copy`` of the same image to a local directory (the target: at
+most 1.5 times skopeo's time).
+
+Starts its own ``docker-registry`` on a free loopback port, pushes the image with
+pycompose, then times each tool ROUNDS times from an empty destination and
+prints the medians and the ratio.  pycompose is timed as a command
+(``pycompose image pull`` in a fresh state root, needs root) and, for reference,
+in-process.  Run: .venv/bin/python bench/pull.py [ROUNDS] [MEGABYTES]
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import trio
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from runtime.image import (  # noqa: E402
+    MEDIA_CONFIG,
+    MEDIA_LAYER_GZIP,
+    MEDIA_MANIFEST,
+    canonical_json,
+    oci_manifest,
+)
+from runtime.progress import ignore  # noqa: E402
+from runtime.reference import parse_reference  # noqa: E402
+from runtime.store import ImageStore, sha256_digest  # noqa: E402
+from runtime.transfers import open_transfers  # noqa: E402
+
+LAYERS = 5
+ENV = {**os.environ, "PYCOMPOSE_ALLOWED_REGISTRIES": "127.0.0.1:*"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_registry(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    config = directory / "registry.yml"
+    config.write_text(json.dumps({
+        "version": 0.1, "log": {"level": "error", "accesslog": {"disabled": True}},
+        "storage": {"filesystem": {"rootdirectory": str(directory / "data")}},
+        "http": {"addr": f"127.0.0.1:{port}", "secret": "bench"},
+    }))
+    process = subprocess.Popen(["docker-registry", "serve", str(config)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return process, f"127.0.0.1:{port}"
+        time.sleep(0.05)
+    process.kill()
+    raise SystemExit("docker-registry did not start")
+
+
+def build_image(store: ImageStore, name: str, megabytes: int) -> None:
+    """Layers of incompressible data (gzip level 1), as big as real base images."""
+    layers, diff_ids = [], []
+    for index in range(LAYERS):
+        raw = io.BytesIO()
+        with tarfile.open(fileobj=raw, mode="w") as tar:
+            data = os.urandom(megabytes * 1_000_000 // LAYERS)
+            info = tarfile.TarInfo(f"data/layer{index}.bin")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        diff_ids.append(sha256_digest(raw.getvalue()))
+        layers.append(store.put_blob(gzip.compress(raw.getvalue(), 1, mtime=0),
+                                     MEDIA_LAYER_GZIP))
+    config = store.put_blob(canonical_json({
+        "architecture": "amd64", "os": "linux", "config": {"Cmd": ["sh"]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids}}), MEDIA_CONFIG)
+    manifest = store.put_blob(oci_manifest(config, layers), MEDIA_MANIFEST)
+    store.tag(parse_reference(name), manifest)
+
+
+async def push(store: ImageStore, name: str) -> None:
+    async with open_transfers(store, ENV, ignore) as transfers:
+        await transfers.push(name)
+
+
+async def pull(store: ImageStore, name: str) -> None:
+    async with open_transfers(store, ENV, ignore) as transfers:
+        await transfers.pull(name)
+
+
+def timed(action: object) -> float:
+    start = time.perf_counter()
+    action()  # type: ignore[operator]
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    megabytes = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    for tool in ("docker-registry", "skopeo"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is not installed (apt-get install {tool})")
+    with tempfile.TemporaryDirectory(prefix="pycompose-bench-") as tmp:
+        work = Path(tmp)
+        registry, host = start_registry(work)
+        try:
+            name = f"{host}/bench/big:1"
+            source = ImageStore(work / "source")
+            build_image(source, name, megabytes)
+            trio.run(push, source, name)
+            size = sum(p.stat().st_size for p in (work / "source" / "blobs" / "sha256").iterdir())
+            print(f"image {name}: {LAYERS} layers, {size / 1e6:.1f} MB")
+
+            def skopeo() -> None:
+                target = work / "skopeo"
+                shutil.rmtree(target, ignore_errors=True)
+                subprocess.run(["skopeo", "copy", "--quiet", "--src-tls-verify=false",
+                                f"docker://{name}", f"dir:{target}"], check=True)
+
+            def in_process() -> None:
+                shutil.rmtree(work / "inproc", ignore_errors=True)
+                trio.run(pull, ImageStore(work / "inproc"), name)
+
+            # As installed: bytecode cached (outside the source tree), after one warm-up.
+            cli_env = {**ENV, "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": str(work / "pyc")}
+            cli_env.pop("PYTHONDONTWRITEBYTECODE", None)
+
+            def command() -> None:
+                root = work / "cli"
+                shutil.rmtree(root, ignore_errors=True)
+                subprocess.run([sys.executable, "-m", "compose.cli", "image", "pull", "-q",
+                                name], check=True, stdout=subprocess.DEVNULL, cwd=REPO,
+                               env={**cli_env, "PYCOMPOSE_ROOT": str(root)})
+
+            skopeo()  # warm-up: the registry's caches, as for the others
+            results = {"skopeo copy": [timed(skopeo) for _ in range(rounds)],
+                       "pycompose (in-process)": [timed(in_process) for _ in range(rounds)]}
+            if os.geteuid() == 0:
+                command()
+                results["pycompose image pull"] = [timed(command) for _ in range(rounds)]
+            medians = {k: statistics.median(v) for k, v in results.items()}
+            for label, value in medians.items():
+                print(f"{label:26} {value:6.2f} s  (runs: "
+                      f"{', '.join(f'{t:.2f}' for t in results[label])})")
+            mine = medians.get("pycompose image pull", medians["pycompose (in-process)"])
+            ratio = mine / medians["skopeo copy"]
+            print(f"ratio pycompose/skopeo: {ratio:.2f} (target <= 1.5)")
+        finally:
+            registry.terminate()
+            registry.wait(10)
+
+
+if __name__ == "__main__":
+    main()

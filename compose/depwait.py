@@ -1,0 +1,95 @@
+"""Waiting for a dependency before starting its dependent: ``depends_on`` conditions.
+
+As docker compose checks them: ``service_started`` needs nothing more than the
+start order; ``service_healthy`` waits for the health check to pass and fails at
+once if the dependency turns unhealthy or exits; ``service_completed_successfully``
+waits for the dependency to exit and fails unless it exits 0.  A dependency marked
+``required: false`` that fails only produces a warning.  Health comes from the
+supervisor's ``health.json``, watched with inotify: no polling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import trio
+
+from compose import runstate
+from compose.backends import ContainerBackend
+from compose.errors import PycomposeError
+from compose.health import HEALTHY, UNHEALTHY, health_config
+from compose.paths import Layout
+from compose.records import ContainerRecord
+from runtime.logs import DIRECTORY_CHANGES, FileWatch
+
+STARTED = "service_started"
+HEALTHY_CONDITION = "service_healthy"
+COMPLETED = "service_completed_successfully"
+
+
+class DependencyFailed(PycomposeError):
+    """A dependency did not reach the condition its dependent waits for."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    service: str
+    condition: str = STARTED
+    required: bool = True
+
+
+def conditions(service: Mapping[str, Any]) -> list[Condition]:
+    """The ``depends_on`` of a canonical service, as conditions to wait for."""
+    return [
+        Condition(name, str(entry.get("condition", STARTED)), bool(entry.get("required", True)))
+        for name, entry in (service.get("depends_on") or {}).items()
+    ]
+
+
+async def wait_for(layout: Layout, containers: ContainerBackend, dependency: ContainerRecord,
+                   condition: str, image_config: Callable[[ContainerRecord], Mapping[str, Any]],
+                   ) -> None:
+    """Return when ``dependency`` meets ``condition``; DependencyFailed if it cannot."""
+    if condition == COMPLETED:
+        code = await containers.wait(dependency)
+        if code is None:
+            code = (await containers.status(dependency)).exit_code
+        if code != 0:
+            raise DependencyFailed(
+                f"service {dependency.service} didn't complete successfully: exit {code}")
+        return
+    if condition != HEALTHY_CONDITION:
+        return
+    directory = layout.container_dir(dependency.id)
+    service = runstate.read_supervision(directory)
+    if health_config(service, image_config(dependency)) is None:
+        raise DependencyFailed(f"dependency {dependency.service} has no healthcheck configured")
+    outcome: list[str] = []
+    async with trio.open_nursery() as nursery:
+
+        async def healthy() -> None:
+            with FileWatch(directory, DIRECTORY_CHANGES) as changes:
+                while True:
+                    state = runstate.read_health(directory)
+                    if state is not None and state.status in (HEALTHY, UNHEALTHY):
+                        outcome.append(state.status)
+                        break
+                    await changes.changed()
+            nursery.cancel_scope.cancel()
+
+        async def exited() -> None:
+            code = await containers.wait(dependency)
+            outcome.append(f"exited ({code})")
+            nursery.cancel_scope.cancel()
+
+        nursery.start_soon(healthy)
+        nursery.start_soon(exited)
+    result = outcome[0] if outcome else "gone"
+    if result == UNHEALTHY:
+        raise DependencyFailed(
+            f"dependency failed to start: container {dependency.name} is unhealthy")
+    if result != HEALTHY:
+        raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
+                               f"{result}")

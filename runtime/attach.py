@@ -1,0 +1,167 @@
+"""The terminal side of a container: conmon's attach socket, and a foreground
+runtime process (``exec``) whose stdio is ours.
+
+conmon's attach socket is SOCK_SEQPACKET: each message conmon sends is one
+output chunk led by a byte naming the stream (2 stdout, 3 stderr); what we send
+is written to the container's stdin, and shutting our side for writing closes
+that stdin.  Resizing a terminal goes through the bundle's ``ctl`` fifo
+(``1 <rows> <cols>``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import termios
+import tty as ttymod
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import trio
+
+STDOUT_PIPE, STDERR_PIPE = 2, 3
+_BUFFER = 8192 + 1
+_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+              signal.SIGUSR2)
+
+
+def is_terminal() -> bool:
+    """Both ends of our stdio are a terminal: only then is a pseudo-terminal wanted."""
+    return os.isatty(0) and os.isatty(1)
+
+
+@contextlib.contextmanager
+def raw_terminal(enabled: bool) -> Iterator[None]:
+    """Our terminal in raw mode (keys go to the container as they are typed)."""
+    if not enabled or not os.isatty(0):
+        yield
+        return
+    saved = termios.tcgetattr(0)
+    try:
+        ttymod.setraw(0)
+        yield
+    finally:
+        termios.tcsetattr(0, termios.TCSADRAIN, saved)
+
+
+def terminal_size() -> tuple[int, int] | None:
+    try:
+        rows, cols, _, _ = struct.unpack("HHHH", fcntl.ioctl(1, termios.TIOCGWINSZ, b"\0" * 8))
+    except OSError:
+        return None
+    return rows, cols
+
+
+async def _write_out(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = await trio.to_thread.run_sync(os.write, fd, view)
+        view = view[written:]
+
+
+class Attachment:
+    """A connection to a container's stdio through conmon."""
+
+    def __init__(self, sock: trio.socket.SocketType, bundle: Path) -> None:
+        self.sock = sock
+        self.bundle = bundle
+
+    @classmethod
+    async def connect(cls, path: Path, bundle: Path) -> Attachment:
+        sock = trio.socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # A long path goes through a directory fd (sun_path holds 108 bytes).
+        directory = os.open(path.parent, os.O_PATH | os.O_CLOEXEC)
+        try:
+            await sock.connect(f"/proc/self/fd/{directory}/{path.name}")
+        except BaseException:
+            sock.close()
+            raise
+        finally:
+            os.close(directory)
+        return cls(sock, bundle)
+
+    async def pump_output(self) -> None:
+        """Copy the container's output to ours until conmon closes the socket."""
+        while True:
+            try:
+                message = await self.sock.recv(_BUFFER)
+            except OSError:
+                return
+            if not message:
+                return
+            fd = 2 if message[0] == STDERR_PIPE else 1
+            await _write_out(fd, message[1:])
+
+    async def pump_input(self) -> None:
+        """Copy our stdin to the container's; at end of input, close its stdin."""
+        while True:
+            data = await trio.to_thread.run_sync(os.read, 0, 8192, abandon_on_cancel=True)
+            if not data:
+                break
+            try:
+                await self.sock.send(data)
+            except OSError:
+                return
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_WR)
+
+    def resize(self) -> None:
+        size = terminal_size()
+        if size is None:
+            return
+        with contextlib.suppress(OSError):
+            fd = os.open(self.bundle / "ctl", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            try:
+                os.write(fd, f"1 {size[0]} {size[1]}\n".encode())
+            finally:
+                os.close(fd)
+
+    async def follow_resizes(self) -> None:
+        with trio.open_signal_receiver(signal.SIGWINCH) as signals:
+            self.resize()
+            async for _ in signals:
+                self.resize()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+async def run_foreground(argv: Sequence[str], *, tty: bool, detach: bool = False) -> int:
+    """Run a runtime process with our stdio and return its exit status (128+N if
+    killed by signal N).  With a terminal the runtime owns it (raw mode, resizes,
+    ^C as a key); otherwise it runs in its own session and we forward the signals
+    we receive, so the process gets each once."""
+    stdio = subprocess.DEVNULL if detach else None
+    process = await trio.lowlevel.open_process(list(argv), start_new_session=not tty,
+                                               stdin=stdio, stdout=stdio, stderr=stdio)
+    try:
+        with trio.open_signal_receiver(*_FORWARDED) as signals:
+            async with trio.open_nursery() as nursery:
+
+                async def forward() -> None:
+                    async for number in signals:
+                        with contextlib.suppress(ProcessLookupError):
+                            process.send_signal(number)
+
+                nursery.start_soon(forward)
+                await process.wait()
+                nursery.cancel_scope.cancel()
+    finally:
+        if process.returncode is None:
+            with trio.CancelScope(shield=True):
+                process.kill()
+                await process.wait()
+    code = process.returncode if process.returncode is not None else -signal.SIGKILL
+    return 128 - code if code < 0 else code
+
+
+def flush_stdio() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()

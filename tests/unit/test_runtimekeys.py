@@ -1,0 +1,35 @@
+"""compose/runtimekeys.py: runtime keys the loader no longer warns about, and the
+values it still warns about."""
+
+from __future__ import annotations
+
+from compose.build import unsupported
+from compose.runtimekeys import runtime_warnings
+
+
+def test_runtime_keys_are_supported() -> None:
+    canonical = {"name": "p", "services": {"a": {
+        "image": "busybox", "cap_add": ["NET_ADMIN"], "mem_limit": "1", "init": True,
+        "tmpfs": ["/run"], "ulimits": {"nofile": 10}, "security_opt": ["seccomp=unconfined"],
+    }}}
+    assert unsupported(canonical) == []
+
+
+def test_value_warnings() -> None:
+    canonical = {"name": "p", "services": {"a": {
+        "security_opt": ["no-new-privileges:true", "label=disable", "systempaths=unconfined"],
+        "userns_mode": "remap",
+        "deploy": {"replicas": 2, "placement": {"constraints": ["x"]},
+                   "resources": {"limits": {"cpus": 1, "devices": [{"x": 1}]},
+                                 "reservations": {"cpus": 0.5, "memory": "1"}},
+                   "restart_policy": {"condition": "any"}},
+    }}}
+    assert runtime_warnings(canonical) == [
+        "services.a.security_opt: 'label=disable' is not supported and is ignored",
+        "services.a.deploy.replicas is not supported yet and is ignored",
+        "services.a.deploy.placement only applies to Swarm and is ignored",
+        "services.a.deploy.resources.limits.devices is not supported yet and is ignored",
+        "services.a.deploy.resources.reservations.cpus is a Swarm option and is ignored",
+        "services.a.userns_mode 'remap' is not supported; the container shares the host's "
+        "user namespace",
+    ]
