@@ -5,8 +5,10 @@ most 1.5 times skopeo's time).
 Starts its own ``docker-registry`` on a free loopback port, pushes the image with
 pycompose, then times each tool ROUNDS times from an empty destination and
 prints the medians and the ratio.  pycompose is timed as a command
-(``pycompose image pull`` in a fresh state root, needs root) and, for reference,
-in-process.  Run: .venv/bin/python bench/pull.py [ROUNDS] [MEGABYTES]
+(``pycompose image pull`` in a fresh state root, needs root; ``pycompose version``
+shows how much of that is the interpreter starting and importing the tool) and,
+for reference, in-process.  The rounds are interleaved, so a busy machine slows
+every tool alike.  Run: .venv/bin/python bench/pull.py [ROUNDS] [MEGABYTES]
 """
 
 from __future__ import annotations
@@ -146,12 +148,20 @@ def main() -> None:
                                 name], check=True, stdout=subprocess.DEVNULL, cwd=REPO,
                                env={**cli_env, "PYCOMPOSE_ROOT": str(root)})
 
-            skopeo()  # warm-up: the registry's caches, as for the others
-            results = {"skopeo copy": [timed(skopeo) for _ in range(rounds)],
-                       "pycompose (in-process)": [timed(in_process) for _ in range(rounds)]}
+            def startup() -> None:
+                subprocess.run([sys.executable, "-m", "compose.cli", "version"], check=True,
+                               stdout=subprocess.DEVNULL, cwd=REPO, env=cli_env)
+
+            tools = {"skopeo copy": skopeo, "pycompose (in-process)": in_process}
             if os.geteuid() == 0:
-                command()
-                results["pycompose image pull"] = [timed(command) for _ in range(rounds)]
+                tools["pycompose image pull"] = command
+                tools["pycompose version"] = startup
+            for tool in tools.values():
+                tool()  # warm-up: the registry's caches, pycompose's bytecode
+            results: dict[str, list[float]] = {label: [] for label in tools}
+            for _ in range(rounds):  # interleaved, so a busy moment hits every tool
+                for label, tool in tools.items():
+                    results[label].append(timed(tool))
             medians = {k: statistics.median(v) for k, v in results.items()}
             for label, value in medians.items():
                 print(f"{label:26} {value:6.2f} s  (runs: "
@@ -159,6 +169,9 @@ def main() -> None:
             mine = medians.get("pycompose image pull", medians["pycompose (in-process)"])
             ratio = mine / medians["skopeo copy"]
             print(f"ratio pycompose/skopeo: {ratio:.2f} (target <= 1.5)")
+            if "pycompose version" in medians:
+                print(f"of which the command's start-up (pycompose version): "
+                      f"{medians['pycompose version']:.2f} s")
         finally:
             registry.terminate()
             registry.wait(10)

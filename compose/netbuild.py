@@ -93,6 +93,10 @@ def network_warnings(canonical: Mapping[str, Any]) -> list[str]:
             warnings.append(f"{where}.enable_ipv4: false is not supported yet; the network "
                             "gets IPv4 addresses")
     for name, service in (canonical.get("services") or {}).items():
+        mode = service.get("network_mode")
+        if mode in ("host", "none") and service.get("ports"):
+            warnings.append(f"services.{name}.ports: published ports are discarded with "
+                            f"network_mode: {mode}")
         for network, endpoint in (service.get("networks") or {}).items():
             for option in sorted(set(endpoint or {}) - _ENDPOINT_KEYS):
                 warnings.append(f"services.{name}.networks.{network}.{option} is not "

@@ -209,10 +209,12 @@ def attachments(record_id: str, name: str, service: Service,
     for index, key in enumerate(service.networks):
         network = networks[key]
         endpoint = endpoints.get(key, Endpoint(key))
-        v4 = static.get((key, 4)) or leases.next(name, key, 4)
-        v6 = None
-        if network.subnet6:
-            v6 = static.get((key, 6)) or leases.next(name, key, 6)
+        v4 = static.get((key, 4))
+        if v4 is None:
+            v4 = leases.next(name, key, 4)
+        v6 = static.get((key, 6))
+        if v6 is None and network.subnet6:
+            v6 = leases.next(name, key, 6)
         prefix = ipam.parse_any(network.subnet).prefixlen
         prefix6 = ipam.parse_any(network.subnet6).prefixlen if network.subnet6 else 0
         result.append(Attachment(
@@ -255,7 +257,7 @@ def settings(networking: Networking, mode: str, gateway: str,
     """The record's network settings; ``host-gateway`` becomes ``gateway`` and a
     link to a service becomes a link to its container."""
     ports = []
-    for port in networking.ports:
+    for port in networking.ports if mode not in ("host", "none") else ():
         low, high = port.published or (0, 0)
         ports.append(PortBinding(target=port.target, protocol=port.protocol,
                                  host_ip=port.host_ip, published=low,

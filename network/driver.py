@@ -142,7 +142,7 @@ class NetworkDriver:
             table = firewall.table_name(self.layout.tag, project)
             comment = f"pycompose project {project} (state root {self.layout.root})"
             body = firewall.render(table, comment, networks, containers)
-            await apply_nft(firewall.replace_script(table, body))
+            await apply_nft(firewall.replace_script(table, body), needed=body is not None)
 
     async def routed_networks(self) -> list[IPv4Network | IPv6Network]:
         return await trio.to_thread.run_sync(netlink.routed_networks)
@@ -151,11 +151,15 @@ class NetworkDriver:
         return set(await trio.to_thread.run_sync(netlink.link_names))
 
 
-async def apply_nft(script: str) -> None:
+async def apply_nft(script: str, needed: bool = True) -> None:
+    """Run an ``nft -f`` script; without nft, only a script that adds rules fails
+    (so ``down`` still works where nft never was)."""
     try:
         result = await trio.run_process(["nft", "-f", "-"], stdin=script.encode(),
                                         capture_stdout=True, capture_stderr=True, check=False)
     except FileNotFoundError:
+        if not needed:
+            return
         raise NetworkFailure("nft is not installed (Debian package nftables); pycompose needs "
                              "it to publish ports and let containers reach the outside") from None
     if result.returncode != 0:

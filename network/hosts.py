@@ -60,3 +60,28 @@ def resolv_conf_for(settings: NetworkSettings, host_resolv_conf: str) -> str:
         return host_resolv_conf
     return render_resolv_conf(host_resolv_conf, dns=settings.dns, search=settings.dns_search,
                               options=settings.dns_options)
+
+
+EMBEDDED_DNS = "127.0.0.11"
+
+
+def embedded_resolv_conf(settings: NetworkSettings, host_resolv_conf: str) -> str:
+    """``/etc/resolv.conf`` for a container whose resolver is the embedded DNS server
+    on 127.0.0.11 (the ``dns:`` servers become its upstreams instead): the search
+    domains and options of the service, else the host's, and ``ndots:0`` unless
+    ``ndots`` is set, as Docker writes it."""
+    search = list(settings.dns_search)
+    options = list(settings.dns_options)
+    for line in host_resolv_conf.splitlines():
+        words = line.split()
+        if words and words[0] in ("search", "domain") and not settings.dns_search:
+            search += [w for w in words[1:] if w not in search]
+        elif words and words[0] == "options" and not settings.dns_options:
+            options += words[1:]
+    if not any(o.startswith("ndots:") for o in options):
+        options.append("ndots:0")
+    lines = [f"nameserver {EMBEDDED_DNS}"]
+    if search:
+        lines.append("search " + " ".join(search))
+    lines.append("options " + " ".join(options))
+    return "\n".join(lines) + "\n"

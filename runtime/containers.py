@@ -77,8 +77,10 @@ class ContainerDriver:
         return self.directory(record) / LOG
 
     def runtime_for(self, record: ContainerRecord) -> OciRuntime:
-        """The OCI runtime the container was created with (a service's ``runtime:``)."""
-        path = record.runtime or self.oci.runtime.path
+        """The OCI runtime the container was created with (a service's ``runtime:``),
+        as its bundle says: the caller's record may predate ``create``."""
+        path = str(self.bundle_options(record).get("runtime") or record.runtime
+                   or self.oci.runtime.path)
         if path == self.oci.runtime.path:
             return self.oci
         return OciRuntime(self.layout, Runtime(os.path.basename(path), path))
@@ -117,7 +119,8 @@ class ContainerDriver:
         record = dataclasses.replace(record, stop_signal=decided.stop_signal,
                                      runtime=runtime.path)
         write_json(directory / RECORD, record.to_json())
-        write_json(directory / BUNDLE, _bundle_options(service, decided))
+        write_json(directory / BUNDLE, {**_bundle_options(service, decided),
+                                        "runtime": runtime.path})
         write_atomic(directory / "hostname", f"{record.hostname}\n".encode())
         write_atomic(directory / "resolv.conf",
                      render_resolv_conf(_read_text(Path("/etc/resolv.conf"))).encode())

@@ -31,10 +31,13 @@ from compose.errors import ImageError, shorten
 from runtime.challenge import Challenge, best_challenge, repository_scope
 from runtime.credentials import Credentials
 from runtime.image import ACCEPT, MAX_MANIFEST, Descriptor
-from runtime.store import Ingest, sha256_digest
+from runtime.ingest import Ingest
+from runtime.store import sha256_digest
 
 HUB_ENDPOINT = "registry-1.docker.io"
 ATTEMPTS = 5
+PING_ATTEMPTS = 3
+"""Fewer for the first contact: a registry that refuses connections is usually down."""
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 USER_AGENT = "pycompose/0.1"
 _CHUNK = 1 << 20
@@ -159,8 +162,11 @@ class Registry:
             await self._fetch_token(self.challenge, "")
             return
         auth = await self.authorization("")
-        response = await self.client.get(f"{self.base}/v2/", headers={
-            "Authorization": auth or "", "User-Agent": USER_AGENT})
+        try:
+            response = await self.client.get(f"{self.base}/v2/", headers={
+                "Authorization": auth or "", "User-Agent": USER_AGENT})
+        except httpx.TransportError as exc:
+            raise RegistryUnreachable(f"{self.host}: {exc or type(exc).__name__}") from None
         if response.status_code == 401:
             raise RegistryRefused(f"{self.host}: authentication failed: "
                                   "incorrect username or password", 401)
@@ -222,7 +228,8 @@ class Registry:
                 break
             self.challenge = challenge
             self._tokens.pop(scope, None)
-        raise RegistryRefused(f"{self.host}: unauthorized: authentication required", 401)
+        hint = "" if self.credentials else f" (run 'pycompose login {self.host}')"
+        raise RegistryRefused(f"{self.host}: unauthorized: authentication required{hint}", 401)
 
     async def _checked(self, response: httpx.Response, what: str,
                        ok: tuple[int, ...] = (200,)) -> httpx.Response:
@@ -444,7 +451,7 @@ async def _ping(client: httpx.AsyncClient, host: str, insecure: bool,
                 options: RegistryOptions) -> tuple[str, Challenge | None]:
     schemes = ("https", "http") if insecure else ("https",)
     last: Exception | None = None
-    for attempt in range(ATTEMPTS):
+    for attempt in range(PING_ATTEMPTS):
         for scheme in schemes:
             try:
                 response = await client.get(f"{scheme}://{host}/v2/",
@@ -467,7 +474,7 @@ async def _ping(client: httpx.AsyncClient, host: str, insecure: bool,
                 return f"{scheme}://{host}", None
             raise RegistryRefused(f"{host}: /v2/ answered {response.status_code}: "
                                   "not a registry", response.status_code)
-        if attempt < ATTEMPTS - 1:
+        if attempt < PING_ATTEMPTS - 1:
             await trio.sleep(retry_delay(attempt, options.backoff))
     hint = "" if insecure else (" (a plain-HTTP registry must be listed in "
                                 "PYCOMPOSE_INSECURE_REGISTRIES)")

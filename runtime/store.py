@@ -43,6 +43,7 @@ from runtime.image import (
     parse_manifest,
     select_manifest,
 )
+from runtime.ingest import Ingest, fsync_dir
 from runtime.reference import InvalidReference, Reference, parse_reference
 
 __all__ = ["MEDIA_CONFIG", "MEDIA_INDEX", "MEDIA_LAYER_GZIP", "MEDIA_LAYER_TAR",
@@ -385,76 +386,6 @@ class ImageStore:
         return freed
 
 
-class Ingest:
-    """One blob being downloaded: appended to ``ingest/<hex>``, hashed as it goes,
-    and renamed into ``blobs/`` only once its size and digest check out.  A partial
-    file left by an interrupted pull is picked up where it stopped."""
-
-    def __init__(self, partial: Path, descriptor: Descriptor, final: Path) -> None:
-        self.partial = partial
-        self.descriptor = descriptor
-        self.final = final
-        self.offset = 0
-        self._hash = hashlib.sha256()
-        self._handle: IO[bytes] | None = None
-
-    def open(self) -> int:
-        """Lock and open the partial file; returns how many bytes it already holds.
-        Raises BlockingIOError if another process is downloading the same blob."""
-        handle = open(self.partial, "ab+")  # noqa: SIM115 (closed by close())
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            handle.seek(0)
-            while chunk := handle.read(_CHUNK):
-                self._hash.update(chunk)
-            self.offset = handle.tell()
-            if self.offset > self.descriptor.size:
-                self.offset = 0
-                self._hash = hashlib.sha256()
-                handle.truncate(0)
-        except BaseException:
-            handle.close()
-            raise
-        self._handle = handle
-        return self.offset
-
-    def restart(self) -> None:
-        """Throw away what was written (the server ignored a range request)."""
-        assert self._handle is not None
-        self._handle.truncate(0)
-        self._hash = hashlib.sha256()
-        self.offset = 0
-
-    def write(self, data: bytes) -> None:
-        assert self._handle is not None
-        if self.offset + len(data) > self.descriptor.size:
-            self.restart()
-            raise ImageError(f"blob {self.descriptor.digest} is larger than its descriptor "
-                             f"({self.descriptor.size} bytes)")
-        self._hash.update(data)
-        self._handle.write(data)
-        self.offset += len(data)
-
-    def commit(self) -> None:
-        """Verify and move into place; a mismatch discards the partial file."""
-        assert self._handle is not None
-        found = "sha256:" + self._hash.hexdigest()
-        if self.offset != self.descriptor.size or found != self.descriptor.digest:
-            self.restart()
-            raise ImageError(f"blob {self.descriptor.digest} failed verification "
-                             f"(got {self.offset} bytes with digest {found})")
-        self._handle.flush()
-        os.fchmod(self._handle.fileno(), 0o444)
-        os.fsync(self._handle.fileno())
-        os.rename(self.partial, self.final)
-        _fsync_dir(self.final.parent)
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-
-
 @contextmanager
 def _temp_file(directory: Path) -> Iterator[tuple[IO[bytes], Path]]:
     fd, name = tempfile.mkstemp(prefix=".tmp-", dir=directory)
@@ -472,15 +403,7 @@ def _commit(handle: IO[bytes], tmp: Path, final: Path) -> None:
     os.fchmod(handle.fileno(), 0o444)
     os.fsync(handle.fileno())
     os.rename(tmp, final)
-    _fsync_dir(final.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(final.parent)
 
 
 def _hex(digest: str) -> str:

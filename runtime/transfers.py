@@ -153,6 +153,8 @@ class Transfers:
                 break
             except BlockingIOError:
                 await trio.sleep(0.2)
+            except OSError as exc:
+                raise ImageError(f"cannot write to the image store: {exc}") from None
         try:
             if self.store.has_blob(blob.digest):  # it finished while we waited
                 ingest.partial.unlink(missing_ok=True)
@@ -166,7 +168,11 @@ class Transfers:
                     last = now
                     self.report(Transfer(label, "Downloading", layer, current, blob.size))
 
-            await registry.fetch_blob(repo, blob, ingest, progress)
+            try:
+                await registry.fetch_blob(repo, blob, ingest, progress)
+            except OSError as exc:
+                raise ImageError(f"cannot write {blob.digest} to the image store: "
+                                 f"{exc.strerror or exc}") from None
             if layer:
                 self.report(Transfer(label, "Download complete", layer, blob.size, blob.size))
         finally:
@@ -185,8 +191,8 @@ class Transfers:
         if entry is None:
             raise ImageError(f"image {reference.familiar} is not in the local store")
         self.report(Transfer(label, "Pushing"))
-        registry = await self.registry(reference.registry)
         try:
+            registry = await self.registry(reference.registry)
             async with _store_lock(self.store):
                 body = await trio.to_thread.run_sync(self.store.read_blob, entry.manifest.digest,
                                                      MAX_MANIFEST)

@@ -19,13 +19,11 @@ from compose.context import Context
 from compose.errors import ImageError, UsageError
 from compose.imageremoval import Named, Removal, plan_prune, plan_rm
 from compose.invocation import Invocation, Prepared, Verbs
-from compose.transferview import TransferView
 from compose.units import human_size
 from runtime.catalog import inspect
 from runtime.image import parse_platform
 from runtime.reference import InvalidReference, parse_reference
 from runtime.store import Entry, ImageStore
-from runtime.transfers import open_transfers
 
 
 def _named(store: ImageStore) -> list[Named]:
@@ -132,6 +130,9 @@ async def tag(ctx: Context, source: str, target: str) -> int:
 
 
 async def pull_one(ctx: Context, name: str, platform: str | None, quiet: bool) -> int:
+    from compose.transferview import TransferView  # httpx and rich.live: only when pulling
+    from runtime.transfers import open_transfers
+
     with TransferView(ctx.output.err, "Pulling", quiet=quiet) as view:
         async with open_transfers(ctx.store, ctx.environ, view) as transfers:
             image = await transfers.pull(name, parse_platform(platform) if platform else None)

@@ -8,15 +8,15 @@ import sys
 import trio
 
 from compose.context import Context
-from compose.errors import UsageError
+from compose.errors import ImageError, UsageError
 from compose.invocation import Invocation, Prepared, Verbs
 from runtime.image import parse_platform
 from runtime.importer import import_rootfs
 from runtime.store import ImageStore
 
 
-def import_file(store: ImageStore, path: str, name: str | None, changes: list[str],
-                message: str, platform: str | None) -> str:
+def _import_file(store: ImageStore, path: str, name: str | None, changes: list[str],
+                 message: str, platform: str | None) -> str:
     with store.lock(exclusive=False):
         target = parse_platform(platform) if platform else None
         if path == "-":
@@ -25,6 +25,16 @@ def import_file(store: ImageStore, path: str, name: str | None, changes: list[st
         with open(path, "rb") as handle:
             return import_rootfs(store, handle, name, changes=changes, message=message,
                                  platform=target)
+
+
+def import_file(store: ImageStore, path: str, name: str | None, changes: list[str],
+                message: str, platform: str | None) -> str:
+    """Disk errors (full, unreadable, a closed pipe) as one line, not a traceback."""
+    try:
+        return _import_file(store, path, name, changes, message, platform)
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        raise ImageError(f"cannot import:{where} {exc.strerror or exc}") from None
 
 
 async def import_image(ctx: Context, path: str, name: str | None, changes: list[str],

@@ -10,13 +10,13 @@ import tempfile
 import trio
 
 from compose.context import Context
-from compose.errors import UsageError
+from compose.errors import ImageError, UsageError
 from compose.invocation import Invocation, Prepared, Verbs
 from runtime.archive import Loaded, load_archive
 from runtime.store import ImageStore
 
 
-def load_file(store: ImageStore, path: str | None) -> list[Loaded]:
+def _load_file(store: ImageStore, path: str | None) -> list[Loaded]:
     """Load from ``path``, or from stdin (copied aside first: archives are read in
     any order)."""
     with store.lock(exclusive=False):
@@ -30,6 +30,15 @@ def load_file(store: ImageStore, path: str | None) -> list[Loaded]:
             shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
             spool.flush()
             return load_archive(store, spool.name)
+
+
+def load_file(store: ImageStore, path: str | None) -> list[Loaded]:
+    """Disk errors (full, unreadable, a closed pipe) as one line, not a traceback."""
+    try:
+        return _load_file(store, path)
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        raise ImageError(f"cannot load images:{where} {exc.strerror or exc}") from None
 
 
 async def load(ctx: Context, path: str | None, quiet: bool) -> int:

@@ -14,7 +14,6 @@ from compose.invocation import Invocation, Prepared, Verbs
 from runtime import credentials
 from runtime.credentials import Credentials
 from runtime.reference import DEFAULT_REGISTRY
-from runtime.registry import RegistryOptions, open_registry
 
 
 def server_host(server: str | None) -> str:
@@ -26,6 +25,8 @@ def server_host(server: str | None) -> str:
 
 
 async def check(host: str, creds: Credentials, environ: Mapping[str, str]) -> None:
+    from runtime.registry import RegistryOptions, open_registry  # httpx: only when used
+
     async with open_registry(host, creds, RegistryOptions.from_environ(environ)) as registry:
         await registry.login()
 

@@ -8,13 +8,14 @@ from compose import graph
 from compose.context import Context
 from compose.invocation import Invocation, Prepared, Verbs
 from compose.model import Project
-from compose.pulling import pull_services
 
 
 async def pull(ctx: Context, project: Project, *, policy: str | None = None,
                quiet: bool = False, ignore_failures: bool = False) -> int:
     """As docker compose: services whose ``pull_policy`` is ``never`` or ``build``
     are skipped, ``missing`` ones pulled only if absent, the others always."""
+    from compose.pulling import pull_services  # httpx and rich.live: only when pulling
+
     await pull_services(ctx, project, ctx.environ, policy=policy, default="always",
                         quiet=quiet, ignore_failures=ignore_failures)
     return 0

@@ -7,19 +7,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from compose.context import Context
 from compose.errors import ImageError, UsageError
 from compose.invocation import Invocation, Prepared, Verbs
 from compose.model import Project
-from compose.transferview import TransferView
-from runtime.transfers import Transfers, open_transfers, run_all
+
+if TYPE_CHECKING:
+    from runtime.transfers import Transfers
 
 
 async def push_images(ctx: Context, images: Sequence[tuple[str, str]], *, quiet: bool = False,
                       ignore_failures: bool = False) -> list[str]:
     """Push ``(label, image)`` pairs; returns one ``tag: digest: ... size: ...`` line
     each, as docker prints after a push."""
+    from compose.transferview import TransferView  # httpx and rich.live: only when pushing
+    from runtime.transfers import open_transfers, run_all
+
     lines: list[str] = []
     failures: list[str] = []
 

@@ -11,13 +11,13 @@ import tempfile
 import trio
 
 from compose.context import Context
-from compose.errors import UsageError
+from compose.errors import ImageError, UsageError
 from compose.invocation import Invocation, Prepared, Verbs
 from runtime.archive import save_archive
 from runtime.store import ImageStore
 
 
-def save_file(store: ImageStore, names: list[str], path: str | None) -> None:
+def _save_file(store: ImageStore, names: list[str], path: str | None) -> None:
     """Write to ``path`` atomically (a temporary file renamed), or to stdout."""
     with store.lock(exclusive=False):
         if path is None:
@@ -37,6 +37,15 @@ def save_file(store: ImageStore, names: list[str], path: str | None) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
+
+
+def save_file(store: ImageStore, names: list[str], path: str | None) -> None:
+    """Disk errors (full, unreadable, a closed pipe) as one line, not a traceback."""
+    try:
+        _save_file(store, names, path)
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        raise ImageError(f"cannot save images:{where} {exc.strerror or exc}") from None
 
 
 async def save(ctx: Context, names: list[str], path: str | None) -> int:

@@ -271,7 +271,8 @@ def test_kill_pause_top_stats_rm(busybox_stack: Stack, tmp_path: Path,
     table = stack.run("stats", "--no-stream", cwd=directory).stdout
     assert table.startswith("CONTAINER ID   NAME ")
     stack.run("pause", cwd=directory)
-    state = next(Path("/sys/fs/cgroup/freezer/pycompose").glob("*/freezer.state"))
+    (cid,) = stack.run("ps", "-q", cwd=directory).stdout.split()
+    state = Path("/sys/fs/cgroup/freezer/pycompose") / cid / "freezer.state"
     assert state.read_text().strip() == "FROZEN"
     assert "paused" in stack.run("exec", "-T", "app", "true", cwd=directory,
                                  check=False).stderr
@@ -361,6 +362,10 @@ def test_unsupported_values_are_clear(busybox_stack: Stack, tmp_path: Path,
           image: busybox
           runtime: no-such-runtime
           command: ["true"]
+        aliased:
+          image: busybox
+          runtime: io.containerd.runc.v2
+          command: ["echo", "ran"]
         clamped:
           image: busybox
           ulimits: {nofile: 999999999}
@@ -375,6 +380,12 @@ def test_unsupported_values_are_clear(busybox_stack: Stack, tmp_path: Path,
     assert "Traceback" not in result.stderr
     result = stack.run("up", "other", cwd=directory, check=False)
     assert "runtime 'no-such-runtime' is not installed" in result.stderr
+    assert "ran" in stack.run("up", "aliased", cwd=directory).stdout  # Docker's name for runc
+    (bundle,) = [p for p in stack.layout.containers.iterdir()
+                 if json.loads((p / "container.json").read_text())["service"] == "aliased"]
+    runtime = json.loads((bundle / "container.json").read_text())["runtime"]
+    assert runtime.endswith("/runc")
+    assert json.loads((bundle / "bundle.json").read_text())["runtime"] == runtime
     result = stack.run("up", "clamped", "--no-log-prefix", cwd=directory, check=False)
     assert "apparmor=unconfined" in result.stderr  # warned at load
     assert "above this host's hard limit" in result.stderr  # warned at create

@@ -145,3 +145,64 @@ def test_malicious_layer_is_refused_and_contained(busybox_stack: Stack, tmp_path
     finally:
         marker.unlink(missing_ok=True)
         stack.run("down", cwd=project)
+
+
+def test_whiteouts_hide_lower_layers_in_a_running_container(busybox_stack: Stack,
+                                                            tmp_path: Path) -> None:
+    """A second layer deleting /etc/group and making /var opaque, loaded from an OCI
+    archive: inside the container the file is gone and /var holds only the new file."""
+    import hashlib
+
+    stack = busybox_stack
+    base = inspect(stack, "busybox")
+    upper = io.BytesIO()
+    with tarfile.open(fileobj=upper, mode="w") as tar:
+        for name, kind in (("etc", tarfile.DIRTYPE), ("etc/.wh.group", tarfile.REGTYPE),
+                           ("var", tarfile.DIRTYPE), ("var/.wh..wh..opq", tarfile.REGTYPE),
+                           ("var/new", tarfile.REGTYPE)):
+            info = tarfile.TarInfo(name)
+            info.type, info.mode = kind, 0o755 if kind == tarfile.DIRTYPE else 0o644
+            tar.addfile(info, io.BytesIO(b""))
+    upper_tar = upper.getvalue()
+
+    def digest(data: bytes) -> str:
+        return "sha256:" + hashlib.sha256(data).hexdigest()
+
+    lower = busybox_rootfs(stack)
+    config = json.dumps({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Cmd": ["sh", "-c", "ls /etc/group; ls /var"],
+                   "Env": base["Config"]["Env"]},
+        "rootfs": {"type": "layers",
+                   "diff_ids": [*base["RootFS"]["Layers"], digest(upper_tar)]}}).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": digest(config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": digest(lower), "size": len(lower)},
+                   {"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": digest(upper_tar), "size": len(upper_tar)}]}).encode()
+    index = json.dumps({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest(manifest),
+        "size": len(manifest), "annotations": {"io.containerd.image.name": "layered:1"}}]})
+    archive = tmp_path / "layered.tar"
+    with tarfile.open(archive, "w") as tar:
+        for name, data in [("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'),
+                           ("index.json", index.encode()),
+                           *[(f"blobs/sha256/{digest(b)[7:]}", b)
+                             for b in (lower, upper_tar, config, manifest)]]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    stack.run("load", "-i", str(archive))
+    project = write_compose(tmp_path / "layered", """
+        services:
+          app:
+            image: layered:1
+    """)
+    out = stack.run("up", cwd=project).stdout
+    assert "ls: /etc/group: No such file or directory" in out
+    assert "app-1  | new" in out
+    assert "app-1  | log" not in out  # busybox's /var/log is hidden by the opaque /var
+    stack.run("down", cwd=project)

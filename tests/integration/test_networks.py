@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -23,6 +24,10 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import Stack
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("nft", path="/usr/sbin:/usr/bin:/sbin:/bin") is None,
+    reason="networking needs nft (Debian package nftables; run `make setup`)")
 
 OUR_ADDRESS = "198.51.100.1"
 OUTSIDE_ADDRESS = "198.51.100.2"
@@ -118,7 +123,8 @@ def test_two_networks_isolation_sharing_aliases_static_addresses(busybox_stack: 
     project = write_compose(tmp_path / "nets", {
         "services": {
             "web": {**WHOAMI, "networks": {
-                "front": {"aliases": ["www"], "ipv4_address": "10.201.1.10"},
+                "front": {"aliases": ["www"], "ipv4_address": "10.201.1.10",
+                          "mac_address": "02:42:0a:c9:01:0a"},
                 "back": {"ipv4_address": "10.201.2.10"}}},
             "db": {**WHOAMI, "networks": {"back": {"ipv4_address": "10.201.2.20"}}},
             "probe": {
@@ -158,6 +164,9 @@ def test_two_networks_isolation_sharing_aliases_static_addresses(busybox_stack: 
     fetched = subprocess.run(["nsenter", f"--net={web_ns}", "curl", "-s", "-m", "3",
                               "http://10.201.2.20/cgi-bin/ip"], capture_output=True, text=True)
     assert fetched.stdout.strip() == "[::ffff:10.201.2.10]"
+    links = subprocess.run(["nsenter", f"--net={web_ns}", "ip", "-o", "link"],
+                           capture_output=True, text=True).stdout
+    assert "eth1" in links and "link/ether 02:42:0a:c9:01:0a" in links  # front: eth1
     networks = {r["Service"]: r["Networks"] for r in rows(stack, project)}
     assert networks == {"web": "nets_back,nets_front", "db": "nets_back", "probe": "nets_front"}
     assert len([link for link in stack.links() if link.startswith("pc")]) == 2

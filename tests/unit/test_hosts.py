@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from network.hosts import render_hosts, render_resolv_conf
+from compose.records import NetworkSettings
+from network.hosts import (
+    embedded_resolv_conf,
+    render_hosts,
+    render_resolv_conf,
+    resolv_conf_for,
+)
 
 BASE = (
     "127.0.0.1\tlocalhost\n"
@@ -79,3 +85,29 @@ def test_resolv_conf_without_trailing_newline() -> None:
 
 def test_resolv_conf_does_not_drop_addresses_that_only_look_loopback() -> None:
     assert render_resolv_conf("nameserver 10.127.0.1\n") == "nameserver 10.127.0.1\n"
+
+
+def test_resolv_conf_with_the_services_dns_settings() -> None:
+    host = "search corp.example\nnameserver 10.0.0.53\nnameserver 127.0.0.53\noptions edns0\n"
+    assert render_resolv_conf(host, dns=["192.0.2.53"], search=["a.test", "b.test"],
+                              options=["ndots:2"]) == (
+        "nameserver 192.0.2.53\nsearch a.test b.test\noptions ndots:2\n")
+    assert render_resolv_conf(host, dns=["192.0.2.53"]) == (
+        "search corp.example\noptions edns0\nnameserver 192.0.2.53\n")
+    assert resolv_conf_for(NetworkSettings(mode="host"), host) == host
+    assert resolv_conf_for(NetworkSettings(dns_search=("x.test",)), host) == (
+        "nameserver 10.0.0.53\noptions edns0\nsearch x.test\n")
+
+
+def test_resolv_conf_for_the_embedded_dns_server() -> None:
+    host = "search corp.example\nnameserver 10.0.0.53\noptions edns0\n"
+    assert embedded_resolv_conf(NetworkSettings(), host) == (
+        "nameserver 127.0.0.11\nsearch corp.example\noptions edns0 ndots:0\n")
+    assert embedded_resolv_conf(NetworkSettings(dns=("192.0.2.53",), dns_search=("a.test",),
+                                                dns_options=("ndots:3",)), host) == (
+        "nameserver 127.0.0.11\nsearch a.test\noptions ndots:3\n")
+
+
+def test_render_hosts_with_extra_hosts_before_its_own_address() -> None:
+    text = render_hosts([("10.89.0.2", ("me",))], [], [("gw", "10.89.0.1"), ("v6", "::1")])
+    assert text == BASE + "10.89.0.1\tgw\n::1\tv6\n10.89.0.2\tme\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import textwrap
 from collections.abc import Callable
 from ipaddress import IPv4Network
@@ -393,6 +394,7 @@ def test_none_and_host_modes_have_no_interfaces(tmp_path: Path, mode: str) -> No
             image: busybox
             network_mode: {mode}
             extra_hosts: ["gw:host-gateway"]
+            ports: ["80:80"]
     """)
     result = up(project)
     assert result.render().splitlines() == [
@@ -400,7 +402,7 @@ def test_none_and_host_modes_have_no_interfaces(tmp_path: Path, mode: str) -> No
         "2. start container demo-web-1",
     ]
     web = created(result)["web"]
-    assert (web.attachments, web.network.mode) == ((), mode)
+    assert (web.attachments, web.network.mode, web.network.ports) == ((), mode, ())
     assert hosts_of(result)["web"] == BASE + "127.0.0.1\tgw\n"
 
 
@@ -549,3 +551,63 @@ def test_bridge_mode_is_the_default_network(tmp_path: Path) -> None:
     project = load(tmp_path, "services: {web: {image: busybox, network_mode: bridge}}\n")
     assert project.services["web"].networks == ("default",)
     assert project.networks["default"].name == "demo_default"
+
+
+def test_warnings_for_network_keys_not_acted_on(tmp_path: Path) -> None:
+    directory = tmp_path / "warn"
+    directory.mkdir()
+    (directory / "compose.yaml").write_text(textwrap.dedent("""
+        services:
+          web:
+            image: busybox
+            networks:
+              front: {link_local_ips: ["169.254.1.1"]}
+          host:
+            image: busybox
+            network_mode: host
+            ports: ["80:80"]
+        networks:
+          front:
+            driver: overlay
+            driver_opts: {com.docker.network.bridge.enable_icc: "false"}
+            ipam: {driver: other}
+    """))
+    loaded = load_project(LoadOptions(cwd=str(directory), environ={}))
+    assert loaded.warnings == (
+        "networks.front.driver 'overlay' is not supported; a bridge is made instead",
+        "networks.front.driver_opts.com.docker.network.bridge.enable_icc is not supported yet "
+        "and is ignored",
+        "networks.front.ipam.driver 'other' is not supported; the default address management "
+        "is used",
+        "services.host.ports: published ports are discarded with network_mode: host",
+        "services.web.networks.front.link_local_ips is not supported yet and is ignored",
+    )
+
+
+def test_records_round_trip_through_json(tmp_path: Path) -> None:
+    project = load(tmp_path, """
+        services:
+          web:
+            image: busybox
+            ports: ["8080:80", "127.0.0.1:9000-9001:90/udp"]
+            expose: ["81"]
+            dns: [192.0.2.53]
+            extra_hosts: ["gw:host-gateway"]
+            links: [db]
+            networks:
+              front: {aliases: [www], ipv6_address: "fd00:5::9"}
+          db:
+            image: busybox
+            networks: [front]
+        networks:
+          front:
+            enable_ipv6: true
+            ipam: {config: [{subnet: "fd00:5::/64"}, {subnet: 10.5.0.0/24, ip_range: 10.5.0.128/25,
+                            aux_addresses: {a: 10.5.0.200}}]}
+    """)
+    result = up(project)
+    for record in created(result).values():
+        assert ContainerRecord.from_json(json.loads(json.dumps(record.to_json()))) == record
+    for network in networks_of(result).values():
+        assert NetworkRecord.from_json(json.loads(json.dumps(network.to_json()))) == network
+    assert created(result)["web"].network.links == (("demo-db-1", "db"),)
