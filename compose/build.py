@@ -26,6 +26,10 @@ from compose.sources import Sources
 SUPPORTED_SERVICE_KEYS = frozenset({
     "image", "command", "entrypoint", "environment", "depends_on", "container_name",
     "hostname", "working_dir", "user", "stop_signal", "stop_grace_period", "labels",
+    # the supervisor: restart policies, health checks (and autoheal via x-pycompose)
+    "restart", "healthcheck",
+    # images: pulled per policy, for the service's platform
+    "pull_policy", "platform",
     *NETWORK_SERVICE_KEYS, *RUNTIME_SERVICE_KEYS,
 })
 _SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version"})
@@ -42,11 +46,6 @@ def unsupported(canonical: Mapping[str, Any]) -> list[str]:
             if key in SUPPORTED_SERVICE_KEYS or key.startswith("x-") or value is None:
                 continue
             warnings.append(f"services.{name}.{key} is not supported yet and is ignored")
-        for dep, entry in service.get("depends_on", {}).items():
-            if entry.get("condition") != "service_started":
-                warnings.append(
-                    f"services.{name}.depends_on.{dep}: condition {entry.get('condition')!r} "
-                    "is not supported yet; only the start order is kept")
     return warnings + network_warnings(canonical) + runtime_warnings(canonical)
 
 

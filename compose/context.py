@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from compose.console import Output
-from compose.errors import UsageError
+from compose.errors import ImageError, UsageError
 from compose.paths import Layout
+from compose.records import ContainerRecord
 from network.driver import NetworkDriver
 from runtime.containers import ContainerDriver
 from runtime.oci import OciRuntime, detect_runtime
@@ -24,6 +27,21 @@ class Context:
     networks: NetworkDriver
     output: Output
     environ: Mapping[str, str]
+    _image_configs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def image_config(self, record: ContainerRecord) -> Mapping[str, Any]:
+        """The ``config`` section of a container's image (health check, stop signal),
+        read from the store by the image's config digest; empty if it is gone."""
+        cached = self._image_configs.get(record.image_id)
+        if cached is None:
+            try:
+                document = json.loads(self.store.read_blob(record.image_id))
+            except (ImageError, ValueError):
+                document = {}
+            section = document.get("config") if isinstance(document, dict) else None
+            cached = self._image_configs[record.image_id] = \
+                section if isinstance(section, dict) else {}
+        return cached
 
 
 def require_root() -> None:

@@ -7,12 +7,14 @@ and forgotten only after it is gone, so an interrupted run leaves nothing that
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import trio
 
-from compose import runstate, state
+from compose import depwait, runstate, state
 from compose.backends import ContainerBackend, NetworkBackend
 from compose.errors import PycomposeError
 from compose.events import Progress, Reporter
@@ -33,12 +35,14 @@ from compose.records import ContainerRecord
 
 class Executor:
     def __init__(self, layout: Layout, containers: ContainerBackend, networks: NetworkBackend,
-                 report: Reporter, stop_timeout: float | None = None) -> None:
+                 report: Reporter, stop_timeout: float | None = None,
+                 dependencies: Dependencies | None = None) -> None:
         self.layout = layout
         self.containers = containers
         self.networks = networks
         self.report = report
         self.stop_timeout = stop_timeout
+        self.dependencies = dependencies
         # project.json is read, changed and rewritten: one network op at a time
         self._project_file = trio.Lock()
 
@@ -46,6 +50,35 @@ class Executor:
         plan = await self._reserve_ports(plan)
         for stage in plan.stages:
             await run_concurrently([partial(self._do, op) for op in stage])
+
+    async def _await_dependencies(self, record: ContainerRecord) -> None:
+        """Before a container starts: its dependencies' conditions, as docker compose
+        waits for them (``service_healthy``, ``service_completed_successfully``)."""
+        if self.dependencies is None:
+            return
+        service = runstate.read_supervision(self.layout.container_dir(record.id))
+        waits = [c for c in depwait.conditions(service) if c.condition != depwait.STARTED]
+        if not waits:
+            return
+        await self.dependencies.watch()
+        records = await trio.to_thread.run_sync(
+            state.container_records, self.layout, record.project)
+        for condition in waits:
+            targets = [r for r in records if r.service == condition.service]
+            self.report(Progress("Container", record.name, "Waiting"))
+            try:
+                for target in targets:
+                    await depwait.wait_for(self.layout, self.containers, target,
+                                           condition.condition, self.dependencies.image_config)
+            except depwait.DependencyFailed as exc:
+                if condition.required:
+                    raise
+                self.dependencies.warn(f"{exc}; {record.service} starts anyway "
+                                       "(required: false)")
+            for target in targets:
+                self.report(Progress("Container", target.name,
+                                     "Healthy" if condition.condition == depwait.HEALTHY_CONDITION
+                                     else "Exited", done=True))
 
     async def _reserve_ports(self, plan: Plan) -> Plan:
         """Host ports depend on what the host holds, so the network backend checks
@@ -83,6 +116,7 @@ class Executor:
                 for record, content in hosts:
                     await self.containers.write_hosts(record, content)
             case StartContainer(record):
+                await self._await_dependencies(record)
                 self.report(Progress("Container", record.name, "Starting"))
                 runstate.mark_started_by_user(self.layout.container_dir(record.id))
                 await self.networks.connect(record)
@@ -97,6 +131,16 @@ class Executor:
                 await self.containers.remove(record)
                 await self.networks.disconnect(record)
                 self.report(Progress("Container", record.name, "Removed", done=True))
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What waiting on ``depends_on`` conditions needs: the supervisor watching the
+    dependencies (``watch``: start or wake it), and image configs for health checks."""
+
+    watch: Callable[[], Awaitable[object]]
+    image_config: Callable[[ContainerRecord], Mapping[str, Any]]
+    warn: Callable[[str], None]
 
 
 async def stop_by_user(layout: Layout, containers: ContainerBackend, record: ContainerRecord,

@@ -58,8 +58,11 @@ def one_off_service(service: Service, overrides: RunOverrides, name: str) -> Ser
     canonical["environment"] = dict(environment)
     labels = {**service.labels, **overrides.labels}
     canonical["labels"] = dict(labels)
-    for key in ("ports", "depends_on", "deploy", "healthcheck"):
+    for key in ("ports", "depends_on"):
         canonical.pop(key, None)
+    if canonical.get("deploy"):  # its resources still apply; a one-off is never restarted
+        canonical["deploy"] = {k: v for k, v in canonical["deploy"].items()
+                               if k != "restart_policy"}
     canonical.update(restart="no", container_name=name, tty=overrides.tty,
                      stdin_open=overrides.interactive)
     if overrides.user is not None:

@@ -35,6 +35,7 @@ from runtime.cgroups import CgroupStats, oom_kills, read_stats
 from runtime.devices import block_paths
 from runtime.exec import exec_process
 from runtime.host import NotADevice, all_host_devices, device_nodes, host_facts
+from runtime.joins import JoinError, find_target, join
 from runtime.namespaces import SHM_HOST, SHM_SHAREABLE
 from runtime.oci import OciRuntime, Runtime, conmon_pid, named_runtime, wait_for_exit
 from runtime.servicespec import Decided, Gathered, decide, seccomp_file
@@ -46,7 +47,6 @@ from runtime.users import UnknownUser, read_in_root, resolve_user
 RECORD = "container.json"
 BUNDLE = "bundle.json"
 LOG = "ctr.log"
-_NS_FILES = {"pid": "pid", "ipc": "ipc"}
 
 
 def read_record(directory: Path) -> ContainerRecord | None:
@@ -231,42 +231,24 @@ class ContainerDriver:
         run now."""
         config_path = self.directory(record) / "config.json"
         config = read_json(config_path)
-        for kind, target_ref in joins.items():
-            target = await trio.to_thread.run_sync(self._find, record, target_ref)
+        records = await trio.to_thread.run_sync(state.container_records, self.layout)
+        for kind, reference in joins.items():
+            target = find_target(record, reference, records)
             if target is None:
-                raise RuntimeFailure(f"container {record.name}: {kind} {target_ref}: "
+                raise RuntimeFailure(f"container {record.name}: {kind} {reference}: "
                                      "no such container")
-            current = await self.runtime_for(target).state(target.id)
-            pid = (current or {}).get("pid")
-            if not current or current.get("status") not in ("running", "paused") or not pid:
+            current = await self.runtime_for(target).state(target.id) or {}
+            if current.get("status") not in ("running", "paused") or not current.get("pid"):
                 raise RuntimeFailure(f"container {record.name}: cannot join the {kind} "
                                      f"namespace of {target.name}: it is not running")
-            path = f"/proc/{pid}/ns/{_NS_FILES[kind]}"
-            for entry in config["linux"]["namespaces"]:
-                if entry["type"] == kind:
-                    entry["path"] = path
-            if kind == "ipc":
-                if self.bundle_options(target).get("shm") != SHM_SHAREABLE:
-                    raise RuntimeFailure(
-                        f"container {record.name}: cannot join IPC of {target.name}: "
-                        "non-shareable IPC (hint: use ipc: shareable for the donor container)")
-                for mount in config["mounts"]:
-                    if mount["destination"] == "/dev/shm":
-                        mount["source"] = str(self.directory(target) / "shm")
+            shareable = self.bundle_options(target).get("shm") == SHM_SHAREABLE
+            shm = str(self.directory(target) / "shm") if shareable else None
+            try:
+                config = join(config, kind, int(current["pid"]), shm)
+            except JoinError as exc:
+                raise RuntimeFailure(f"container {record.name}: cannot join the {kind} "
+                                     f"namespace of {target.name}: {exc}") from None
         write_json(config_path, config)
-
-    def _find(self, record: ContainerRecord, reference: str) -> ContainerRecord | None:
-        kind, _, name = reference.partition(":")
-        if kind == "service":
-            candidates = [r for r in state.container_records(self.layout, record.project)
-                          if r.service == name and r.id != record.id
-                          and r.labels.get("com.docker.compose.oneoff") != "True"]
-            candidates.sort(key=lambda r: r.number)
-            return candidates[0] if candidates else None
-        for other in state.container_records(self.layout):
-            if other.name == name or other.id.startswith(name):
-                return other
-        return None
 
     # --- stop, remove, status ---------------------------------------------------------
 

@@ -7,17 +7,14 @@ project's state directory (``supervisor.log``).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from collections.abc import Mapping
-from functools import cache
-from typing import Any
 
 import structlog
 
 from compose.context import Context
 from compose.daemon import hold_lock, signal_ready
-from compose.errors import ImageError, UsageError
+from compose.errors import UsageError
 from compose.health import HealthConfig, Probe
 from compose.invocation import Invocation, Prepared, Verbs
 from compose.records import ContainerRecord
@@ -55,20 +52,11 @@ async def supervise(ctx: Context, project: str, environ: Mapping[str, str]) -> i
             return 0  # another supervisor has the project
         signal_ready(environ)
 
-        @cache
-        def image_config(image_id: str) -> Mapping[str, Any]:
-            try:
-                config = json.loads(ctx.store.read_blob(image_id))
-            except (ImageError, ValueError):
-                return {}
-            section = config.get("config") if isinstance(config, dict) else None
-            return section if isinstance(section, dict) else {}
-
         async def prober(record: ContainerRecord, config: HealthConfig) -> Probe:
             return await run_probe(ctx.layout, record.runtime or ctx.oci.runtime.path,
                                    record.id, config.command, config.timeout)
 
         supervisor = Supervisor(ctx.layout, project, ctx.containers, ctx.networks, prober,
-                                lambda record: image_config(record.image_id))
+                                ctx.image_config)
         await supervisor.run()
     return 0

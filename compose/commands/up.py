@@ -18,7 +18,7 @@ from compose.console import LogPrinter
 from compose.context import Context
 from compose.daemon import ensure_supervisor
 from compose.errors import ImageError, UsageError
-from compose.executor import Executor, run_concurrently, stop_by_user
+from compose.executor import Dependencies, Executor, run_concurrently, stop_by_user
 from compose.invocation import Invocation, Prepared, Verbs, timeout_arg
 from compose.model import Project
 from compose.observe import observe
@@ -89,8 +89,11 @@ async def converge(ctx: Context, project: Project, options: UpOptions) -> list[C
         )
         for warning in plan.warnings:
             ctx.output.warn(warning)
+        dependencies = Dependencies(
+            watch=lambda: ensure_supervisor(ctx.layout, project.name, ctx.environ),
+            image_config=ctx.image_config, warn=ctx.output.warn)
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
-                       options.timeout).run(plan)
+                       options.timeout, dependencies).run(plan)
         await ensure_supervisor(ctx.layout, project.name, ctx.environ)
     records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project.name)
     return [r for r in records if r.service in project.services]

@@ -173,6 +173,16 @@ def test_init_is_pid_one_and_reaps_zombies(busybox_stack: Stack, tmp_path: Path,
     assert " Z " not in zombies("init")
     cmdline = stack.run("exec", "-T", "init", "cat", "/proc/1/cmdline", cwd=directory).stdout
     assert cmdline.split("\0")[:2] == ["/sbin/docker-init", "--"]
+    # tini forwards SIGTERM to sleep, which dies of it; sleep as PID 1 ignores it
+    stack.run("kill", "-s", "TERM", cwd=directory)
+
+    def states() -> dict[str, tuple[str, int]]:
+        rows = [json.loads(x) for x in stack.run("ps", "-a", "--format", "json",
+                                                 cwd=directory).stdout.splitlines()]
+        return {r["Service"]: (r["State"], r["ExitCode"]) for r in rows}
+
+    stack.wait_for(lambda: states()["init"] == ("exited", 143))
+    assert states()["plain"][0] == "running"
 
 
 def test_exec_propagates_exit_codes_user_workdir_env(busybox_stack: Stack, tmp_path: Path,

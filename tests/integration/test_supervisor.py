@@ -116,3 +116,50 @@ def test_attached_up_follows_a_container_across_its_restarts(busybox_stack: Stac
     assert result.stdout.count("retry-1  | attempt") == 3  # the run and two restarts
     assert result.stdout.count("retry-1 exited with code 1") == 3
     busybox_stack.run("down", cwd=project)
+
+
+SELFHEAL = Path(__file__).resolve().parents[2] / "samples" / "selfheal"
+
+
+def test_the_selfheal_sample(busybox_stack: Stack) -> None:
+    """Health-gated start order, a one-shot migration, restarts and autoheal."""
+    stack = busybox_stack
+    result = stack.run("up", "-d", cwd=SELFHEAL, timeout=90)
+    assert "Container selfheal-db-1  Healthy" in result.stderr
+    rows = {json.loads(line)["Service"]: json.loads(line) for line in
+            stack.run("ps", "-a", "--format", "json", cwd=SELFHEAL).stdout.splitlines()}
+    assert rows["migrate"]["State"] == "exited" and rows["migrate"]["ExitCode"] == 0
+    assert rows["app"]["State"] == "running"
+    logs = stack.run("logs", "-t", "db", "migrate", "app", cwd=SELFHEAL).stdout
+    times = {text: line.split()[2] for line in logs.splitlines()
+             for text in ("db ready", "migrating", "app started") if text in line}
+    assert times["db ready"] < times["migrating"] < times["app started"]
+    stack.wait_for(lambda: stack.run("logs", "flaky", cwd=SELFHEAL).stdout
+                   .count("flaky: up") >= 2, timeout=20)
+    stack.wait_for(lambda: supervisor_events(stack, "selfheal", "autoheal"), timeout=30)
+    stack.wait_for(lambda: stack.run("logs", "watchdog", cwd=SELFHEAL).stdout
+                   .count("watchdog: alive") >= 2, timeout=20)
+    stack.run("down", "-t", "1", cwd=SELFHEAL)
+
+
+def test_a_failed_dependency_fails_its_dependent(busybox_stack: Stack, tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "fails", """
+        services:
+          migrate:
+            image: busybox
+            command: ["sh", "-c", "exit 4"]
+          app:
+            image: busybox
+            command: ["sleep", "300"]
+            depends_on:
+              migrate:
+                condition: service_completed_successfully
+    """).parent
+    stack = busybox_stack
+    result = stack.run("up", "-d", cwd=project, check=False)
+    assert result.returncode == 1
+    assert "error: service migrate didn't complete successfully: exit 4" in result.stderr
+    rows = {json.loads(line)["Service"]: json.loads(line)["State"] for line in
+            stack.run("ps", "-a", "--format", "json", cwd=project).stdout.splitlines()}
+    assert rows == {"migrate": "exited", "app": "created"}
+    stack.run("down", cwd=project)

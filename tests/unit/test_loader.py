@@ -513,6 +513,7 @@ services:
     image: x
     ports: ["80:80"]
     restart: always
+    develop: {watch: [{path: ./src, action: sync, target: /src}]}
     x-note: fine
 networks:
   back: {}
@@ -521,7 +522,7 @@ volumes:
 """)
     loaded = _load(app, "compose.yaml")
     assert loaded.warnings == (
-        "services.web.restart is not supported yet and is ignored",
+        "services.web.develop is not supported yet and is ignored",
     )  # the unused network and volume are dropped, as docker compose config drops them
     # only the default network exists
     assert list(loaded.project.networks) == [DEFAULT_NETWORK]

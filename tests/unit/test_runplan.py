@@ -22,6 +22,9 @@ services:
     depends_on: [db]
     restart: always
     labels: {tier: front}
+    deploy:
+      resources: {limits: {memory: 64m}}
+      restart_policy: {condition: any}
   db:
     image: busybox
 """
@@ -57,6 +60,7 @@ def test_one_off_service_overrides(tmp_path: Path) -> None:
     canonical = one_off.canonical
     assert "ports" not in canonical and "depends_on" not in canonical
     assert canonical["restart"] == "no" and canonical["tty"] is True
+    assert canonical["deploy"] == {"resources": {"limits": {"memory": "67108864"}}}
     assert canonical["stdin_open"] is True
     assert canonical["labels"] == {"tier": "front", "x": "y"}
     # --entrypoint without a command drops the service's command, as docker compose does
