@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from compose import cli
 from tests.corpus.harness import CORPUS
 
-EXAMPLES = int(os.environ.get("PYCOMPOSE_FUZZ_EXAMPLES", "1500"))
+EXAMPLES = int(os.environ.get("PYCOMPOSE_FUZZ_EXAMPLES", "1000"))
 
 
 def _compose_files() -> list[str]:

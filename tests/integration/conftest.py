@@ -186,8 +186,22 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         shutil.rmtree(stack.layout.run, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def busybox_images(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An image store holding busybox:latest, made once per session by the real
+    ``image bootstrap`` (tests/unit covers that the layer is reproducible)."""
+    root = tmp_path_factory.mktemp("busybox-template") / "root"
+    env = {**os.environ, "PYCOMPOSE_ROOT": str(root), "PYTHONPATH": str(REPO)}
+    subprocess.run([sys.executable, "-m", "compose.cli", "image", "bootstrap"], env=env,
+                   check=True, capture_output=True)
+    shutil.rmtree(Layout.from_environ(env).run, ignore_errors=True)
+    return root / "images"
+
+
 @pytest.fixture
-def busybox_stack(stack: Stack) -> Stack:
-    """A stack whose store already holds busybox:latest."""
-    stack.run("image", "bootstrap")
+def busybox_stack(stack: Stack, busybox_images: Path) -> Stack:
+    """A stack whose store already holds busybox:latest: the session's store,
+    hard-linked (blobs are read-only and index.json is replaced, never edited)."""
+    stack.root.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-al", str(busybox_images), str(stack.root / "images")], check=True)
     return stack
