@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import signal
+from contextlib import nullcontext
+from os import cpu_count
 from pathlib import Path
 
 import trio
@@ -55,8 +57,6 @@ def _sample(ctx: Context, record: ContainerRecord, pid: int | None) -> Sample:
 
 async def stats(ctx: Context, project: str, services: list[str], *, stream: bool,
                 fmt: str, all_containers: bool) -> int:
-    from os import cpu_count
-
     cpus, memory = cpu_count() or 1, host_memory()
     previous: dict[str, Sample] = {
         s.id: s for s in await _samples(ctx, project, services, all_containers)}
@@ -70,9 +70,7 @@ async def stats(ctx: Context, project: str, services: list[str], *, stream: bool
         else:
             ctx.output.raw(table(HEADERS, table_rows(rows)) + "\n")
         return 0
-    from contextlib import nullcontext
-
-    from rich.live import Live
+    from rich.live import Live  # the live view only: rich is slow to import
 
     live = Live(render_live([]), console=ctx.output.out, auto_refresh=False) \
         if fmt != "json" else nullcontext()
