@@ -15,21 +15,52 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import TextIO
 
-import trio
-
 from compose import commands
 from compose.console import Output
-from compose.context import open_context
-from compose.errors import PycomposeError
-from compose.executor import first_user_error
+from compose.errors import PycomposeError, first_user_error
 from compose.invocation import Invocation, Runner
 
 # The order verbs are listed in ``--help``; modules not named here follow by name.
 ORDER = ("up", "down", "ps", "logs", "config")
 
 
-def command_modules() -> list[ModuleType]:
-    """Every module of ``compose.commands`` that registers a verb (``register``)."""
+# Which modules of compose.commands register each verb, so a command line imports
+# only what it runs (start-up time); `--help` and unknown verbs import them all.
+VERB_MODULES: dict[str, tuple[str, ...]] = {
+    "up": ("up",), "down": ("down",), "ps": ("ps",), "logs": ("logs",),
+    "config": ("config",), "run": ("run",), "exec": ("exec",), "kill": ("kill",),
+    "pause": ("pause",), "unpause": ("pause",), "top": ("top",), "stats": ("stats",),
+    "cp": ("cp",), "rm": ("rm",), "port": ("port",), "pull": ("pull",), "push": ("push",),
+    "images": ("images",), "image": ("image", "image_store"), "import": ("import_image",),
+    "load": ("load",), "save": ("save",), "login": ("login",), "logout": ("logout",),
+    "supervise": ("supervise",),
+}
+_GLOBAL_WITH_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory",
+                      "--env-file", "--profile"}
+
+
+def requested_verb(argv: Sequence[str]) -> str | None:
+    """The verb of a command line: the first word after the global options."""
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word in _GLOBAL_WITH_VALUE:
+            index += 2
+        elif word.startswith("-"):
+            index += 1
+        else:
+            return word
+    return None
+
+
+def command_modules(verb: str | None = None) -> list[ModuleType]:
+    """The modules of ``compose.commands`` that register verbs (``register``): the
+    ones for ``verb`` when it is known, else all of them."""
+    if verb == "version":
+        return []
+    if verb in VERB_MODULES:
+        return [importlib.import_module(f"compose.commands.{name}")
+                for name in VERB_MODULES[verb]]
     names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
     names.sort(key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     modules = [importlib.import_module(f"compose.commands.{n}") for n in names]
@@ -45,7 +76,7 @@ def _version() -> str:
         return "unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pycompose",
         description="Run Compose stacks on this host with runc and conmon, no daemon.",
@@ -61,13 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="log what pycompose does")
     parser.add_argument("--version", action="store_true", help="show the version and exit")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
-    for command in command_modules():
+    for command in command_modules(verb):
         command.register(verbs)
     verbs.add_parser("version", help="show the version")
     return parser
 
 
 async def _run(inv: Invocation, runner: Runner) -> int:
+    from compose.context import open_context  # the backends: only for verbs that need them
+
     ctx = await open_context(inv.output, inv.environ)
     return await runner(ctx)
 
@@ -97,8 +130,10 @@ def main(
 ) -> int:
     """The command line; the keyword arguments let tests run it in-process."""
     environ = dict(os.environ if environ is None else environ)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    wants_help = any(w in ("-h", "--help") for w in words[:1]) or not words
+    parser = build_parser(None if wants_help else requested_verb(words))
+    args = parser.parse_args(words)
     if args.verb is None and not args.version:
         parser.print_help(stderr or sys.stderr)
         return 2
@@ -113,6 +148,8 @@ def main(
         prepared = args.prepare(inv)  # loading and checks, before any backend
         if isinstance(prepared, int):
             return prepared
+        import trio  # verbs that need no backend (config, version) start faster without it
+
         return trio.run(_run, inv, prepared)
     except PycomposeError as exc:
         output.err.print(f"error: {exc}", markup=False, highlight=False)

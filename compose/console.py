@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.color import ColorSystem
 from rich.console import Console
@@ -13,7 +13,9 @@ from rich.text import Text
 
 from compose.events import Progress
 from compose.records import ContainerRecord
-from runtime.logs import LogLine
+
+if TYPE_CHECKING:
+    from runtime.logs import LogLine
 
 _COLOURS = ("cyan", "yellow", "green", "magenta", "blue", "bright_cyan", "bright_yellow",
             "bright_green", "bright_magenta", "bright_blue")

@@ -72,3 +72,15 @@ class NetworkFailure(PycomposeError):
 
 class StateError(PycomposeError):
     """pycompose's state on disk is locked, missing or unreadable."""
+
+
+def first_user_error(group: BaseExceptionGroup[BaseException]) -> PycomposeError | None:
+    """The first error meant for the user, if the group holds nothing else (a bug
+    elsewhere in the group must keep its traceback)."""
+    matched, rest = group.split(PycomposeError)
+    if matched is None or rest is not None:
+        return None
+    leaf: BaseException = matched
+    while isinstance(leaf, BaseExceptionGroup):
+        leaf = leaf.exceptions[0]
+    return leaf if isinstance(leaf, PycomposeError) else None

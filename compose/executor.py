@@ -16,7 +16,7 @@ import trio
 
 from compose import depwait, runstate, state
 from compose.backends import ContainerBackend, NetworkBackend
-from compose.errors import PycomposeError
+from compose.errors import first_user_error
 from compose.events import Progress, Reporter
 from compose.paths import Layout
 from compose.plan import (
@@ -166,15 +166,3 @@ async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]]) -> None:
         if first is not None:
             raise first from None
         raise
-
-
-def first_user_error(group: BaseExceptionGroup[BaseException]) -> PycomposeError | None:
-    """The first error meant for the user, if the group holds nothing else (a bug
-    elsewhere in the group must keep its traceback)."""
-    matched, rest = group.split(PycomposeError)
-    if matched is None or rest is not None:
-        return None
-    leaf: BaseException = matched
-    while isinstance(leaf, BaseExceptionGroup):
-        leaf = leaf.exceptions[0]
-    return leaf if isinstance(leaf, PycomposeError) else None

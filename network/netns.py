@@ -11,7 +11,6 @@ always finds its namespace at ``<run>/netns/<id>``.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 from pathlib import Path
@@ -19,8 +18,9 @@ from pathlib import Path
 import trio
 
 from compose.errors import NetworkFailure
+from compose.libc import libc
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+_libc = libc
 MNT_DETACH = 2
 MS_BIND = 4096
 

@@ -10,7 +10,6 @@ container while running in the project's supervisor.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import socket
 import threading
@@ -19,9 +18,10 @@ from pathlib import Path
 import trio
 
 from compose.errors import NetworkFailure
+from compose.libc import libc
 
 CLONE_NEWNET = 0x40000000
-_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+_libc = libc
 
 
 def socket_in_netns(netns: Path, family: int, kind: int,

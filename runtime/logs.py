@@ -8,7 +8,6 @@ so waiting for new output costs nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,9 @@ from types import TracebackType
 
 import trio
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+from compose.libc import libc
+
+_libc = libc
 IN_MODIFY = 0x00000002
 IN_CLOSE_WRITE = 0x00000008
 IN_MOVED_TO = 0x00000080

@@ -10,7 +10,6 @@ writable ``upper`` directory of its own.  Synchronous; run from a worker thread.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import gzip
 import hashlib
@@ -22,10 +21,11 @@ from pathlib import Path
 from typing import IO
 
 from compose.errors import ImageError, RuntimeFailure
+from compose.libc import libc
 from runtime.store import MEDIA_LAYER_TAR, Image, ImageStore, Layer
 from runtime.unpack import unpack
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+_libc = libc
 MNT_DETACH = 2
 
 

@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 
 from compose.errors import RuntimeFailure
+from compose.libc import libc
 
-# The running interpreter's own libc (find_library would run ldconfig each time).
-_libc = ctypes.CDLL(None, use_errno=True)
+_libc = libc
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x2, 0x4, 0x8
 MNT_DETACH = 2
 

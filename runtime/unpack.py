@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import errno
 import os
 import shutil
@@ -33,6 +32,7 @@ from contextlib import contextmanager
 from typing import IO
 
 from compose.errors import ImageError
+from compose.libc import libc
 
 SYS_OPENAT2 = 437  # the same number on every architecture (added in Linux 5.6)
 RESOLVE_NO_MAGICLINKS = 0x02
@@ -43,7 +43,7 @@ AUFS_META = ".wh..wh."
 OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque"
 _PAX_XATTR = "SCHILY.xattr."
 _CHUNK = 1 << 20
-_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+_libc = libc
 
 
 class _OpenHow(ctypes.Structure):
