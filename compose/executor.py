@@ -117,6 +117,8 @@ class Executor:
                     await self.containers.write_hosts(record, content)
             case StartContainer(record):
                 await self._await_dependencies(record)
+                if self.dependencies is not None and self.dependencies.ready is not None:
+                    await self.dependencies.ready(record)
                 self.report(Progress("Container", record.name, "Starting"))
                 runstate.mark_started_by_user(self.layout.container_dir(record.id))
                 await self.networks.connect(record)
@@ -141,6 +143,8 @@ class Dependencies:
     watch: Callable[[], Awaitable[object]]
     image_config: Callable[[ContainerRecord], Mapping[str, Any]]
     warn: Callable[[str], None]
+    ready: Callable[[ContainerRecord], Awaitable[None]] | None = None
+    """What must be in place before a container starts (its DNS server)."""
 
 
 async def stop_by_user(layout: Layout, containers: ContainerBackend, record: ContainerRecord,

@@ -277,10 +277,12 @@ def settings(networking: Networking, mode: str, gateway: str,
 
 def hosts_files(containers: Iterable[ContainerRecord], networks: Mapping[str, NetworkRecord],
                 others: Iterable[ContainerRecord] = ()) -> dict[str, str]:
-    """``/etc/hosts`` for each container: ``extra_hosts``, itself, then every other
-    container that shares a network with it, by its aliases on the first shared
-    network.  ``others`` (containers that are not being planned, of this project or
-    another) are listed too when they share a bridge."""
+    """``/etc/hosts`` for each container: ``extra_hosts`` and itself.  A container on
+    networks of its own asks the embedded DNS server for its peers (so round robin
+    and health apply: a resolver reads /etc/hosts first); one that joins another's
+    namespace gets every container that shares a network with it, by its aliases on
+    the first shared network.  ``others`` (containers that are not being planned, of
+    this project or another) are listed too when they share a bridge."""
     containers = list(containers)
     others = list(others)
     by_id = {r.id: r for r in (*others, *containers)}
@@ -301,7 +303,7 @@ def hosts_files(containers: Iterable[ContainerRecord], networks: Mapping[str, Ne
         for target, alias in record.network.links:
             aliases.setdefault(target, []).append(alias)
         peers = []
-        for other in [*containers, *others]:
+        for other in [*containers, *others] if mode else ():
             if other.id in (record.id, source.id):
                 continue
             shared = _shared(mine, other, same_project=other.project == record.project)

@@ -31,11 +31,15 @@ import trio
 from compose import health as health_rules
 from compose import runstate, state
 from compose.backends import ContainerBackend, NetworkBackend
+from compose.dnshost import DnsHost
+from compose.errors import PycomposeError
 from compose.health import UNHEALTHY, HealthConfig, HealthState, Probe
 from compose.lifecycle import Restart, RestartPolicy, parse_policy, restart_decision
-from compose.observed import DEAD, RUNNING
+from compose.observed import CREATED, DEAD, EXITED, RUNNING
 from compose.paths import Layout
 from compose.records import ContainerRecord
+from runtime.logs import DIRECTORY_CHANGES, FileWatch
+from runtime.oci import conmon_pid
 
 Prober = Callable[[ContainerRecord, HealthConfig], Awaitable[Probe]]
 ImageConfig = Callable[[ContainerRecord], Mapping[str, Any]]
@@ -71,7 +75,7 @@ class _Run:
 class Supervisor:
     def __init__(self, layout: Layout, project: str, containers: ContainerBackend,
                  networks: NetworkBackend, prober: Prober, image_config: ImageConfig,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, dns: DnsHost | None = None) -> None:
         self.layout = layout
         self.project = project
         self.containers = containers
@@ -81,6 +85,7 @@ class Supervisor:
         self.clock = clock
         self.log = structlog.get_logger("supervisor").bind(project=project)
         self._watchers: dict[str, trio.CancelScope] = {}
+        self.dns = dns
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
                   ) -> None:
@@ -106,9 +111,17 @@ class Supervisor:
         for container_id in list(self._watchers):
             if container_id not in present:
                 self._watchers.pop(container_id).cancel()
+                if self.dns is not None:
+                    self.dns.forget(container_id)
         for record in records:
+            if self.dns is not None:
+                try:
+                    await self.dns.serve(record, nursery)
+                except PycomposeError as exc:
+                    self.log.warning("no dns", container=record.name, error=str(exc))
             if record.id not in self._watchers:
                 self._watchers[record.id] = await nursery.start(self._watch_task, record)
+        await self.refresh_dns()
         self.log.info("watching", containers=len(self._watchers))
         return bool(records)
 
@@ -121,6 +134,11 @@ class Supervisor:
             finally:
                 if self._watchers.get(record.id) is scope:
                     del self._watchers[record.id]
+
+    async def refresh_dns(self) -> None:
+        """Who answers to which name changed (a start, an exit, a health status)."""
+        if self.dns is not None:
+            self.dns.refresh(await trio.to_thread.run_sync(state.container_records, self.layout))
 
     def _directory(self, record: ContainerRecord) -> Any:
         return self.layout.container_dir(record.id)
@@ -135,10 +153,12 @@ class Supervisor:
         just_started = False
         while directory.is_dir():
             status = await self.containers.status(record)
-            for _ in range(100 if just_started else 0):
-                # Right after a start that ended at once, the runtime may have let go of
-                # the container before conmon wrote its exit code: look again shortly.
-                if status.state != DEAD:
+            for _ in range(100):
+                # The runtime may report a container stopped before conmon wrote its exit
+                # code (and, right after a start that ended at once, may have let go of
+                # it entirely): look again shortly.
+                settling = status.state == EXITED and status.exit_code is None
+                if not settling and not (just_started and status.state == DEAD):
                     break
                 await trio.sleep(0.01)
                 status = await self.containers.status(record)
@@ -147,11 +167,14 @@ class Supervisor:
                 code = await self._while_running(record, supervision, run)
                 ran_for = self.clock() - run.started_at
             else:
+                if status.state == CREATED:
+                    # created but not started yet (up starts it after its dependencies)
+                    await self._started(record)
+                    just_started = True
+                    continue
                 run = _Run(self.clock() if status.started_at is None else status.started_at)
                 code = status.exit_code
                 ran_for = (status.finished_at or run.started_at) - run.started_at
-                if status.state not in ("exited", "dead"):
-                    return  # created but never started: nothing to keep running
             if not directory.is_dir():
                 return  # removed meanwhile (down)
             restart_state = runstate.read_restart(directory)
@@ -163,6 +186,7 @@ class Supervisor:
             if run.autoheal == "restart" and not restart_state.manually_stopped:
                 policy = RestartPolicy("always", delay=policy.delay)
             decision = restart_decision(policy, code, restart_state, ran_for)
+            await self.refresh_dns()
             if not isinstance(decision, Restart):
                 log.info("container exited", exit_code=code, stays=decision.reason)
                 return
@@ -175,7 +199,16 @@ class Supervisor:
             await self.networks.connect(record)
             await self.containers.start(record)
             just_started = True
+            await self.refresh_dns()
             (directory / runstate.HEALTH).unlink(missing_ok=True)
+
+    async def _started(self, record: ContainerRecord) -> None:
+        """Wait for a created container to be started (its conmon appears)."""
+        directory = self._directory(record)
+        with FileWatch(directory, DIRECTORY_CHANGES) as changes:
+            while directory.is_dir() and conmon_pid(directory, record.id) is None:
+                await changes.changed()
+        await self.refresh_dns()
 
     async def _while_running(self, record: ContainerRecord, supervision: Supervision,
                              run: _Run) -> int | None:
@@ -215,6 +248,7 @@ class Supervisor:
             runstate.write_health(directory, run.health)
             if run.health.status != before:
                 log.info("health_status", status=run.health.status)
+                await self.refresh_dns()
             if run.health.status == UNHEALTHY and supervision.on_unhealthy != "none":
                 run.autoheal = supervision.on_unhealthy
                 log.info("autoheal", action=run.autoheal)

@@ -30,7 +30,7 @@ from compose.paths import Layout
 from compose.records import Attachment, ContainerRecord, NetworkRecord
 from compose.statefiles import write_atomic
 from network import firewall, netlink, ports, sysctl
-from network.hosts import resolv_conf_for
+from network.hosts import embedded_resolv_conf, resolv_conf_for
 from network.netns import bind_netns, create_netns, remove_netns
 
 HOST_RESOLV_CONF = Path("/etc/resolv.conf")
@@ -74,8 +74,7 @@ class NetworkDriver:
             await trio.to_thread.run_sync(bind_netns, joined, path)
         else:
             await self._make_namespace(record, path)
-        if mode == "host" or record.network.dns or record.network.dns_search \
-                or record.network.dns_options:
+        if mode in ("", "host"):
             await trio.to_thread.run_sync(self._write_resolv_conf, record)
 
     async def _make_namespace(self, record: ContainerRecord, path: Path) -> None:
@@ -94,9 +93,10 @@ class NetworkDriver:
             raise
 
     def _write_resolv_conf(self, record: ContainerRecord) -> None:
-        """``dns``, ``dns_search`` and ``dns_opt``.  The runtime writes the default
-        file at create; this replaces it before the container first starts (see
-        ``hosts.resolv_conf_for``, which the runtime could call itself)."""
+        """A container on networks resolves through the embedded DNS server on
+        127.0.0.11 (its ``dns`` servers become the server's upstreams for it); a
+        host-mode one uses the host's file.  The runtime writes a default file at
+        create; this replaces it before the container first starts."""
         target = self.layout.container_dir(record.id) / "resolv.conf"
         if not target.parent.is_dir():
             return
@@ -104,7 +104,10 @@ class NetworkDriver:
             host = HOST_RESOLV_CONF.read_text(errors="replace")
         except OSError:
             host = ""
-        write_atomic(target, resolv_conf_for(record.network, host).encode())
+        text = embedded_resolv_conf(record.network, host) \
+            if record.network.mode == "" and record.attachments \
+            else resolv_conf_for(record.network, host)
+        write_atomic(target, text.encode())
 
     async def disconnect(self, record: ContainerRecord) -> None:
         await self._unmake(record)
@@ -151,11 +154,12 @@ class NetworkDriver:
         return set(await trio.to_thread.run_sync(netlink.link_names))
 
 
-async def apply_nft(script: str, needed: bool = True) -> None:
-    """Run an ``nft -f`` script; without nft, only a script that adds rules fails
-    (so ``down`` still works where nft never was)."""
+async def apply_nft(script: str, needed: bool = True, netns: Path | None = None) -> None:
+    """Run an ``nft -f`` script (in the namespace at ``netns``, if given); without nft,
+    only a script that adds rules fails (so ``down`` still works where nft never was)."""
+    inside = ["nsenter", f"--net={netns}", "--"] if netns is not None else []
     try:
-        result = await trio.run_process(["nft", "-f", "-"], stdin=script.encode(),
+        result = await trio.run_process([*inside, "nft", "-f", "-"], stdin=script.encode(),
                                         capture_stdout=True, capture_stderr=True, check=False)
     except FileNotFoundError:
         if not needed:

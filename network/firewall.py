@@ -134,3 +134,22 @@ def _dnat(port: PortBinding, family: str, to: str) -> str | None:
     nfproto = "ipv4" if family == "ip" else "ipv6"
     return (f"meta nfproto {nfproto} {match}{port.protocol} dport {port.published} "
             f"dnat {family} to {destination}")
+
+
+DNS_TABLE = "pycompose_dns"
+
+
+def dns_redirect_script(address: str, udp_port: int, tcp_port: int) -> str:
+    """Inside a container's namespace: queries to ``address``:53 go to the ports the
+    embedded DNS server really listens on, as Docker does it, so port 53 stays free
+    for the container's own use (a DNS server of its own binding 0.0.0.0:53)."""
+    body = "\n".join([
+        f"table ip {DNS_TABLE} {{",
+        "  chain output {",
+        "    type nat hook output priority -100; policy accept;",
+        f"    ip daddr {address} udp dport 53 dnat to {address}:{udp_port}",
+        f"    ip daddr {address} tcp dport 53 dnat to {address}:{tcp_port}",
+        "  }",
+        "}",
+    ])
+    return f"table ip {DNS_TABLE} {{}}\ndelete table ip {DNS_TABLE}\n{body}\n"

@@ -314,6 +314,8 @@ class ContainerDriver:
                                    finished_at=finished)
         current = await oci.state(record.id)
         if current is None:
+            if conmon_pid(directory, record.id) is not None:
+                return ContainerStatus(record, EXITED)  # conmon is writing the exit code
             if (directory / "pid").exists():
                 return ContainerStatus(record, DEAD)
             return ContainerStatus(record, CREATED)

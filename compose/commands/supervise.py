@@ -14,6 +14,7 @@ import structlog
 
 from compose.context import Context
 from compose.daemon import hold_lock, signal_ready
+from compose.dnshost import DnsHost
 from compose.errors import UsageError
 from compose.health import HealthConfig, Probe
 from compose.invocation import Invocation, Prepared, Verbs
@@ -57,6 +58,6 @@ async def supervise(ctx: Context, project: str, environ: Mapping[str, str]) -> i
                                    record.id, config.command, config.timeout)
 
         supervisor = Supervisor(ctx.layout, project, ctx.containers, ctx.networks, prober,
-                                ctx.image_config)
+                                ctx.image_config, dns=DnsHost(ctx.layout))
         await supervisor.run()
     return 0

@@ -17,6 +17,7 @@ from compose.commands.attach import follow_all
 from compose.console import LogPrinter
 from compose.context import Context
 from compose.daemon import ensure_supervisor
+from compose.dnshost import resolves_here, wait_ready
 from compose.errors import ImageError, UsageError
 from compose.executor import Dependencies, Executor, run_concurrently, stop_by_user
 from compose.invocation import Invocation, Prepared, Verbs, timeout_arg
@@ -89,9 +90,17 @@ async def converge(ctx: Context, project: Project, options: UpOptions) -> list[C
         )
         for warning in plan.warnings:
             ctx.output.warn(warning)
+        async def dns_ready(record: ContainerRecord) -> None:
+            if not resolves_here(record):
+                return
+            await ensure_supervisor(ctx.layout, project.name, ctx.environ)
+            if not await wait_ready(ctx.layout, record):
+                ctx.output.warn(f"{record.name}: the embedded DNS server did not start; "
+                                "service names may not resolve")
+
         dependencies = Dependencies(
             watch=lambda: ensure_supervisor(ctx.layout, project.name, ctx.environ),
-            image_config=ctx.image_config, warn=ctx.output.warn)
+            image_config=ctx.image_config, warn=ctx.output.warn, ready=dns_ready)
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
                        options.timeout, dependencies).run(plan)
         await ensure_supervisor(ctx.layout, project.name, ctx.environ)

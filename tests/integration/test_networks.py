@@ -415,7 +415,8 @@ def test_resolv_conf_and_hosts_settings(busybox_stack: Stack, tmp_path: Path) ->
     }}})
     stack = busybox_stack
     out = stack.run("up", "--no-log-prefix", cwd=project, timeout=60).stdout
-    assert "nameserver 192.0.2.53\nsearch example.test\noptions ndots:2\n" in out
+    # as under Docker: the embedded server answers, the dns: servers are its upstreams
+    assert "nameserver 127.0.0.11\nsearch example.test\noptions ndots:2\n" in out
     gateway = json.loads(next(stack.layout.containers.glob("*/container.json")).read_text())[
         "attachments"][0]["gateway"]
     assert f"{gateway}\tgw\n192.0.2.7\tstatic\n" in out

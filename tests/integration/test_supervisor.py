@@ -39,7 +39,7 @@ def test_a_crash_loop_is_restarted_with_growing_delays(busybox_stack: Stack,
         timeout=20)
     delays = [entry["after"] for entry in restarts[:5]]
     assert delays == [0.1, 0.2, 0.4, 0.8, 1.6]
-    assert all(entry["exit_code"] == 3 for entry in restarts)
+    assert all(entry["exit_code"] == 3 for entry in restarts), restarts
     logs = stack.run("logs", "flaky", cwd=project).stdout
     assert logs.count("flaky-1  | attempt") >= 5
     stack.run("down", cwd=project)

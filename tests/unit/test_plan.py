@@ -142,16 +142,9 @@ def test_fresh_hosts_files() -> None:
     result, _, _ = fresh()
     hosts = {op.record.name: op.hosts for op in result.ops
              if isinstance(op, plan.CreateContainer)}
-    assert hosts["demo-db-1"] == HEADER + (
-        "10.89.0.2\t111111111111\n"
-        "10.89.0.3\tcache demo-cache-1\n"
-        "10.89.0.4\tweb demo-web-1\n"
-    )
-    assert hosts["demo-web-1"] == HEADER + (
-        "10.89.0.4\t333333333333\n"
-        "10.89.0.2\tdb demo-db-1\n"
-        "10.89.0.3\tcache demo-cache-1\n"
-    )
+    # peers are found through the embedded DNS server, not /etc/hosts
+    assert hosts["demo-db-1"] == HEADER + "10.89.0.2\t111111111111\n"
+    assert hosts["demo-web-1"] == HEADER + "10.89.0.4\t333333333333\n"
 
 
 def test_service_options_reach_the_record() -> None:
@@ -200,11 +193,7 @@ def test_changed_service_is_recreated() -> None:
     write = result.stages[3][0]
     assert isinstance(write, plan.WriteHosts)
     rewritten = dict((r.name, text) for r, text in write.hosts)
-    assert rewritten["demo-db-1"] == HEADER + (
-        "10.89.0.2\t111111111111\n"
-        "10.89.0.3\tcache demo-cache-1\n"
-        "10.89.0.5\tweb demo-web-1\n"
-    )
+    assert rewritten["demo-db-1"] == HEADER + "10.89.0.2\t111111111111\n"
     assert [r.name for r in result.kept] == ["demo-db-1", "demo-cache-1"]
 
 
@@ -393,7 +382,7 @@ def _record(name: str, service: str, *addresses: tuple[str, str]) -> ContainerRe
     )
 
 
-def test_hosts_files_only_list_peers_on_shared_networks() -> None:
+def test_hosts_files_list_no_peers_for_containers_that_ask_the_dns_server() -> None:
     nets = {key: NetworkRecord(key, f"p_{key}", "p", "br", "10.0.0.0/24", "10.0.0.1")
             for key in ("front", "back")}
     a = _record("a", "svc-a", ("front", "10.0.1.2/24"))
@@ -401,10 +390,9 @@ def test_hosts_files_only_list_peers_on_shared_networks() -> None:
     c = _record("c", "svc-c", ("back", "10.0.2.4/24"))
     hosts = plan.hosts_files([a, b, c], nets)
     assert set(hosts) == {a.id, b.id, c.id}
-    assert hosts[a.id] == HEADER + "10.0.1.2\ta-host\n10.0.1.3\tsvc-b b\n"
-    # b sees each peer once, by the first shared network
-    assert hosts[b.id] == HEADER + "10.0.1.3\tb-host\n10.0.1.2\tsvc-a a\n10.0.2.4\tsvc-c c\n"
-    assert hosts[c.id] == HEADER + "10.0.2.4\tc-host\n10.0.2.3\tsvc-b b\n"
+    assert hosts[a.id] == HEADER + "10.0.1.2\ta-host\n"
+    assert hosts[b.id] == HEADER + "10.0.1.3\tb-host\n"
+    assert hosts[c.id] == HEADER + "10.0.2.4\tc-host\n"
 
 
 def test_hosts_files_skip_networks_that_are_not_known() -> None:

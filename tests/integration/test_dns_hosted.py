@@ -1,0 +1,52 @@
+"""The embedded DNS server as the supervisor hosts it, seen from inside containers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.integration.conftest import Stack
+from tests.integration.test_skeleton import write_compose
+
+
+def test_names_resolve_through_127_0_0_11_and_unhealthy_ones_disappear(
+        busybox_stack: Stack, tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "names", """
+        services:
+          api:
+            image: busybox
+            command: ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]
+            networks:
+              default:
+                aliases: [backend]
+          sick:
+            image: busybox
+            command: ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]
+            healthcheck:
+              test: ["CMD", "false"]
+              interval: 500ms
+              retries: 1
+          own53:
+            image: busybox
+            # a program of the container's own may still listen on port 53
+            command: ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 53 & wait"]
+          probe:
+            image: busybox
+            command: ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+
+    def lookup(name: str) -> str:
+        return stack.run("exec", "-T", "probe", "nslookup", name, cwd=project,
+                         check=False).stdout
+
+    resolv = stack.run("exec", "-T", "probe", "cat", "/etc/resolv.conf", cwd=project).stdout
+    assert "nameserver 127.0.0.11" in resolv
+    hosts = stack.run("exec", "-T", "probe", "cat", "/etc/hosts", cwd=project).stdout
+    assert "api" not in hosts  # names come from the DNS server, not /etc/hosts
+    for name in ("api", "backend", "names-api-1"):
+        assert "Address: 10.89." in lookup(name), name
+    # `sick` answers until its health check has failed, then it is left out
+    stack.wait_for(lambda: "Address: 10.89." not in lookup("sick"), timeout=20)
+    assert "Address: 10.89." in lookup("own53")  # it runs: port 53 was free for it
+    stack.run("down", "-t", "1", cwd=project)
