@@ -177,6 +177,8 @@ class Supervisor:
                 ran_for = (status.finished_at or run.started_at) - run.started_at
             if not directory.is_dir():
                 return  # removed meanwhile (down)
+            if (await self.containers.status(record)).state == RUNNING:
+                continue  # started again meanwhile: a user's start or restart
             restart_state = runstate.read_restart(directory)
             if run.autoheal in ("stop", "kill"):
                 runstate.mark_stopped_by_user(directory)

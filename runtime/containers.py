@@ -47,6 +47,7 @@ from runtime.users import UnknownUser, read_in_root, resolve_user
 RECORD = "container.json"
 BUNDLE = "bundle.json"
 LOG = "ctr.log"
+START_LOCK = "start.lock"
 
 
 def read_record(directory: Path) -> ContainerRecord | None:
@@ -202,11 +203,22 @@ class ContainerDriver:
         attached client (default: the service's ``stdin_open``); ``before_start``
         runs once conmon holds the created container, before its process runs (to
         attach without missing output)."""
-        oci = self.runtime_for(record)
-        if (self.layout.runc_root / record.id).exists() and \
-                await oci.state(record.id) is not None:
-            await oci.delete(record.id)  # a stopped container is recreated to rerun
         directory = self.directory(record)
+        # The supervisor restarts what a user may be starting at the same moment:
+        # one start at a time, and a container that already runs is left alone.
+        async with state.file_lock(directory / START_LOCK,
+                                   f"container {record.name} is being started"):
+            await self._start(record, directory, stdin, before_start)
+
+    async def _start(self, record: ContainerRecord, directory: Path, stdin: bool | None,
+                     before_start: Callable[[], Awaitable[None]] | None) -> None:
+        oci = self.runtime_for(record)
+        if (self.layout.runc_root / record.id).exists():
+            current = await oci.state(record.id)
+            if current is not None and current.get("status") in ("running", "paused"):
+                return
+            if current is not None:
+                await oci.delete(record.id)  # a stopped container is recreated to rerun
         options = self.bundle_options(record)
         await trio.to_thread.run_sync(self._remount, record, options)
         if options.get("joins"):

@@ -74,6 +74,23 @@ async def resolve_images(ctx: Context, project: Project) -> dict[str, Image]:
     return images
 
 
+def start_dependencies(ctx: Context, project: str) -> Dependencies:
+    """What starting a container needs first: its ``depends_on`` conditions met (the
+    supervisor watches the dependencies) and its DNS server up."""
+
+    async def dns_ready(record: ContainerRecord) -> None:
+        if not resolves_here(record):
+            return
+        await ensure_supervisor(ctx.layout, project, ctx.environ)
+        if not await wait_ready(ctx.layout, record):
+            ctx.output.warn(f"{record.name}: the embedded DNS server did not start; "
+                            "service names may not resolve")
+
+    return Dependencies(
+        watch=lambda: ensure_supervisor(ctx.layout, project, ctx.environ),
+        image_config=ctx.image_config, warn=ctx.output.warn, ready=dns_ready)
+
+
 async def converge(ctx: Context, project: Project, options: UpOptions) -> list[ContainerRecord]:
     images = await resolve_images(ctx, project)
     async with state.project_lock(ctx.layout, project.name):
@@ -90,19 +107,8 @@ async def converge(ctx: Context, project: Project, options: UpOptions) -> list[C
         )
         for warning in plan.warnings:
             ctx.output.warn(warning)
-        async def dns_ready(record: ContainerRecord) -> None:
-            if not resolves_here(record):
-                return
-            await ensure_supervisor(ctx.layout, project.name, ctx.environ)
-            if not await wait_ready(ctx.layout, record):
-                ctx.output.warn(f"{record.name}: the embedded DNS server did not start; "
-                                "service names may not resolve")
-
-        dependencies = Dependencies(
-            watch=lambda: ensure_supervisor(ctx.layout, project.name, ctx.environ),
-            image_config=ctx.image_config, warn=ctx.output.warn, ready=dns_ready)
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
-                       options.timeout, dependencies).run(plan)
+                       options.timeout, start_dependencies(ctx, project.name)).run(plan)
         await ensure_supervisor(ctx.layout, project.name, ctx.environ)
     records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project.name)
     return [r for r in records if r.service in project.services]

@@ -1,0 +1,84 @@
+"""start, stop and restart on real containers: dependency order both ways, and a
+stopped ``restart: always`` container left stopped by the supervisor."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from tests.integration.conftest import Stack
+from tests.integration.test_skeleton import write_compose
+
+CHAIN = """
+    services:
+      db:
+        image: busybox
+        restart: always
+        init: true
+        command: ["sh", "-c", "echo db up; exec sleep 300"]
+        healthcheck:
+          test: ["CMD", "true"]
+          interval: 300ms
+      web:
+        image: busybox
+        restart: always
+        init: true
+        command: ["sh", "-c", "echo web up; exec sleep 300"]
+        depends_on:
+          db:
+            condition: service_healthy
+      cache:
+        image: busybox
+        init: true
+        command: ["sleep", "300"]
+"""
+
+
+def states(stack: Stack, project: Path) -> dict[str, str]:
+    rows = [json.loads(line) for line in
+            stack.run("ps", "-a", "--format", "json", cwd=project).stdout.splitlines()]
+    return {r["Service"]: r["State"] for r in rows}
+
+
+def test_stop_start_and_restart_follow_the_dependencies(busybox_stack: Stack,
+                                                        tmp_path: Path) -> None:
+    stack = busybox_stack
+    project = write_compose(tmp_path / "chain", CHAIN).parent
+    stack.run("up", "-d", cwd=project)
+    assert states(stack, project) == {"db": "running", "web": "running", "cache": "running"}
+
+    stopped = stack.run("stop", "db", cwd=project)
+    # web depends on db, so it goes first; cache is not touched
+    assert stopped.stderr.index("web-1  Stopped") < stopped.stderr.index("db-1  Stopped")
+    assert states(stack, project) == {"db": "exited", "web": "exited", "cache": "running"}
+    time.sleep(1.5)  # restart: always, yet stopped by the user: the supervisor leaves them
+    assert states(stack, project) == {"db": "exited", "web": "exited", "cache": "running"}
+
+    started = stack.run("start", "web", cwd=project)
+    # db first, and web only once db is healthy
+    assert started.stderr.index("db-1  Started") < started.stderr.index("db-1  Healthy") \
+        < started.stderr.index("web-1  Started")
+    assert states(stack, project) == {"db": "running", "web": "running", "cache": "running"}
+
+    restarted = stack.run("restart", "db", cwd=project)
+    for name in ("db", "web"):
+        assert f"chain-{name}-1  Started" in restarted.stderr
+    assert "cache" not in restarted.stderr
+    logs = stack.run("logs", "db", cwd=project).stdout
+    assert logs.count("db up") == 3  # up, start, restart
+
+    stack.run("restart", "--no-deps", "db", cwd=project)
+    assert stack.run("logs", "web", cwd=project).stdout.count("web up") == 3
+    assert states(stack, project) == {"db": "running", "web": "running", "cache": "running"}
+
+    stack.run("stop", "-t", "0", cwd=project)
+    assert set(states(stack, project).values()) == {"exited"}
+    stack.run("down", cwd=project)
+
+
+def test_start_without_containers_is_an_error(busybox_stack: Stack, tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "empty", CHAIN).parent
+    result = busybox_stack.run("start", cwd=project, check=False)
+    assert result.returncode == 1
+    assert "no container to start" in result.stderr
