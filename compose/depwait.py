@@ -93,3 +93,28 @@ async def wait_for(layout: Layout, containers: ContainerBackend, dependency: Con
     if result != HEALTHY:
         raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
                                f"{result}")
+
+
+async def wait_running_or_healthy(layout: Layout, containers: ContainerBackend,
+                                  record: ContainerRecord,
+                                  image_config: Callable[[ContainerRecord], Mapping[str, Any]],
+                                  *, completes: bool = False) -> None:
+    """What ``up --wait`` waits for: healthy when the container has a health check,
+    else running; a one-shot that exited 0 is done, and one that others wait for
+    with ``service_completed_successfully`` (``completes``) is waited for until it
+    exits.  DependencyFailed otherwise."""
+    if completes:
+        await wait_for(layout, containers, record, COMPLETED, image_config)
+        return
+    service = runstate.read_supervision(layout.container_dir(record.id))
+    status = await containers.status(record)
+    if not status.running:
+        if status.exit_code == 0:
+            return
+        raise DependencyFailed(f"container {record.name} exited ({status.exit_code})")
+    if health_config(service, image_config(record)) is None:
+        return
+    try:
+        await wait_for(layout, containers, record, HEALTHY_CONDITION, image_config)
+    except DependencyFailed as exc:
+        raise DependencyFailed(str(exc).removeprefix("dependency failed to start: ")) from None

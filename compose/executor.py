@@ -57,7 +57,8 @@ class Executor:
         if self.dependencies is None:
             return
         service = runstate.read_supervision(self.layout.container_dir(record.id))
-        waits = [c for c in depwait.conditions(service) if c.condition != depwait.STARTED]
+        waits = [c for c in depwait.conditions(service) if c.condition != depwait.STARTED
+                 and c.service not in self.dependencies.ignore]
         if not waits:
             return
         await self.dependencies.watch()
@@ -145,6 +146,8 @@ class Dependencies:
     warn: Callable[[str], None]
     ready: Callable[[ContainerRecord], Awaitable[None]] | None = None
     """What must be in place before a container starts (its DNS server)."""
+    ignore: frozenset[str] = frozenset()
+    """Services whose conditions are not waited for (``up --no-deps``)."""
 
 
 async def stop_by_user(layout: Layout, containers: ContainerBackend, record: ContainerRecord,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 from compose import graph, names, netplan
@@ -166,6 +166,9 @@ def _stages(*groups: Iterable[Op]) -> tuple[tuple[Op, ...], ...]:
     return tuple(stage for stage in (tuple(g) for g in groups) if stage)
 
 
+RECREATE_DIVERGED, RECREATE_FORCE, RECREATE_NEVER = "diverged", "force", "never"
+
+
 def plan_up(
     project: Project,
     image_ids: Mapping[str, str],
@@ -176,8 +179,18 @@ def plan_up(
     now: float,
     runtime: str,
     remove_orphans: bool = False,
+    recreate: Mapping[str, str] | None = None,
+    start: bool = True,
+    known_services: Collection[str] | None = None,
 ) -> Plan:
-    """Create what is missing, recreate what changed, start what is stopped."""
+    """Create what is missing, recreate what changed, start what is stopped.
+
+    ``recreate`` says, per service, when an existing container is replaced:
+    ``diverged`` (the default: its configuration changed), ``force`` (always) or
+    ``never`` (``--no-recreate``).  ``start=False`` only creates (``--no-start``).
+    ``known_services``: every service of the file, when ``project`` is narrowed to
+    some, so that the others' containers are not taken for orphans.
+    """
     networks = plan_networks(project, observed, root_tag)
     deps = graph.dependencies(project)
 
@@ -194,7 +207,10 @@ def plan_up(
         current = existing[0] if existing else None
         for extra in existing[1:]:  # scale is 1 until replicas arrive
             removals.append(extra.record)
-        if current is not None and current.record.config_hash == wanted_hash:
+        policy = (recreate or {}).get(service_name, RECREATE_DIVERGED)
+        same = current is not None and current.record.config_hash == wanted_hash
+        if current is not None and (policy == RECREATE_NEVER
+                                    or (same and policy != RECREATE_FORCE)):
             final[service_name] = current.record
             if current.state == RUNNING:
                 kept.append(current.record)
@@ -208,7 +224,8 @@ def plan_up(
         creates.append(create)
 
     warnings: list[str] = []
-    orphans = [c for c in observed.containers if c.record.service not in project.services]
+    known = project.services if known_services is None else known_services
+    orphans = [c for c in observed.containers if c.record.service not in known]
     if orphans and remove_orphans:
         removals.extend(o.record for o in orphans)
     elif orphans:
@@ -246,7 +263,7 @@ def plan_up(
     start_stages = [
         [StartContainer(r) for name in level for r in starts.get(name, [])]
         for level in graph.levels(deps)
-    ]
+    ] if start else []
     final_ids = {r.id for r in finals}
     others = [c.record for c in observed.containers
               if c.record.id not in final_ids and c.record.id not in removed]
