@@ -9,6 +9,7 @@ from typing import Any
 from compose.humanize import docker_time, human_duration
 from compose.observed import CREATED, EXITED, RUNNING, ContainerStatus
 from compose.records import ContainerRecord
+from compose.texttable import text_table
 
 
 def status_text(status: ContainerStatus, now: float, health: str = "") -> str:
@@ -129,12 +130,7 @@ def ps_table(rows: list[dict[str, Any]]) -> str:
         r["Name"], r["Image"], _truncate(r["Command"], 20), r["Service"], r["RunningFor"],
         r["Status"], r["Ports"],
     ] for r in rows]
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *body, strict=False)]
-    lines = []
-    for row in [headers, *body]:
-        cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
-        lines.append("   ".join(cells).rstrip())
-    return "\n".join(lines)
+    return text_table(headers, body)
 
 
 def _truncate(text: str, width: int) -> str:

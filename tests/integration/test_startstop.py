@@ -72,8 +72,12 @@ def test_stop_start_and_restart_follow_the_dependencies(busybox_stack: Stack,
     assert stack.run("logs", "web", cwd=project).stdout.count("web up") == 3
     assert states(stack, project) == {"db": "running", "web": "running", "cache": "running"}
 
+    listed = stack.run("ls").stdout.splitlines()
+    assert listed[1].split()[:3] == ["chain", "running(3)", str(project / "compose.yaml")]
     stack.run("stop", "-t", "0", cwd=project)
     assert set(states(stack, project).values()) == {"exited"}
+    assert stack.run("ls", "-q").stdout == ""
+    assert stack.run("ls", "-a", "-q").stdout.split() == ["chain"]
     stack.run("down", cwd=project)
 
 
