@@ -86,3 +86,26 @@ def test_start_without_containers_is_an_error(busybox_stack: Stack, tmp_path: Pa
     result = busybox_stack.run("start", cwd=project, check=False)
     assert result.returncode == 1
     assert "no container to start" in result.stderr
+
+
+def test_wait_returns_the_exit_code_and_can_take_the_project_down(busybox_stack: Stack,
+                                                                  tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "jobs", """
+        services:
+          job:
+            image: busybox
+            command: ["sh", "-c", "sleep 1; exit 7"]
+          server:
+            image: busybox
+            init: true
+            command: ["sleep", "300"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    result = stack.run("wait", "job", cwd=project, check=False)
+    assert result.returncode == 7
+    assert 'container "jobs-job-1" exited with status code 7' in result.stdout
+    stack.run("up", "-d", cwd=project)
+    result = stack.run("wait", "--down-project", "job", "server", cwd=project, check=False)
+    assert result.returncode == 7
+    assert stack.run("ps", "-a", "-q", cwd=project).stdout == ""
