@@ -34,7 +34,7 @@ VERB_MODULES: dict[str, tuple[str, ...]] = {
     "images": ("images",), "image": ("image", "image_store"), "import": ("import_image",),
     "load": ("load",), "save": ("save",), "login": ("login",), "logout": ("logout",),
     "supervise": ("supervise",), "start": ("startstop",), "stop": ("startstop",),
-    "restart": ("startstop",), "ls": ("ls",), "wait": ("wait",),
+    "restart": ("startstop",), "ls": ("ls",), "wait": ("wait",), "events": ("events",),
 }
 _GLOBAL_WITH_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory",
                       "--env-file", "--profile"}

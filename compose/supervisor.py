@@ -28,8 +28,8 @@ from typing import Any
 import structlog
 import trio
 
+from compose import eventlog, runstate, state
 from compose import health as health_rules
-from compose import runstate, state
 from compose.backends import ContainerBackend, NetworkBackend
 from compose.dnshost import DnsHost
 from compose.errors import PycomposeError
@@ -179,6 +179,7 @@ class Supervisor:
                 return  # removed meanwhile (down)
             if (await self.containers.status(record)).state == RUNNING:
                 continue  # started again meanwhile: a user's start or restart
+            await self._died(record, code)
             restart_state = runstate.read_restart(directory)
             if run.autoheal in ("stop", "kill"):
                 runstate.mark_stopped_by_user(directory)
@@ -200,9 +201,25 @@ class Supervisor:
                 return
             await self.networks.connect(record)
             await self.containers.start(record)
+            self._event(record, "restart")
+            self._event(record, "start")
             just_started = True
             await self.refresh_dns()
             (directory / runstate.HEALTH).unlink(missing_ok=True)
+
+    def _event(self, record: ContainerRecord, action: str, **attributes: object) -> None:
+        if self.layout.container_dir(record.id).is_dir():
+            eventlog.append(self.layout, record, action, time.time(), **attributes)
+
+    async def _died(self, record: ContainerRecord, code: int | None) -> None:
+        """``oom`` when the kernel killed in its cgroup, then ``die``."""
+        try:
+            oom = self.containers.oom_killed(record)  # one small cgroup file: no thread
+        except OSError:
+            oom = False
+        if oom:
+            self._event(record, "oom")
+        self._event(record, "die", exitCode=-1 if code is None else code)
 
     async def _started(self, record: ContainerRecord) -> None:
         """Wait for a created container to be started (its conmon appears)."""
@@ -250,6 +267,7 @@ class Supervisor:
             runstate.write_health(directory, run.health)
             if run.health.status != before:
                 log.info("health_status", status=run.health.status)
+                self._event(record, f"health_status: {run.health.status}")
                 await self.refresh_dns()
             if run.health.status == UNHEALTHY and supervision.on_unhealthy != "none":
                 run.autoheal = supervision.on_unhealthy

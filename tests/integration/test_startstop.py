@@ -109,3 +109,40 @@ def test_wait_returns_the_exit_code_and_can_take_the_project_down(busybox_stack:
     result = stack.run("wait", "--down-project", "job", "server", cwd=project, check=False)
     assert result.returncode == 7
     assert stack.run("ps", "-a", "-q", cwd=project).stdout == ""
+
+
+def test_events_report_create_start_die_health_and_restart(busybox_stack: Stack,
+                                                           tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "evt", """
+        services:
+          flaky:
+            image: busybox
+            restart: on-failure:1
+            command: ["sh", "-c", "sleep 0.5; exit 3"]
+          checked:
+            image: busybox
+            init: true
+            command: ["sleep", "300"]
+            healthcheck:
+              test: ["CMD", "true"]
+              interval: 200ms
+    """).parent
+    stack = busybox_stack
+    until = str(time.time() + 8)
+    watcher = stack.popen("events", "--json", "--until", until, cwd=project)
+    time.sleep(1.5)  # the watcher is reading before anything happens
+    stack.run("up", "-d", cwd=project)
+    out, err = watcher.communicate(timeout=30)
+    assert watcher.returncode == 0, err
+    seen = [(e["service"], e["action"], e["attributes"].get("exitCode"))
+            for e in map(json.loads, out.splitlines())]
+    for expected in [("flaky", "create", None), ("flaky", "start", None),
+                     ("flaky", "die", "3"), ("flaky", "restart", None),
+                     ("checked", "health_status: healthy", None)]:
+        assert expected in seen, seen
+    assert seen.count(("flaky", "die", "3")) == 2  # the first run and its one restart
+    text = stack.run("events", "--since", "1h", "--until", str(time.time()), "flaky",
+                     cwd=project).stdout
+    assert " container create " in text and "name=evt-flaky-1" in text
+    assert "checked" not in text
+    stack.run("down", "-t", "0", cwd=project)
