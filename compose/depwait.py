@@ -38,14 +38,29 @@ class Condition:
     service: str
     condition: str = STARTED
     required: bool = True
+    restart: bool = False
+    """``restart: true``: the dependent is restarted after this dependency is."""
 
 
 def conditions(service: Mapping[str, Any]) -> list[Condition]:
     """The ``depends_on`` of a canonical service, as conditions to wait for."""
     return [
-        Condition(name, str(entry.get("condition", STARTED)), bool(entry.get("required", True)))
+        Condition(name, str(entry.get("condition", STARTED)), bool(entry.get("required", True)),
+                  bool(entry.get("restart", False)))
         for name, entry in (service.get("depends_on") or {}).items()
     ]
+
+
+def restart_along(dependency: str, services: Mapping[str, Mapping[str, Any]],
+                  ) -> dict[str, Condition]:
+    """Of ``services`` (canonical, by container id), those that depend on the service
+    ``dependency`` with ``restart: true``, each with its condition on it."""
+    found = {}
+    for container_id, service in services.items():
+        for condition in conditions(service):
+            if condition.service == dependency and condition.restart:
+                found[container_id] = condition
+    return found
 
 
 async def wait_for(layout: Layout, containers: ContainerBackend, dependency: ContainerRecord,

@@ -223,6 +223,16 @@ def plan_up(
         final[service_name] = create
         creates.append(create)
 
+    # depends_on with restart: true: a dependent kept running is restarted when its
+    # dependency is recreated (stopped first, started after it)
+    recreated = {c.service.name for c in creates}
+    along = [r for r in kept if any(
+        dep.restart and name in recreated
+        for name, dep in project.services[r.service].depends_on.items())] if start else []
+    for record in along:
+        kept.remove(record)
+        starts.setdefault(record.service, []).append(record)
+
     warnings: list[str] = []
     known = project.services if known_services is None else known_services
     orphans = [c for c in observed.containers if c.record.service not in known]
@@ -274,6 +284,7 @@ def plan_up(
     joining = {r.id for r in created if r.network.mode.startswith("container:")}
     return Plan(
         stages=_stages(
+            (StopContainer(r) for r in along),  # dependents first
             (StopContainer(r) for r in stopping),
             (RemoveContainer(r) for r in removals),
             new_networks,

@@ -327,6 +327,30 @@ def test_no_start_only_creates() -> None:
     assert result.render().count("create container") == 3
 
 
+def test_dependents_with_restart_true_are_restarted_when_their_dependency_is_recreated(
+        ) -> None:
+    _, network, records = fresh()
+    web = dataclasses.replace(project().services["web"], depends_on=MappingProxyType({
+        "db": Dependency(restart=True), "cache": Dependency()}))
+    db = dataclasses.replace(project().services["db"], command=("postgres", "-F"))
+    records = [dataclasses.replace(r, config_hash=plan.config_hash(
+        web, IMAGE_IDS["web"])) if r.service == "web" else r for r in records]
+    result = up(project(web=web, db=db), observed(network, records), new_id=ids(10))
+    assert result.render() == (
+        "1. stop container demo-web-1\n"
+        "2. stop container demo-db-1\n"
+        "3. remove container demo-db-1\n"
+        "4. create container demo-db-1 image=postgres 10.89.0.5/24\n"
+        "5. write hosts files (2)\n"
+        "6. start container demo-db-1\n"
+        "7. start container demo-web-1"
+    )
+    # a change of cache (no restart: true) leaves web running
+    cache = dataclasses.replace(project().services["cache"], command=("redis", "-v"))
+    result = up(project(web=web, cache=cache), observed(network, records), new_id=ids(10))
+    assert "demo-web-1" not in result.render().replace("write hosts", "")
+
+
 def test_existing_network_is_reused() -> None:
     _, network, _ = fresh()
     state = ObservedState("demo", {"default": network}, ())
