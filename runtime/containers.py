@@ -23,6 +23,7 @@ import trio
 
 from compose import state
 from compose.errors import ImageError, RuntimeFailure
+from compose.govalues import parse_bytes
 from compose.model import Service
 from compose.observed import CREATED, DEAD, EXITED, RUNNING, ContainerStatus
 from compose.paths import Layout
@@ -225,7 +226,8 @@ class ContainerDriver:
             await self._join(record, options["joins"])
         await oci.create(record.id, record.name, directory, directory / LOG,
                          terminal=bool(options.get("terminal")),
-                         stdin=bool(options.get("stdin") if stdin is None else stdin))
+                         stdin=bool(options.get("stdin") if stdin is None else stdin),
+                         log_size_max=int(options.get("log_size_max") or DEFAULT_LOG_SIZE_MAX))
         if before_start is not None:
             await before_start()
         await oci.start(record.id, record.name)
@@ -412,7 +414,25 @@ def _bundle_options(service: Service, decided: Decided) -> dict[str, Any]:
         options["shm_source"] = "/dev/shm"
     if decided.joins:
         options["joins"] = dict(decided.joins)
+    options["log_size_max"] = log_size_max(raw.get("logging"))
     return options
+
+
+DEFAULT_LOG_SIZE_MAX = 20 << 20
+"""Docker's ``local`` log driver's default cap; past it conmon starts the file anew."""
+
+
+def log_size_max(logging: Any) -> int:
+    """The cap on a container's log file: ``logging.options.max-size`` when set."""
+    options = (logging or {}).get("options") or {} if isinstance(logging, dict) else {}
+    value = options.get("max-size")
+    if value is None:
+        return DEFAULT_LOG_SIZE_MAX
+    try:
+        size = parse_bytes(value)
+    except ValueError:
+        return DEFAULT_LOG_SIZE_MAX
+    return size if size > 0 else DEFAULT_LOG_SIZE_MAX
 
 
 def _read_text(path: Path) -> str:
