@@ -43,6 +43,7 @@ from runtime.shm import mount_shm, unmount_shm
 from runtime.spec import SpecError, build_spec
 from runtime.store import Image, ImageStore
 from runtime.users import UnknownUser, read_in_root, resolve_user
+from volumes.driver import prepare as prepare_storage
 
 RECORD = "container.json"
 BUNDLE = "bundle.json"
@@ -109,8 +110,15 @@ class ContainerDriver:
         await trio.to_thread.run_sync(
             rootfs.mount_rootfs, self.store, self.layout.layers, image, directory
         )
+        notes: list[str] = []
+        storage = await trio.to_thread.run_sync(
+            prepare_storage, self.layout, record, service, str(directory / "rootfs"),
+            notes.append)
+        for note in notes:
+            self.warn(f"container {record.name}: {note}")
         try:
             gathered = await trio.to_thread.run_sync(self._gather, record, service, directory)
+            gathered = dataclasses.replace(gathered, mounts=tuple(storage))
             decided = decide(service, image.runtime_config, gathered)
         except SpecError as exc:
             raise RuntimeFailure(f"container {record.name}: {exc}") from None

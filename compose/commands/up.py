@@ -87,6 +87,8 @@ async def converge(ctx: Context, project: Project, options: UpOptions) -> list[C
             now=time.time(),
             runtime=ctx.oci.runtime.path,
             remove_orphans=options.remove_orphans,
+            image_volumes={name: tuple(image.runtime_config.get("Volumes") or ())
+                           for name, image in images.items()},
         )
         for warning in plan.warnings:
             ctx.output.warn(warning)
@@ -102,7 +104,7 @@ async def converge(ctx: Context, project: Project, options: UpOptions) -> list[C
             watch=lambda: ensure_supervisor(ctx.layout, project.name, ctx.environ),
             image_config=ctx.image_config, warn=ctx.output.warn, ready=dns_ready)
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
-                       options.timeout, dependencies).run(plan)
+                       options.timeout, dependencies, volumes=ctx.volumes).run(plan)
         await ensure_supervisor(ctx.layout, project.name, ctx.environ)
     records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project.name)
     return [r for r in records if r.service in project.services]
