@@ -263,7 +263,7 @@ def plan_up(
         for name in record.anonymous_volumes:
             if name not in known_volumes:
                 known_volumes.add(name)
-                new_volumes.append(CreateVolume(anonymous_volume(name, now)))
+                new_volumes.append(CreateVolume(anonymous_volume(name, now, project.name)))
     records = [made.get(name) or value for name, value in final.items()]
     finals = [r for r in records if isinstance(r, ContainerRecord)]
 
@@ -508,8 +508,7 @@ def _project_volumes(observed: ObservedState, warnings: list[str]) -> list[Volum
     used = {n: r.name for r in observed.surroundings.containers for n in r.volumes.values()}
     found = []
     for name, volume in sorted(observed.volumes.items()):
-        ours = (volume.project == observed.project and not volume.anonymous) or \
-            (volume.anonymous and name in anonymous)
+        ours = volume.project == observed.project or (volume.anonymous and name in anonymous)
         if not ours:
             continue
         if name in used:

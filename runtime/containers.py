@@ -43,6 +43,7 @@ from runtime.shm import mount_shm, unmount_shm
 from runtime.spec import SpecError, build_spec
 from runtime.store import Image, ImageStore
 from runtime.users import UnknownUser, read_in_root, resolve_user
+from volumes.driver import inherit as inherit_volumes
 from volumes.driver import prepare as prepare_storage
 
 RECORD = "container.json"
@@ -219,6 +220,9 @@ class ContainerDriver:
         await trio.to_thread.run_sync(self._remount, record, options)
         if options.get("joins"):
             await self._join(record, options["joins"])
+        if options.get("volumes_from"):
+            await trio.to_thread.run_sync(inherit_volumes, self.layout, record,
+                                          list(options["volumes_from"]))
         await oci.create(record.id, record.name, directory, directory / LOG,
                          terminal=bool(options.get("terminal")),
                          stdin=bool(options.get("stdin") if stdin is None else stdin))
@@ -408,6 +412,8 @@ def _bundle_options(service: Service, decided: Decided) -> dict[str, Any]:
         options["shm_source"] = "/dev/shm"
     if decided.joins:
         options["joins"] = dict(decided.joins)
+    if service.volumes_from:
+        options["volumes_from"] = list(service.volumes_from)
     return options
 
 

@@ -27,7 +27,7 @@ from compose.paths import Layout
 from compose.records import ContainerRecord, VolumeRecord
 from compose.statefiles import read_json, write_atomic, write_json
 from volumes import store
-from volumes.mounts import MountError, MountPlan, oci_only, plan_mounts
+from volumes.mounts import MountError, MountPlan, depth, oci_only, plan_mounts
 
 MOUNTS = "mounts.json"
 """In a container's directory: its bind and volume mounts, for ``volumes_from``."""
@@ -67,10 +67,9 @@ def prepare(layout: Layout, record: ContainerRecord, service: Service, rootfs: s
         options[name] = volume.options
     files = {g.target: str(_write_grant(directory, index, g, record))
              for index, g in enumerate(service.files)}
-    inherited = [_inherited(layout, record, entry) for entry in service.volumes_from]
     try:
         plan = plan_mounts(service, record.volumes, data, options, files=files,
-                           inherited=inherited, selinux=selinux_enabled())
+                           selinux=selinux_enabled())
     except MountError as exc:
         raise RuntimeFailure(f"container {record.name}: {exc}") from None
     for warning in plan.warnings:
@@ -82,7 +81,13 @@ def prepare(layout: Layout, record: ContainerRecord, service: Service, rootfs: s
 
 def _act(plan: MountPlan, rootfs: str, record: ContainerRecord) -> None:
     for path in plan.create_paths:
-        os.makedirs(path, exist_ok=True)
+        if os.path.lexists(path):
+            continue  # a file is fine: single-file binds
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as exc:
+            raise RuntimeFailure(f"container {record.name}: cannot create the bind source "
+                                 f"{path}: {exc.strerror or exc}") from None
     for path, message in plan.required_paths:
         if not os.path.exists(path):
             raise RuntimeFailure(f"container {record.name}: {message}")
@@ -143,6 +148,31 @@ def _write_grant(directory: Path, index: int, grant: FileGrant,
     os.chown(path, uid, gid)
     os.chmod(path, mode)
     return path
+
+
+def inherit(layout: Layout, record: ContainerRecord, entries: list[str]) -> None:
+    """At start (the containers it names exist by then: ``volumes_from`` implies
+    ``depends_on``): add their binds and volumes to the container's ``config.json``,
+    except where it has a mount of its own."""
+    directory = layout.container_dir(record.id)
+    config = read_json(directory / "config.json")
+    try:
+        own = {m["destination"] for m in read_json(directory / MOUNTS)}
+    except (FileNotFoundError, ValueError):
+        own = set()
+    try:
+        inherited = plan_mounts(_NO_SERVICE, {}, {}, {}, inherited=[
+            _inherited(layout, record, entry) for entry in entries]).mounts
+    except MountError as exc:
+        raise RuntimeFailure(f"container {record.name}: {exc}") from None
+    wanted = {m["destination"]: m for m in oci_only(inherited) if m["destination"] not in own}
+    mounts = [m for m in config.get("mounts", []) if m["destination"] not in wanted]
+    mounts += wanted.values()
+    config["mounts"] = sorted(mounts, key=lambda m: depth(str(m["destination"])))
+    write_json(directory / "config.json", config)
+
+
+_NO_SERVICE = Service(name="", image="")
 
 
 def _inherited(layout: Layout, record: ContainerRecord,

@@ -50,8 +50,11 @@ def project_volume(project: str, volume: Volume, now: float) -> VolumeRecord:
     )
 
 
-def anonymous_volume(name: str, now: float) -> VolumeRecord:
-    return VolumeRecord(name=name, driver=LOCAL, labels={ANONYMOUS_LABEL: ""}, created=now)
+def anonymous_volume(name: str, now: float, project: str = "") -> VolumeRecord:
+    """An anonymous volume; labelled with its project, so ``down -v`` also finds the
+    ones a plain ``down`` left behind (Docker leaves those to ``volume prune``)."""
+    labels = {ANONYMOUS_LABEL: "", **({PROJECT_LABEL: project} if project else {})}
+    return VolumeRecord(name=name, driver=LOCAL, labels=labels, created=now)
 
 
 def check_name(name: str) -> None:

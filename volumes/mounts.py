@@ -209,12 +209,12 @@ def plan_mounts(
         mounts[grant.target] = _entry(grant.kind, grant.target, files[grant.target], "bind",
                                       ["rbind", "rprivate", "ro"])
 
-    ordered = sorted(mounts.values(), key=lambda m: _depth(str(m["destination"])))
+    ordered = sorted(mounts.values(), key=lambda m: depth(str(m["destination"])))
     return MountPlan(tuple(ordered), tuple(dict.fromkeys(create)), tuple(required),
                      tuple(populate), tuple(warnings))
 
 
-def _depth(path: str) -> tuple[int, str]:
+def depth(path: str) -> tuple[int, str]:
     """Parents before children (Docker sorts mounts by the number of separators)."""
     return (len([p for p in path.split("/") if p]), path)
 

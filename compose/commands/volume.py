@@ -14,7 +14,7 @@ from compose import state
 from compose.context import Context
 from compose.errors import UsageError
 from compose.invocation import Invocation, Prepared, Verbs
-from compose.records import VolumeRecord
+from compose.records import ANONYMOUS_LABEL, VolumeRecord
 from compose.units import human_size
 from compose.volumelist import (
     inspect,
@@ -63,12 +63,14 @@ async def inspect_volumes(ctx: Context, names: list[str]) -> int:
 
 async def create(ctx: Context, name: str | None, driver: str, options: list[str],
                  labels: list[str]) -> int:
+    extra = {} if name else {ANONYMOUS_LABEL: ""}  # docker marks a generated name so
     name = name or secrets.token_hex(32)
     try:
         check_name(name)
         opts = parse_pairs(options, "option")
         check_driver(driver, opts, f"volume {name}")
-        wanted = VolumeRecord(name, LOCAL, parse_pairs(labels, "label"), opts, time.time())
+        wanted = VolumeRecord(name, LOCAL, {**parse_pairs(labels, "label"), **extra}, opts,
+                              time.time())
     except (DriverError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     await trio.to_thread.run_sync(store.create, ctx.layout, wanted)
