@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import tarfile
 import textwrap
 from collections.abc import Iterator
@@ -348,3 +349,52 @@ def test_volume_verbs(busybox_stack: Stack, tmp_path: Path, down_after: list[Pat
     missing = stack.run("volume", "rm", "one", check=False)
     assert missing.returncode == 1 and "no such volume: one" in missing.stderr
     assert stack.run("volume", "ls", "-q").stdout == ""
+
+
+def test_data_survives_crashes_of_the_container_and_of_pycompose(
+        busybox_stack: Stack, tmp_path: Path, down_after: list[Path]) -> None:
+    stack = busybox_stack
+    host_dir = tmp_path / "device"
+    host_dir.mkdir()
+    directory = project(tmp_path, f"""
+        services:
+          db:
+            image: busybox
+            restart: always
+            command: ["sh", "-c", "echo boot | tee -a /data/log >> /bound/log; sleep 0.2; exit 3"]
+            volumes: [data:/data, bound:/bound, mem:/mem]
+        volumes:
+          data: {{}}
+          bound:
+            driver_opts: {{type: none, o: bind, device: {host_dir}}}
+          mem:
+            driver_opts: {{type: tmpfs, device: tmpfs, o: "size=1m,mode=700"}}
+    """)
+    down_after.append(directory)
+    data = stack.layout.volumes / "p_data" / "_data" / "log"
+
+    def boots() -> int:
+        return data.read_text().count("boot") if data.exists() else 0
+
+    stack.run("up", "-d", cwd=directory)
+    stack.wait_for(lambda: boots() >= 3)  # the supervisor restarted the crashed container
+    # driver_opts: the bind's device holds the same data; the tmpfs is one
+    assert (host_dir / "log").read_text().count("boot") >= 3
+    mem = sh(stack, directory, "db", "grep ' /mem ' /proc/mounts")
+    assert mem.startswith("tmpfs /mem tmpfs ") and "size=1024k" in mem and "mode=700" in mem
+    # pycompose itself crashes: its supervisor is killed; the data stays, a new one takes over
+    from compose.daemon import running_pid
+
+    pid = running_pid(stack.layout, "p")
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    before = boots()
+    stack.run("up", "-d", cwd=directory)
+    stack.wait_for(lambda: boots() >= before + 2)
+    stack.run("down", "-t", "0", cwd=directory)
+    after = boots()
+    stack.run("up", "-d", cwd=directory)
+    stack.wait_for(lambda: boots() > after)
+    stack.run("down", "-v", "-t", "0", cwd=directory)
+    assert not (stack.layout.volumes / "p_data").exists()
+    assert (host_dir / "log").exists()  # a device is the user's: only the volume goes
