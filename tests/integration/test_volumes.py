@@ -398,3 +398,24 @@ def test_data_survives_crashes_of_the_container_and_of_pycompose(
     stack.run("down", "-v", "-t", "0", cwd=directory)
     assert not (stack.layout.volumes / "p_data").exists()
     assert (host_dir / "log").exists()  # a device is the user's: only the volume goes
+
+
+def test_volumes_sample(busybox_stack: Stack) -> None:
+    """The README's sample: the database's journal grows across down/up."""
+    sample = Path(__file__).resolve().parents[2] / "samples" / "volumes"
+    stack = busybox_stack
+    try:
+        for starts in (1, 2):
+            stack.run("up", "-d", cwd=sample)
+
+            def logged(starts: int = starts) -> str | None:
+                out = stack.run("logs", "--no-log-prefix", cwd=sample).stdout
+                return out if f"report: {starts} starts so far" in out else None
+
+            out = stack.wait_for(logged, timeout=30)
+            assert out.count("settings=journal_mode=append password=20b") == starts
+            stack.run("down", cwd=sample)
+        assert "volumes_dbdata" in volume_names(stack)
+    finally:
+        stack.run("down", "-v", "-t", "0", cwd=sample, check=False)
+    assert "volumes_dbdata" not in volume_names(stack)
