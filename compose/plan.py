@@ -201,6 +201,7 @@ def plan_up(
     ``image_volumes``: each service's image ``VOLUME`` paths (anonymous volumes)."""
     networks = plan_networks(project, observed, root_tag)
     warnings: list[str] = []
+    _check_files(project)
     new_volumes = _declared_volumes(project, observed, now, warnings)
     deps = graph.dependencies(project)
 
@@ -313,6 +314,20 @@ class _Create:
     """``container:<id>`` when it joins another container's network namespace."""
     previous: ContainerRecord | None = None
     """The container it replaces (its anonymous volumes are inherited)."""
+
+
+def _check_files(project: Project) -> None:
+    """Secrets and configs that cannot be granted, refused before anything is made."""
+    for service in project.services.values():
+        for grant in service.files:
+            where = f"services.{service.name}.{grant.kind}s: {grant.kind}s.{grant.key}"
+            if grant.external:
+                raise UsageError(f"{where}: external {grant.kind}s are not supported on a "
+                                 "single host")
+            if grant.file is None and grant.content is None:
+                variable = grant.environment
+                raise UsageError(f"{where}: environment variable {variable} is not set"
+                                 if variable else f"{where}: no file, environment or content")
 
 
 def _declared_volumes(project: Project, observed: ObservedState, now: float,

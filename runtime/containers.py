@@ -100,7 +100,9 @@ class ContainerDriver:
     async def create(self, record: ContainerRecord, service: Service, hosts: str) -> None:
         directory = self.directory(record)
         directory.mkdir(parents=True, exist_ok=True)
-        write_json(directory / RECORD, record.to_json())
+        # No config hash until the bundle is complete: if anything below fails, the
+        # next ``up`` sees a changed container and makes it again.
+        write_json(directory / RECORD, dataclasses.replace(record, config_hash="").to_json())
         runtime = self.oci.runtime
         if service.canonical.get("runtime"):
             try:
@@ -127,7 +129,6 @@ class ContainerDriver:
             self.warn(f"container {record.name}: {warning}")
         record = dataclasses.replace(record, stop_signal=decided.stop_signal,
                                      runtime=runtime.path)
-        write_json(directory / RECORD, record.to_json())
         write_json(directory / BUNDLE, {**_bundle_options(service, decided),
                                         "runtime": runtime.path})
         write_atomic(directory / "hostname", f"{record.hostname}\n".encode())
@@ -135,6 +136,7 @@ class ContainerDriver:
                      render_resolv_conf(_read_text(Path("/etc/resolv.conf"))).encode())
         write_atomic(directory / "hosts", hosts.encode())
         write_json(directory / "config.json", build_spec(decided.spec))
+        write_json(directory / RECORD, record.to_json())
 
     def _gather(self, record: ContainerRecord, service: Service, directory: Path) -> Gathered:
         """Everything the spec needs from the host and the image's files."""

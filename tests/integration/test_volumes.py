@@ -271,6 +271,14 @@ def test_secrets_and_configs(busybox_stack: Stack, tmp_path: Path,
             configs:
               - inline
               - {source: fromfile, target: /etc/app.conf, mode: 0o640, uid: "33"}
+            volumes:
+              - {type: volume, source: store, target: /part, volume: {subpath: inner/deep}}
+          whole:
+            image: busybox
+            volumes: [store:/whole]
+            profiles: [tools]
+        volumes:
+          store: {}
         secrets:
           token: {file: ./token.txt}
           fromenv: {environment: SECRET_VALUE}
@@ -282,7 +290,12 @@ def test_secrets_and_configs(busybox_stack: Stack, tmp_path: Path,
     (directory / "token.txt").write_text("s3cret\n")
     (directory / "app.conf").write_text("key=value\n")
     (directory / ".env").write_text("SECRET_VALUE=from-the-environment\n")
+    failed = stack.run("up", "-d", cwd=directory, check=False)  # the subpath is missing
+    assert failed.returncode == 1
+    assert "subpath 'inner/deep' does not exist in volume p_store" in failed.stderr
+    sh(stack, directory, "whole", "mkdir -p /whole/inner/deep; echo part > /whole/inner/deep/f")
     stack.run("up", "-d", cwd=directory)
+    assert stack.run("exec", "-T", "s", "cat", "/part/f", cwd=directory).stdout == "part\n"
 
     def ex(script: str, check: bool = True) -> str:
         run = stack.run("exec", "-T", "s", "sh", "-c", script, cwd=directory, check=check)
@@ -306,7 +319,8 @@ def test_secrets_and_configs(busybox_stack: Stack, tmp_path: Path,
     """, name="external")
     failed = stack.run("up", "-d", cwd=external, check=False)
     assert failed.returncode == 1
-    assert "secrets.outside: external secrets are not supported" in failed.stderr
+    assert "secrets.outside: external secrets are not supported on a single host" \
+        in failed.stderr
     assert "Traceback" not in failed.stderr
     stack.run("down", "-t", "0", cwd=external)
 

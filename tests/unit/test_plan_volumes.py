@@ -9,7 +9,7 @@ import pytest
 
 from compose import plan
 from compose.errors import UsageError
-from compose.model import Mount, Network, Project, Service, Volume
+from compose.model import FileGrant, Mount, Network, Project, Service, Volume
 from compose.observed import ContainerStatus, ObservedState, Surroundings
 from compose.records import ContainerRecord, VolumeRecord
 from tests.unit.test_plan import IMAGE_IDS, NOW, ROOT_TAG, RUNTIME, ids
@@ -126,3 +126,19 @@ def test_down_v_removes_only_the_projects_volumes() -> None:
         f"remove volume {anon}", f"remove volume {'c' * 64}", "remove volume demo_data"])
     assert result.warnings == ("volume demo_busy is in use by other-x-1; it is kept",)
     assert result.render().splitlines()[0] == "1. remove container demo-db-1"
+
+
+@pytest.mark.parametrize(("grant", "message"), [
+    (FileGrant("secret", "s", "/run/secrets/s", external=True),
+     "services.db.secrets: secrets.s: external secrets are not supported on a single host"),
+    (FileGrant("config", "c", "/c", environment="UNSET"),
+     "services.db.configs: configs.c: environment variable UNSET is not set"),
+])
+def test_ungrantable_files_fail_before_anything_is_made(grant: FileGrant,
+                                                         message: str) -> None:
+    proj = project()
+    proj = dataclasses.replace(proj, services=MappingProxyType(
+        {"db": dataclasses.replace(proj.services["db"], files=(grant,))}))
+    with pytest.raises(UsageError) as info:
+        up(proj, ObservedState("demo"))
+    assert str(info.value) == message
