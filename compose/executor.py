@@ -16,17 +16,19 @@ from typing import Any
 import trio
 
 from compose import depwait, eventlog, runstate, state
-from compose.backends import ContainerBackend, NetworkBackend
+from compose.backends import ContainerBackend, NetworkBackend, VolumeBackend
 from compose.errors import first_user_error
 from compose.events import Progress, Reporter
 from compose.paths import Layout
 from compose.plan import (
     CreateContainer,
     CreateNetwork,
+    CreateVolume,
     Op,
     Plan,
     RemoveContainer,
     RemoveNetwork,
+    RemoveVolume,
     StartContainer,
     StopContainer,
     WriteHosts,
@@ -37,8 +39,10 @@ from compose.records import ContainerRecord
 class Executor:
     def __init__(self, layout: Layout, containers: ContainerBackend, networks: NetworkBackend,
                  report: Reporter, stop_timeout: float | None = None,
-                 dependencies: Dependencies | None = None) -> None:
+                 dependencies: Dependencies | None = None,
+                 volumes: VolumeBackend | None = None) -> None:
         self.layout = layout
+        self.volumes = volumes
         self.containers = containers
         self.networks = networks
         self.report = report
@@ -94,6 +98,12 @@ class Executor:
         leaving = {r.id for r in plan.removing()}
         return plan.with_records(await self.networks.reserve_ports(wanted, leaving))
 
+    def _volume_backend(self) -> VolumeBackend:
+        if self.volumes is None:
+            raise TypeError("this plan has volume operations: the executor needs a "
+                            "volume backend")
+        return self.volumes
+
     async def _do(self, op: Op) -> None:
         match op:
             case CreateNetwork(network):
@@ -110,6 +120,14 @@ class Executor:
                     await trio.to_thread.run_sync(
                         state.forget_project_if_empty, self.layout, network.project)
                 self.report(Progress("Network", network.name, "Removed", done=True))
+            case CreateVolume(volume):
+                self.report(Progress("Volume", volume.name, "Creating"))
+                await self._volume_backend().create_volume(volume)
+                self.report(Progress("Volume", volume.name, "Created", done=True))
+            case RemoveVolume(volume):
+                self.report(Progress("Volume", volume.name, "Removing"))
+                await self._volume_backend().remove_volume(volume)
+                self.report(Progress("Volume", volume.name, "Removed", done=True))
             case CreateContainer(record, service, hosts):
                 self.report(Progress("Container", record.name, "Creating"))
                 await self.containers.create(record, service, hosts)

@@ -18,8 +18,10 @@ from compose.model import Project, Service
 from compose.netconfig import service_networking
 from compose.netplan import hosts_files, plan_networks
 from compose.observed import RUNNING, ContainerStatus, ObservedState
-from compose.records import ContainerRecord, NetworkRecord
+from compose.records import ContainerRecord, NetworkRecord, VolumeRecord
 from network import ipam
+from volumes.local import DriverError, anonymous_volume, project_volume
+from volumes.mounts import anonymous_targets, volume_names
 
 # Keys that do not change the container itself (docker compose's hash.go).
 _NOT_HASHED = {"depends_on"}
@@ -43,6 +45,23 @@ class RemoveNetwork:
 
     def render(self) -> str:
         return f"remove network {self.network.name} bridge={self.network.bridge}"
+
+
+@dataclass(frozen=True)
+class CreateVolume:
+    volume: VolumeRecord
+
+    def render(self) -> str:
+        kind = " anonymous" if self.volume.anonymous else ""
+        return f"create{kind} volume {self.volume.name}"
+
+
+@dataclass(frozen=True)
+class RemoveVolume:
+    volume: VolumeRecord
+
+    def render(self) -> str:
+        return f"remove volume {self.volume.name}"
 
 
 @dataclass(frozen=True)
@@ -93,8 +112,8 @@ class WriteHosts:
         return f"write hosts files ({len(self.hosts)})"
 
 
-Op = (CreateNetwork | RemoveNetwork | CreateContainer | StartContainer | StopContainer
-      | RemoveContainer | WriteHosts)
+Op = (CreateNetwork | RemoveNetwork | CreateVolume | RemoveVolume | CreateContainer
+      | StartContainer | StopContainer | RemoveContainer | WriteHosts)
 
 
 @dataclass(frozen=True)
@@ -182,6 +201,7 @@ def plan_up(
     recreate: Mapping[str, str] | None = None,
     start: bool = True,
     known_services: Collection[str] | None = None,
+    image_volumes: Mapping[str, Iterable[str]] | None = None,
 ) -> Plan:
     """Create what is missing, recreate what changed, start what is stopped.
 
@@ -190,8 +210,12 @@ def plan_up(
     ``never`` (``--no-recreate``).  ``start=False`` only creates (``--no-start``).
     ``known_services``: every service of the file, when ``project`` is narrowed to
     some, so that the others' containers are not taken for orphans.
+    ``image_volumes``: each service's image ``VOLUME`` paths (anonymous volumes).
     """
     networks = plan_networks(project, observed, root_tag)
+    warnings: list[str] = []
+    _check_files(project)
+    new_volumes = _declared_volumes(project, observed, now, warnings)
     deps = graph.dependencies(project)
 
     creates: list[_Create] = []
@@ -219,7 +243,8 @@ def plan_up(
             continue
         if current is not None:
             removals.append(current.record)
-        create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace)
+        create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace,
+                         current.record if current is not None else None)
         final[service_name] = create
         creates.append(create)
 
@@ -233,7 +258,6 @@ def plan_up(
         kept.remove(record)
         starts.setdefault(record.service, []).append(record)
 
-    warnings: list[str] = []
     known = project.services if known_services is None else known_services
     orphans = [c for c in observed.containers if c.record.service not in known]
     if orphans and remove_orphans:
@@ -252,7 +276,8 @@ def plan_up(
         leases.note(status.record, staying=status.record.id not in removed)
     for record in observed.surroundings.containers:
         leases.note(record, staying=True)
-    context = _Context(project, networks, leases, now, runtime, observed, final)
+    context = _Context(project, networks, leases, now, runtime, observed, final,
+                       image_volumes or {}, new_id)
     static = {c.container_id: netplan.static_addresses(_name(project, c.service), c.service,
                                                       networks, leases)
               for c in creates}
@@ -261,6 +286,12 @@ def plan_up(
         record = context.record(create, static[create.container_id], made)
         made[create.service.name] = record
         starts.setdefault(create.service.name, []).append(record)
+    known_volumes = set(observed.volumes) | {v.volume.name for v in new_volumes}
+    for record in made.values():
+        for name in record.anonymous_volumes:
+            if name not in known_volumes:
+                known_volumes.add(name)
+                new_volumes.append(CreateVolume(anonymous_volume(name, now, project.name)))
     records = [made.get(name) or value for name, value in final.items()]
     finals = [r for r in records if isinstance(r, ContainerRecord)]
 
@@ -287,7 +318,7 @@ def plan_up(
             (StopContainer(r) for r in along),  # dependents first
             (StopContainer(r) for r in stopping),
             (RemoveContainer(r) for r in removals),
-            new_networks,
+            [*new_networks, *new_volumes],
             (CreateContainer(r, project.services[r.service], hosts[r.id])
              for r in created if r.id not in joining),
             # a shared namespace must exist before the container that joins it
@@ -309,6 +340,47 @@ class _Create:
     image_id: str
     namespace: str
     """``container:<id>`` when it joins another container's network namespace."""
+    previous: ContainerRecord | None = None
+    """The container it replaces (its anonymous volumes are inherited)."""
+
+
+def _check_files(project: Project) -> None:
+    """Secrets and configs that cannot be granted, refused before anything is made."""
+    for service in project.services.values():
+        for grant in service.files:
+            where = f"services.{service.name}.{grant.kind}s: {grant.kind}s.{grant.key}"
+            if grant.external:
+                raise UsageError(f"{where}: external {grant.kind}s are not supported on a "
+                                 "single host")
+            if grant.file is None and grant.content is None:
+                variable = grant.environment
+                raise UsageError(f"{where}: environment variable {variable} is not set"
+                                 if variable else f"{where}: no file, environment or content")
+
+
+def _declared_volumes(project: Project, observed: ObservedState, now: float,
+                      warnings: list[str]) -> list[CreateVolume]:
+    """The project's volumes that are missing; external ones must exist."""
+    made = []
+    for key, volume in project.volumes.items():
+        existing = observed.volumes.get(volume.name)
+        if volume.external:
+            if existing is None:
+                raise UsageError(f"volumes.{key}: external volume \"{volume.name}\" not found")
+            continue
+        try:
+            record = project_volume(project.name, volume, now)
+        except DriverError as exc:
+            raise UsageError(str(exc)) from None
+        if existing is None:
+            made.append(CreateVolume(record))
+        elif existing.project != project.name:
+            owner = (f"was created for project \"{existing.project}\" (expected "
+                     f"\"{project.name}\")" if existing.project
+                     else "was not created by pycompose")
+            warnings.append(f"volume \"{volume.name}\" already exists but {owner}. Use "
+                            "`external: true` to use an existing volume")
+    return made
 
 
 def _name(project: Project, service: Service, number: int = 1) -> str:
@@ -349,6 +421,18 @@ class _Context:
     runtime: str
     observed: ObservedState
     final: Mapping[str, ContainerRecord | _Create]
+    image_volumes: Mapping[str, Iterable[str]]
+    new_id: Callable[[], str]
+
+    def anonymous(self, create: _Create) -> dict[str, str]:
+        """Container path -> anonymous volume: the replaced container's, else new."""
+        inherited: dict[str, str] = {}
+        if create.previous is not None:
+            mine = set(create.previous.anonymous_volumes)
+            inherited = {t: n for t, n in create.previous.volumes.items() if n in mine}
+        targets = anonymous_targets(create.service,
+                                    self.image_volumes.get(create.service.name, ()))
+        return {t: inherited.get(t) or self.new_id() for t in targets}
 
     def container_name(self, service: str) -> str:
         target = self.final.get(service)
@@ -374,6 +458,7 @@ class _Context:
         networking = service_networking(service.canonical)
         links = {target: self.container_name(target) for target, _ in networking.links}
         gateway = netplan.first_gateway(gateway_of.attachments if gateway_of else attachments)
+        anonymous = self.anonymous(create)
         return ContainerRecord(
             id=create.container_id,
             name=name,
@@ -404,6 +489,8 @@ class _Context:
                 **service.labels,
             },
             network=netplan.settings(networking, create.namespace, gateway, links),
+            volumes=volume_names(service, anonymous),
+            anonymous_volumes=tuple(anonymous.values()),
         )
 
     def _known(self) -> list[ContainerRecord]:
@@ -421,8 +508,10 @@ def recorded_dependencies(record: ContainerRecord) -> tuple[str, ...]:
     return tuple(entry.split(":", 1)[0] for entry in label.split(",") if entry)
 
 
-def plan_down(observed: ObservedState) -> Plan:
-    """Stop dependents before their dependencies, remove every container, then networks.
+def plan_down(observed: ObservedState, remove_volumes: bool = False) -> Plan:
+    """Stop dependents before their dependencies, remove every container, then networks
+    (and with ``remove_volumes``, the project's volumes and its containers' anonymous
+    ones; never a volume the project did not make).
 
     The order comes from the containers' own records, so ``down`` needs no Compose file.
     """
@@ -447,8 +536,26 @@ def plan_down(observed: ObservedState) -> Plan:
                             "it is kept until they leave it")
         else:
             removable.append(network)
+    volumes = _project_volumes(observed, warnings) if remove_volumes else []
     return Plan(stages=_stages(
         *stop_stages,
         (RemoveContainer(c.record) for c in observed.containers),
-        (RemoveNetwork(n) for n in removable),
+        [*(RemoveNetwork(n) for n in removable), *(RemoveVolume(v) for v in volumes)],
     ), warnings=tuple(warnings))
+
+
+def _project_volumes(observed: ObservedState, warnings: list[str]) -> list[VolumeRecord]:
+    """Volumes labelled with the project, and the anonymous volumes of its containers,
+    unless another project's container still uses them."""
+    anonymous = {n for c in observed.containers for n in c.record.anonymous_volumes}
+    used = {n: r.name for r in observed.surroundings.containers for n in r.volumes.values()}
+    found = []
+    for name, volume in sorted(observed.volumes.items()):
+        ours = volume.project == observed.project or (volume.anonymous and name in anonymous)
+        if not ours:
+            continue
+        if name in used:
+            warnings.append(f"volume {name} is in use by {used[name]}; it is kept")
+            continue
+        found.append(volume)
+    return found

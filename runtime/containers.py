@@ -44,6 +44,8 @@ from runtime.shm import mount_shm, unmount_shm
 from runtime.spec import SpecError, build_spec
 from runtime.store import Image, ImageStore
 from runtime.users import UnknownUser, read_in_root, resolve_user
+from volumes.driver import inherit as inherit_volumes
+from volumes.driver import prepare as prepare_storage
 
 RECORD = "container.json"
 BUNDLE = "bundle.json"
@@ -100,7 +102,9 @@ class ContainerDriver:
     async def create(self, record: ContainerRecord, service: Service, hosts: str) -> None:
         directory = self.directory(record)
         directory.mkdir(parents=True, exist_ok=True)
-        write_json(directory / RECORD, record.to_json())
+        # No config hash until the bundle is complete: if anything below fails, the
+        # next ``up`` sees a changed container and makes it again.
+        write_json(directory / RECORD, dataclasses.replace(record, config_hash="").to_json())
         runtime = self.oci.runtime
         if service.canonical.get("runtime"):
             try:
@@ -111,8 +115,15 @@ class ContainerDriver:
         await trio.to_thread.run_sync(
             rootfs.mount_rootfs, self.store, self.layout.layers, image, directory
         )
+        notes: list[str] = []
+        storage = await trio.to_thread.run_sync(
+            prepare_storage, self.layout, record, service, str(directory / "rootfs"),
+            notes.append)
+        for note in notes:
+            self.warn(f"container {record.name}: {note}")
         try:
             gathered = await trio.to_thread.run_sync(self._gather, record, service, directory)
+            gathered = dataclasses.replace(gathered, mounts=tuple(storage))
             decided = decide(service, image.runtime_config, gathered)
         except SpecError as exc:
             raise RuntimeFailure(f"container {record.name}: {exc}") from None
@@ -120,7 +131,6 @@ class ContainerDriver:
             self.warn(f"container {record.name}: {warning}")
         record = dataclasses.replace(record, stop_signal=decided.stop_signal,
                                      runtime=runtime.path)
-        write_json(directory / RECORD, record.to_json())
         write_json(directory / BUNDLE, {**_bundle_options(service, decided),
                                         "runtime": runtime.path})
         write_atomic(directory / "hostname", f"{record.hostname}\n".encode())
@@ -128,6 +138,7 @@ class ContainerDriver:
                      render_resolv_conf(_read_text(Path("/etc/resolv.conf"))).encode())
         write_atomic(directory / "hosts", hosts.encode())
         write_json(directory / "config.json", build_spec(decided.spec))
+        write_json(directory / RECORD, record.to_json())
 
     def _gather(self, record: ContainerRecord, service: Service, directory: Path) -> Gathered:
         """Everything the spec needs from the host and the image's files."""
@@ -224,6 +235,9 @@ class ContainerDriver:
         await trio.to_thread.run_sync(self._remount, record, options)
         if options.get("joins"):
             await self._join(record, options["joins"])
+        if options.get("volumes_from"):
+            await trio.to_thread.run_sync(inherit_volumes, self.layout, record,
+                                          list(options["volumes_from"]))
         await oci.create(record.id, record.name, directory, directory / LOG,
                          terminal=bool(options.get("terminal")),
                          stdin=bool(options.get("stdin") if stdin is None else stdin),
@@ -415,6 +429,8 @@ def _bundle_options(service: Service, decided: Decided) -> dict[str, Any]:
     if decided.joins:
         options["joins"] = dict(decided.joins)
     options["log_size_max"] = log_size_max(raw.get("logging"))
+    if service.volumes_from:
+        options["volumes_from"] = list(service.volumes_from)
     return options
 
 

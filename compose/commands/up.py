@@ -127,6 +127,8 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
                       for name in project.services},
             start=options.start,
             known_services=known_services,
+            image_volumes={name: tuple(image.runtime_config.get("Volumes") or ())
+                           for name, image in images.items()},
         )
         for warning in plan.warnings:
             ctx.output.warn(warning)
@@ -135,7 +137,7 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
             dependencies = replace(dependencies, ignore=frozenset(
                 s for s in graph.dependencies(project) if s not in options.services))
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
-                       options.timeout, dependencies).run(plan)
+                       options.timeout, dependencies, volumes=ctx.volumes).run(plan)
         if options.start:
             await ensure_supervisor(ctx.layout, project.name, ctx.environ)
     records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project.name)
