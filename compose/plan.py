@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any
 
 from compose import graph, names, netplan
 from compose.errors import UsageError
@@ -166,11 +167,38 @@ def config_hash(service: Service, image_id: str, namespace: str = "") -> str:
     ``namespace`` is the container whose network namespace it joins: when that
     one is recreated, so is this one."""
     data = {f.name: getattr(service, f.name) for f in fields(service) if f.name not in _NOT_HASHED}
+    data["canonical"] = _without_replicas(service.canonical)
     data["image_id"] = image_id
     if namespace.startswith("container:"):
         data["network_namespace"] = namespace
     text = json.dumps(data, sort_keys=True, default=_jsonable)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _without_replicas(canonical: Mapping[str, Any]) -> dict[str, Any]:
+    """How many containers a service has is no reason to recreate them (docker
+    compose leaves ``scale`` and ``deploy.replicas`` out of its hash too)."""
+    data = {k: v for k, v in canonical.items() if k != "scale"}
+    deploy = data.get("deploy")
+    if isinstance(deploy, Mapping) and "replicas" in deploy:
+        rest = {k: v for k, v in deploy.items() if k != "replicas"}
+        if rest:
+            data["deploy"] = rest
+        else:
+            del data["deploy"]
+    return data
+
+
+def replicas(service: Service, scale: Mapping[str, int] | None = None) -> int:
+    """How many containers the service wants: ``--scale``, else ``scale`` or
+    ``deploy.replicas``, else one."""
+    if scale and service.name in scale:
+        return scale[service.name]
+    canonical = service.canonical
+    value = canonical.get("scale")
+    if value is None:
+        value = (canonical.get("deploy") or {}).get("replicas")
+    return 1 if value is None else int(value)
 
 
 def _jsonable(value: object) -> object:
@@ -202,6 +230,7 @@ def plan_up(
     start: bool = True,
     known_services: Collection[str] | None = None,
     image_volumes: Mapping[str, Iterable[str]] | None = None,
+    scale: Mapping[str, int] | None = None,
 ) -> Plan:
     """Create what is missing, recreate what changed, start what is stopped.
 
@@ -211,6 +240,7 @@ def plan_up(
     ``known_services``: every service of the file, when ``project`` is narrowed to
     some, so that the others' containers are not taken for orphans.
     ``image_volumes``: each service's image ``VOLUME`` paths (anonymous volumes).
+    ``scale``: replicas per service (``--scale``) over the file's.
     """
     networks = plan_networks(project, observed, root_tag)
     warnings: list[str] = []
@@ -223,30 +253,43 @@ def plan_up(
     starts: dict[str, list[ContainerRecord]] = {}
     final: dict[str, ContainerRecord | _Create] = {}
     kept: list[ContainerRecord] = []
+    replicas_of: dict[str, list[ContainerRecord | _Create]] = {}
     for service_name in graph.start_order(deps):
         service = project.services[service_name]
+        wanted = replicas(service, scale)
+        if wanted > 1 and service.container_name:
+            raise UsageError(f"services.{service_name}: container_name "
+                             f"{service.container_name!r} cannot be shared by {wanted} "
+                             "replicas: it must be unique")
         namespace = _namespace_of(service, final, observed)
         wanted_hash = config_hash(service, image_ids[service_name], namespace)
-        existing = observed.of_service(service_name)
-        current = existing[0] if existing else None
-        for extra in existing[1:]:  # scale is 1 until replicas arrive
-            removals.append(extra.record)
-        policy = (recreate or {}).get(service_name, RECREATE_DIVERGED)
-        same = current is not None and current.record.config_hash == wanted_hash
-        if current is not None and (policy == RECREATE_NEVER
-                                    or (same and policy != RECREATE_FORCE)):
-            final[service_name] = current.record
-            if current.state == RUNNING:
-                kept.append(current.record)
+        by_number: dict[int, ContainerStatus] = {}
+        for status in observed.of_service(service_name):
+            if status.record.number in by_number or status.record.number > wanted:
+                removals.append(status.record)  # beyond the scale, or a duplicate
             else:
-                starts.setdefault(service_name, []).append(current.record)
-            continue
-        if current is not None:
-            removals.append(current.record)
-        create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace,
-                         current.record if current is not None else None)
-        final[service_name] = create
-        creates.append(create)
+                by_number[status.record.number] = status
+        policy = (recreate or {}).get(service_name, RECREATE_DIVERGED)
+        chosen = replicas_of.setdefault(service_name, [])
+        for number in range(1, wanted + 1):
+            current = by_number.get(number)
+            same = current is not None and current.record.config_hash == wanted_hash
+            if current is not None and (policy == RECREATE_NEVER
+                                        or (same and policy != RECREATE_FORCE)):
+                chosen.append(current.record)
+                if current.state == RUNNING:
+                    kept.append(current.record)
+                else:
+                    starts.setdefault(service_name, []).append(current.record)
+                continue
+            if current is not None:
+                removals.append(current.record)
+            create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace,
+                             current.record if current is not None else None, number)
+            chosen.append(create)
+            creates.append(create)
+        if chosen:
+            final[service_name] = chosen[0]
 
     # depends_on with restart: true: a dependent kept running is restarted when its
     # dependency is recreated (stopped first, started after it)
@@ -278,22 +321,23 @@ def plan_up(
         leases.note(record, staying=True)
     context = _Context(project, networks, leases, now, runtime, observed, final,
                        image_volumes or {}, new_id)
-    static = {c.container_id: netplan.static_addresses(_name(project, c.service), c.service,
-                                                      networks, leases)
-              for c in creates}
-    made: dict[str, ContainerRecord] = {}
+    static = {c.container_id: netplan.static_addresses(
+        _name(project, c.service, c.number), c.service, networks, leases) for c in creates}
+    made: dict[str, ContainerRecord] = {}  # by container id
     for create in creates:
         record = context.record(create, static[create.container_id], made)
-        made[create.service.name] = record
+        made[create.container_id] = record
         starts.setdefault(create.service.name, []).append(record)
+    for starting in starts.values():
+        starting.sort(key=lambda r: r.number)
     known_volumes = set(observed.volumes) | {v.volume.name for v in new_volumes}
     for record in made.values():
         for name in record.anonymous_volumes:
             if name not in known_volumes:
                 known_volumes.add(name)
                 new_volumes.append(CreateVolume(anonymous_volume(name, now, project.name)))
-    records = [made.get(name) or value for name, value in final.items()]
-    finals = [r for r in records if isinstance(r, ContainerRecord)]
+    finals = [made[c.container_id] if isinstance(c, _Create) else c
+              for chosen in replicas_of.values() for c in chosen]
 
     stopping = [r for r in removals if _is_running(observed, r)]
     new_networks = [
@@ -309,7 +353,7 @@ def plan_up(
     others = [c.record for c in observed.containers
               if c.record.id not in final_ids and c.record.id not in removed]
     hosts = hosts_files(finals, networks, [*others, *observed.surroundings.containers])
-    created = [made[c.service.name] for c in creates]
+    created = [made[c.container_id] for c in creates]
     created_ids = {r.id for r in created}
     rewrites = tuple((r, hosts[r.id]) for r in finals if r.id not in created_ids)
     joining = {r.id for r in created if r.network.mode.startswith("container:")}
@@ -342,6 +386,8 @@ class _Create:
     """``container:<id>`` when it joins another container's network namespace."""
     previous: ContainerRecord | None = None
     """The container it replaces (its anonymous volumes are inherited)."""
+    number: int = 1
+    """Its replica number: ``<project>-<service>-<number>``."""
 
 
 def _check_files(project: Project) -> None:
@@ -447,7 +493,7 @@ class _Context:
     def record(self, create: _Create, static: Mapping[tuple[str, int], ipam.IPAddress],
                made: Mapping[str, ContainerRecord]) -> ContainerRecord:
         project, service = self.project, create.service
-        name = _name(project, service)
+        name = _name(project, service, create.number)
         attachments = netplan.attachments(create.container_id, name, service, self.networks,
                                           self.leases, static)
         gateway_of: ContainerRecord | None = None
@@ -464,7 +510,7 @@ class _Context:
             name=name,
             project=project.name,
             service=service.name,
-            number=1,
+            number=create.number,
             image=service.image,
             image_id=create.image_id,
             config_hash=create.config_hash,
@@ -478,7 +524,7 @@ class _Context:
             labels={
                 "com.docker.compose.project": project.name,
                 "com.docker.compose.service": service.name,
-                "com.docker.compose.container-number": "1",
+                "com.docker.compose.container-number": str(create.number),
                 "com.docker.compose.config-hash": create.config_hash,
                 "com.docker.compose.project.working_dir": project.working_dir,
                 "com.docker.compose.project.config_files": ",".join(project.config_files),
