@@ -86,12 +86,12 @@ async def test_stop_first_one_at_a_time(tmp_path: Path, autojump_clock: object) 
     plan = await converge(tmp_path, layout, containers, "b", "{delay: 2s}")
     roll = next(op for op in plan.ops if isinstance(op, ReplaceContainers))
     assert roll.render() == "roll proj-web-1, proj-web-2, proj-web-3 (1 at a time, stop-first)"
-    assert containers.actions == [
+    assert containers.actions[:9] == [
         "stop 1a", "create 1b", "start 1b",
         "stop 2a", "create 2b", "start 2b",
         "stop 3a", "create 3b", "start 3b",
-        "remove 1a", "remove 2a", "remove 3a",
     ]
+    assert sorted(containers.actions[9:]) == ["remove 1a", "remove 2a", "remove 3a"]
     assert trio.current_time() - started == pytest.approx(4.0)  # two delays between batches
 
 
