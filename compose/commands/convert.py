@@ -1,0 +1,116 @@
+"""``pycompose convert``: the project as Kubernetes manifests (see docs/convert.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from compose.convert.base import SERVICE_TYPES, ConvertOptions
+from compose.convert.core import Conversion, convert
+from compose.convert.output import files, stream
+from compose.errors import UsageError
+from compose.invocation import Invocation, Prepared, Verbs
+from compose.loader import LoadOptions, load_project, load_raw
+from compose.statefiles import write_atomic
+
+
+class LocalHost:
+    """The machine the Compose files are on: bind sources, secret and config files."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    def kind(self, path: str) -> str | None:
+        if os.path.isdir(path):
+            return "dir"
+        return "file" if os.path.isfile(path) else None
+
+    def read(self, path: str) -> bytes:
+        try:
+            return Path(path).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{path}: {exc.strerror or exc}") from None
+
+    def variable(self, name: str) -> str | None:
+        return self.environ.get(name)
+
+
+def explicit_environment(raw_services: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """Per service, the variables its own ``environment`` sets (not its env files)."""
+    result: dict[str, frozenset[str]] = {}
+    for name, service in raw_services.items():
+        if not isinstance(service, Mapping):
+            continue
+        value = service.get("environment") or {}
+        if isinstance(value, Mapping):
+            result[name] = frozenset(str(k) for k in value)
+        else:
+            result[name] = frozenset(str(entry).split("=", 1)[0] for entry in value)
+    return result
+
+
+def convert_project(load: LoadOptions, options: ConvertOptions) -> tuple[Conversion, tuple[str,
+                                                                                           ...]]:
+    """The project's manifests and warnings (the loader's first)."""
+    raw = load_raw(load)
+    loaded = load_project(load)
+    options = ConvertOptions(**{**options.__dict__, "explicit_env":
+                                explicit_environment(raw.data.get("services") or {})})
+    unknown = sorted(set(options.scale) - set(loaded.canonical.get("services") or {}))
+    if unknown:
+        raise UsageError(f"--scale: no such service: {', '.join(unknown)}")
+    return convert(loaded.canonical, options, LocalHost(raw.environ)), raw.warnings
+
+
+def _scale(text: str) -> tuple[str, int]:
+    service, _, count = text.partition("=")
+    if not service or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"expected SERVICE=NUMBER, got {text!r}")
+    return service, int(count)
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser("convert", help="write Kubernetes manifests for the project")
+    parser.add_argument("-o", "--output", metavar="DIR|-", default="-",
+                        help="directory to write one file per object into, or - (default) "
+                             "for stdout")
+    parser.add_argument("-n", "--namespace", metavar="NS",
+                        help="namespace of every object (a Namespace object is written too)")
+    parser.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    parser.add_argument("--service-type", choices=list(SERVICE_TYPES), default="ClusterIP",
+                        help="type of the Services for published ports")
+    parser.add_argument("--image-prefix", metavar="REGISTRY",
+                        help="registry for build-only services' images "
+                             "(REGISTRY/<project>-<service>)")
+    parser.add_argument("--scale", action="append", default=[], type=_scale,
+                        metavar="SERVICE=NUM", help="replicas of a service (repeatable)")
+    parser.add_argument("--wait-image", default=ConvertOptions.wait_image, metavar="IMAGE",
+                        help="image of the init containers waiting for Services")
+    parser.add_argument("--kubectl-image", default=ConvertOptions.kubectl_image,
+                        metavar="IMAGE", help="image of the init containers waiting for Jobs")
+    parser.add_argument("--cluster-domain", default=ConvertOptions.cluster_domain)
+    parser.add_argument("convert_services", nargs="*", metavar="SERVICE")
+    parser.set_defaults(prepare=prepare, named_services="convert_services")
+
+
+def prepare(inv: Invocation) -> Prepared:
+    args = inv.args
+    options = ConvertOptions(
+        namespace=args.namespace, service_type=args.service_type,
+        image_prefix=args.image_prefix, scale=dict(args.scale), wait_image=args.wait_image,
+        kubectl_image=args.kubectl_image, cluster_domain=args.cluster_domain)
+    conversion, loader_warnings = convert_project(inv.load_options(), options)
+    for warning in (*loader_warnings, *conversion.warnings):
+        inv.output.warn(warning)
+    if args.output == "-":
+        inv.output.raw(stream(conversion.manifests, args.format))
+        return 0
+    directory = Path(inv.cwd, args.output)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files(conversion.manifests, args.format).items():
+        write_atomic(directory / name, text.encode())
+    inv.output.text(f"wrote {len(conversion.manifests)} objects to {args.output}")
+    return 0
