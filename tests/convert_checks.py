@@ -48,10 +48,11 @@ def round_trip(canonical: Mapping[str, Any], manifests: Sequence[Mapping[str, An
                          for p in k8s_services[label]["spec"].get("ports", [])}
         for port in container_ports(name, config, Notes()):
             assert port in listed and port in service_ports, f"{name}: port {port}"
-        published = [p for p in config.get("ports") or [] if p.get("published")]
-        if published:
-            outside = k8s_services[f"{label}-published"]["spec"]["ports"]
-            assert {int(p["target"]) for p in published} <= {p["targetPort"] for p in outside}
+        outside = k8s_services.get(f"{label}-published", {"spec": {"ports": []}})
+        targets = {p["targetPort"] for p in outside["spec"]["ports"]}
+        for index, port in enumerate(config.get("ports") or []):
+            warned = any(w.startswith(f"services.{name}.ports[{index}]:") for w in warnings)
+            assert warned or int(port["target"]) in targets, f"{name}: ports[{index}]"
         # probes
         test = (config.get("healthcheck") or {}).get("test")
         command = exec_command(list(test)) if test else None
@@ -76,6 +77,8 @@ def round_trip(canonical: Mapping[str, Any], manifests: Sequence[Mapping[str, An
                 left_out = any(w.startswith(f"services.{name}.{kind}[{index}]") and
                                "left out" in w for w in warnings)
                 target = ref.get("target") or f"/{ref['source']}"
+                if not target.startswith("/"):  # relative: under /run/secrets for secrets
+                    target = f"/run/secrets/{target}" if kind == "secrets" else f"/{target}"
                 assert left_out or target in mounts, f"{name}: {kind} {target}"
         for entry in config.get("tmpfs") or []:
             assert str(entry).split(":")[0] in mounts, f"{name}: tmpfs {entry}"

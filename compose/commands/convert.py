@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from compose.convert.base import SERVICE_TYPES, ConvertOptions
+from compose.convert.base import SERVICE_TYPES, ConvertOptions, Host
 from compose.convert.core import Conversion, convert
 from compose.convert.output import files, stream
 from compose.errors import UsageError
@@ -52,9 +52,10 @@ def explicit_environment(raw_services: Mapping[str, Any]) -> dict[str, frozenset
     return result
 
 
-def convert_project(load: LoadOptions, options: ConvertOptions) -> tuple[Conversion, tuple[str,
-                                                                                           ...]]:
-    """The project's manifests and warnings (the loader's first)."""
+def convert_project(load: LoadOptions, options: ConvertOptions,
+                    host: Host | None = None) -> tuple[Conversion, tuple[str, ...]]:
+    """The project's manifests and warnings (the loader's first); files are read from
+    this machine unless another ``host`` is given."""
     raw = load_raw(load)
     loaded = load_project(load)
     options = ConvertOptions(**{**options.__dict__, "explicit_env":
@@ -62,7 +63,7 @@ def convert_project(load: LoadOptions, options: ConvertOptions) -> tuple[Convers
     unknown = sorted(set(options.scale) - set(loaded.canonical.get("services") or {}))
     if unknown:
         raise UsageError(f"--scale: no such service: {', '.join(unknown)}")
-    return convert(loaded.canonical, options, LocalHost(raw.environ)), raw.warnings
+    return convert(loaded.canonical, options, host or LocalHost(raw.environ)), raw.warnings
 
 
 def _scale(text: str) -> tuple[str, int]:
