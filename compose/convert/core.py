@@ -10,7 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compose.convert import configdata, keys, policies, probes, security, services, storage
+from compose.convert import (
+    configdata,
+    keys,
+    names,
+    policies,
+    probes,
+    security,
+    services,
+    storage,
+)
 from compose.convert.base import (
     PART_OF,
     SERVICE_LABEL,
@@ -155,9 +164,14 @@ def _service(name: str, config: Mapping[str, Any], canonical: Mapping[str, Any],
     pod.update(_pod_network(name, config, notes))
     pod.update(security.pod_security(name, config, notes))
 
-    annotations = {str(k): str(v) for k, v in sorted((config.get("labels") or {}).items())}
-    annotations.update({str(k): str(v) for k, v in
-                        sorted((config.get("annotations") or {}).items())})
+    annotations = {}
+    for key in ("labels", "annotations"):
+        for given, value in sorted((config.get(key) or {}).items()):
+            if names.annotation_key(str(given)):
+                annotations[str(given)] = str(value)
+            else:
+                notes.warn(name, f"{key}.{given}", "not a valid Kubernetes annotation "
+                                                   "name; left out")
     work = Workload(name, project, config, pod, labels, selector, annotations)
     claims_held = any(v.get("persistentVolumeClaim", {}).get("claimName") in
                       {dns_label(k) for k in exclusive} for v in pod_storage.volumes)
@@ -196,8 +210,11 @@ def _pod_network(name: str, config: Mapping[str, Any], notes: Notes) -> dict[str
         notes.warn(name, "network_mode", f"{mode!r}: pods cannot share another's network; "
                                          "the pod gets its own")
     if config.get("hostname"):
-        hostname = dns_label(str(config["hostname"]).split(".")[0])
-        result["hostname"] = hostname
+        given = str(config["hostname"])
+        result["hostname"] = dns_label(given.split(".")[0])
+        if result["hostname"] != given:
+            notes.warn(name, "hostname", f"{given!r} becomes {result['hostname']!r} (a pod's "
+                                         "hostname is one DNS label)")
     dns: dict[str, Any] = {}
     if config.get("dns"):
         dns["nameservers"] = [str(s) for s in config["dns"]]

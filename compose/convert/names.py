@@ -43,3 +43,14 @@ def config_key(path: str) -> str:
     base = path.rstrip("/").rsplit("/", 1)[-1]
     key = re.sub(r"[^A-Za-z0-9_.-]+", "-", base).strip("-")
     return key or "file"
+
+
+_QUALIFIED = re.compile(
+    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+
+
+def annotation_key(key: str) -> bool:
+    """Whether ``key`` is a valid annotation (qualified) name: ``[prefix/]name``."""
+    prefix, _, _ = key.rpartition("/")
+    return bool(_QUALIFIED.fullmatch(key)) and len(prefix) <= 253

@@ -140,6 +140,13 @@ def waits(service: str, config: Mapping[str, Any], services: Mapping[str, Any],
                                                      "not waited for")
             continue
         name = dns_label(dep)
+        if (entry or {}).get("restart"):
+            notes.warn(service, f"depends_on.{dep}.restart", "Kubernetes does not restart "
+                                                             "dependents with it; ignored")
+        if (entry or {}).get("required") is False:
+            notes.warn(service, f"depends_on.{dep}.required", "false: waited for all the "
+                                                              "same (an init container "
+                                                              "cannot give up)")
         if condition == "service_completed_successfully" and dep in jobs:
             reads_jobs = True
             for step, check in (("created", "--for=create"),
@@ -234,6 +241,10 @@ def controller(work: Workload, is_job: bool, exclusive_claims: bool,
         notes.warn(service, "restart", f"{restart!r}: a Deployment's pods always restart")
     made = obj("apps/v1", "Deployment", dns_label(service), work.project, options,
                {"pycompose.io/service": dns_label(service)})
+    deploy_labels = (config.get("deploy") or {}).get("labels") or {}
+    if deploy_labels:
+        made["metadata"]["annotations"] = {str(k): str(v) for k, v in
+                                           sorted(deploy_labels.items())}
     work.pod["restartPolicy"] = "Always"
     made["spec"] = {"replicas": count, "selector": {"matchLabels": dict(work.selector)},
                     **strategy(service, config, exclusive_claims, notes),

@@ -543,3 +543,40 @@ def test_tmpfs_size_parsing() -> None:
     assert storage.tmpfs_size("size=64m,mode=1777") == 64 * 1024 * 1024
     assert storage.tmpfs_size("mode=1777") is None
     assert storage.tmpfs_size("size=1000") == 1000
+
+
+def test_labels_become_annotations_when_valid(tmp_path: Path) -> None:
+    conversion = run(tmp_path, """
+        services:
+          a:
+            image: x
+            labels: {com.example.team: web, "not valid": x}
+            annotations: {example.com/owner: me}
+            deploy: {labels: {com.example.tier: front}}
+    """)
+    template = find(conversion, "Deployment", "a")["spec"]["template"]["metadata"]
+    assert template["annotations"] == {"com.example.team": "web", "example.com/owner": "me"}
+    assert find(conversion, "Deployment", "a")["metadata"]["annotations"] == {
+        "com.example.tier": "front"}
+    assert "services.a.labels.not valid: not a valid Kubernetes annotation name; left out" \
+        in conversion.warnings
+
+
+def test_dependency_options_that_cannot_be_kept_are_warned(tmp_path: Path) -> None:
+    conversion = run(tmp_path, """
+        services:
+          db: {image: x}
+          app:
+            image: x
+            depends_on: {db: {condition: service_started, restart: true, required: false}}
+    """)
+    assert any(w.startswith("services.app.depends_on.db.restart:") for w in conversion.warnings)
+    assert any(w.startswith("services.app.depends_on.db.required:")
+               for w in conversion.warnings)
+
+
+@pytest.mark.parametrize(("key", "label"), [
+    ("com.example.x", True), ("example.com/owner", True), ("bad key", False),
+    ("x" * 64, False), ("Upper.case/name", False)])
+def test_annotation_keys(key: str, label: bool) -> None:
+    assert names.annotation_key(key) is label
