@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from compose.convert.base import SERVICE_TYPES, ConvertOptions, Host
+import yaml
+
+from compose.convert.base import MANAGED_BY, PART_OF, SERVICE_TYPES, ConvertOptions, Host
 from compose.convert.core import Conversion, convert
 from compose.convert.output import files, stream
 from compose.errors import UsageError
@@ -66,6 +69,28 @@ def convert_project(load: LoadOptions, options: ConvertOptions,
     return convert(loaded.canonical, options, host or LocalHost(raw.environ)), raw.warnings
 
 
+_GENERATED = re.compile(r"\d\d-[a-z]+-[a-z0-9.-]+\.(yaml|json)")
+
+
+def stale_files(directory: Path, written: set[str], project: str | None) -> list[Path]:
+    """Files an earlier ``convert`` of the same project wrote into ``directory`` that
+    this one did not: objects the project no longer has (``kubectl apply -f`` would
+    bring them back).  Anything else in the directory is left alone."""
+    stale = []
+    for path in sorted(directory.iterdir()):
+        if path.name in written or not _GENERATED.fullmatch(path.name) or not path.is_file():
+            continue
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        labels = ((document or {}).get("metadata") or {}).get("labels") or {} \
+            if isinstance(document, dict) else {}
+        if labels.get(MANAGED_BY) == "pycompose" and labels.get(PART_OF) == project:
+            stale.append(path)
+    return stale
+
+
 def _scale(text: str) -> tuple[str, int]:
     service, _, count = text.partition("=")
     if not service or not count.isdigit():
@@ -111,7 +136,12 @@ def prepare(inv: Invocation) -> Prepared:
         return 0
     directory = Path(inv.cwd, args.output)
     directory.mkdir(parents=True, exist_ok=True)
-    for name, text in files(conversion.manifests, args.format).items():
+    written = files(conversion.manifests, args.format)
+    for name, text in written.items():
         write_atomic(directory / name, text.encode())
+    project = conversion.manifests[0]["metadata"]["labels"][PART_OF] \
+        if conversion.manifests else None
+    for stale in stale_files(directory, set(written), project):
+        stale.unlink()
     inv.output.text(f"wrote {len(conversion.manifests)} objects to {args.output}")
     return 0

@@ -91,3 +91,24 @@ def test_cli_unknown_scaled_service_is_one_line() -> None:
                     cwd=str(REPO / "samples" / "hello"), stdout=out, stderr=err)
     assert code == 1
     assert err.getvalue() == "error: --scale: no such service: nope\n"
+
+
+def test_converting_again_removes_only_its_own_stale_files(tmp_path: Path) -> None:
+    out = tmp_path / "k8s"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / "07-service-other.yaml").write_text("metadata: {labels: {x: y}}\n")
+    (out / "07-service-gone.yaml").write_text(
+        "metadata: {labels: {app.kubernetes.io/managed-by: pycompose, "
+        "app.kubernetes.io/part-of: hello}}\n")
+    (out / "07-service-theirs.yaml").write_text(
+        "metadata: {labels: {app.kubernetes.io/managed-by: pycompose, "
+        "app.kubernetes.io/part-of: another}}\n")
+    code = cli.main(["convert", "-o", str(out)], environ={},
+                    cwd=str(REPO / "samples" / "hello"), stdout=io.StringIO(),
+                    stderr=io.StringIO())
+    assert code == 0
+    names = {p.name for p in out.iterdir()}
+    assert "07-service-gone.yaml" not in names
+    assert {"notes.txt", "07-service-other.yaml", "07-service-theirs.yaml",
+            "07-service-web.yaml"} <= names
