@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from compose import graph
 from compose.convert.base import MANAGED_BY, PART_OF, SERVICE_TYPES, ConvertOptions, Host
 from compose.convert.core import Conversion, convert
 from compose.convert.output import files, stream
@@ -63,10 +64,18 @@ def convert_project(load: LoadOptions, options: ConvertOptions,
     loaded = load_project(load)
     options = ConvertOptions(**{**options.__dict__, "explicit_env":
                                 explicit_environment(raw.data.get("services") or {})})
-    unknown = sorted(set(options.scale) - set(loaded.canonical.get("services") or {}))
+    every = loaded.canonical.get("services") or {}
+    unknown = sorted(set(options.scale) - set(every))
     if unknown:
         raise UsageError(f"--scale: no such service: {', '.join(unknown)}")
-    return convert(loaded.canonical, options, host or LocalHost(raw.environ)), raw.warnings
+    canonical = loaded.canonical
+    if load.services:
+        missing = sorted(set(load.services) - set(every))
+        if missing:
+            raise UsageError(f"no such service: {', '.join(missing)}")
+        kept = graph.with_dependencies(graph.dependencies(loaded.project), load.services)
+        canonical = {**canonical, "services": {n: every[n] for n in every if n in kept}}
+    return convert(canonical, options, host or LocalHost(raw.environ)), raw.warnings
 
 
 _GENERATED = re.compile(r"\d\d-[a-z]+-[a-z0-9.-]+\.(yaml|json)")

@@ -112,3 +112,16 @@ def test_converting_again_removes_only_its_own_stale_files(tmp_path: Path) -> No
     assert "07-service-gone.yaml" not in names
     assert {"notes.txt", "07-service-other.yaml", "07-service-theirs.yaml",
             "07-service-web.yaml"} <= names
+
+
+def test_named_services_bring_their_dependencies() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["convert", "migrate"], environ={},
+                    cwd=str(REPO / "samples" / "selfheal"), stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    workloads = sorted(d["metadata"]["name"] for d in yaml.safe_load_all(out.getvalue())
+                       if d["kind"] in ("Deployment", "Job"))
+    assert workloads == ["db", "migrate"]
+    code = cli.main(["convert", "nope"], environ={}, cwd=str(REPO / "samples" / "selfheal"),
+                    stdout=io.StringIO(), stderr=(err := io.StringIO()))
+    assert (code, err.getvalue()) == (1, "error: no such service: nope\n")
