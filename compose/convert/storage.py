@@ -167,7 +167,10 @@ def _bind(service: str, key: str, volume: Mapping[str, Any], mount: dict[str, An
                                  "holds (1 MiB); left out")
         return
     data_key = config_key(source)
-    name = child(service, f"{data_key}")
+    name = child(service, data_key)
+    taken = {made["metadata"]["name"] for made in storage.objects}
+    if name in taken:  # two files of the same name from different folders
+        name = child(service, f"{data_key}-{key[len('volumes['):-1]}")
     config_map = obj("v1", "ConfigMap", name, project, options)
     try:
         config_map["data"] = {data_key: content.decode("utf-8")}

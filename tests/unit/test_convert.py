@@ -580,3 +580,17 @@ def test_dependency_options_that_cannot_be_kept_are_warned(tmp_path: Path) -> No
     ("x" * 64, False), ("Upper.case/name", False)])
 def test_annotation_keys(key: str, label: bool) -> None:
     assert names.annotation_key(key) is label
+
+
+def test_two_bind_files_with_one_name(tmp_path: Path) -> None:
+    conversion = run(tmp_path, """
+        services:
+          a:
+            image: x
+            volumes: ["./one/app.conf:/etc/one.conf", "./two/app.conf:/etc/two.conf"]
+    """, {"one/app.conf": "1", "two/app.conf": "2"})
+    assert find(conversion, "ConfigMap", "a-app-conf")["data"] == {"app.conf": "1"}
+    assert find(conversion, "ConfigMap", "a-app-conf-1")["data"] == {"app.conf": "2"}
+    volumes = pod(conversion, "a")["volumes"]
+    assert [v["configMap"]["name"] for v in volumes] == ["a-app-conf", "a-app-conf-1"]
+    assert len({v["name"] for v in volumes}) == 2
