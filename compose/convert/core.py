@@ -16,6 +16,7 @@ from compose.convert import (
     names,
     policies,
     probes,
+    scheduling,
     security,
     services,
     storage,
@@ -163,6 +164,7 @@ def _service(name: str, config: Mapping[str, Any], canonical: Mapping[str, Any],
     pod["terminationGracePeriodSeconds"] = grace_period(name, config, notes)
     pod.update(_pod_network(name, config, notes))
     pod.update(security.pod_security(name, config, notes))
+    pod.update(scheduling.scheduling(name, config, notes))
 
     annotations = {}
     for key in ("labels", "annotations"):

@@ -14,7 +14,7 @@ from compose.convert.base import Notes
 EXPRESSED = frozenset({
     # workloads and containers
     "image", "build", "command", "entrypoint", "working_dir", "tty", "stdin_open",
-    "restart", "scale", "deploy", "depends_on", "stop_grace_period", "stop_signal",
+    "restart", "scale", "deploy", "depends_on", "platform", "stop_grace_period", "stop_signal",
     "labels", "annotations", "pull_policy", "post_start", "pre_stop", "hostname",
     # names, networks, ports
     "networks", "ports", "expose", "container_name", "links", "network_mode",
@@ -29,7 +29,7 @@ EXPRESSED = frozenset({
     "profiles",
 })
 DEPLOY_EXPRESSED = frozenset({"replicas", "resources", "update_config", "restart_policy",
-                              "labels", "mode"})
+                              "labels", "mode", "placement"})
 
 
 def unexpressed(service: str, config: Mapping[str, Any], notes: Notes) -> None:

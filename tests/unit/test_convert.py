@@ -594,3 +594,27 @@ def test_two_bind_files_with_one_name(tmp_path: Path) -> None:
     volumes = pod(conversion, "a")["volumes"]
     assert [v["configMap"]["name"] for v in volumes] == ["a-app-conf", "a-app-conf-1"]
     assert len({v["name"] for v in volumes}) == 2
+
+
+def test_platform_and_placement_constraints(tmp_path: Path) -> None:
+    conversion = run(tmp_path, """
+        services:
+          a:
+            image: x
+            platform: linux/arm64
+            deploy:
+              placement:
+                constraints: ["node.labels.disk == ssd", "node.hostname != old-box",
+                              "node.role == manager"]
+                preferences: [{spread: node.labels.zone}]
+    """)
+    spec = pod(conversion, "a")
+    assert spec["nodeSelector"] == {"kubernetes.io/os": "linux", "kubernetes.io/arch": "arm64",
+                                    "disk": "ssd"}
+    terms = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert terms["nodeSelectorTerms"] == [{"matchExpressions": [
+        {"key": "kubernetes.io/hostname", "operator": "NotIn", "values": ["old-box"]}]}]
+    assert "services.a.deploy.placement.constraints[2]: 'node.role == manager' cannot be " \
+           "expressed; ignored" in conversion.warnings
+    assert "services.a.deploy.placement.preferences: cannot be expressed; ignored" \
+        in conversion.warnings
