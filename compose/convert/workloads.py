@@ -153,7 +153,8 @@ def waits(service: str, config: Mapping[str, Any], services: Mapping[str, Any],
                                 ("done", "--for=condition=complete")):
                 result.append({
                     "name": dns_label(f"wait-{dep}-{step}"), "image": options.kubectl_image,
-                    "command": ["kubectl", "wait", check, f"job/{name}", "--timeout=-1s"],
+                    # the image's entrypoint is kubectl (registry.k8s.io/kubectl, bitnami/kubectl)
+                    "args": ["wait", check, f"job/{name}", "--timeout=-1s"],
                 })
             continue
         if condition == "service_healthy" and not (services[dep].get("healthcheck") or {}) \

@@ -112,8 +112,8 @@ def test_one_shot_awaited_for_completion_is_a_job(tmp_path: Path) -> None:
     app = pod(conversion, "app")
     assert [c["name"] for c in app["initContainers"]] == [
         "wait-migrate-created", "wait-migrate-done", "wait-seed-created", "wait-seed-done"]
-    assert app["initContainers"][1]["command"] == [
-        "kubectl", "wait", "--for=condition=complete", "job/migrate", "--timeout=-1s"]
+    assert app["initContainers"][1]["args"] == [
+        "wait", "--for=condition=complete", "job/migrate", "--timeout=-1s"]
     assert app["serviceAccountName"] == "pycompose-job-reader"
     role = find(conversion, "Role", "pycompose-job-reader")
     assert role["rules"][0]["resources"] == ["jobs"]
