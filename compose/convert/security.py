@@ -2,6 +2,8 @@
 
 - ``mem_limit``/``cpus`` and ``deploy.resources.limits`` become ``limits``;
   ``mem_reservation`` and ``deploy.resources.reservations`` become ``requests``;
+  a device request for N NVIDIA GPUs becomes ``nvidia.com/gpu: N`` (a limit, as
+  Kubernetes requests extended resources);
 - ``user`` (numeric ``uid[:gid]``) becomes ``runAsUser``/``runAsGroup``;
   ``cap_add``/``cap_drop`` the capabilities (without ``CAP_``), ``privileged``
   and ``read_only`` the matching fields, ``security_opt: no-new-privileges``
@@ -37,7 +39,14 @@ def resources(service: str, config: Mapping[str, Any], notes: Notes) -> dict[str
             target["memory"] = str(entry["memory"])
         if entry.get("cpus"):
             target["cpu"] = _cpu(entry["cpus"])
-        for key in ("pids", "devices", "generic_resources"):
+        for device_index, device in enumerate(entry.get("devices") or []):
+            gpu = _gpu(device)
+            if gpu is None:
+                notes.warn(service, f"deploy.resources.{part}.devices[{device_index}]",
+                           "only NVIDIA GPUs with a count can be requested; ignored")
+            else:  # extended resources are requested by their limit
+                limits["nvidia.com/gpu"] = str(gpu)
+        for key in ("pids", "generic_resources"):
             if entry.get(key):
                 notes.warn(service, f"deploy.resources.{part}.{key}",
                            "cannot be expressed as container resources; ignored")
@@ -47,6 +56,16 @@ def resources(service: str, config: Mapping[str, Any], notes: Notes) -> dict[str
     if requests:
         result["requests"] = requests
     return {"resources": result} if result else {}
+
+
+def _gpu(device: Mapping[str, Any]) -> int | None:
+    """How many NVIDIA GPUs a device request asks for, if that is what it is."""
+    if "gpu" not in (device.get("capabilities") or []):
+        return None
+    if device.get("driver") not in (None, "", "nvidia") or device.get("device_ids"):
+        return None
+    count = device.get("count")
+    return int(count) if count not in (None, -1) and int(count) > 0 else None
 
 
 def _capability(name: str) -> str:

@@ -618,3 +618,13 @@ def test_platform_and_placement_constraints(tmp_path: Path) -> None:
            "expressed; ignored" in conversion.warnings
     assert "services.a.deploy.placement.preferences: cannot be expressed; ignored" \
         in conversion.warnings
+
+
+def test_gpu_reservations() -> None:
+    notes = Notes()
+    got = security.resources("ml", {"deploy": {"resources": {"reservations": {"devices": [
+        {"capabilities": ["gpu"], "driver": "nvidia", "count": 2},
+        {"capabilities": ["gpu"], "count": -1}]}}}}, notes)
+    assert got == {"resources": {"limits": {"nvidia.com/gpu": "2"}}}
+    assert notes.lines == ["services.ml.deploy.resources.reservations.devices[1]: only "
+                           "NVIDIA GPUs with a count can be requested; ignored"]
