@@ -10,7 +10,8 @@ reported).  ``depends_on`` becomes init containers run in order:
   Service resolves, which it does once one of its pods is ready, and a pod with
   a healthcheck is ready only when its readiness probe (the healthcheck) passes;
 - ``service_completed_successfully``: ``kubectl wait`` for the Job to exist, then
-  to complete, with a service account allowed to read Jobs.
+  to complete, with a service account allowed to read Jobs; waiting for a Job to
+  have started is waiting for it to exist (its pod may have finished already).
 """
 
 from __future__ import annotations
@@ -147,10 +148,12 @@ def waits(service: str, config: Mapping[str, Any], services: Mapping[str, Any],
             notes.warn(service, f"depends_on.{dep}.required", "false: waited for all the "
                                                               "same (an init container "
                                                               "cannot give up)")
-        if condition == "service_completed_successfully" and dep in jobs:
+        if dep in jobs:  # a Job's pod may be gone already: ask the API about the Job
             reads_jobs = True
-            for step, check in (("created", "--for=create"),
-                                ("done", "--for=condition=complete")):
+            steps = [("created", "--for=create")]
+            if condition == "service_completed_successfully":
+                steps.append(("done", "--for=condition=complete"))
+            for step, check in steps:
                 result.append({
                     "name": dns_label(f"wait-{dep}-{step}"), "image": options.kubectl_image,
                     # the image's entrypoint is kubectl (registry.k8s.io/kubectl, bitnami/kubectl)

@@ -628,3 +628,16 @@ def test_gpu_reservations() -> None:
     assert got == {"resources": {"limits": {"nvidia.com/gpu": "2"}}}
     assert notes.lines == ["services.ml.deploy.resources.reservations.devices[1]: only "
                            "NVIDIA GPUs with a count can be requested; ignored"]
+
+
+def test_waiting_for_a_job_to_start_is_waiting_for_it_to_exist(tmp_path: Path) -> None:
+    conversion = run(tmp_path, """
+        services:
+          migrate: {image: x}
+          app: {image: x, depends_on: {migrate: {condition: service_completed_successfully}}}
+          side: {image: x, depends_on: [migrate]}
+    """)
+    side = pod(conversion, "side")
+    assert [c["args"] for c in side["initContainers"]] == [
+        ["wait", "--for=create", "job/migrate", "--timeout=-1s"]]
+    assert side["serviceAccountName"] == "pycompose-job-reader"
