@@ -141,6 +141,8 @@ def waits(service: str, config: Mapping[str, Any], services: Mapping[str, Any],
                                                      "not waited for")
             continue
         name = dns_label(dep)
+        if dep not in jobs and replicas(dep, services[dep], options) == 0:
+            continue  # docker compose does not wait for a service scaled to 0
         if (entry or {}).get("restart"):
             notes.warn(service, f"depends_on.{dep}.restart", "Kubernetes does not restart "
                                                              "dependents with it; ignored")

@@ -641,3 +641,12 @@ def test_waiting_for_a_job_to_start_is_waiting_for_it_to_exist(tmp_path: Path) -
     assert [c["args"] for c in side["initContainers"]] == [
         ["wait", "--for=create", "job/migrate", "--timeout=-1s"]]
     assert side["serviceAccountName"] == "pycompose-job-reader"
+
+
+def test_a_dependency_scaled_to_zero_is_not_waited_for(tmp_path: Path) -> None:
+    conversion = run(tmp_path, """
+        services:
+          db: {image: x, deploy: {replicas: 0}}
+          app: {image: x, depends_on: [db]}
+    """)
+    assert "initContainers" not in pod(conversion, "app")
