@@ -100,6 +100,13 @@ def stale_files(directory: Path, written: set[str], project: str | None) -> list
     return stale
 
 
+def _service_type(text: str) -> str:
+    for known in SERVICE_TYPES:
+        if text.lower() == known.lower():
+            return known
+    raise argparse.ArgumentTypeError(f"expected one of {', '.join(SERVICE_TYPES)}, got {text!r}")
+
+
 def _scale(text: str) -> tuple[str, int]:
     service, _, count = text.partition("=")
     if not service or not count.isdigit():
@@ -114,9 +121,11 @@ def register(verbs: Verbs) -> None:
                              "for stdout")
     parser.add_argument("-n", "--namespace", metavar="NS",
                         help="namespace of every object (a Namespace object is written too)")
-    parser.add_argument("--format", choices=["yaml", "json"], default="yaml")
-    parser.add_argument("--service-type", choices=list(SERVICE_TYPES), default="ClusterIP",
-                        help="type of the Services for published ports")
+    parser.add_argument("--format", choices=["yaml", "json"], default="yaml",
+                        help="yaml (default) or json")
+    parser.add_argument("--service-type", type=_service_type, default="ClusterIP",
+                        metavar="|".join(SERVICE_TYPES),
+                        help="type of the Services for published ports (default ClusterIP)")
     parser.add_argument("--image-prefix", metavar="REGISTRY",
                         help="registry for build-only services' images "
                              "(REGISTRY/<project>-<service>)")
@@ -126,7 +135,9 @@ def register(verbs: Verbs) -> None:
                         help="image of the init containers waiting for Services")
     parser.add_argument("--kubectl-image", default=ConvertOptions.kubectl_image,
                         metavar="IMAGE", help="image of the init containers waiting for Jobs")
-    parser.add_argument("--cluster-domain", default=ConvertOptions.cluster_domain)
+    parser.add_argument("--cluster-domain", default=ConvertOptions.cluster_domain,
+                        metavar="DOMAIN", help="the cluster's DNS domain (default "
+                                               "cluster.local)")
     parser.add_argument("convert_services", nargs="*", metavar="SERVICE")
     parser.set_defaults(prepare=prepare, named_services="convert_services")
 

@@ -73,7 +73,7 @@ def test_cli_json_is_a_list() -> None:
 
 def test_cli_scale_and_service_type() -> None:
     out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["convert", "--scale", "web=3", "--service-type", "NodePort"], environ={},
+    code = cli.main(["convert", "--scale", "web=3", "--service-type", "nodeport"], environ={},
                     cwd=str(REPO / "samples" / "networks"), stdout=out, stderr=err)
     assert code == 0, err.getvalue()
     documents = list(yaml.safe_load_all(out.getvalue()))
