@@ -7,6 +7,7 @@ and forgotten only after it is gone, so an interrupted run leaves nothing that
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -14,18 +15,20 @@ from typing import Any
 
 import trio
 
-from compose import depwait, runstate, state
-from compose.backends import ContainerBackend, NetworkBackend
+from compose import depwait, eventlog, runstate, state
+from compose.backends import ContainerBackend, NetworkBackend, VolumeBackend
 from compose.errors import first_user_error
 from compose.events import Progress, Reporter
 from compose.paths import Layout
 from compose.plan import (
     CreateContainer,
     CreateNetwork,
+    CreateVolume,
     Op,
     Plan,
     RemoveContainer,
     RemoveNetwork,
+    RemoveVolume,
     StartContainer,
     StopContainer,
     WriteHosts,
@@ -36,8 +39,10 @@ from compose.records import ContainerRecord
 class Executor:
     def __init__(self, layout: Layout, containers: ContainerBackend, networks: NetworkBackend,
                  report: Reporter, stop_timeout: float | None = None,
-                 dependencies: Dependencies | None = None) -> None:
+                 dependencies: Dependencies | None = None,
+                 volumes: VolumeBackend | None = None) -> None:
         self.layout = layout
+        self.volumes = volumes
         self.containers = containers
         self.networks = networks
         self.report = report
@@ -57,7 +62,8 @@ class Executor:
         if self.dependencies is None:
             return
         service = runstate.read_supervision(self.layout.container_dir(record.id))
-        waits = [c for c in depwait.conditions(service) if c.condition != depwait.STARTED]
+        waits = [c for c in depwait.conditions(service) if c.condition != depwait.STARTED
+                 and c.service not in self.dependencies.ignore]
         if not waits:
             return
         await self.dependencies.watch()
@@ -80,6 +86,9 @@ class Executor:
                                      "Healthy" if condition.condition == depwait.HEALTHY_CONDITION
                                      else "Exited", done=True))
 
+    def _event(self, record: ContainerRecord, action: str) -> None:
+        eventlog.append(self.layout, record, action, time.time())
+
     async def _reserve_ports(self, plan: Plan) -> Plan:
         """Host ports depend on what the host holds, so the network backend checks
         them, and picks the random ones, before anything changes."""
@@ -88,6 +97,12 @@ class Executor:
             return plan
         leaving = {r.id for r in plan.removing()}
         return plan.with_records(await self.networks.reserve_ports(wanted, leaving))
+
+    def _volume_backend(self) -> VolumeBackend:
+        if self.volumes is None:
+            raise TypeError("this plan has volume operations: the executor needs a "
+                            "volume backend")
+        return self.volumes
 
     async def _do(self, op: Op) -> None:
         match op:
@@ -105,12 +120,21 @@ class Executor:
                     await trio.to_thread.run_sync(
                         state.forget_project_if_empty, self.layout, network.project)
                 self.report(Progress("Network", network.name, "Removed", done=True))
+            case CreateVolume(volume):
+                self.report(Progress("Volume", volume.name, "Creating"))
+                await self._volume_backend().create_volume(volume)
+                self.report(Progress("Volume", volume.name, "Created", done=True))
+            case RemoveVolume(volume):
+                self.report(Progress("Volume", volume.name, "Removing"))
+                await self._volume_backend().remove_volume(volume)
+                self.report(Progress("Volume", volume.name, "Removed", done=True))
             case CreateContainer(record, service, hosts):
                 self.report(Progress("Container", record.name, "Creating"))
                 await self.containers.create(record, service, hosts)
                 runstate.write_supervision(self.layout.container_dir(record.id),
                                            service.canonical)
                 await self.networks.connect(record)
+                self._event(record, "create")
                 self.report(Progress("Container", record.name, "Created", done=True))
             case WriteHosts(hosts):
                 for record, content in hosts:
@@ -123,15 +147,18 @@ class Executor:
                 runstate.mark_started_by_user(self.layout.container_dir(record.id))
                 await self.networks.connect(record)
                 await self.containers.start(record)
+                self._event(record, "start")
                 self.report(Progress("Container", record.name, "Started", done=True))
             case StopContainer(record):
                 self.report(Progress("Container", record.name, "Stopping"))
                 await stop_by_user(self.layout, self.containers, record, self.stop_timeout)
+                self._event(record, "stop")
                 self.report(Progress("Container", record.name, "Stopped", done=True))
             case RemoveContainer(record):
                 self.report(Progress("Container", record.name, "Removing"))
                 await self.containers.remove(record)
                 await self.networks.disconnect(record)
+                self._event(record, "destroy")
                 self.report(Progress("Container", record.name, "Removed", done=True))
 
 
@@ -145,6 +172,8 @@ class Dependencies:
     warn: Callable[[str], None]
     ready: Callable[[ContainerRecord], Awaitable[None]] | None = None
     """What must be in place before a container starts (its DNS server)."""
+    ignore: frozenset[str] = frozenset()
+    """Services whose conditions are not waited for (``up --no-deps``)."""
 
 
 async def stop_by_user(layout: Layout, containers: ContainerBackend, record: ContainerRecord,

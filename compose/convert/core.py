@@ -116,7 +116,10 @@ def _volume_users(all_services: Mapping[str, Mapping[str, Any]],
     users: dict[str, int] = {}
     for name, config in all_services.items():
         count = max(1, replicas(name, config, options))
-        for volume in config.get("volumes") or []:
+        mounted = list(config.get("volumes") or [])
+        for source, _ in storage.volumes_from_sources(config):
+            mounted.extend((all_services.get(source) or {}).get("volumes") or [])
+        for volume in mounted:
             if volume.get("type") == "volume" and volume.get("source"):
                 users[volume["source"]] = users.get(volume["source"], 0) + count
     return users

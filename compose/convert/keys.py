@@ -20,7 +20,7 @@ EXPRESSED = frozenset({
     "networks", "ports", "expose", "container_name", "links", "network_mode",
     "dns", "dns_search", "dns_opt", "extra_hosts",
     # health, storage, configuration
-    "healthcheck", "volumes", "tmpfs", "shm_size", "environment", "env_file",
+    "healthcheck", "volumes", "volumes_from", "tmpfs", "shm_size", "environment", "env_file",
     "secrets", "configs",
     # resources and security
     "mem_limit", "mem_reservation", "cpus", "user", "cap_add", "cap_drop", "privileged",

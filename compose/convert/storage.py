@@ -6,7 +6,9 @@
 - anonymous volume: ``emptyDir``;
 - tmpfs: ``emptyDir`` with ``medium: Memory`` (and its size as ``sizeLimit``);
 - bind mount of a file: a ``ConfigMap`` holding a copy, mounted with ``subPath``
-  at the same path, with a warning; of a directory: left out, with a warning.
+  at the same path, with a warning; of a directory: left out, with a warning;
+- ``volumes_from``: the other service's claims and bind-mounted files, mounted at
+  the same paths (read-only with ``:ro``); its anonymous volumes cannot be shared.
 """
 
 from __future__ import annotations
@@ -112,14 +114,60 @@ def pod_storage(service: str, config: Mapping[str, Any], canonical: Mapping[str,
                     {"mountPath": "/dev/shm"})
     for index, volume in enumerate(config.get("volumes") or []):
         _volume(service, index, volume, canonical, project, options, host, notes, storage)
+    for index, entry in enumerate(config.get("volumes_from") or []):
+        _volumes_from(service, index, str(entry), canonical, project, options, host, notes,
+                      storage)
     return storage
+
+
+def volumes_from_sources(config: Mapping[str, Any]) -> list[tuple[str, bool]]:
+    """(service, read_only) for each ``volumes_from`` entry naming a service."""
+    found = []
+    for entry in config.get("volumes_from") or []:
+        text = str(entry)
+        if text.startswith("container:"):
+            continue
+        name, _, mode = text.partition(":")
+        found.append((name, mode == "ro"))
+    return found
+
+
+def _volumes_from(service: str, index: int, entry: str, canonical: Mapping[str, Any],
+                  project: str, options: ConvertOptions, host: Host, notes: Notes,
+                  storage: PodStorage) -> None:
+    """Another service's named volumes and bind-mounted files, at the same paths."""
+    where = f"volumes_from[{index}]"
+    if entry.startswith("container:"):
+        notes.warn(service, where, f"{entry!r}: a container outside the project cannot be "
+                                   "expressed; ignored")
+        return
+    source, _, mode = entry.partition(":")
+    other = (canonical.get("services") or {}).get(source)
+    if other is None:
+        notes.warn(service, where, f"{source!r} is not converted; ignored")
+        return
+    for volume in other.get("volumes") or []:
+        kind = volume.get("type")
+        if kind == "volume" and not volume.get("source"):
+            notes.warn(service, where, f"{source}'s anonymous volume {volume.get('target')} "
+                                       "cannot be shared between pods; left out")
+            continue
+        if kind not in ("volume", "bind"):
+            continue
+        shared = dict(volume)
+        if mode == "ro":
+            shared["read_only"] = True
+        elif mode == "rw":
+            shared.pop("read_only", None)
+        _volume(service, index, shared, canonical, project, options, host, notes, storage,
+                where=where)
 
 
 def _volume(service: str, index: int, volume: Mapping[str, Any],
             canonical: Mapping[str, Any], project: str, options: ConvertOptions, host: Host,
-            notes: Notes, storage: PodStorage) -> None:
+            notes: Notes, storage: PodStorage, where: str | None = None) -> None:
     kind, target = volume.get("type"), str(volume.get("target", ""))
-    key = f"volumes[{index}]"
+    key = where or f"volumes[{index}]"
     mount: dict[str, Any] = {"mountPath": target}
     if volume.get("read_only"):
         mount["readOnly"] = True

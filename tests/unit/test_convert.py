@@ -650,3 +650,23 @@ def test_a_dependency_scaled_to_zero_is_not_waited_for(tmp_path: Path) -> None:
           app: {image: x, depends_on: [db]}
     """)
     assert "initContainers" not in pod(conversion, "app")
+
+
+def test_volumes_from_shares_claims_and_files(tmp_path: Path) -> None:
+    conversion = run(tmp_path, """
+        services:
+          db:
+            image: x
+            volumes: ["data:/data", "/scratch", "./my.cnf:/etc/my.cnf"]
+          backup: {image: x, volumes_from: ["db:ro", "container:elsewhere"]}
+        volumes: {data: {}}
+    """, {"my.cnf": "[mysqld]\n"})
+    mounts = main(conversion, "backup")["volumeMounts"]
+    assert [(m["mountPath"], m.get("readOnly")) for m in mounts] == [
+        ("/data", True), ("/etc/my.cnf", True)]
+    assert find(conversion, "PersistentVolumeClaim", "data")["spec"]["accessModes"] == [
+        "ReadWriteMany"]
+    warnings = "\n".join(conversion.warnings)
+    assert "services.backup.volumes_from[0]: db's anonymous volume /scratch cannot be " \
+           "shared between pods; left out" in warnings
+    assert "services.backup.volumes_from[1]: 'container:elsewhere'" in warnings
