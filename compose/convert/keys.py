@@ -42,6 +42,11 @@ def unexpressed(service: str, config: Mapping[str, Any], notes: Notes) -> None:
     for key, value in deploy.items():
         if key not in DEPLOY_EXPRESSED and value not in (None, "", [], {}):
             notes.warn(service, f"deploy.{key}", "cannot be expressed in Kubernetes; ignored")
+    policy = deploy.get("restart_policy") or {}
+    for key in ("delay", "window"):
+        if policy.get(key):
+            notes.warn(service, f"deploy.restart_policy.{key}", "Kubernetes backs off on its "
+                                                                "own; ignored")
     if deploy.get("mode") not in (None, "", "replicated"):
         notes.warn(service, "deploy.mode", f"{deploy['mode']!r} is not converted (a DaemonSet "
                                            "would be); a Deployment is written")

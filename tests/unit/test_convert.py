@@ -670,3 +670,14 @@ def test_volumes_from_shares_claims_and_files(tmp_path: Path) -> None:
     assert "services.backup.volumes_from[0]: db's anonymous volume /scratch cannot be " \
            "shared between pods; left out" in warnings
     assert "services.backup.volumes_from[1]: 'container:elsewhere'" in warnings
+
+
+def test_deploy_restart_policy_timings_are_warned(tmp_path: Path) -> None:
+    conversion = run(tmp_path, """
+        services:
+          a: {image: x, deploy: {restart_policy: {condition: any, delay: 5s, window: 1m}}}
+    """)
+    assert pod(conversion, "a")["restartPolicy"] == "Always"
+    assert [w for w in conversion.warnings if "restart_policy" in w] == [
+        "services.a.deploy.restart_policy.delay: Kubernetes backs off on its own; ignored",
+        "services.a.deploy.restart_policy.window: Kubernetes backs off on its own; ignored"]
