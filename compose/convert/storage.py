@@ -20,12 +20,12 @@ from typing import Any
 
 from compose.convert.base import ConvertOptions, Host, Manifest, Notes, obj
 from compose.convert.names import child, config_key, dns_label
+from compose.govalues import parse_bytes
 
 SIZE_LABELS = ("pycompose.k8s.size", "kompose.volume.size")
 CLASS_LABELS = ("pycompose.k8s.storage-class", "kompose.volume.storage-class-name")
 DEFAULT_SIZE = "1Gi"
 CONFIGMAP_LIMIT = 1024 * 1024
-_SIZE_UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
 @dataclass
@@ -86,14 +86,15 @@ def claims(canonical: Mapping[str, Any], users: Mapping[str, int], project: str,
 
 
 def tmpfs_size(options: str) -> int | None:
-    """``size=`` from a tmpfs option string (``size=64m,mode=1777``), in bytes."""
+    """``size=`` from a tmpfs option string (``size=64m,mode=1777``), in bytes;
+    None when absent or not a size Docker would read (``go-units``, 1g = 1024³)."""
     for option in options.split(","):
         name, _, value = option.partition("=")
         if name == "size" and value:
-            unit = value[-1].lower()
-            if unit in _SIZE_UNITS:
-                return int(float(value[:-1]) * _SIZE_UNITS[unit])
-            return int(value)
+            try:
+                return parse_bytes(value) or None
+            except ValueError:
+                return None
     return None
 
 

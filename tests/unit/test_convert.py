@@ -543,6 +543,8 @@ def test_tmpfs_size_parsing() -> None:
     assert storage.tmpfs_size("size=64m,mode=1777") == 64 * 1024 * 1024
     assert storage.tmpfs_size("mode=1777") is None
     assert storage.tmpfs_size("size=1000") == 1000
+    assert storage.tmpfs_size("size=64kb") == 64 * 1024
+    assert storage.tmpfs_size("size=lots") is None
 
 
 def test_labels_become_annotations_when_valid(tmp_path: Path) -> None:
