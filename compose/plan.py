@@ -13,13 +13,14 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
-from compose import graph, names, netplan
+from compose import graph, names, netplan, rollout
 from compose.errors import UsageError
 from compose.model import Project, Service
 from compose.netconfig import service_networking
 from compose.netplan import hosts_files, plan_networks
 from compose.observed import RUNNING, ContainerStatus, ObservedState
 from compose.records import ContainerRecord, NetworkRecord, VolumeRecord
+from compose.rollout import UpdateConfig
 from network import ipam
 from volumes.local import DriverError, anonymous_volume, project_volume
 from volumes.mounts import anonymous_targets, volume_names
@@ -113,8 +114,24 @@ class WriteHosts:
         return f"write hosts files ({len(self.hosts)})"
 
 
+@dataclass(frozen=True)
+class ReplaceContainers:
+    """A rolling update: each running replica (old) replaced by a new container made
+    from ``service``, batch by batch as ``config`` says (compose/rollout.py)."""
+
+    service: Service
+    pairs: tuple[tuple[ContainerRecord, ContainerRecord], ...]
+    hosts: tuple[str, ...]
+    """The new containers' ``/etc/hosts``, pair by pair."""
+    config: UpdateConfig
+
+    def render(self) -> str:
+        names = ", ".join(new.name for _, new in self.pairs)
+        return f"roll {names} ({self.config.describe()})"
+
+
 Op = (CreateNetwork | RemoveNetwork | CreateVolume | RemoveVolume | CreateContainer
-      | StartContainer | StopContainer | RemoveContainer | WriteHosts)
+      | StartContainer | StopContainer | RemoveContainer | WriteHosts | ReplaceContainers)
 
 
 @dataclass(frozen=True)
@@ -254,6 +271,7 @@ def plan_up(
     final: dict[str, ContainerRecord | _Create] = {}
     kept: list[ContainerRecord] = []
     replicas_of: dict[str, list[ContainerRecord | _Create]] = {}
+    rolling: dict[str, list[tuple[ContainerRecord, _Create]]] = {}
     for service_name in graph.start_order(deps):
         service = project.services[service_name]
         wanted = replicas(service, scale)
@@ -282,10 +300,13 @@ def plan_up(
                 else:
                     starts.setdefault(service_name, []).append(current.record)
                 continue
-            if current is not None:
-                removals.append(current.record)
             create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace,
                              current.record if current is not None else None, number)
+            if current is not None and current.state == RUNNING and start and \
+                    rollout.rolls(service.canonical, wanted):
+                rolling.setdefault(service_name, []).append((current.record, create))
+            elif current is not None:
+                removals.append(current.record)
             chosen.append(create)
             creates.append(create)
         if chosen:
@@ -324,10 +345,12 @@ def plan_up(
     static = {c.container_id: netplan.static_addresses(
         _name(project, c.service, c.number), c.service, networks, leases) for c in creates}
     made: dict[str, ContainerRecord] = {}  # by container id
+    rolled = {create.container_id for pairs in rolling.values() for _, create in pairs}
     for create in creates:
         record = context.record(create, static[create.container_id], made)
         made[create.container_id] = record
-        starts.setdefault(create.service.name, []).append(record)
+        if create.container_id not in rolled:
+            starts.setdefault(create.service.name, []).append(record)
     for starting in starts.values():
         starting.sort(key=lambda r: r.number)
     known_volumes = set(observed.volumes) | {v.volume.name for v in new_volumes}
@@ -345,18 +368,24 @@ def plan_up(
         if not _external(project, k) and (
             k not in observed.networks or k in observed.absent_networks)
     ]
-    start_stages = [
-        [StartContainer(r) for name in level for r in starts.get(name, [])]
-        for level in graph.levels(deps)
-    ] if start else []
     final_ids = {r.id for r in finals}
     others = [c.record for c in observed.containers
               if c.record.id not in final_ids and c.record.id not in removed]
     hosts = hosts_files(finals, networks, [*others, *observed.surroundings.containers])
-    created = [made[c.container_id] for c in creates]
-    created_ids = {r.id for r in created}
+    created = [made[c.container_id] for c in creates if c.container_id not in rolled]
+    created_ids = {r.id for r in created} | rolled
     rewrites = tuple((r, hosts[r.id]) for r in finals if r.id not in created_ids)
     joining = {r.id for r in created if r.network.mode.startswith("container:")}
+    start_stages: list[list[Op]] = [
+        [*(StartContainer(r) for name in level for r in starts.get(name, [])),
+         *(ReplaceContainers(
+             project.services[name],
+             tuple((old, made[new.container_id]) for old, new in rolling[name]),
+             tuple(hosts[new.container_id] for _, new in rolling[name]),
+             rollout.UpdateConfig.of(project.services[name].canonical))
+           for name in level if name in rolling)]
+        for level in graph.levels(deps)
+    ] if start else []
     return Plan(
         stages=_stages(
             (StopContainer(r) for r in along),  # dependents first
