@@ -146,3 +146,21 @@ def test_events_report_create_start_die_health_and_restart(busybox_stack: Stack,
     assert " container create " in text and "name=evt-flaky-1" in text
     assert "checked" not in text
     stack.run("down", "-t", "0", cwd=project)
+
+
+def test_down_rmi_all_removes_the_images_the_services_used(busybox_stack: Stack,
+                                                           tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "rmi", """
+        services:
+          one:
+            image: busybox
+            command: ["true"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    stack.run("down", "--rmi", "local", cwd=project)
+    assert "busybox" in stack.run("image", "ls").stdout  # it has a name of its own
+    stack.run("up", "-d", cwd=project)
+    result = stack.run("down", "--rmi", "all", cwd=project)
+    assert "Image busybox  Removed" in result.stderr
+    assert "busybox" not in stack.run("image", "ls").stdout
