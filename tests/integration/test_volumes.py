@@ -161,6 +161,8 @@ def test_population_nocopy_anonymous_and_down_v(busybox_stack: Stack, tmp_path: 
     assert ex("prefilled", "ls -A /seed") == "already\n"  # not empty: no copy
     # the image's VOLUME is an anonymous volume, populated too
     assert ex("anon", stat) == "1234:5678 750\n1234:5678 640\n"
+    # a one-off container's anonymous volume goes with it (run --rm)
+    assert sh(stack, directory, "anon", "cat /seed/file") == "from the image\n"
     ex("anon", "echo kept > /seed/marker")
     anonymous = [n for n in volume_names(stack) if len(n) == 64]
     assert len(anonymous) == 1
