@@ -196,9 +196,12 @@ def plan_up(
     runtime: str,
     remove_orphans: bool = False,
     image_volumes: Mapping[str, Iterable[str]] | None = None,
+    renew_anonymous: bool = False,
 ) -> Plan:
     """Create what is missing, recreate what changed, start what is stopped.
-    ``image_volumes``: each service's image ``VOLUME`` paths (anonymous volumes)."""
+    ``image_volumes``: each service's image ``VOLUME`` paths (anonymous volumes);
+    ``renew_anonymous`` (``up -V``): recreated containers get new anonymous volumes
+    instead of their predecessors'."""
     networks = plan_networks(project, observed, root_tag)
     warnings: list[str] = []
     _check_files(project)
@@ -228,7 +231,8 @@ def plan_up(
         if current is not None:
             removals.append(current.record)
         create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace,
-                         current.record if current is not None else None)
+                         current.record if current is not None and not renew_anonymous
+                         else None)
         final[service_name] = create
         creates.append(create)
 

@@ -38,6 +38,7 @@ class UpOptions:
     log_prefix: bool = True
     timestamps: bool = False
     attach_dependencies: bool = False
+    renew_anon_volumes: bool = False
 
 
 def select(project: Project, services: Sequence[str]) -> Project:
@@ -87,6 +88,7 @@ async def converge(ctx: Context, project: Project, options: UpOptions) -> list[C
             now=time.time(),
             runtime=ctx.oci.runtime.path,
             remove_orphans=options.remove_orphans,
+            renew_anonymous=options.renew_anon_volumes,
             image_volumes={name: tuple(image.runtime_config.get("Volumes") or ())
                            for name, image in images.items()},
         )
@@ -168,6 +170,9 @@ def register(verbs: Verbs) -> None:
     up.add_argument("--no-color", action="store_true", help="monochrome output")
     up.add_argument("--attach-dependencies", action="store_true",
                     help="also show the logs of the services the named ones depend on")
+    up.add_argument("-V", "--renew-anon-volumes", action="store_true",
+                    help="recreate anonymous volumes instead of reusing those of the "
+                    "previous containers")
     up.add_argument("services", nargs="*", metavar="SERVICE")
     up.set_defaults(prepare=prepare)
 
@@ -183,5 +188,6 @@ def prepare(inv: Invocation) -> Prepared:
         remove_orphans=args.remove_orphans, timeout=args.timeout,
         log_prefix=not args.no_log_prefix, timestamps=args.timestamps,
         attach_dependencies=args.attach_dependencies,
+        renew_anon_volumes=args.renew_anon_volumes,
     )
     return lambda ctx: up(ctx, loaded.project, options)
