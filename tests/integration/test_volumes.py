@@ -203,6 +203,7 @@ def test_binds_tmpfs_and_volumes_from(busybox_stack: Stack, tmp_path: Path,
                 read_only: true
               - {type: tmpfs, target: /mem, tmpfs: {size: 1m, mode: 0o1770}}
               - "./z:/z:z"
+              - "./prop:/prop:rshared"
           c:
             image: busybox
             command: ["sleep", "1000"]
@@ -228,6 +229,7 @@ def test_binds_tmpfs_and_volumes_from(busybox_stack: Stack, tmp_path: Path,
     assert ex("b", "cat /ro/file /etc/single.txt") == "ro content\none file\n"
     assert "Read-only file system" in ex("b", "echo x > /ro/new", check=False)
     assert "Read-only file system" in ex("b", "touch /shared/new", check=False)
+    assert "shared:" in ex("b", "grep ' /prop ' /proc/self/mountinfo")  # propagation
     mem = ex("b", "grep ' /mem ' /proc/mounts")
     assert mem.startswith("tmpfs /mem tmpfs ") and "size=1024k" in mem and "mode=1770" in mem
     assert "No space left" in ex("b", "dd if=/dev/zero of=/mem/big bs=1k count=2048",
