@@ -25,6 +25,9 @@ from volumes.mounts import anonymous_targets, volume_names
 
 # Keys that do not change the container itself (docker compose's hash.go).
 _NOT_HASHED = {"depends_on"}
+# Storage fields join the hash only when set, so containers made before they existed
+# are not recreated for nothing.
+_HASHED_IF_SET = {"mounts", "volumes_from", "files"}
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,9 @@ def config_hash(service: Service, image_id: str, namespace: str = "") -> str:
     """Changes when the container would be made differently: recreate it then.
     ``namespace`` is the container whose network namespace it joins: when that
     one is recreated, so is this one."""
-    data = {f.name: getattr(service, f.name) for f in fields(service) if f.name not in _NOT_HASHED}
+    data = {f.name: getattr(service, f.name) for f in fields(service)
+            if f.name not in _NOT_HASHED
+            and not (f.name in _HASHED_IF_SET and not getattr(service, f.name))}
     data["image_id"] = image_id
     if namespace.startswith("container:"):
         data["network_namespace"] = namespace
