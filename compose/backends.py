@@ -33,6 +33,9 @@ class ContainerBackend(Protocol):
     async def wait(self, record: ContainerRecord) -> int | None:
         """Wait until the container has exited; its exit code."""
 
+    def oom_killed(self, record: ContainerRecord) -> bool:
+        """Whether the kernel's OOM killer ended a process of the container."""
+
 
 class NetworkBackend(Protocol):
     async def create_network(self, network: NetworkRecord) -> None: ...

@@ -7,6 +7,7 @@ and forgotten only after it is gone, so an interrupted run leaves nothing that
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -14,7 +15,7 @@ from typing import Any
 
 import trio
 
-from compose import depwait, runstate, state
+from compose import depwait, eventlog, runstate, state
 from compose.backends import ContainerBackend, NetworkBackend, VolumeBackend
 from compose.errors import first_user_error
 from compose.events import Progress, Reporter
@@ -61,7 +62,8 @@ class Executor:
         if self.dependencies is None:
             return
         service = runstate.read_supervision(self.layout.container_dir(record.id))
-        waits = [c for c in depwait.conditions(service) if c.condition != depwait.STARTED]
+        waits = [c for c in depwait.conditions(service) if c.condition != depwait.STARTED
+                 and c.service not in self.dependencies.ignore]
         if not waits:
             return
         await self.dependencies.watch()
@@ -83,6 +85,9 @@ class Executor:
                 self.report(Progress("Container", target.name,
                                      "Healthy" if condition.condition == depwait.HEALTHY_CONDITION
                                      else "Exited", done=True))
+
+    def _event(self, record: ContainerRecord, action: str) -> None:
+        eventlog.append(self.layout, record, action, time.time())
 
     async def _reserve_ports(self, plan: Plan) -> Plan:
         """Host ports depend on what the host holds, so the network backend checks
@@ -129,6 +134,7 @@ class Executor:
                 runstate.write_supervision(self.layout.container_dir(record.id),
                                            service.canonical)
                 await self.networks.connect(record)
+                self._event(record, "create")
                 self.report(Progress("Container", record.name, "Created", done=True))
             case WriteHosts(hosts):
                 for record, content in hosts:
@@ -141,15 +147,18 @@ class Executor:
                 runstate.mark_started_by_user(self.layout.container_dir(record.id))
                 await self.networks.connect(record)
                 await self.containers.start(record)
+                self._event(record, "start")
                 self.report(Progress("Container", record.name, "Started", done=True))
             case StopContainer(record):
                 self.report(Progress("Container", record.name, "Stopping"))
                 await stop_by_user(self.layout, self.containers, record, self.stop_timeout)
+                self._event(record, "stop")
                 self.report(Progress("Container", record.name, "Stopped", done=True))
             case RemoveContainer(record):
                 self.report(Progress("Container", record.name, "Removing"))
                 await self.containers.remove(record)
                 await self.networks.disconnect(record)
+                self._event(record, "destroy")
                 self.report(Progress("Container", record.name, "Removed", done=True))
 
 
@@ -163,6 +172,8 @@ class Dependencies:
     warn: Callable[[str], None]
     ready: Callable[[ContainerRecord], Awaitable[None]] | None = None
     """What must be in place before a container starts (its DNS server)."""
+    ignore: frozenset[str] = frozenset()
+    """Services whose conditions are not waited for (``up --no-deps``)."""
 
 
 async def stop_by_user(layout: Layout, containers: ContainerBackend, record: ContainerRecord,

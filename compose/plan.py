@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 from compose import graph, names, netplan
@@ -190,6 +190,9 @@ def _stages(*groups: Iterable[Op]) -> tuple[tuple[Op, ...], ...]:
     return tuple(stage for stage in (tuple(g) for g in groups) if stage)
 
 
+RECREATE_DIVERGED, RECREATE_FORCE, RECREATE_NEVER = "diverged", "force", "never"
+
+
 def plan_up(
     project: Project,
     image_ids: Mapping[str, str],
@@ -200,13 +203,23 @@ def plan_up(
     now: float,
     runtime: str,
     remove_orphans: bool = False,
+    recreate: Mapping[str, str] | None = None,
+    start: bool = True,
+    known_services: Collection[str] | None = None,
     image_volumes: Mapping[str, Iterable[str]] | None = None,
     renew_anonymous: bool = False,
 ) -> Plan:
     """Create what is missing, recreate what changed, start what is stopped.
+
+    ``recreate`` says, per service, when an existing container is replaced:
+    ``diverged`` (the default: its configuration changed), ``force`` (always) or
+    ``never`` (``--no-recreate``).  ``start=False`` only creates (``--no-start``).
+    ``known_services``: every service of the file, when ``project`` is narrowed to
+    some, so that the others' containers are not taken for orphans.
     ``image_volumes``: each service's image ``VOLUME`` paths (anonymous volumes);
     ``renew_anonymous`` (``up -V``): recreated containers get new anonymous volumes
-    instead of their predecessors'."""
+    instead of their predecessors'.
+    """
     networks = plan_networks(project, observed, root_tag)
     warnings: list[str] = []
     _check_files(project)
@@ -226,7 +239,10 @@ def plan_up(
         current = existing[0] if existing else None
         for extra in existing[1:]:  # scale is 1 until replicas arrive
             removals.append(extra.record)
-        if current is not None and current.record.config_hash == wanted_hash:
+        policy = (recreate or {}).get(service_name, RECREATE_DIVERGED)
+        same = current is not None and current.record.config_hash == wanted_hash
+        if current is not None and (policy == RECREATE_NEVER
+                                    or (same and policy != RECREATE_FORCE)):
             final[service_name] = current.record
             if current.state == RUNNING:
                 kept.append(current.record)
@@ -241,7 +257,18 @@ def plan_up(
         final[service_name] = create
         creates.append(create)
 
-    orphans = [c for c in observed.containers if c.record.service not in project.services]
+    # depends_on with restart: true: a dependent kept running is restarted when its
+    # dependency is recreated (stopped first, started after it)
+    recreated = {c.service.name for c in creates}
+    along = [r for r in kept if any(
+        dep.restart and name in recreated
+        for name, dep in project.services[r.service].depends_on.items())] if start else []
+    for record in along:
+        kept.remove(record)
+        starts.setdefault(record.service, []).append(record)
+
+    known = project.services if known_services is None else known_services
+    orphans = [c for c in observed.containers if c.record.service not in known]
     if orphans and remove_orphans:
         removals.extend(o.record for o in orphans)
     elif orphans:
@@ -286,7 +313,7 @@ def plan_up(
     start_stages = [
         [StartContainer(r) for name in level for r in starts.get(name, [])]
         for level in graph.levels(deps)
-    ]
+    ] if start else []
     final_ids = {r.id for r in finals}
     others = [c.record for c in observed.containers
               if c.record.id not in final_ids and c.record.id not in removed]
@@ -297,6 +324,7 @@ def plan_up(
     joining = {r.id for r in created if r.network.mode.startswith("container:")}
     return Plan(
         stages=_stages(
+            (StopContainer(r) for r in along),  # dependents first
             (StopContainer(r) for r in stopping),
             (RemoveContainer(r) for r in removals),
             [*new_networks, *new_volumes],

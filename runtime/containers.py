@@ -23,6 +23,7 @@ import trio
 
 from compose import state
 from compose.errors import ImageError, RuntimeFailure
+from compose.govalues import parse_bytes
 from compose.model import Service
 from compose.observed import CREATED, DEAD, EXITED, RUNNING, ContainerStatus
 from compose.paths import Layout
@@ -49,6 +50,7 @@ from volumes.driver import prepare as prepare_storage
 RECORD = "container.json"
 BUNDLE = "bundle.json"
 LOG = "ctr.log"
+START_LOCK = "start.lock"
 
 
 def read_record(directory: Path) -> ContainerRecord | None:
@@ -213,11 +215,22 @@ class ContainerDriver:
         attached client (default: the service's ``stdin_open``); ``before_start``
         runs once conmon holds the created container, before its process runs (to
         attach without missing output)."""
-        oci = self.runtime_for(record)
-        if (self.layout.runc_root / record.id).exists() and \
-                await oci.state(record.id) is not None:
-            await oci.delete(record.id)  # a stopped container is recreated to rerun
         directory = self.directory(record)
+        # The supervisor restarts what a user may be starting at the same moment:
+        # one start at a time, and a container that already runs is left alone.
+        async with state.file_lock(directory / START_LOCK,
+                                   f"container {record.name} is being started"):
+            await self._start(record, directory, stdin, before_start)
+
+    async def _start(self, record: ContainerRecord, directory: Path, stdin: bool | None,
+                     before_start: Callable[[], Awaitable[None]] | None) -> None:
+        oci = self.runtime_for(record)
+        if (self.layout.runc_root / record.id).exists():
+            current = await oci.state(record.id)
+            if current is not None and current.get("status") in ("running", "paused"):
+                return
+            if current is not None:
+                await oci.delete(record.id)  # a stopped container is recreated to rerun
         options = self.bundle_options(record)
         await trio.to_thread.run_sync(self._remount, record, options)
         if options.get("joins"):
@@ -227,7 +240,8 @@ class ContainerDriver:
                                           list(options["volumes_from"]))
         await oci.create(record.id, record.name, directory, directory / LOG,
                          terminal=bool(options.get("terminal")),
-                         stdin=bool(options.get("stdin") if stdin is None else stdin))
+                         stdin=bool(options.get("stdin") if stdin is None else stdin),
+                         log_size_max=int(options.get("log_size_max") or DEFAULT_LOG_SIZE_MAX))
         if before_start is not None:
             await before_start()
         await oci.start(record.id, record.name)
@@ -414,9 +428,27 @@ def _bundle_options(service: Service, decided: Decided) -> dict[str, Any]:
         options["shm_source"] = "/dev/shm"
     if decided.joins:
         options["joins"] = dict(decided.joins)
+    options["log_size_max"] = log_size_max(raw.get("logging"))
     if service.volumes_from:
         options["volumes_from"] = list(service.volumes_from)
     return options
+
+
+DEFAULT_LOG_SIZE_MAX = 20 << 20
+"""Docker's ``local`` log driver's default cap; past it conmon starts the file anew."""
+
+
+def log_size_max(logging: Any) -> int:
+    """The cap on a container's log file: ``logging.options.max-size`` when set."""
+    options = (logging or {}).get("options") or {} if isinstance(logging, dict) else {}
+    value = options.get("max-size")
+    if value is None:
+        return DEFAULT_LOG_SIZE_MAX
+    try:
+        size = parse_bytes(value)
+    except ValueError:
+        return DEFAULT_LOG_SIZE_MAX
+    return size if size > 0 else DEFAULT_LOG_SIZE_MAX
 
 
 def _read_text(path: Path) -> str:

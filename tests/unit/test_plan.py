@@ -289,6 +289,68 @@ def test_orphans_are_removed_on_request() -> None:
     assert result.warnings == ()
 
 
+def test_containers_of_services_left_out_of_the_selection_are_not_orphans() -> None:
+    _, network, records = fresh()
+    narrowed = project().with_selected_services(["db"])
+    result = plan.plan_up(narrowed, IMAGE_IDS, observed(network, records), root_tag=ROOT_TAG,
+                          new_id=ids(10), now=NOW, runtime=RUNTIME, remove_orphans=True,
+                          known_services={"db", "cache", "web"})
+    assert result.render() == ""
+    assert result.warnings == ()
+
+
+def test_force_recreate_replaces_unchanged_containers_of_the_named_services() -> None:
+    _, network, records = fresh()
+    result = up(project(), observed(network, records), new_id=ids(10),
+                recreate={"web": plan.RECREATE_FORCE})  # type: ignore[arg-type]
+    assert result.render() == (
+        "1. stop container demo-web-1\n"
+        "2. remove container demo-web-1\n"
+        "3. create container demo-web-1 image=nginx 10.89.0.5/24\n"
+        "4. write hosts files (2)\n"
+        "5. start container demo-web-1"
+    )
+
+
+def test_no_recreate_keeps_changed_containers_and_starts_stopped_ones() -> None:
+    _, network, records = fresh()
+    changed = dataclasses.replace(project().services["web"], command=("nginx",))
+    never = dict.fromkeys(["db", "cache", "web"], plan.RECREATE_NEVER)
+    result = up(project(web=changed), observed(network, records, {"web": "exited"}),
+                recreate=never)  # type: ignore[arg-type]
+    assert result.render() == "1. start container demo-web-1"
+
+
+def test_no_start_only_creates() -> None:
+    result = up(project(), ObservedState("demo"), start=False)
+    assert "start container" not in result.render()
+    assert result.render().count("create container") == 3
+
+
+def test_dependents_with_restart_true_are_restarted_when_their_dependency_is_recreated(
+        ) -> None:
+    _, network, records = fresh()
+    web = dataclasses.replace(project().services["web"], depends_on=MappingProxyType({
+        "db": Dependency(restart=True), "cache": Dependency()}))
+    db = dataclasses.replace(project().services["db"], command=("postgres", "-F"))
+    records = [dataclasses.replace(r, config_hash=plan.config_hash(
+        web, IMAGE_IDS["web"])) if r.service == "web" else r for r in records]
+    result = up(project(web=web, db=db), observed(network, records), new_id=ids(10))
+    assert result.render() == (
+        "1. stop container demo-web-1\n"
+        "2. stop container demo-db-1\n"
+        "3. remove container demo-db-1\n"
+        "4. create container demo-db-1 image=postgres 10.89.0.5/24\n"
+        "5. write hosts files (2)\n"
+        "6. start container demo-db-1\n"
+        "7. start container demo-web-1"
+    )
+    # a change of cache (no restart: true) leaves web running
+    cache = dataclasses.replace(project().services["cache"], command=("redis", "-v"))
+    result = up(project(web=web, cache=cache), observed(network, records), new_id=ids(10))
+    assert "demo-web-1" not in result.render().replace("write hosts", "")
+
+
 def test_existing_network_is_reused() -> None:
     _, network, _ = fresh()
     state = ObservedState("demo", {"default": network}, ())
