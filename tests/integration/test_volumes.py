@@ -69,6 +69,9 @@ def test_named_volume_shared_and_kept_across_down_up(busybox_stack: Stack, tmp_p
     down_after.append(directory)
     stack.run("up", "-d", "db", cwd=directory)
     assert "p_data" in volume_names(stack)
+    assert stack.run("volumes", cwd=directory).stdout == (
+        "DRIVER    VOLUME NAME\nlocal     p_data\n")
+    assert stack.run("volumes", "-q", "db", cwd=directory).stdout == "p_data\n"
     sh(stack, directory, "db", "echo written-by-one > /data/note")
     # another container (another service) reads it
     assert sh(stack, directory, "reader", "cat /shared/note") == "written-by-one\n"
