@@ -315,6 +315,8 @@ def test_secrets_and_configs(busybox_stack: Stack, tmp_path: Path,
                                    "/run/secrets/renamed 400 1000:1001\n"
                                    "/inline 444 0:0\n/etc/app.conf 640 33:0\n")
     assert "Read-only file system" in ex("echo x > /run/secrets/token", check=False)
+    # on the host, only root can read them
+    assert [f.stat().st_mode & 0o777 for f in stack.layout.containers.glob("*/files")] == [0o700]
 
     external = project(tmp_path, """
         services:
