@@ -35,8 +35,9 @@ VERB_MODULES: dict[str, tuple[str, ...]] = {
     "load": ("load",), "save": ("save",), "login": ("login",), "logout": ("logout",),
     "supervise": ("supervise",), "start": ("startstop",), "stop": ("startstop",),
     "restart": ("startstop",), "ls": ("ls",), "wait": ("wait",), "events": ("events",),
-    "systemd": ("systemd",), "volume": ("volume",),
+    "systemd": ("systemd",), "inspect": ("inspect",), "volume": ("volume",),
     "volumes": ("volume",),
+    "convert": ("convert",),
 }
 _GLOBAL_WITH_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory",
                       "--env-file", "--profile"}

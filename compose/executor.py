@@ -15,10 +15,11 @@ from typing import Any
 
 import trio
 
-from compose import depwait, eventlog, runstate, state
+from compose import depwait, eventlog, rollout, runstate, state
 from compose.backends import ContainerBackend, NetworkBackend, VolumeBackend
-from compose.errors import first_user_error
+from compose.errors import PycomposeError, first_user_error
 from compose.events import Progress, Reporter
+from compose.model import Service
 from compose.paths import Layout
 from compose.plan import (
     CreateContainer,
@@ -29,6 +30,7 @@ from compose.plan import (
     RemoveContainer,
     RemoveNetwork,
     RemoveVolume,
+    ReplaceContainers,
     StartContainer,
     StopContainer,
     WriteHosts,
@@ -86,6 +88,78 @@ class Executor:
                                      "Healthy" if condition.condition == depwait.HEALTHY_CONDITION
                                      else "Exited", done=True))
 
+    async def _roll(self, op: ReplaceContainers) -> None:
+        """A rolling update (compose/rollout.py).  Old containers are only stopped
+        until the whole service is replaced, so a failure can give them back."""
+        config, name = op.config, op.service.name
+        replaced: list[tuple[ContainerRecord, ContainerRecord]] = []
+        work = list(zip(op.pairs, op.hosts, strict=True))
+        for number, batch in enumerate(rollout.batches(work, config.parallelism)):
+            if number and config.delay:
+                await trio.sleep(config.delay)
+            try:
+                await run_concurrently([partial(self._replace_one, op.service, old, new, hosts,
+                                                config) for (old, new), hosts in batch])
+            except PycomposeError as exc:
+                failed = [pair for pair, _ in batch]
+                if config.failure_action == "continue":
+                    self._warn(f"service {name}: {exc}; the update continues "
+                               "(failure_action: continue)")
+                    replaced += failed
+                    continue
+                if config.failure_action == "rollback":
+                    await self._give_back(replaced + failed)
+                    raise UpdateFailed(f"service {name}: update failed ({exc}); rolled back "
+                                       "to the previous configuration") from None
+                await self._give_back(failed)
+                await self._drop_old(replaced)
+                raise UpdateFailed(f"service {name}: update paused after a failure ({exc}); "
+                                   f"{len(replaced)} of {len(op.pairs)} replicas updated") \
+                    from None
+            replaced += [pair for pair, _ in batch]
+        await self._drop_old(replaced)
+
+    async def _replace_one(self, service: Service, old: ContainerRecord, new: ContainerRecord,
+                           hosts: str, config: rollout.UpdateConfig) -> None:
+        if config.order == "stop-first":
+            await self._do(StopContainer(old))
+        await self._do(CreateContainer(new, service, hosts))
+        await self._do(StartContainer(new))
+        if self.dependencies is not None:
+            await self.dependencies.watch()  # the supervisor probes its health
+        image_config = self.dependencies.image_config if self.dependencies else _no_config
+        await depwait.wait_running_or_healthy(self.layout, self.containers, new, image_config)
+        if config.monitor:
+            await trio.sleep(config.monitor)
+            if not (await self.containers.status(new)).running:
+                raise depwait.DependencyFailed(f"container {new.name} stopped within "
+                                               f"{config.monitor:g}s of starting")
+        if config.order == "start-first":
+            await self._do(StopContainer(old))
+
+    async def _give_back(self, pairs: list[tuple[ContainerRecord, ContainerRecord]]) -> None:
+        """Remove the new containers, start the old ones again."""
+        async def one(old: ContainerRecord, new: ContainerRecord) -> None:
+            if self.layout.container_dir(new.id).is_dir():
+                if (await self.containers.status(new)).running:
+                    await self._do(StopContainer(new))
+                await self._do(RemoveContainer(new))
+            await self._do(StartContainer(old))
+
+        await run_concurrently([partial(one, old, new) for old, new in pairs])
+
+    async def _drop_old(self, pairs: list[tuple[ContainerRecord, ContainerRecord]]) -> None:
+        async def one(old: ContainerRecord) -> None:
+            if (await self.containers.status(old)).running:
+                await self._do(StopContainer(old))
+            await self._do(RemoveContainer(old))
+
+        await run_concurrently([partial(one, old) for old, _ in pairs])
+
+    def _warn(self, message: str) -> None:
+        if self.dependencies is not None:
+            self.dependencies.warn(message)
+
     def _event(self, record: ContainerRecord, action: str) -> None:
         eventlog.append(self.layout, record, action, time.time())
 
@@ -139,6 +213,8 @@ class Executor:
             case WriteHosts(hosts):
                 for record, content in hosts:
                     await self.containers.write_hosts(record, content)
+            case ReplaceContainers():
+                await self._roll(op)
             case StartContainer(record):
                 await self._await_dependencies(record)
                 if self.dependencies is not None and self.dependencies.ready is not None:
@@ -174,6 +250,14 @@ class Dependencies:
     """What must be in place before a container starts (its DNS server)."""
     ignore: frozenset[str] = frozenset()
     """Services whose conditions are not waited for (``up --no-deps``)."""
+
+
+class UpdateFailed(PycomposeError):
+    """A rolling update stopped on a replica that did not come up."""
+
+
+def _no_config(record: ContainerRecord) -> Mapping[str, Any]:
+    return {}
 
 
 async def stop_by_user(layout: Layout, containers: ContainerBackend, record: ContainerRecord,

@@ -11,14 +11,16 @@ import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any
 
-from compose import graph, names, netplan
+from compose import graph, names, netplan, rollout
 from compose.errors import UsageError
 from compose.model import Project, Service
 from compose.netconfig import service_networking
 from compose.netplan import hosts_files, plan_networks
 from compose.observed import RUNNING, ContainerStatus, ObservedState
 from compose.records import ContainerRecord, NetworkRecord, VolumeRecord
+from compose.rollout import UpdateConfig
 from network import ipam
 from volumes.local import DriverError, anonymous_volume, project_volume
 from volumes.mounts import anonymous_targets, volume_names
@@ -115,8 +117,24 @@ class WriteHosts:
         return f"write hosts files ({len(self.hosts)})"
 
 
+@dataclass(frozen=True)
+class ReplaceContainers:
+    """A rolling update: each running replica (old) replaced by a new container made
+    from ``service``, batch by batch as ``config`` says (compose/rollout.py)."""
+
+    service: Service
+    pairs: tuple[tuple[ContainerRecord, ContainerRecord], ...]
+    hosts: tuple[str, ...]
+    """The new containers' ``/etc/hosts``, pair by pair."""
+    config: UpdateConfig
+
+    def render(self) -> str:
+        names = ", ".join(new.name for _, new in self.pairs)
+        return f"roll {names} ({self.config.describe()})"
+
+
 Op = (CreateNetwork | RemoveNetwork | CreateVolume | RemoveVolume | CreateContainer
-      | StartContainer | StopContainer | RemoveContainer | WriteHosts)
+      | StartContainer | StopContainer | RemoveContainer | WriteHosts | ReplaceContainers)
 
 
 @dataclass(frozen=True)
@@ -171,11 +189,38 @@ def config_hash(service: Service, image_id: str, namespace: str = "") -> str:
     data = {f.name: getattr(service, f.name) for f in fields(service)
             if f.name not in _NOT_HASHED
             and not (f.name in _HASHED_IF_SET and not getattr(service, f.name))}
+    data["canonical"] = _without_replicas(service.canonical)
     data["image_id"] = image_id
     if namespace.startswith("container:"):
         data["network_namespace"] = namespace
     text = json.dumps(data, sort_keys=True, default=_jsonable)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _without_replicas(canonical: Mapping[str, Any]) -> dict[str, Any]:
+    """How many containers a service has is no reason to recreate them (docker
+    compose leaves ``scale`` and ``deploy.replicas`` out of its hash too)."""
+    data = {k: v for k, v in canonical.items() if k != "scale"}
+    deploy = data.get("deploy")
+    if isinstance(deploy, Mapping) and "replicas" in deploy:
+        rest = {k: v for k, v in deploy.items() if k != "replicas"}
+        if rest:
+            data["deploy"] = rest
+        else:
+            del data["deploy"]
+    return data
+
+
+def replicas(service: Service, scale: Mapping[str, int] | None = None) -> int:
+    """How many containers the service wants: ``--scale``, else ``scale`` or
+    ``deploy.replicas``, else one."""
+    if scale and service.name in scale:
+        return scale[service.name]
+    canonical = service.canonical
+    value = canonical.get("scale")
+    if value is None:
+        value = (canonical.get("deploy") or {}).get("replicas")
+    return 1 if value is None else int(value)
 
 
 def _jsonable(value: object) -> object:
@@ -207,6 +252,7 @@ def plan_up(
     start: bool = True,
     known_services: Collection[str] | None = None,
     image_volumes: Mapping[str, Iterable[str]] | None = None,
+    scale: Mapping[str, int] | None = None,
     renew_anonymous: bool = False,
 ) -> Plan:
     """Create what is missing, recreate what changed, start what is stopped.
@@ -216,7 +262,8 @@ def plan_up(
     ``never`` (``--no-recreate``).  ``start=False`` only creates (``--no-start``).
     ``known_services``: every service of the file, when ``project`` is narrowed to
     some, so that the others' containers are not taken for orphans.
-    ``image_volumes``: each service's image ``VOLUME`` paths (anonymous volumes);
+    ``image_volumes``: each service's image ``VOLUME`` paths (anonymous volumes).
+    ``scale``: replicas per service (``--scale``) over the file's.
     ``renew_anonymous`` (``up -V``): recreated containers get new anonymous volumes
     instead of their predecessors'.
     """
@@ -231,31 +278,48 @@ def plan_up(
     starts: dict[str, list[ContainerRecord]] = {}
     final: dict[str, ContainerRecord | _Create] = {}
     kept: list[ContainerRecord] = []
+    replicas_of: dict[str, list[ContainerRecord | _Create]] = {}
+    rolling: dict[str, list[tuple[ContainerRecord, _Create]]] = {}
     for service_name in graph.start_order(deps):
         service = project.services[service_name]
+        wanted = replicas(service, scale)
+        if wanted > 1 and service.container_name:
+            raise UsageError(f"services.{service_name}: container_name "
+                             f"{service.container_name!r} cannot be shared by {wanted} "
+                             "replicas: it must be unique")
         namespace = _namespace_of(service, final, observed)
         wanted_hash = config_hash(service, image_ids[service_name], namespace)
-        existing = observed.of_service(service_name)
-        current = existing[0] if existing else None
-        for extra in existing[1:]:  # scale is 1 until replicas arrive
-            removals.append(extra.record)
-        policy = (recreate or {}).get(service_name, RECREATE_DIVERGED)
-        same = current is not None and current.record.config_hash == wanted_hash
-        if current is not None and (policy == RECREATE_NEVER
-                                    or (same and policy != RECREATE_FORCE)):
-            final[service_name] = current.record
-            if current.state == RUNNING:
-                kept.append(current.record)
+        by_number: dict[int, ContainerStatus] = {}
+        for status in observed.of_service(service_name):
+            if status.record.number in by_number or status.record.number > wanted:
+                removals.append(status.record)  # beyond the scale, or a duplicate
             else:
-                starts.setdefault(service_name, []).append(current.record)
-            continue
-        if current is not None:
-            removals.append(current.record)
-        create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace,
-                         current.record if current is not None and not renew_anonymous
-                         else None)
-        final[service_name] = create
-        creates.append(create)
+                by_number[status.record.number] = status
+        policy = (recreate or {}).get(service_name, RECREATE_DIVERGED)
+        chosen = replicas_of.setdefault(service_name, [])
+        for number in range(1, wanted + 1):
+            current = by_number.get(number)
+            same = current is not None and current.record.config_hash == wanted_hash
+            if current is not None and (policy == RECREATE_NEVER
+                                        or (same and policy != RECREATE_FORCE)):
+                chosen.append(current.record)
+                if current.state == RUNNING:
+                    kept.append(current.record)
+                else:
+                    starts.setdefault(service_name, []).append(current.record)
+                continue
+            create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace,
+                             current.record if current is not None and not renew_anonymous
+                             else None, number)
+            if current is not None and current.state == RUNNING and start and \
+                    rollout.rolls(service.canonical, wanted):
+                rolling.setdefault(service_name, []).append((current.record, create))
+            elif current is not None:
+                removals.append(current.record)
+            chosen.append(create)
+            creates.append(create)
+        if chosen:
+            final[service_name] = chosen[0]
 
     # depends_on with restart: true: a dependent kept running is restarted when its
     # dependency is recreated (stopped first, started after it)
@@ -287,22 +351,25 @@ def plan_up(
         leases.note(record, staying=True)
     context = _Context(project, networks, leases, now, runtime, observed, final,
                        image_volumes or {}, new_id)
-    static = {c.container_id: netplan.static_addresses(_name(project, c.service), c.service,
-                                                      networks, leases)
-              for c in creates}
-    made: dict[str, ContainerRecord] = {}
+    static = {c.container_id: netplan.static_addresses(
+        _name(project, c.service, c.number), c.service, networks, leases) for c in creates}
+    made: dict[str, ContainerRecord] = {}  # by container id
+    rolled = {create.container_id for pairs in rolling.values() for _, create in pairs}
     for create in creates:
         record = context.record(create, static[create.container_id], made)
-        made[create.service.name] = record
-        starts.setdefault(create.service.name, []).append(record)
+        made[create.container_id] = record
+        if create.container_id not in rolled:
+            starts.setdefault(create.service.name, []).append(record)
+    for starting in starts.values():
+        starting.sort(key=lambda r: r.number)
     known_volumes = set(observed.volumes) | {v.volume.name for v in new_volumes}
     for record in made.values():
         for name in record.anonymous_volumes:
             if name not in known_volumes:
                 known_volumes.add(name)
                 new_volumes.append(CreateVolume(anonymous_volume(name, now, project.name)))
-    records = [made.get(name) or value for name, value in final.items()]
-    finals = [r for r in records if isinstance(r, ContainerRecord)]
+    finals = [made[c.container_id] if isinstance(c, _Create) else c
+              for chosen in replicas_of.values() for c in chosen]
 
     stopping = [r for r in removals if _is_running(observed, r)]
     new_networks = [
@@ -310,18 +377,24 @@ def plan_up(
         if not _external(project, k) and (
             k not in observed.networks or k in observed.absent_networks)
     ]
-    start_stages = [
-        [StartContainer(r) for name in level for r in starts.get(name, [])]
-        for level in graph.levels(deps)
-    ] if start else []
     final_ids = {r.id for r in finals}
     others = [c.record for c in observed.containers
               if c.record.id not in final_ids and c.record.id not in removed]
     hosts = hosts_files(finals, networks, [*others, *observed.surroundings.containers])
-    created = [made[c.service.name] for c in creates]
-    created_ids = {r.id for r in created}
+    created = [made[c.container_id] for c in creates if c.container_id not in rolled]
+    created_ids = {r.id for r in created} | rolled
     rewrites = tuple((r, hosts[r.id]) for r in finals if r.id not in created_ids)
     joining = {r.id for r in created if r.network.mode.startswith("container:")}
+    start_stages: list[list[Op]] = [
+        [*(StartContainer(r) for name in level for r in starts.get(name, [])),
+         *(ReplaceContainers(
+             project.services[name],
+             tuple((old, made[new.container_id]) for old, new in rolling[name]),
+             tuple(hosts[new.container_id] for _, new in rolling[name]),
+             rollout.UpdateConfig.of(project.services[name].canonical))
+           for name in level if name in rolling)]
+        for level in graph.levels(deps)
+    ] if start else []
     return Plan(
         stages=_stages(
             (StopContainer(r) for r in along),  # dependents first
@@ -351,6 +424,8 @@ class _Create:
     """``container:<id>`` when it joins another container's network namespace."""
     previous: ContainerRecord | None = None
     """The container it replaces (its anonymous volumes are inherited)."""
+    number: int = 1
+    """Its replica number: ``<project>-<service>-<number>``."""
 
 
 def _check_files(project: Project) -> None:
@@ -456,7 +531,7 @@ class _Context:
     def record(self, create: _Create, static: Mapping[tuple[str, int], ipam.IPAddress],
                made: Mapping[str, ContainerRecord]) -> ContainerRecord:
         project, service = self.project, create.service
-        name = _name(project, service)
+        name = _name(project, service, create.number)
         attachments = netplan.attachments(create.container_id, name, service, self.networks,
                                           self.leases, static)
         gateway_of: ContainerRecord | None = None
@@ -473,7 +548,7 @@ class _Context:
             name=name,
             project=project.name,
             service=service.name,
-            number=1,
+            number=create.number,
             image=service.image,
             image_id=create.image_id,
             config_hash=create.config_hash,
@@ -487,7 +562,7 @@ class _Context:
             labels={
                 "com.docker.compose.project": project.name,
                 "com.docker.compose.service": service.name,
-                "com.docker.compose.container-number": "1",
+                "com.docker.compose.container-number": str(create.number),
                 "com.docker.compose.config-hash": create.config_hash,
                 "com.docker.compose.project.working_dir": project.working_dir,
                 "com.docker.compose.project.config_files": ",".join(project.config_files),

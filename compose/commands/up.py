@@ -7,8 +7,8 @@ import math
 import secrets
 import signal
 import time
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import trio
@@ -52,6 +52,7 @@ class UpOptions:
     exit_code_from: str | None = None
     attach: tuple[str, ...] = ()
     no_attach: tuple[str, ...] = ()
+    scale: Mapping[str, int] = field(default_factory=dict)
     renew_anon_volumes: bool = False
 
 
@@ -128,6 +129,7 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
                       for name in project.services},
             start=options.start,
             known_services=known_services,
+            scale=options.scale,
             renew_anonymous=options.renew_anon_volumes,
             image_volumes={name: tuple(image.runtime_config.get("Volumes") or ())
                            for name, image in images.items()},
@@ -300,11 +302,26 @@ def register(verbs: Verbs) -> None:
                     help="show only these services' output")
     up.add_argument("--no-attach", action="append", default=[], metavar="SERVICE",
                     help="do not show these services' output")
+    up.add_argument("--scale", action="append", default=[], metavar="SERVICE=NUM",
+                    help="run NUM containers of SERVICE (over scale/deploy.replicas)")
     up.add_argument("-V", "--renew-anon-volumes", action="store_true",
                     help="recreate anonymous volumes instead of reusing those of the "
                     "previous containers")
     up.add_argument("services", nargs="*", metavar="SERVICE")
     up.set_defaults(prepare=prepare)
+
+
+def scale_arg(entries: Sequence[str], known: Collection[str]) -> dict[str, int]:
+    """``--scale web=3`` (repeatable) as a mapping."""
+    scale = {}
+    for entry in entries:
+        name, sep, count = entry.partition("=")
+        if not sep or not count.isdigit():
+            raise UsageError(f"invalid --scale {entry!r}: use SERVICE=NUM")
+        if name not in known:
+            raise UsageError(f"no such service: {name}")
+        scale[name] = int(count)
+    return scale
 
 
 def prepare(inv: Invocation) -> Prepared:
@@ -346,6 +363,7 @@ def prepare(inv: Invocation) -> Prepared:
         abort_on_failure=args.abort_on_container_failure,
         exit_code_from=args.exit_code_from,
         attach=tuple(args.attach), no_attach=tuple(args.no_attach),
+        scale=scale_arg(args.scale, loaded.project.services),
         renew_anon_volumes=args.renew_anon_volumes,
     )
     return lambda ctx: up(ctx, loaded.project, options)
