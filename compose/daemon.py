@@ -3,8 +3,10 @@
 The supervisor runs detached (its own session, so a Ctrl-C at the terminal that
 ran ``up -d`` does not reach it) and holds an exclusive lock for its whole life:
 whoever holds ``<run>/supervisors/<project>.lock`` is the supervisor, and a second
-one started by accident exits at once.  Its pid is written next to the lock;
-SIGHUP asks it to look for new containers, SIGTERM ends it.
+one started by accident exits at once.  Its pid is written next to the lock, and
+its control socket (compose/control.py) too: a ``rescan`` request makes it watch
+new containers and answers once it does (SIGHUP does the same without an
+answer); SIGTERM ends it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import trio
 
+from compose import control
 from compose.errors import StateError
 from compose.paths import Layout
 from runtime.oci import wait_for_exit
@@ -96,8 +99,11 @@ async def ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, 
 async def _ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, str]) -> int:
     pid = running_pid(layout, project)
     if pid is not None:
+        answer = await control.request(control.socket_path(layout, project), {"op": "rescan"})
+        if answer is not None and answer.get("ok"):
+            return pid  # it watches what was just made
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGHUP)
+            os.kill(pid, signal.SIGHUP)  # an older supervisor, without a socket
             return pid
     log = log_path(layout, project)
     log.parent.mkdir(parents=True, exist_ok=True)

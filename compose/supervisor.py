@@ -19,16 +19,19 @@ SIGTERM ends it, leaving the containers alone.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import structlog
 import trio
 
-from compose import depwait, eventlog, runstate, state
+from compose import control, depwait, eventlog, runstate, state
 from compose import health as health_rules
 from compose.backends import ContainerBackend, NetworkBackend
 from compose.dnshost import DnsHost
@@ -77,7 +80,8 @@ class _Run:
 class Supervisor:
     def __init__(self, layout: Layout, project: str, containers: ContainerBackend,
                  networks: NetworkBackend, prober: Prober, image_config: ImageConfig,
-                 clock: Callable[[], float] = time.time, dns: DnsHost | None = None) -> None:
+                 clock: Callable[[], float] = time.time, dns: DnsHost | None = None,
+                 control: Path | None = None) -> None:
         self.layout = layout
         self.project = project
         self.containers = containers
@@ -87,6 +91,9 @@ class Supervisor:
         self.clock = clock
         self.log = structlog.get_logger("supervisor").bind(project=project)
         self._watchers: dict[str, trio.CancelScope] = {}
+        self._rescanning = trio.Lock()
+        self.control = control
+        """Where to answer requests (compose/control.py); None: signals only."""
         self._records: dict[str, ContainerRecord] = {}
         """The project's containers as the last rescan found them."""
         self._along: dict[str, tuple[ContainerRecord, depwait.Condition]] = {}
@@ -100,6 +107,11 @@ class Supervisor:
             async with trio.open_nursery() as nursery:
                 if not await self.rescan(nursery):
                     nursery.cancel_scope.cancel()
+                    task_status.started()
+                    return
+                if self.control is not None:
+                    await nursery.start(control.serve, self.control,
+                                        partial(self._on_request, nursery))
                 task_status.started()
                 async for signum in signals:
                     if signum != signal.SIGHUP:
@@ -109,8 +121,25 @@ class Supervisor:
                         break
                 nursery.cancel_scope.cancel()
 
+    async def _on_request(self, nursery: trio.Nursery, request: dict[str, Any]
+                          ) -> dict[str, Any]:
+        """A request on the control socket (compose/control.py)."""
+        op = request.get("op")
+        if op == "rescan":
+            if not await self.rescan(nursery):
+                nursery.cancel_scope.cancel()
+            return {"ok": True, "watching": len(self._watchers)}
+        if op == "status":
+            return {"ok": True, "pid": os.getpid(), "watching": sorted(
+                self._records[i].name for i in self._watchers if i in self._records)}
+        return {"ok": False, "error": f"unknown op {op!r}"}
+
     async def rescan(self, nursery: trio.Nursery) -> bool:
         """Watch new containers, stop watching removed ones; False when none are left."""
+        async with self._rescanning:  # a signal and a request may ask at once
+            return await self._rescan(nursery)
+
+    async def _rescan(self, nursery: trio.Nursery) -> bool:
         records = await trio.to_thread.run_sync(
             state.container_records, self.layout, self.project)
         present = {r.id for r in records}

@@ -11,7 +11,9 @@ import logging
 from collections.abc import Mapping
 
 import structlog
+import trio
 
+from compose import control
 from compose.context import Context
 from compose.daemon import hold_lock, signal_ready
 from compose.dnshost import DnsHost
@@ -51,13 +53,16 @@ async def supervise(ctx: Context, project: str, environ: Mapping[str, str]) -> i
     with hold_lock(ctx.layout, project) as mine:
         if not mine:
             return 0  # another supervisor has the project
-        signal_ready(environ)
 
         async def prober(record: ContainerRecord, config: HealthConfig) -> Probe:
             return await run_probe(ctx.layout, record.runtime or ctx.oci.runtime.path,
                                    record.id, config.command, config.timeout)
 
         supervisor = Supervisor(ctx.layout, project, ctx.containers, ctx.networks, prober,
-                                ctx.image_config, dns=DnsHost(ctx.layout))
-        await supervisor.run()
+                                ctx.image_config, dns=DnsHost(ctx.layout),
+                                control=control.socket_path(ctx.layout, project))
+        async with trio.open_nursery() as nursery:
+            # ready once it watches every container and answers on its socket
+            await nursery.start(supervisor.run)
+            signal_ready(environ)
     return 0

@@ -60,6 +60,6 @@ def test_replaced_log_files_are_kept_up_to_max_file(busybox_stack: Stack,
     lines = stack.run("logs", "--no-log-prefix", cwd=project).stdout.splitlines()
     current = (directory / "ctr.log").read_text().count("\n")
     assert len(lines) > current + 300  # the kept files are shown too, oldest first
-    assert lines[-1] == "last" and lines == sorted(
-        lines[:-1], key=lambda t: (int(t.split()[0][1:]), int(t.split()[1]))) + ["last"]
+    ordered = sorted(lines[:-1], key=lambda t: (int(t.split()[0][1:]), int(t.split()[1])))
+    assert lines == [*ordered, "last"]
     stack.run("down", cwd=project)

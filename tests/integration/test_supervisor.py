@@ -199,3 +199,33 @@ def test_dependents_with_restart_true_follow_their_dependency(busybox_stack: Sta
             stack.run("ps", "--format", "json", cwd=project).stdout.splitlines()]
     assert {r["Service"] for r in rows} == {"db", "web", "other"}
     stack.run("down", "-t", "0", cwd=project)
+
+
+def test_the_supervisor_answers_on_its_root_only_socket(busybox_stack: Stack,
+                                                        tmp_path: Path) -> None:
+    import stat
+
+    import trio
+
+    from compose import control
+
+    project = write_compose(tmp_path / "sock", """
+        services:
+          a:
+            image: busybox
+            init: true
+            command: ["sleep", "300"]
+          b:
+            image: busybox
+            init: true
+            command: ["sleep", "300"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    path = control.socket_path(stack.layout, "sock")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    answer = trio.run(control.request, path, {"op": "status"})
+    assert answer is not None and answer["watching"] == ["sock-a-1", "sock-b-1"]
+    assert answer["pid"] == running_pid(stack.layout, "sock")
+    stack.run("down", "-t", "0", cwd=project)
+    assert not path.exists()
