@@ -30,9 +30,20 @@ SUPPORTED_SERVICE_KEYS = frozenset({
     "restart", "healthcheck",
     # images: pulled per policy, for the service's platform
     "pull_policy", "platform",
+    # built from a Dockerfile by pycompose itself (compose/building.py, runtime/builder.py)
+    "build",
     *NETWORK_SERVICE_KEYS, *RUNTIME_SERVICE_KEYS,
 })
 _SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version"})
+
+
+def _secret_files(canonical: Mapping[str, Any]) -> dict[str, str]:
+    """Top-level secrets with a ``file:`` (what ``build.secrets`` can use)."""
+    found = {}
+    for name, value in (canonical.get("secrets") or {}).items():
+        if isinstance(value, Mapping) and value.get("file"):
+            found[name] = str(value["file"])
+    return found
 
 
 def unsupported(canonical: Mapping[str, Any]) -> list[str]:
@@ -67,13 +78,13 @@ def build_project(
         config_files=config_files,
         services=MappingProxyType(services),
         networks=MappingProxyType(networks),
+        secret_files=MappingProxyType(_secret_files(canonical)),
     )
 
 
 def _service(name: str, raw: Mapping[str, Any], sources: Sources, project: str) -> Service:
     where = ("services", name)
-    # A built image is named <project>-<service>, as docker compose names it; building
-    # itself is not supported yet (``unsupported`` warns about ``build``).
+    # A built image is named <project>-<service>, as docker compose names it.
     image = raw.get("image") or f"{project}-{name}"
     grace = 10.0
     if raw.get("stop_grace_period") is not None:

@@ -88,6 +88,8 @@ class Project:
     config_files: tuple[str, ...]
     services: Mapping[str, Service]
     networks: Mapping[str, Network]
+    secret_files: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Top-level ``secrets:`` backed by a file: name -> absolute path (for builds)."""
 
     def service(self, name: str) -> Service:
         return self.services[name]

@@ -38,6 +38,8 @@ class UpOptions:
     log_prefix: bool = True
     timestamps: bool = False
     attach_dependencies: bool = False
+    build: bool | None = None
+    """``--build`` (True), ``--no-build`` (False), or build only missing images."""
 
 
 def select(project: Project, services: Sequence[str]) -> Project:
@@ -53,11 +55,14 @@ def select(project: Project, services: Sequence[str]) -> Project:
         graph.with_dependencies(graph.dependencies(project), services))
 
 
-async def resolve_images(ctx: Context, project: Project) -> dict[str, Image]:
-    """Pull what each service's ``pull_policy`` asks for, then every service's image
-    and process, checked before anything is created."""
-    from compose.pulling import pull_services  # here: the image work's one seam in up.py
+async def resolve_images(ctx: Context, project: Project,
+                         build: bool | None = None) -> dict[str, Image]:
+    """Build and pull what ``--build`` and each service's ``pull_policy`` ask for,
+    then check every service's image and process before anything is created."""
+    from compose.building import ensure_built  # here: the image work's seams in up.py
+    from compose.pulling import pull_services
 
+    await ensure_built(ctx, project, build)
     await pull_services(ctx, project, ctx.environ)
     images: dict[str, Image] = {}
     for name, service in project.services.items():
@@ -75,7 +80,7 @@ async def resolve_images(ctx: Context, project: Project) -> dict[str, Image]:
 
 
 async def converge(ctx: Context, project: Project, options: UpOptions) -> list[ContainerRecord]:
-    images = await resolve_images(ctx, project)
+    images = await resolve_images(ctx, project, options.build)
     async with state.project_lock(ctx.layout, project.name):
         observed = await observe(ctx.layout, project.name, ctx.containers, ctx.networks)
         plan = plan_up(
@@ -166,6 +171,11 @@ def register(verbs: Verbs) -> None:
     up.add_argument("--no-color", action="store_true", help="monochrome output")
     up.add_argument("--attach-dependencies", action="store_true",
                     help="also show the logs of the services the named ones depend on")
+    builds = up.add_mutually_exclusive_group()
+    builds.add_argument("--build", action="store_const", const=True, dest="build",
+                        help="build images before starting containers")
+    builds.add_argument("--no-build", action="store_const", const=False, dest="build",
+                        help="do not build an image, even if it is missing")
     up.add_argument("services", nargs="*", metavar="SERVICE")
     up.set_defaults(prepare=prepare)
 
@@ -180,6 +190,6 @@ def prepare(inv: Invocation) -> Prepared:
         detach=args.detach, services=tuple(args.services),
         remove_orphans=args.remove_orphans, timeout=args.timeout,
         log_prefix=not args.no_log_prefix, timestamps=args.timestamps,
-        attach_dependencies=args.attach_dependencies,
+        attach_dependencies=args.attach_dependencies, build=args.build,
     )
     return lambda ctx: up(ctx, loaded.project, options)

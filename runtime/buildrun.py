@@ -1,0 +1,265 @@
+"""One filesystem step of a build: an overlay of the parent's layers under a
+fresh upper directory, something done in it (a ``RUN`` under the OCI runtime, or
+files copied in), then the upper directory committed as a layer.
+
+``RUN`` is ``runc run`` of a one-off bundle, in the foreground, its output
+streamed line by line; its network is a namespace of its own with only ``lo``
+(``none``, and the default on this offline host) or the host's (``host``).
+Mount points the runtime had to create in the root (``/proc``, ``/etc/hosts``...)
+are removed again before the layer is taken, as BuildKit does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import json
+import os
+import resource
+import secrets
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from compose.errors import BuildError, RuntimeFailure
+from compose.libc import libc
+from compose.paths import Layout
+from runtime import rootfs
+from runtime.image import MEDIA_LAYER_GZIP
+from runtime.layerdiff import is_empty, write_layer
+from runtime.oci import Runtime
+from runtime.resources import DEFAULT_NOFILE, DEFAULT_SHM, Rlimit
+from runtime.spec import ContainerSpec, build_spec
+from runtime.store import ImageStore, Layer
+from runtime.users import UnknownUser, read_in_root, resolve_in_root, resolve_user
+
+
+@dataclass(frozen=True)
+class RunMount:
+    """A ``RUN --mount``, resolved to host paths."""
+
+    target: str
+    kind: str  # bind | tmpfs
+    source: str = ""
+    readonly: bool = False
+
+
+@dataclass(frozen=True)
+class RunStep:
+    args: tuple[str, ...]
+    env: tuple[str, ...]
+    cwd: str
+    user: str
+    network: str
+    """``none``, ``host`` or ``default``."""
+    extra_hosts: tuple[tuple[str, str], ...] = ()
+    shm_size: int | None = None
+    mounts: tuple[RunMount, ...] = ()
+
+
+@dataclass
+class Committed:
+    layer: Layer | None
+    """None when the step changed no file."""
+
+
+@dataclass
+class Workspace:
+    """The directory a step works in: ``upper``, ``work``, ``rootfs`` (merged)."""
+
+    path: Path
+    rootfs: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rootfs = self.path / "rootfs"
+
+
+def _mount_overlay(lower: Sequence[Path], upper: Path, work: Path, merged: Path) -> None:
+    options = rootfs.overlay_options(list(lower), upper, work).encode()
+    if libc.mount(b"overlay", str(merged).encode(), b"overlay", 0, options) != 0:
+        err = ctypes.get_errno()
+        raise RuntimeFailure(f"cannot mount the build overlay at {merged}: {os.strerror(err)}")
+
+
+@contextmanager
+def workspace(layout: Layout, store: ImageStore, layers: Sequence[Layer]) -> Iterator[Workspace]:
+    """A mounted overlay of ``layers``; unmounted and removed afterwards (the upper
+    directory is kept only if ``commit`` moved it away)."""
+    builds = layout.root / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    lower = [rootfs.ensure_layer(store, layout.layers, layer) for layer in layers]
+    if not lower:
+        empty = builds / "empty"
+        empty.mkdir(exist_ok=True)
+        lower = [empty]
+    path = Path(tempfile.mkdtemp(prefix="step-", dir=builds))
+    space = Workspace(path)
+    try:
+        for name in ("upper", "work", "rootfs"):
+            (path / name).mkdir()
+        os.chmod(path / "upper", 0o755)
+        _mount_overlay(lower, path / "upper", path / "work", space.rootfs)
+        try:
+            yield space
+        finally:
+            rootfs.unmount_rootfs(path)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def commit(layout: Layout, store: ImageStore, space: Workspace) -> Committed:
+    """The upper directory as a layer blob in the store; the directory itself becomes
+    the unpacked layer (``layers/<diff_id>``), so the next step needs no unpacking."""
+    upper = space.path / "upper"
+    if is_empty(upper):
+        return Committed(None)
+    fd, name = tempfile.mkstemp(prefix="layer-", dir=space.path)
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            diff_id = write_layer(upper, handle, compresslevel=1)
+            handle.seek(0)
+            descriptor = store.put_stream(handle, MEDIA_LAYER_GZIP)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+    layout.layers.mkdir(parents=True, exist_ok=True)
+    target = layout.layers / diff_id.removeprefix("sha256:")
+    if not target.exists():
+        try:
+            os.rename(upper, target)
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+    return Committed(Layer(descriptor, diff_id))
+
+
+# The mount points a RUN's bundle may make in its root.
+_STUBS = ("/proc", "/sys", "/dev", "/etc/hosts", "/etc/resolv.conf", "/etc/hostname")
+
+
+def _missing_stubs(root: Path, extra: Sequence[str]) -> list[str]:
+    """For each mount point, the first component of its path that does not exist yet."""
+    found = []
+    for target in (*_STUBS, *extra):
+        parts = [p for p in target.split("/") if p]
+        for n in range(1, len(parts) + 1):
+            candidate = "/" + "/".join(parts[:n])
+            if not os.path.lexists(resolve_in_root(str(root), candidate)):
+                found.append(candidate)
+                break
+    return found
+
+
+def _remove_stubs(root: Path, stubs: Sequence[str]) -> None:
+    """Remove what the runtime created for mount points: empty files and directories
+    (a directory the step filled is kept)."""
+    for stub in sorted(set(stubs), key=len, reverse=True):
+        path = root / stub.lstrip("/")
+        with contextlib.suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                for directory, _subdirs, files in os.walk(path, topdown=False):
+                    if files:
+                        break
+                    os.rmdir(directory)
+            elif path.is_file() and path.stat().st_size == 0:
+                path.unlink()
+
+
+def _hosts(extra: Sequence[tuple[str, str]]) -> str:
+    lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
+    lines += [f"{address}\t{name}" for name, address in extra]
+    return "\n".join(lines) + "\n"
+
+
+def run_spec(step: RunStep, root: Path, files: Mapping[str, str],
+             container_id: str) -> dict[str, Any]:
+    """The OCI config for a RUN (the step's user is resolved from the image)."""
+    try:
+        user = resolve_user(step.user or None, read_in_root(str(root), "/etc/passwd"),
+                            read_in_root(str(root), "/etc/group"))
+    except UnknownUser as exc:
+        raise BuildError(str(exc)) from None
+    namespaces: list[tuple[str, str | None]] = [("pid", None), ("ipc", None), ("uts", None),
+                                                ("mount", None)]
+    if step.network != "host":
+        namespaces.append(("network", None))
+    mounts: list[dict[str, Any]] = []
+    for mount in step.mounts:
+        if mount.kind == "tmpfs":
+            mounts.append({"destination": mount.target, "type": "tmpfs", "source": "tmpfs",
+                           "options": ["nosuid", "nodev", "mode=1777"]})
+        else:
+            options = ["rbind", "rprivate", "ro" if mount.readonly else "rw"]
+            mounts.append({"destination": mount.target, "type": "bind",
+                           "source": mount.source, "options": options})
+    spec = ContainerSpec(
+        container_id=container_id, args=step.args, env=step.env, cwd=step.cwd,
+        hostname="buildkitsandbox", rootfs=str(root), uid=user.uid, gid=user.gid,
+        additional_gids=user.additional_gids, files=files,
+        namespaces=tuple(namespaces), mounts=tuple(mounts),
+        shm_size=step.shm_size or DEFAULT_SHM, rlimits=(_nofile(),),
+    )
+    return build_spec(spec)
+
+
+async def run_step(layout: Layout, runtime: Runtime, space: Workspace, step: RunStep,
+                   output: Callable[[str], None]) -> int:
+    """Run the step's process in the workspace's root; returns its exit code."""
+    container_id = f"pycompose-build-{secrets.token_hex(8)}"
+    bundle = space.path
+    files = {"/etc/hosts": str(bundle / "hosts"), "/etc/resolv.conf": str(bundle / "resolv")}
+    (bundle / "hosts").write_text(_hosts(step.extra_hosts))
+    (bundle / "resolv").write_text("nameserver 127.0.0.1\n" if step.network != "host"
+                                   else _host_resolv())
+    stubs = _missing_stubs(space.rootfs, [m.target for m in step.mounts])
+    config = run_spec(step, space.rootfs, files, container_id)
+    (bundle / "config.json").write_text(json.dumps(config))
+    layout.runc_root.mkdir(parents=True, exist_ok=True)
+    base = [runtime.path, "--root", str(layout.runc_root)]
+    code = -1
+    try:
+        process = await trio.lowlevel.open_process(
+            [*base, "run", "--bundle", str(bundle), container_id],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert process.stdout is not None
+        pending = b""
+        async with process.stdout:
+            while chunk := await process.stdout.receive_some(65536):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    output(line.decode(errors="replace"))
+        if pending:
+            output(pending.decode(errors="replace"))
+        code = await process.wait()
+    finally:
+        with trio.move_on_after(10, shield=True):
+            if code < 0:
+                await trio.run_process([*base, "kill", container_id, "KILL"], check=False,
+                                       capture_stdout=True, capture_stderr=True)
+            await trio.run_process([*base, "delete", "--force", container_id], check=False,
+                                   capture_stdout=True, capture_stderr=True)
+            await trio.to_thread.run_sync(_remove_stubs, space.rootfs, stubs)
+    return code
+
+
+def _nofile() -> Rlimit:
+    """Docker's default open-file limit, within what this process may grant."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    value = DEFAULT_NOFILE if hard == resource.RLIM_INFINITY else min(DEFAULT_NOFILE, hard)
+    return Rlimit("RLIMIT_NOFILE", value, value)
+
+
+def _host_resolv() -> str:
+    try:
+        return Path("/etc/resolv.conf").read_text()
+    except OSError:
+        return ""
