@@ -39,8 +39,9 @@ class BuildCache:
         return self.path / f"{key}.json"
 
     def get(self, key: str) -> CacheRecord | None:
+        path = self._file(key)
         try:
-            value = json.loads(self._file(key).read_bytes())
+            value = json.loads(path.read_bytes())
         except (FileNotFoundError, ValueError):
             return None
         if not isinstance(value, dict):
