@@ -561,7 +561,7 @@ class _Build:
                                              posixpath.dirname(target) or "/", ())
             extra = tuple(buildcontext.Entry(os.path.join(heredoc_dir, name),
                                              name if into_dir else posixpath.basename(target))
-                          for name, _ in files)
+                          for name, _ in files if heredoc_dir)  # (keyed by their text)
             return buildcontext.CopyPlan(plan.dest_dir, plan.entries + extra)
 
         if from_layers is None:

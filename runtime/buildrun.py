@@ -145,32 +145,37 @@ def commit(layout: Layout, store: ImageStore, space: Workspace) -> Committed:
 _STUBS = ("/proc", "/sys", "/dev", "/etc/hosts", "/etc/resolv.conf", "/etc/hostname")
 
 
-def _missing_stubs(root: Path, extra: Sequence[str]) -> list[str]:
-    """For each mount point, the first component of its path that does not exist yet."""
+def _missing_stubs(root: Path, extra: Sequence[str]) -> list[tuple[str, str]]:
+    """For each mount point not in the root yet: the first component of its path that
+    is missing, and the mount point itself."""
     found = []
     for target in (*_STUBS, *extra):
         parts = [p for p in target.split("/") if p]
         for n in range(1, len(parts) + 1):
             candidate = "/" + "/".join(parts[:n])
             if not os.path.lexists(resolve_in_root(str(root), candidate)):
-                found.append(candidate)
+                found.append((candidate, "/" + "/".join(parts)))
                 break
     return found
 
 
-def _remove_stubs(root: Path, stubs: Sequence[str]) -> None:
-    """Remove what the runtime created for mount points: empty files and directories
-    (a directory the step filled is kept)."""
-    for stub in sorted(set(stubs), key=len, reverse=True):
-        path = root / stub.lstrip("/")
+def _remove_stubs(root: Path, stubs: Sequence[tuple[str, str]]) -> None:
+    """Remove what the runtime created for mount points: the empty file or directory
+    it mounted over, then the empty directories it made above it (anything the
+    step itself wrote there is kept)."""
+    for first, target in sorted(set(stubs), key=lambda s: len(s[1]), reverse=True):
+        path = root / target.lstrip("/")
         with contextlib.suppress(OSError):
             if path.is_dir() and not path.is_symlink():
-                for directory, _subdirs, files in os.walk(path, topdown=False):
-                    if files:
-                        break
-                    os.rmdir(directory)
-            elif path.is_file() and path.stat().st_size == 0:
+                path.rmdir()
+            elif path.is_file() and not path.is_symlink() and path.stat().st_size == 0:
                 path.unlink()
+        while path != root / first.lstrip("/") and path.parent != root:
+            path = path.parent
+            try:
+                path.rmdir()
+            except OSError:
+                break
 
 
 def _hosts(extra: Sequence[tuple[str, str]]) -> str:
