@@ -83,7 +83,10 @@ class Workspace:
 
 
 def _mount_overlay(lower: Sequence[Path], upper: Path, work: Path, merged: Path) -> None:
-    options = rootfs.overlay_options(list(lower), upper, work).encode()
+    # The upper directory must hold whole files and directories to become a layer:
+    # no redirects for renamed directories, no metadata-only copy-ups.
+    options = (rootfs.overlay_options(list(lower), upper, work)
+               + ",redirect_dir=off,metacopy=off,index=off").encode()
     if libc.mount(b"overlay", str(merged).encode(), b"overlay", 0, options) != 0:
         err = ctypes.get_errno()
         raise RuntimeFailure(f"cannot mount the build overlay at {merged}: {os.strerror(err)}")

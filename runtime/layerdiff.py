@@ -105,6 +105,10 @@ class _HashingWriter:
 def write_layer(upper: Path, output: IO[bytes], *, compresslevel: int = 6) -> str:
     """Write the gzip layer tarball of ``upper`` to ``output``; returns its diff_id.
     Strips overlayfs bookkeeping xattrs from ``upper`` on the way."""
+    for name in _xattrs(str(upper)):
+        if name.startswith("trusted.overlay."):
+            with contextlib.suppress(OSError):
+                os.removexattr(upper, name)
     with gzip.GzipFile(fileobj=output, mode="wb", mtime=0, compresslevel=compresslevel) as gz:
         writer = _HashingWriter(gz)  # type: ignore[arg-type]
         with tarfile.open(fileobj=writer, mode="w|",  # type: ignore[call-overload]

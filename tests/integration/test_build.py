@@ -185,6 +185,7 @@ def test_deleted_file_is_a_whiteout(busybox_stack: Stack, tmp_path: Path) -> Non
         FROM busybox
         RUN rm /etc/group && rm -r /var/www && mkdir -p /home/x
         RUN rm -r /home && mkdir /home && touch /home/fresh
+        RUN mv /usr/sbin /usr/sbin-moved
         """)
     stack.run("build", cwd=app)
     layers = layer_members(stack, "b-app")
@@ -194,6 +195,9 @@ def test_deleted_file_is_a_whiteout(busybox_stack: Stack, tmp_path: Path) -> Non
     assert "etc/group" not in files and "var/www" not in files
     assert "etc/passwd" in files
     assert "home/fresh" in files and "home/x" not in files
+    # a renamed directory is copied whole (no overlayfs redirect), its old name whited out
+    moved = {p for p in files if p.startswith("usr/sbin-moved/")}
+    assert moved and not any(p.startswith("usr/sbin/") for p in files)
     # no mount points left behind by the runtime in the layers
     assert not any(m.name.startswith(("proc", "sys", "dev")) or m.name == "etc/hosts"
                    for layer in layers[1:] for m in layer)
