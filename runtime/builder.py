@@ -430,7 +430,8 @@ class _Build:
         step = RunStep(tuple(args), tuple(state.run_env()), state.workdir(),
                        str(state.config.get("User") or ""), network, request.extra_hosts,
                        request.shm_size, tuple(mounts))
-        state.chain("run", json.dumps([step.args, step.env, step.cwd, step.user,
+        keyed_env = [e for e in step.env if e.partition("=")[0] not in PROXY_ARGS]
+        state.chain("run", json.dumps([step.args, keyed_env, step.cwd, step.user,
                                        step.network, mount_keys]))
         if await self._cached(state, text):
             return
