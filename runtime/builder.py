@@ -11,6 +11,7 @@ failed build tags nothing.  Progress is ``BuildEvent`` data for the CLI to draw.
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import gzip
 import json
 import lzma
@@ -18,7 +19,8 @@ import os
 import posixpath
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -297,6 +299,8 @@ class _Build:
                     if entry is None:
                         raise BuildError(f"service {request.label}: base image "
                                          f"{reference.familiar}: {exc}") from None
+                    self._event(self.step, f"[Warning] cannot pull {reference.familiar} "
+                                f"({exc}): using the image in the store", "output")
             entry = await trio.to_thread.run_sync(self.b.store.find, name)
             if entry is None:
                 raise BuildError(f"service {request.label}: base image {reference.familiar} "
@@ -413,10 +417,16 @@ class _Build:
                    find: Callable[[str], Stage | None]) -> None:
         request = self.request
         exec_form = instruction.exec_form
+        scripts: tuple[tuple[str, str], ...] = ()
         if exec_form is not None:
             args = exec_form
         elif len(instruction.heredocs) == 1 and _only_heredoc(instruction.rest):
-            args = [*state.shell(), instruction.heredocs[0].content]
+            heredoc = instruction.heredocs[0]
+            if heredoc.content.startswith("#!"):
+                scripts = ((f"/dev/pipes/{heredoc.name}", heredoc.content),)
+                args = [f"/dev/pipes/{heredoc.name}"]
+            else:
+                args = [*state.shell(), heredoc.content]
         elif instruction.heredocs:
             script = instruction.rest + "\n" + "".join(
                 f"{h.content}{h.name}\n" for h in instruction.heredocs)
@@ -429,10 +439,10 @@ class _Build:
         mounts, mount_keys = await self._mounts(state, instruction, find)
         step = RunStep(tuple(args), tuple(state.run_env()), state.workdir(),
                        str(state.config.get("User") or ""), network, request.extra_hosts,
-                       request.shm_size, tuple(mounts))
+                       request.shm_size, tuple(mounts), scripts)
         keyed_env = [e for e in step.env if e.partition("=")[0] not in PROXY_ARGS]
         state.chain("run", json.dumps([step.args, keyed_env, step.cwd, step.user,
-                                       step.network, mount_keys]))
+                                       step.network, mount_keys, step.scripts]))
         if await self._cached(state, text):
             return
         output: list[str] = []
@@ -442,12 +452,37 @@ class _Build:
             self._event(self.step, value, "output")
 
         async def action(space: Workspace) -> None:
-            code = await run_step(self.b.layout, self.b.runtime, space, step, line)
+            async with self._stage_mounts(step) as resolved:
+                code = await run_step(self.b.layout, self.b.runtime, space, resolved, line)
             if code != 0:
                 raise BuildError(f"service {request.label}: process \"{' '.join(args)}\" "
                                  f"did not complete successfully: exit code: {code}")
 
         await self._fs_step(state, text, action)
+
+    @asynccontextmanager
+    async def _stage_mounts(self, step: RunStep) -> AsyncIterator[RunStep]:
+        """The step with its ``from=`` mounts bound from overlays of their stages,
+        unmounted afterwards."""
+        b = self.b
+        contexts = []
+        mounts = []
+        try:
+            for mount in step.mounts:
+                if mount.kind != "stage":
+                    mounts.append(mount)
+                    continue
+                ctx = await trio.to_thread.run_sync(workspace, b.layout, b.store,
+                                                    list(mount.layers))
+                space = await trio.to_thread.run_sync(ctx.__enter__)
+                contexts.append(ctx)
+                source = resolve_in_root(str(space.rootfs), mount.source)
+                mounts.append(RunMount(mount.target, "bind", source, mount.readonly))
+            yield dataclasses.replace(step, mounts=tuple(mounts))
+        finally:
+            with trio.CancelScope(shield=True):
+                for ctx in reversed(contexts):
+                    await trio.to_thread.run_sync(ctx.__exit__, None, None, None)
 
     async def _mounts(self, state: StageState, instruction: Instruction,
                       find: Callable[[str], Stage | None]) -> tuple[list[RunMount], list[str]]:
@@ -480,10 +515,20 @@ class _Build:
                 mounts.append(RunMount(target or f"/run/secrets/{ident}", "bind", source,
                                        readonly=True))
                 keys.append(f"secret:{ident}:{target}")  # contents stay out of the key
-            else:  # bind: from the context or another stage's root
-                if options.get("from"):
-                    raise BuildError(f"line {instruction.line}: RUN --mount=type=bind,from= "
-                                     "is not supported yet")
+            elif options.get("from"):  # bind from another stage's (or image's) root
+                name = expand_word(options["from"], state.expansion_env(), self.escape)
+                other = find(name)
+                if other is not None and other.index in self.results:
+                    from_state = self.results[other.index]
+                else:
+                    from_state = await self._base_image(name)
+                source_rel = options.get("source", "/")
+                mounts.append(RunMount(target, "stage", source_rel,
+                                       readonly=options.get("rw") != "true"
+                                       and options.get("readwrite") != "true",
+                                       layers=tuple(self._layers(from_state))))
+                keys.append(f"bind-from:{target}:{from_state.key}:{source_rel}")
+            else:  # bind: from the context
                 source_rel = options.get("source", "")
                 source = resolve_in_root(str(self.request.context), source_rel)
                 plan = buildcontext.CopyPlan("/", (buildcontext.Entry(source, ""),))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import errno
 import json
 import os
@@ -33,10 +34,14 @@ from compose.errors import BuildError, RuntimeFailure
 from compose.libc import libc
 from compose.paths import Layout
 from runtime import rootfs
+from runtime.capabilities import container_capabilities
+from runtime.host import HostFacts, host_facts
 from runtime.image import MEDIA_LAYER_GZIP
 from runtime.layerdiff import is_empty, write_layer
 from runtime.oci import Runtime
 from runtime.resources import DEFAULT_NOFILE, DEFAULT_SHM, Rlimit
+from runtime.seccomp import to_oci
+from runtime.seccomp_default import DEFAULT_PROFILE
 from runtime.spec import ContainerSpec, build_spec
 from runtime.store import ImageStore, Layer
 from runtime.users import UnknownUser, read_in_root, resolve_in_root, resolve_user
@@ -47,9 +52,12 @@ class RunMount:
     """A ``RUN --mount``, resolved to host paths."""
 
     target: str
-    kind: str  # bind | tmpfs
+    kind: str
+    """``bind``, ``tmpfs``, or ``stage`` (``source`` inside ``layers``, mounted by the
+    builder as a workspace of its own and then bound)."""
     source: str = ""
     readonly: bool = False
+    layers: tuple[Layer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,9 @@ class RunStep:
     extra_hosts: tuple[tuple[str, str], ...] = ()
     shm_size: int | None = None
     mounts: tuple[RunMount, ...] = ()
+    scripts: tuple[tuple[str, str], ...] = ()
+    """Files made executable and mounted read-only (a here-document with a ``#!``
+    line runs as ``/dev/pipes/<name>``, as BuildKit runs it)."""
 
 
 @dataclass
@@ -188,8 +199,9 @@ def _hosts(extra: Sequence[tuple[str, str]]) -> str:
 
 
 def run_spec(step: RunStep, root: Path, files: Mapping[str, str],
-             container_id: str) -> dict[str, Any]:
-    """The OCI config for a RUN (the step's user is resolved from the image)."""
+             container_id: str, host: HostFacts | None = None) -> dict[str, Any]:
+    """The OCI config for a RUN (the step's user is resolved from the image): Docker's
+    default capabilities and seccomp filter, within what ``host`` allows."""
     try:
         user = resolve_user(step.user or None, read_in_root(str(root), "/etc/passwd"),
                             read_in_root(str(root), "/etc/group"))
@@ -208,7 +220,14 @@ def run_spec(step: RunStep, root: Path, files: Mapping[str, str],
             options = ["rbind", "rprivate", "ro" if mount.readonly else "rw"]
             mounts.append({"destination": mount.target, "type": "bind",
                            "source": mount.source, "options": options})
+    security: dict[str, Any] = {}
+    if host is not None:
+        caps = container_capabilities((), (), privileged=False, bounding=host.bounding)
+        security["capabilities"] = caps.granted
+        security["seccomp"] = to_oci(DEFAULT_PROFILE, capabilities=caps.granted,
+                                     arch=host.arch, kernel=host.kernel)
     spec = ContainerSpec(
+        **security,
         container_id=container_id, args=step.args, env=step.env, cwd=step.cwd,
         hostname="buildkitsandbox", rootfs=str(root), uid=user.uid, gid=user.gid,
         additional_gids=user.additional_gids, files=files,
@@ -227,8 +246,18 @@ async def run_step(layout: Layout, runtime: Runtime, space: Workspace, step: Run
     (bundle / "hosts").write_text(_hosts(step.extra_hosts))
     (bundle / "resolv").write_text("nameserver 127.0.0.1\n" if step.network != "host"
                                    else _host_resolv())
+    scripts = bundle / "scripts"
+    scripts.mkdir(exist_ok=True)
+    mounts = list(step.mounts)
+    for number, (target, text) in enumerate(step.scripts):
+        script = scripts / str(number)
+        script.write_text(text)
+        os.chmod(script, 0o755)
+        mounts.append(RunMount(target, "bind", str(script), readonly=True))
+    step = dataclasses.replace(step, mounts=tuple(mounts))
     stubs = _missing_stubs(space.rootfs, [m.target for m in step.mounts])
-    config = run_spec(step, space.rootfs, files, container_id)
+    facts = await trio.to_thread.run_sync(host_facts)
+    config = run_spec(step, space.rootfs, files, container_id, facts)
     (bundle / "config.json").write_text(json.dumps(config))
     layout.runc_root.mkdir(parents=True, exist_ok=True)
     base = [runtime.path, "--root", str(layout.runc_root)]

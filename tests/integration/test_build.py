@@ -364,6 +364,29 @@ def test_copy_options_add_archive_heredocs_and_mounts(busybox_stack: Stack,
     assert not image_config(stack, "c-child")["config"].get("OnBuild")
 
 
+def test_run_mount_from_stage_and_script_heredoc(busybox_stack: Stack,
+                                                 tmp_path: Path) -> None:
+    stack = busybox_stack
+    app = project(tmp_path / "app", """\
+        FROM busybox AS tools
+        RUN mkdir /tools && echo 'echo tool ran' > /tools/tool.sh
+
+        FROM busybox
+        RUN --mount=type=bind,from=tools,source=/tools,target=/mnt/tools \\
+            sh /mnt/tools/tool.sh > /tool-output
+        RUN <<EOF
+        #!/bin/sh
+        echo "script as $(id -u)" > /script-output
+        EOF
+        """)
+    stack.run("build", cwd=app)
+    files = flatten(stack, "b-app")
+    assert files["tool-output"][1] == b"tool ran\n"
+    assert files["script-output"][1] == b"script as 0\n"
+    assert not any(p.startswith(("mnt/", "tools")) for p in files)
+    assert not any(p.startswith("dev/") for p in files)
+
+
 @pytest.mark.parametrize("network", ["none", "default"])
 def test_run_has_no_network_but_loopback(busybox_stack: Stack, tmp_path: Path,
                                          network: str) -> None:
