@@ -358,7 +358,8 @@ class _Build:
         history = state.image.get("history") or []
         if history:
             return str(history[-1].get("created", ""))
-        return str(state.image.get("created", "")) or _now()
+        # a config-only stage on scratch: a fixed time keeps rebuilds identical
+        return str(state.image.get("created", "")) or "1970-01-01T00:00:00Z"
 
     async def _cached(self, state: StageState, text: str) -> bool:
         """Take the step from the cache if its key is known; True if it was."""
