@@ -134,3 +134,22 @@ def test_view_error_block_even_when_quiet() -> None:
     assert buffer.getvalue().splitlines() == [
         " => ERROR [web 2/2] RUN false  0.5s", "------", " > [web 2/2] RUN false:",
         "out 1", "------"]
+
+
+def test_live_view_shows_running_step_and_its_output() -> None:
+    buffer = io.StringIO()
+    shown = BuildView(Console(file=buffer, no_color=True, width=200), live=True)
+    shown.start("web")
+    shown.report(BuildEvent("web", 1, 2, "FROM busybox", "done"))
+    shown.report(BuildEvent("web", 2, 2, "RUN make", "running"))
+    for n in range(10):
+        shown.report(BuildEvent("web", 2, 2, f"line {n}", "output"))
+    block = [t.plain for t in shown.render().renderables]  # type: ignore[attr-defined]
+    assert block[0].startswith("[+] Building ") and block[0].endswith("(2/2)")
+    assert block[1] == " => [web 1/2] FROM busybox  0.0s"
+    assert block[2].startswith(" => [web 2/2] RUN make")
+    assert block[3:] == [f" => => # line {n}" for n in range(4, 10)]
+    shown.report(BuildEvent("web", 2, 2, "RUN make", "done", 2.0))
+    shown.finish("web", result())
+    text = buffer.getvalue()
+    assert " => [web 2/2] RUN make  2.0s" in text and "line 9" not in text.split("Built")[-1]
