@@ -392,7 +392,8 @@ def test_run_has_no_network_but_loopback(busybox_stack: Stack, tmp_path: Path,
                                          network: str) -> None:
     app = project(tmp_path / "app", """\
         FROM busybox
-        RUN ls /sys/class/net > /links
+        RUN ls /sys/class/net > /links && cat /etc/hosts > /hosts && \\
+            df -k /dev/shm | tail -1 > /shm
         """, compose=f"""\
         name: b
         services:
@@ -400,6 +401,11 @@ def test_run_has_no_network_but_loopback(busybox_stack: Stack, tmp_path: Path,
             build:
               context: .
               network: {network}
+              extra_hosts: ["db.internal=10.9.8.7"]
+              shm_size: 32m
         """)
     busybox_stack.run("build", cwd=app)
     assert content(busybox_stack, "b-app", "links").split() == ["lo"]
+    assert "10.9.8.7\tdb.internal" in content(busybox_stack, "b-app", "hosts")
+    assert content(busybox_stack, "b-app", "shm").split()[1] == str(32 * 1024)
+    assert "etc/hosts" not in flatten(busybox_stack, "b-app")
