@@ -10,21 +10,17 @@ failed build tags nothing.  Progress is ``BuildEvent`` data for the CLI to draw.
 
 from __future__ import annotations
 
-import bz2
 import dataclasses
-import gzip
 import json
-import lzma
 import os
 import posixpath
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import IO, cast
 
 import trio
 
@@ -32,6 +28,7 @@ from compose.errors import BuildError, ImageError
 from compose.paths import Layout
 from runtime import buildcontext
 from runtime.buildcache import BuildCache, CacheRecord
+from runtime.buildfiles import expand_heredoc, tree_key, write_files
 from runtime.buildrun import RunMount, RunStep, Workspace, commit, run_step, workspace
 from runtime.buildstages import (
     PROXY_ARGS,
@@ -62,8 +59,7 @@ from runtime.oci import Runtime
 from runtime.reference import InvalidReference, parse_reference
 from runtime.shellexpand import expand_word, expand_words
 from runtime.store import ImageStore, Layer
-from runtime.unpack import unpack
-from runtime.users import UnknownUser, read_in_root, resolve_in_root, resolve_user
+from runtime.users import resolve_in_root
 
 
 @dataclass(frozen=True)
@@ -125,18 +121,6 @@ def _auto_args(platform: Platform) -> dict[str, str]:
         values[f"{prefix}ARCH"] = p.architecture
         values[f"{prefix}VARIANT"] = p.variant
     return values
-
-
-def _open_archive(path: str) -> IO[bytes]:
-    with open(path, "rb") as probe:
-        head = probe.read(6)
-    if head[:2] == b"\x1f\x8b":
-        return cast(IO[bytes], gzip.open(path, "rb"))
-    if head[:3] == b"BZh":
-        return cast(IO[bytes], bz2.open(path, "rb"))
-    if head[:6] == b"\xfd7zXZ\x00":
-        return cast(IO[bytes], lzma.open(path, "rb"))
-    return open(path, "rb")
 
 
 class Builder:
@@ -534,7 +518,7 @@ class _Build:
                 source = resolve_in_root(str(self.request.context), source_rel)
                 plan = buildcontext.CopyPlan("/", (buildcontext.Entry(source, ""),))
                 digest = await trio.to_thread.run_sync(
-                    _tree_key, source, self.ignore, str(self.request.context))
+                    tree_key, source, self.ignore, str(self.request.context))
                 mounts.append(RunMount(target, "bind", source,
                                        readonly=options.get("rw") != "true"
                                        and options.get("readwrite") != "true"))
@@ -591,7 +575,7 @@ class _Build:
                              f"{self.request.network})")
         if keyword == "COPY" and any(_is_url(s) for s in sources):
             raise BuildError(f"{what}: COPY cannot take URLs (use ADD)")
-        files = [(h.name, _expand_heredoc(h.content, env) if h.expand else h.content)
+        files = [(h.name, expand_heredoc(h.content, env) if h.expand else h.content)
                  for h in heredocs]
         state.chain(keyword, json.dumps([sources, dest, chown, chmod_text, files,
                                          instruction.flag("link") or ""]), from_key)
@@ -651,44 +635,8 @@ class _Build:
     async def _write_files(self, space: Workspace, keyword: str,
                            plan: buildcontext.CopyPlan, dest: str, chown: str,
                            mode: int | None, *, extract: bool = True) -> None:
-        def work() -> None:
-            root = str(space.rootfs)
-            uid = gid = 0
-            if chown:
-                try:
-                    user = resolve_user(chown, read_in_root(root, "/etc/passwd"),
-                                        read_in_root(root, "/etc/group"))
-                except UnknownUser as exc:
-                    raise BuildError(f"{keyword} --chown={chown}: {exc}") from None
-                uid, gid = user.uid, user.gid
-            archives = [e for e in plan.entries
-                        if keyword == "ADD" and extract and not os.path.isdir(e.source)
-                        and buildcontext.is_archive(e.source)]
-            plain = buildcontext.CopyPlan(plan.dest_dir, tuple(
-                e for e in plan.entries if e not in archives))
-            target_dir = resolve_in_root(root, plan.dest_dir)
-            if archives and len(plan.entries) == 1 and not dest.endswith("/"):
-                # ADD app.tar /opt/app: the archive is extracted into /opt/app
-                target_dir = resolve_in_root(
-                    root, posixpath.join(plan.dest_dir, archives[0].name))
-            os.makedirs(target_dir, mode=0o755, exist_ok=True)
-            for archive in archives:
-                with _open_archive(archive.source) as stream:
-                    try:
-                        unpack(stream, target_dir)
-                    except (ImageError, OSError, EOFError) as exc:
-                        raise BuildError(f"ADD {archive.name}: {exc}") from None
-            if not plain.entries:
-                return
-            with tempfile.TemporaryFile() as buffer:
-                buildcontext.write_tar(plain, buffer, uid, gid, mode)
-                buffer.seek(0)
-                try:
-                    unpack(buffer, resolve_in_root(root, plan.dest_dir))
-                except ImageError as exc:
-                    raise BuildError(f"{keyword}: {exc}") from None
-
-        await trio.to_thread.run_sync(work)
+        await trio.to_thread.run_sync(partial(write_files, str(space.rootfs), keyword, plan,
+                                              dest, chown, mode, extract=extract))
 
     # the image
 
@@ -741,53 +689,3 @@ def _proxy_and_declared(state: StageState, build_args: Mapping[str, str]) -> lis
     for name in names:
         state.args.setdefault(name, build_args[name])
     return names
-
-
-def _tree_key(path: str, ignore: list[Pattern], context: str) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    if os.path.isdir(path):
-        for directory, dirs, files in os.walk(path):
-            dirs.sort()
-            for name in sorted(files):
-                full = os.path.join(directory, name)
-                digest.update(os.path.relpath(full, path).encode())
-                try:
-                    with open(full, "rb") as handle:
-                        digest.update(handle.read())
-                except OSError:
-                    continue
-    elif os.path.isfile(path):
-        with open(path, "rb") as handle:
-            digest.update(handle.read())
-    return digest.hexdigest()
-
-
-def _expand_heredoc(content: str, env: Mapping[str, str]) -> str:
-    """Variables in an unquoted here-document: ``$name`` and ``${...}``, quotes kept."""
-    out = ""
-    index = 0
-    while index < len(content):
-        char = content[index]
-        if char == "\\" and index + 1 < len(content) and content[index + 1] == "$":
-            out += "$"
-            index += 2
-            continue
-        if char == "$":
-            end = index + 1
-            if end < len(content) and content[end] == "{":
-                close = content.find("}", end)
-                if close > 0:
-                    out += expand_word(content[index:close + 1], env)
-                    index = close + 1
-                    continue
-            while end < len(content) and (content[end].isalnum() or content[end] == "_"):
-                end += 1
-            if end > index + 1:
-                out += env.get(content[index + 1:end], "")
-                index = end
-                continue
-        out += char
-        index += 1
-    return out
