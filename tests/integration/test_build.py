@@ -14,7 +14,12 @@ from typing import Any
 
 import pytest
 
+from tests.integration import registry_fixture
 from tests.integration.conftest import Stack
+from tests.integration.registry_fixture import Registry
+
+registry_stack = registry_fixture.registry_stack
+registry = registry_fixture.registry
 
 
 def project(directory: Path, dockerfile: str, compose: str | None = None,
@@ -412,3 +417,24 @@ def test_run_has_no_network_but_loopback(busybox_stack: Stack, tmp_path: Path,
     assert "10.9.8.7\tdb.internal" in content(busybox_stack, "b-app", "hosts")
     assert content(busybox_stack, "b-app", "shm").split()[1] == str(32 * 1024)
     assert "etc/hosts" not in flatten(busybox_stack, "b-app")
+
+
+def test_base_image_pulled_when_missing(registry_stack: Stack, registry: Registry,
+                                        tmp_path: Path) -> None:
+    stack = registry_stack
+    base = "127.0.0.1:5000/lib/busybox:1"
+    stack.run("image", "tag", "busybox", base)
+    stack.run("image", "push", base)
+    stack.run("image", "rm", base)
+    app = project(tmp_path / "app", f"""\
+        FROM {base}
+        RUN echo on a pulled base > /note
+        """)
+    result = stack.run("build", cwd=app)
+    assert "Pull complete" in result.stderr or "Pulled" in result.stderr
+    assert content(stack, "b-app", "note") == "on a pulled base\n"
+    manifests = len(registry.requests("GET", "/manifests/"))
+    stack.run("build", cwd=app)  # in the store now: not pulled again
+    assert len(registry.requests("GET", "/manifests/")) == manifests
+    stack.run("build", "--pull", cwd=app)  # --pull asks the registry again
+    assert len(registry.requests("GET", "/manifests/")) > manifests
