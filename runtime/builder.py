@@ -137,6 +137,10 @@ class Builder:
         fd = await trio.to_thread.run_sync(lambda: self.store.acquire(exclusive=False))
         try:
             return await _Build(self, request).run()
+        except BuildError as exc:  # every error names the service it concerns
+            if str(exc).startswith(f"service {request.label}:"):
+                raise
+            raise BuildError(f"service {request.label}: {exc}") from None
         finally:
             os.close(fd)
 

@@ -106,6 +106,11 @@ async def test_inline_dockerfile(tmp_path: Path) -> None:
     ("FROM missing-image:1\n", "base image missing-image:1 is not in the local store"),
     ("FROM scratch\nSHELL sh\n", "SHELL requires the arguments to be in JSON form"),
     ("FROM --platform=linux/s390x scratch\n", "only the host's platform"),
+    ("FROM scratch\nADD https://example.com/a.tgz /a\n", "remote sources need network"),
+    ("FROM scratch\nCOPY onlyone\n", "requires at least two arguments"),
+    ("FROM scratch\nCOPY --from=nowhere-image:1 /a /b\n", "nowhere-image:1 is not in"),
+    ("FROM scratch\nRUN --mount=type=ssh true\n", "not supported"),
+    ("FROM scratch AS a\nFROM scratch AS A\n", "duplicate stage name"),
 ])
 async def test_errors_tag_nothing(tmp_path: Path, dockerfile: str, message: str) -> None:
     b = builder(tmp_path, [])
@@ -126,4 +131,10 @@ async def test_other_platform_refused(tmp_path: Path) -> None:
     request = BuildRequest("svc", context(tmp_path, "FROM scratch\n"),
                            platforms=("linux/s390x",))
     with pytest.raises(BuildError, match="cannot be built on this"):
+        await builder(tmp_path, []).build(request)
+
+
+async def test_errors_name_the_service(tmp_path: Path) -> None:
+    request = BuildRequest("web", context(tmp_path, "FROM scratch\nCOPY x\n"))
+    with pytest.raises(BuildError, match=r"^service web: line 2: COPY requires"):
         await builder(tmp_path, []).build(request)
