@@ -572,13 +572,13 @@ class _Build:
 
         heredocs = [h for h in (heredoc_of(s) for s in sources) if h is not None]
         sources = [s for s in sources if heredoc_of(s) is None]
+        if keyword == "COPY" and any(_is_url(s) for s in sources):
+            raise BuildError(f"{what}: source can't be a URL for COPY (use ADD)")
         remote = [s for s in sources if s.startswith(("http://", "https://", "git@"))]
         if remote:
             raise BuildError(f"{what}: {remote[0]}: remote sources need network access, "
                              f"which builds here do not have (network: "
                              f"{self.request.network})")
-        if keyword == "COPY" and any(_is_url(s) for s in sources):
-            raise BuildError(f"{what}: COPY cannot take URLs (use ADD)")
         files = [(h.name, expand_heredoc(h.content, env) if h.expand else h.content)
                  for h in heredocs]
         state.chain(keyword, json.dumps([sources, dest, chown, chmod_text, files,
@@ -652,7 +652,7 @@ class _Build:
             config = image.setdefault("config", {})
             config["Labels"] = {**(config.get("Labels") or {}), **request.labels}
         history = image.get("history") or []
-        image["created"] = history[-1]["created"] if history else _now()
+        image["created"] = history[-1]["created"] if history else self._created(state)
         image["rootfs"] = {"type": "layers", "diff_ids": [d for _, d in state.layers]}
         image["architecture"], image["os"] = self.platform.architecture, self.platform.os
         if self.platform.variant:

@@ -108,6 +108,7 @@ async def test_inline_dockerfile(tmp_path: Path) -> None:
     ("FROM --platform=linux/s390x scratch\n", "only the host's platform"),
     ("FROM scratch\nADD https://example.com/a.tgz /a\n", "remote sources need network"),
     ("FROM scratch\nCOPY onlyone\n", "requires at least two arguments"),
+    ("FROM scratch\nCOPY https://example.com/a /a\n", "can't be a URL for COPY"),
     ("FROM scratch\nCOPY --from=nowhere-image:1 /a /b\n", "nowhere-image:1 is not in"),
     ("FROM scratch\nRUN --mount=type=ssh true\n", "not supported"),
     ("FROM scratch AS a\nFROM scratch AS A\n", "duplicate stage name"),
