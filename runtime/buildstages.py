@@ -141,30 +141,41 @@ def stage_references(stage: Stage) -> list[str]:
 
 
 def needed_stages(parsed: Stages, target: str | None, meta: Mapping[str, str]) -> list[Stage]:
-    """The stages the target stage (the last one by default) needs, in file order."""
+    """The stages the target stage (the last one by default) needs, each after the
+    stages it reads from, otherwise in file order."""
     if target:
         chosen = next((s for s in parsed.stages if s.name == target.lower()), None)
         if chosen is None:
             raise BuildError(f"target stage {target!r} could not be found")
     else:
         chosen = parsed.stages[-1]
-    wanted: set[int] = set()
+    needs: dict[int, set[int]] = {}
     pending = [chosen]
     while pending:
         stage = pending.pop()
-        if stage.index in wanted:
+        if stage.index in needs:
             continue
-        wanted.add(stage.index)
+        needs[stage.index] = set()
         base = parsed.find(expand_word(stage.base, meta))
         if base is not None and base.index < stage.index:
+            needs[stage.index].add(base.index)
             pending.append(base)
         for ref in stage_references(stage):
             other = parsed.find(ref)
             if other is not None:
                 if other.index == stage.index:
                     raise BuildError(f"stage {ref!r} refers to itself")
+                needs[stage.index].add(other.index)
                 pending.append(other)
-    return [s for s in parsed.stages if s.index in wanted]
+    order: list[Stage] = []
+    done: set[int] = set()
+    while len(order) < len(needs):
+        ready = [i for i in sorted(needs) if i not in done and needs[i] <= done]
+        if not ready:
+            raise BuildError("the stages refer to each other in a cycle")
+        done.add(ready[0])
+        order.append(parsed.stages[ready[0]])
+    return order
 
 
 def parse_mount(text: str, line: int) -> dict[str, str]:

@@ -73,6 +73,17 @@ def test_copy_from_by_index() -> None:
     assert names(text) == ["0", "2"]
 
 
+def test_a_later_stage_copied_from_is_built_first() -> None:
+    text = "FROM a AS first\nCOPY --from=later /x /x\nFROM b AS later\n"
+    assert names(text, "first") == ["later", "first"]
+
+
+def test_stage_cycle() -> None:
+    text = "FROM a AS one\nCOPY --from=two /x /x\nFROM b AS two\nCOPY --from=one /y /y\n"
+    with pytest.raises(BuildError, match="cycle"):
+        names(text)
+
+
 def test_run_mount_from_stage_is_a_dependency() -> None:
     text = "FROM a AS s\nFROM b\nRUN --mount=type=bind,from=s,target=/s ls\n"
     assert names(text) == ["s", "1"]
