@@ -320,7 +320,8 @@ def apply_config(state: StageState, instruction: Instruction) -> None:
     elif keyword == "EXPOSE":
         ports = dict(config.get("ExposedPorts") or {})
         for word in expand_words(rest, env, escape):
-            ports[word if "/" in word else f"{word}/tcp"] = {}
+            for port in expose_ports(word, instruction.line):
+                ports[port] = {}
         config["ExposedPorts"] = ports
     elif keyword == "VOLUME":
         volumes = dict(config.get("Volumes") or {})
@@ -344,6 +345,20 @@ def apply_config(state: StageState, instruction: Instruction) -> None:
         config["Healthcheck"] = healthcheck(instruction, state)
     else:
         raise BuildError(f"line {instruction.line}: {keyword} is not a config instruction")
+
+
+def expose_ports(word: str, line: int) -> list[str]:
+    """``80``, ``80/udp``, ``8000-8002/tcp`` as Docker's port keys (ranges expanded)."""
+    number, _, protocol = word.partition("/")
+    protocol = (protocol or "tcp").lower()
+    start, sep, end = number.partition("-")
+    try:
+        first, last = int(start), int(end) if sep else int(start)
+    except ValueError:
+        raise BuildError(f"line {line}: invalid port {word!r} in EXPOSE") from None
+    if not 0 < first <= last <= 65535 or protocol not in ("tcp", "udp", "sctp"):
+        raise BuildError(f"line {line}: invalid port {word!r} in EXPOSE")
+    return [f"{port}/{protocol}" for port in range(first, last + 1)]
 
 
 _DURATIONS = {"interval": "Interval", "timeout": "Timeout", "start-period": "StartPeriod",

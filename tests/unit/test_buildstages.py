@@ -218,6 +218,14 @@ def test_expose_volume_stopsignal() -> None:
     assert st.config["StopSignal"] == "SIGQUIT"
 
 
+def test_expose_ranges_and_errors() -> None:
+    st = apply(state(), "EXPOSE 7000-7002/UDP 53/sctp")
+    assert list(st.config["ExposedPorts"]) == ["7000/udp", "7001/udp", "7002/udp", "53/sctp"]
+    for bad in ("EXPOSE http", "EXPOSE 0", "EXPOSE 70000", "EXPOSE 80/icmp", "EXPOSE 9-3"):
+        with pytest.raises(BuildError, match="invalid port"):
+            apply(state(), bad)
+
+
 def test_onbuild_recorded() -> None:
     st = apply(state(), "ONBUILD RUN echo hi", "ONBUILD COPY . /app")
     assert st.config["OnBuild"] == ["RUN echo hi", "COPY . /app"]
