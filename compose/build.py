@@ -34,7 +34,13 @@ SUPPORTED_SERVICE_KEYS = frozenset({
     "build",
     *NETWORK_SERVICE_KEYS, *RUNTIME_SERVICE_KEYS,
 })
-_SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version"})
+# top-level secrets serve build.secrets (a service's own ``secrets:`` still warns)
+_SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version", "secrets"})
+# build: keys pycompose's builder acts on (compose/building.py)
+SUPPORTED_BUILD_KEYS = frozenset({
+    "context", "dockerfile", "dockerfile_inline", "args", "target", "labels", "tags",
+    "no_cache", "pull", "network", "extra_hosts", "shm_size", "secrets", "platforms",
+})
 
 
 def _secret_files(canonical: Mapping[str, Any]) -> dict[str, str]:
@@ -57,6 +63,12 @@ def unsupported(canonical: Mapping[str, Any]) -> list[str]:
             if key in SUPPORTED_SERVICE_KEYS or key.startswith("x-") or value is None:
                 continue
             warnings.append(f"services.{name}.{key} is not supported yet and is ignored")
+        build = service.get("build")
+        if isinstance(build, Mapping):
+            for key, value in build.items():
+                if key not in SUPPORTED_BUILD_KEYS and value not in (None, [], {}, False, ""):
+                    warnings.append(f"services.{name}.build.{key} is not supported yet "
+                                    "and is ignored")
     return warnings + network_warnings(canonical) + runtime_warnings(canonical)
 
 

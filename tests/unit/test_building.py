@@ -139,3 +139,14 @@ def test_cache_roundtrip(tmp_path: Path) -> None:
     assert cache.get(key) == record
     with pytest.raises(ValueError):
         cache.get("../x")
+
+
+def test_unsupported_build_keys_warned(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  a:\n    build:\n      context: .\n      cache_from: [x]\n"
+        "      ssh: [default]\n      target: t\n")
+    loaded = load_project(LoadOptions(cwd=str(tmp_path), environ={}))
+    build_warnings = [w for w in loaded.warnings if ".build." in w]
+    assert sorted(build_warnings) == [
+        "services.a.build.cache_from is not supported yet and is ignored",
+        "services.a.build.ssh is not supported yet and is ignored"]
