@@ -189,3 +189,16 @@ def test_container_verbs_refuse_bad_arguments(tmp_path: Path, args: tuple[str, .
             image: busybox
     """)
     assert one_line_error(pycompose(tmp_path, *args)) == expected
+
+
+def test_build_bad_input(tmp_path: Path) -> None:
+    directory = project(tmp_path, """
+        services:
+          web:
+            build: .
+    """)
+    assert one_line_error(pycompose(directory, "build", "--build-arg", "=x")) == \
+        "error: --build-arg '=x': expected KEY=VALUE"
+    assert one_line_error(pycompose(directory, "build", "nope")) == "error: no such service: nope"
+    result = pycompose(directory, "up", "--build", "--no-build")
+    assert result.returncode == 2 and "not allowed with argument" in result.stderr
