@@ -10,7 +10,7 @@ from typing import Protocol
 
 from compose.model import Service
 from compose.observed import ContainerStatus
-from compose.records import ContainerRecord, NetworkRecord
+from compose.records import ContainerRecord, NetworkRecord, VolumeRecord
 
 
 class ContainerBackend(Protocol):
@@ -32,6 +32,9 @@ class ContainerBackend(Protocol):
 
     async def wait(self, record: ContainerRecord) -> int | None:
         """Wait until the container has exited; its exit code."""
+
+    def oom_killed(self, record: ContainerRecord) -> bool:
+        """Whether the kernel's OOM killer ended a process of the container."""
 
 
 class NetworkBackend(Protocol):
@@ -55,3 +58,11 @@ class NetworkBackend(Protocol):
 
     async def link_names(self) -> set[str]:
         """Names of the network interfaces on this host."""
+
+
+class VolumeBackend(Protocol):
+    async def create_volume(self, volume: VolumeRecord) -> None:
+        """Make the volume (its record, then its empty data directory) unless it exists."""
+
+    async def remove_volume(self, volume: VolumeRecord) -> None:
+        """Delete the volume and its data."""

@@ -8,6 +8,7 @@ reported as warnings, never dropped silently.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -21,6 +22,14 @@ from compose.netbuild import (
 )
 from compose.runtimekeys import RUNTIME_SERVICE_KEYS, runtime_warnings
 from compose.sources import Sources
+from compose.storagebuild import (
+    STORAGE_SERVICE_KEYS,
+    STORAGE_TOP_LEVEL,
+    project_volumes,
+    service_files,
+    service_mounts,
+    volumes_from,
+)
 
 # Service keys the engine acts on today.
 SUPPORTED_SERVICE_KEYS = frozenset({
@@ -32,10 +41,10 @@ SUPPORTED_SERVICE_KEYS = frozenset({
     "pull_policy", "platform",
     # built from a Dockerfile by pycompose itself (compose/building.py, runtime/builder.py)
     "build",
-    *NETWORK_SERVICE_KEYS, *RUNTIME_SERVICE_KEYS,
+    *NETWORK_SERVICE_KEYS, *RUNTIME_SERVICE_KEYS, *STORAGE_SERVICE_KEYS,
 })
-# top-level secrets serve build.secrets (a service's own ``secrets:`` still warns)
-_SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version", "secrets"})
+_SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version",
+                                  *STORAGE_TOP_LEVEL})
 # build: keys pycompose's builder acts on (compose/building.py)
 SUPPORTED_BUILD_KEYS = frozenset({
     "context", "dockerfile", "dockerfile_inline", "args", "target", "labels", "tags",
@@ -78,10 +87,18 @@ def build_project(
     working_dir: str,
     config_files: tuple[str, ...],
     sources: Sources,
+    environ: Mapping[str, str] | None = None,
 ) -> Project:
+    volumes = project_volumes(canonical)
     services = {
         name: _service(name, raw, sources, canonical["name"])
         for name, raw in canonical["services"].items()
+    }
+    services = {
+        name: replace(service, mounts=service_mounts(service.canonical, volumes),
+                      volumes_from=volumes_from(service.canonical),
+                      files=service_files(service.canonical, canonical, environ or {}))
+        for name, service in services.items()
     }
     networks = project_networks(canonical)
     return Project(
@@ -90,6 +107,7 @@ def build_project(
         config_files=config_files,
         services=MappingProxyType(services),
         networks=MappingProxyType(networks),
+        volumes=volumes,
         secret_files=MappingProxyType(_secret_files(canonical)),
     )
 

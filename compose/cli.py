@@ -33,7 +33,10 @@ VERB_MODULES: dict[str, tuple[str, ...]] = {
     "cp": ("cp",), "rm": ("rm",), "port": ("port",), "pull": ("pull",), "push": ("push",),
     "images": ("images",), "image": ("image", "image_store"), "import": ("import_image",),
     "load": ("load",), "save": ("save",), "login": ("login",), "logout": ("logout",),
-    "supervise": ("supervise",), "build": ("build",),
+    "supervise": ("supervise",), "start": ("startstop",), "stop": ("startstop",),
+    "restart": ("startstop",), "ls": ("ls",), "wait": ("wait",), "events": ("events",),
+    "systemd": ("systemd",), "volume": ("volume",),
+    "build": ("build",),
 }
 _GLOBAL_WITH_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory",
                       "--env-file", "--profile"}

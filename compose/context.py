@@ -16,6 +16,7 @@ from network.driver import NetworkDriver
 from runtime.containers import ContainerDriver
 from runtime.oci import OciRuntime, detect_runtime
 from runtime.store import ImageStore
+from volumes.driver import LocalVolumes
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Context:
     networks: NetworkDriver
     output: Output
     environ: Mapping[str, str]
+    volumes: LocalVolumes
     _image_configs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def image_config(self, record: ContainerRecord) -> Mapping[str, Any]:
@@ -62,4 +64,5 @@ async def open_context(output: Output, environ: Mapping[str, str] | None = None)
         networks=NetworkDriver(layout),
         output=output,
         environ=dict(os.environ if environ is None else environ),
+        volumes=LocalVolumes(layout),
     )

@@ -38,14 +38,29 @@ class Condition:
     service: str
     condition: str = STARTED
     required: bool = True
+    restart: bool = False
+    """``restart: true``: the dependent is restarted after this dependency is."""
 
 
 def conditions(service: Mapping[str, Any]) -> list[Condition]:
     """The ``depends_on`` of a canonical service, as conditions to wait for."""
     return [
-        Condition(name, str(entry.get("condition", STARTED)), bool(entry.get("required", True)))
+        Condition(name, str(entry.get("condition", STARTED)), bool(entry.get("required", True)),
+                  bool(entry.get("restart", False)))
         for name, entry in (service.get("depends_on") or {}).items()
     ]
+
+
+def restart_along(dependency: str, services: Mapping[str, Mapping[str, Any]],
+                  ) -> dict[str, Condition]:
+    """Of ``services`` (canonical, by container id), those that depend on the service
+    ``dependency`` with ``restart: true``, each with its condition on it."""
+    found = {}
+    for container_id, service in services.items():
+        for condition in conditions(service):
+            if condition.service == dependency and condition.restart:
+                found[container_id] = condition
+    return found
 
 
 async def wait_for(layout: Layout, containers: ContainerBackend, dependency: ContainerRecord,
@@ -93,3 +108,28 @@ async def wait_for(layout: Layout, containers: ContainerBackend, dependency: Con
     if result != HEALTHY:
         raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
                                f"{result}")
+
+
+async def wait_running_or_healthy(layout: Layout, containers: ContainerBackend,
+                                  record: ContainerRecord,
+                                  image_config: Callable[[ContainerRecord], Mapping[str, Any]],
+                                  *, completes: bool = False) -> None:
+    """What ``up --wait`` waits for: healthy when the container has a health check,
+    else running; a one-shot that exited 0 is done, and one that others wait for
+    with ``service_completed_successfully`` (``completes``) is waited for until it
+    exits.  DependencyFailed otherwise."""
+    if completes:
+        await wait_for(layout, containers, record, COMPLETED, image_config)
+        return
+    service = runstate.read_supervision(layout.container_dir(record.id))
+    status = await containers.status(record)
+    if not status.running:
+        if status.exit_code == 0:
+            return
+        raise DependencyFailed(f"container {record.name} exited ({status.exit_code})")
+    if health_config(service, image_config(record)) is None:
+        return
+    try:
+        await wait_for(layout, containers, record, HEALTHY_CONDITION, image_config)
+    except DependencyFailed as exc:
+        raise DependencyFailed(str(exc).removeprefix("dependency failed to start: ")) from None

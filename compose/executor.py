@@ -7,6 +7,7 @@ and forgotten only after it is gone, so an interrupted run leaves nothing that
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -14,18 +15,22 @@ from typing import Any
 
 import trio
 
-from compose import depwait, runstate, state
-from compose.backends import ContainerBackend, NetworkBackend
-from compose.errors import first_user_error
+from compose import depwait, eventlog, rollout, runstate, state
+from compose.backends import ContainerBackend, NetworkBackend, VolumeBackend
+from compose.errors import PycomposeError, first_user_error
 from compose.events import Progress, Reporter
+from compose.model import Service
 from compose.paths import Layout
 from compose.plan import (
     CreateContainer,
     CreateNetwork,
+    CreateVolume,
     Op,
     Plan,
     RemoveContainer,
     RemoveNetwork,
+    RemoveVolume,
+    ReplaceContainers,
     StartContainer,
     StopContainer,
     WriteHosts,
@@ -36,8 +41,10 @@ from compose.records import ContainerRecord
 class Executor:
     def __init__(self, layout: Layout, containers: ContainerBackend, networks: NetworkBackend,
                  report: Reporter, stop_timeout: float | None = None,
-                 dependencies: Dependencies | None = None) -> None:
+                 dependencies: Dependencies | None = None,
+                 volumes: VolumeBackend | None = None) -> None:
         self.layout = layout
+        self.volumes = volumes
         self.containers = containers
         self.networks = networks
         self.report = report
@@ -57,7 +64,8 @@ class Executor:
         if self.dependencies is None:
             return
         service = runstate.read_supervision(self.layout.container_dir(record.id))
-        waits = [c for c in depwait.conditions(service) if c.condition != depwait.STARTED]
+        waits = [c for c in depwait.conditions(service) if c.condition != depwait.STARTED
+                 and c.service not in self.dependencies.ignore]
         if not waits:
             return
         await self.dependencies.watch()
@@ -80,6 +88,81 @@ class Executor:
                                      "Healthy" if condition.condition == depwait.HEALTHY_CONDITION
                                      else "Exited", done=True))
 
+    async def _roll(self, op: ReplaceContainers) -> None:
+        """A rolling update (compose/rollout.py).  Old containers are only stopped
+        until the whole service is replaced, so a failure can give them back."""
+        config, name = op.config, op.service.name
+        replaced: list[tuple[ContainerRecord, ContainerRecord]] = []
+        work = list(zip(op.pairs, op.hosts, strict=True))
+        for number, batch in enumerate(rollout.batches(work, config.parallelism)):
+            if number and config.delay:
+                await trio.sleep(config.delay)
+            try:
+                await run_concurrently([partial(self._replace_one, op.service, old, new, hosts,
+                                                config) for (old, new), hosts in batch])
+            except PycomposeError as exc:
+                failed = [pair for pair, _ in batch]
+                if config.failure_action == "continue":
+                    self._warn(f"service {name}: {exc}; the update continues "
+                               "(failure_action: continue)")
+                    replaced += failed
+                    continue
+                if config.failure_action == "rollback":
+                    await self._give_back(replaced + failed)
+                    raise UpdateFailed(f"service {name}: update failed ({exc}); rolled back "
+                                       "to the previous configuration") from None
+                await self._give_back(failed)
+                await self._drop_old(replaced)
+                raise UpdateFailed(f"service {name}: update paused after a failure ({exc}); "
+                                   f"{len(replaced)} of {len(op.pairs)} replicas updated") \
+                    from None
+            replaced += [pair for pair, _ in batch]
+        await self._drop_old(replaced)
+
+    async def _replace_one(self, service: Service, old: ContainerRecord, new: ContainerRecord,
+                           hosts: str, config: rollout.UpdateConfig) -> None:
+        if config.order == "stop-first":
+            await self._do(StopContainer(old))
+        await self._do(CreateContainer(new, service, hosts))
+        await self._do(StartContainer(new))
+        if self.dependencies is not None:
+            await self.dependencies.watch()  # the supervisor probes its health
+        image_config = self.dependencies.image_config if self.dependencies else _no_config
+        await depwait.wait_running_or_healthy(self.layout, self.containers, new, image_config)
+        if config.monitor:
+            await trio.sleep(config.monitor)
+            if not (await self.containers.status(new)).running:
+                raise depwait.DependencyFailed(f"container {new.name} stopped within "
+                                               f"{config.monitor:g}s of starting")
+        if config.order == "start-first":
+            await self._do(StopContainer(old))
+
+    async def _give_back(self, pairs: list[tuple[ContainerRecord, ContainerRecord]]) -> None:
+        """Remove the new containers, start the old ones again."""
+        async def one(old: ContainerRecord, new: ContainerRecord) -> None:
+            if self.layout.container_dir(new.id).is_dir():
+                if (await self.containers.status(new)).running:
+                    await self._do(StopContainer(new))
+                await self._do(RemoveContainer(new))
+            await self._do(StartContainer(old))
+
+        await run_concurrently([partial(one, old, new) for old, new in pairs])
+
+    async def _drop_old(self, pairs: list[tuple[ContainerRecord, ContainerRecord]]) -> None:
+        async def one(old: ContainerRecord) -> None:
+            if (await self.containers.status(old)).running:
+                await self._do(StopContainer(old))
+            await self._do(RemoveContainer(old))
+
+        await run_concurrently([partial(one, old) for old, _ in pairs])
+
+    def _warn(self, message: str) -> None:
+        if self.dependencies is not None:
+            self.dependencies.warn(message)
+
+    def _event(self, record: ContainerRecord, action: str) -> None:
+        eventlog.append(self.layout, record, action, time.time())
+
     async def _reserve_ports(self, plan: Plan) -> Plan:
         """Host ports depend on what the host holds, so the network backend checks
         them, and picks the random ones, before anything changes."""
@@ -88,6 +171,12 @@ class Executor:
             return plan
         leaving = {r.id for r in plan.removing()}
         return plan.with_records(await self.networks.reserve_ports(wanted, leaving))
+
+    def _volume_backend(self) -> VolumeBackend:
+        if self.volumes is None:
+            raise TypeError("this plan has volume operations: the executor needs a "
+                            "volume backend")
+        return self.volumes
 
     async def _do(self, op: Op) -> None:
         match op:
@@ -105,16 +194,27 @@ class Executor:
                     await trio.to_thread.run_sync(
                         state.forget_project_if_empty, self.layout, network.project)
                 self.report(Progress("Network", network.name, "Removed", done=True))
+            case CreateVolume(volume):
+                self.report(Progress("Volume", volume.name, "Creating"))
+                await self._volume_backend().create_volume(volume)
+                self.report(Progress("Volume", volume.name, "Created", done=True))
+            case RemoveVolume(volume):
+                self.report(Progress("Volume", volume.name, "Removing"))
+                await self._volume_backend().remove_volume(volume)
+                self.report(Progress("Volume", volume.name, "Removed", done=True))
             case CreateContainer(record, service, hosts):
                 self.report(Progress("Container", record.name, "Creating"))
                 await self.containers.create(record, service, hosts)
                 runstate.write_supervision(self.layout.container_dir(record.id),
                                            service.canonical)
                 await self.networks.connect(record)
+                self._event(record, "create")
                 self.report(Progress("Container", record.name, "Created", done=True))
             case WriteHosts(hosts):
                 for record, content in hosts:
                     await self.containers.write_hosts(record, content)
+            case ReplaceContainers():
+                await self._roll(op)
             case StartContainer(record):
                 await self._await_dependencies(record)
                 if self.dependencies is not None and self.dependencies.ready is not None:
@@ -123,15 +223,18 @@ class Executor:
                 runstate.mark_started_by_user(self.layout.container_dir(record.id))
                 await self.networks.connect(record)
                 await self.containers.start(record)
+                self._event(record, "start")
                 self.report(Progress("Container", record.name, "Started", done=True))
             case StopContainer(record):
                 self.report(Progress("Container", record.name, "Stopping"))
                 await stop_by_user(self.layout, self.containers, record, self.stop_timeout)
+                self._event(record, "stop")
                 self.report(Progress("Container", record.name, "Stopped", done=True))
             case RemoveContainer(record):
                 self.report(Progress("Container", record.name, "Removing"))
                 await self.containers.remove(record)
                 await self.networks.disconnect(record)
+                self._event(record, "destroy")
                 self.report(Progress("Container", record.name, "Removed", done=True))
 
 
@@ -145,6 +248,16 @@ class Dependencies:
     warn: Callable[[str], None]
     ready: Callable[[ContainerRecord], Awaitable[None]] | None = None
     """What must be in place before a container starts (its DNS server)."""
+    ignore: frozenset[str] = frozenset()
+    """Services whose conditions are not waited for (``up --no-deps``)."""
+
+
+class UpdateFailed(PycomposeError):
+    """A rolling update stopped on a replica that did not come up."""
+
+
+def _no_config(record: ContainerRecord) -> Mapping[str, Any]:
+    return {}
 
 
 async def stop_by_user(layout: Layout, containers: ContainerBackend, record: ContainerRecord,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from compose.humanize import docker_time, human_duration
+from compose.texttable import text_table
 from compose.units import human_size
 
 
@@ -65,7 +66,4 @@ def table(rows: Sequence[ImageRow], now: float, *, digests: bool = False) -> str
     body = [[r.repository, r.tag, *([r.digest] if digests else []),
              r.image_id.removeprefix("sha256:")[:12], _since(r, now), human_size(r.size, 3)]
             for r in rows]
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *body, strict=False)]
-    return "\n".join("   ".join(cell.ljust(width) for cell, width in
-                                zip(line, widths, strict=True)).rstrip()
-                     for line in [headers, *body])
+    return text_table(headers, body)

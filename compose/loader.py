@@ -80,7 +80,7 @@ def load_project(options: LoadOptions) -> Loaded:
     if options.consistency:
         check_project(canonical, raw.data, raw.sources)
     project = build_project(canonical, working_dir=raw.working_dir, config_files=raw.files,
-                            sources=raw.sources)
+                            sources=raw.sources, environ=raw.environ)
     return Loaded(project, canonical, (*raw.warnings, *unsupported(canonical)))
 
 

@@ -48,6 +48,11 @@ class Service:
     stop_signal: str | None = None
     stop_grace_period: float = 10.0
     labels: Mapping[str, str] = field(default_factory=frozen_map)
+    mounts: tuple[Mount, ...] = ()
+    """``volumes`` in long form (``tmpfs:`` stays in ``canonical``)."""
+    volumes_from: tuple[str, ...] = ()
+    files: tuple[FileGrant, ...] = ()
+    """Granted ``secrets`` and ``configs``."""
     canonical: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     """The service's canonical form (what ``config`` prints), for backends that act
     on keys the fields above do not spell out."""
@@ -82,12 +87,66 @@ class Network:
 
 
 @dataclass(frozen=True)
+class Volume:
+    """A named volume of the project; ``name`` is the store's name (``<project>_<key>``
+    unless ``name:``).  ``external`` volumes are looked up, never made or removed."""
+
+    key: str
+    name: str
+    external: bool = False
+    driver: str = "local"
+    driver_opts: Mapping[str, str] = field(default_factory=frozen_map)
+    labels: Mapping[str, str] = field(default_factory=frozen_map)
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One entry of a service's ``volumes`` in long form, resolved against the
+    top-level definitions.  ``type``: ``volume``, ``bind`` or ``tmpfs``; a volume
+    with no ``volume`` definition is anonymous."""
+
+    type: str
+    target: str
+    source: str = ""
+    """The host path of a bind; the volume's key for a named volume."""
+    read_only: bool = False
+    volume: Volume | None = None
+    nocopy: bool = False
+    subpath: str = ""
+    create_host_path: bool = False
+    propagation: str = ""
+    selinux: str = ""
+    recursive: str = ""
+    tmpfs_size: int | None = None
+    tmpfs_mode: int | None = None
+
+
+@dataclass(frozen=True)
+class FileGrant:
+    """A secret or config granted to a service: where it appears and how, and
+    where its content comes from (``file``, ``environment`` or ``content``, one of
+    them; ``value`` is the environment variable's value when it was set)."""
+
+    kind: str  # "secret" | "config"
+    key: str
+    target: str
+    uid: str = ""
+    gid: str = ""
+    mode: int | None = None
+    file: str | None = None
+    environment: str | None = None
+    content: str | None = None
+    external: bool = False
+
+
+@dataclass(frozen=True)
 class Project:
     name: str
     working_dir: str
     config_files: tuple[str, ...]
     services: Mapping[str, Service]
     networks: Mapping[str, Network]
+    volumes: Mapping[str, Volume] = field(default_factory=lambda: MappingProxyType({}))
     secret_files: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Top-level ``secrets:`` backed by a file: name -> absolute path (for builds)."""
 

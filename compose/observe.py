@@ -8,6 +8,7 @@ from compose import netstate, state
 from compose.backends import ContainerBackend, NetworkBackend
 from compose.observed import ContainerStatus, ObservedState
 from compose.paths import Layout
+from volumes import store as volume_store
 
 
 async def observe(
@@ -35,6 +36,7 @@ async def observe(
         links = await network.link_names()
         absent = {key for key, record in networks.items() if record.bridge not in links}
     surroundings = await trio.to_thread.run_sync(netstate.surroundings, layout, project)
+    volumes = await trio.to_thread.run_sync(volume_store.list_volumes, layout)
     return ObservedState(
         project=project,
         networks=networks,
@@ -42,4 +44,5 @@ async def observe(
         taken_subnets=tuple(taken),
         absent_networks=frozenset(absent),
         surroundings=surroundings,
+        volumes=volumes,
     )

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network
 
-from compose.records import ContainerRecord, NetworkRecord
+from compose.records import ContainerRecord, NetworkRecord, VolumeRecord
 from network.ipam import AddressPool
 
 CREATED, RUNNING, EXITED, DEAD = "created", "running", "exited", "dead"
@@ -50,6 +50,9 @@ class ObservedState:
     absent_networks: frozenset[str] = frozenset()
     """Keys of recorded networks whose bridge is gone (after a reboot): made again."""
     surroundings: Surroundings = field(default_factory=Surroundings)
+    volumes: Mapping[str, VolumeRecord] = field(default_factory=dict)
+    """Every volume in the store, by name (volumes are not a project's alone:
+    ``external`` ones belong to others)."""
 
     def of_service(self, service: str) -> list[ContainerStatus]:
         return sorted(

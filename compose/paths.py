@@ -54,6 +54,10 @@ class Layout:
     def projects(self) -> Path:
         return self.root / "projects"
 
+    @property
+    def volumes(self) -> Path:
+        return self.root / "volumes"
+
     def container_dir(self, container_id: str) -> Path:
         return self.containers / container_id
 

@@ -9,12 +9,16 @@ from typing import Any
 from compose.humanize import docker_time, human_duration
 from compose.observed import CREATED, EXITED, RUNNING, ContainerStatus
 from compose.records import ContainerRecord
+from compose.texttable import text_table
 
 
-def status_text(status: ContainerStatus, now: float) -> str:
+def status_text(status: ContainerStatus, now: float, health: str = "") -> str:
+    """docker's STATUS: ``Up 5 seconds (healthy)``, ``Exited (1) 2 minutes ago``..."""
     if status.state == RUNNING:
         since = status.started_at or status.record.created
-        return f"Up {human_duration(now - since)}"
+        shown = f" (health: {health})" if health == "starting" else \
+            f" ({health})" if health else ""
+        return f"Up {human_duration(now - since)}{shown}"
     if status.state == EXITED:
         code = "unknown" if status.exit_code is None else status.exit_code
         ago = f" {human_duration(now - status.finished_at)} ago" if status.finished_at else ""
@@ -88,7 +92,9 @@ def _group(key: str, first: int, last: int) -> str:
     return f"{ip}:{span}->{span}/{protocol}" if ip else f"{span}/{protocol}"
 
 
-def ps_row(status: ContainerStatus, now: float) -> dict[str, Any]:
+def ps_row(status: ContainerStatus, now: float, health: str = "") -> dict[str, Any]:
+    """``health``: starting, healthy or unhealthy for a running container with a
+    health check, else empty."""
     record = status.record
     networks = sorted({a.network_name or f"{record.project}_{a.network}"
                        for a in record.attachments})
@@ -97,7 +103,7 @@ def ps_row(status: ContainerStatus, now: float) -> dict[str, Any]:
         "Command": command_text(record.command),
         "CreatedAt": docker_time(record.created),
         "ExitCode": status.exit_code or 0,
-        "Health": "",
+        "Health": health if status.state == RUNNING else "",
         "ID": record.id,
         "Image": record.image,
         "Labels": ",".join(f"{k}={v}" for k, v in sorted(record.labels.items())),
@@ -113,7 +119,7 @@ def ps_row(status: ContainerStatus, now: float) -> dict[str, Any]:
         "Service": record.service,
         "Size": "0B",
         "State": status.state,
-        "Status": status_text(status, now),
+        "Status": status_text(status, now, health),
     }
 
 
@@ -124,12 +130,7 @@ def ps_table(rows: list[dict[str, Any]]) -> str:
         r["Name"], r["Image"], _truncate(r["Command"], 20), r["Service"], r["RunningFor"],
         r["Status"], r["Ports"],
     ] for r in rows]
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *body, strict=False)]
-    lines = []
-    for row in [headers, *body]:
-        cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
-        lines.append("   ".join(cells).rstrip())
-    return "\n".join(lines)
+    return text_table(headers, body)
 
 
 def _truncate(text: str, width: int) -> str:

@@ -126,6 +126,11 @@ class ContainerRecord:
     attachments: tuple[Attachment, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
     network: NetworkSettings = field(default_factory=NetworkSettings)
+    volumes: dict[str, str] = field(default_factory=dict)
+    """Container path -> the name of the volume mounted there (named and anonymous)."""
+    anonymous_volumes: tuple[str, ...] = ()
+    """Names of the anonymous volumes made for this container (``down -v`` removes
+    them; a recreated container of the same service inherits them)."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -140,8 +145,41 @@ class ContainerRecord:
         values["attachments"] = tuple(Attachment.from_json(a)
                                       for a in data.get("attachments", ()))
         values["network"] = NetworkSettings.from_json(data.get("network", {}))
+        values["anonymous_volumes"] = tuple(data.get("anonymous_volumes", ()))
         return cls(**values)
 
     @property
     def short_id(self) -> str:
         return self.id[:12]
+
+
+ANONYMOUS_LABEL = "com.docker.volume.anonymous"
+
+
+@dataclass(frozen=True)
+class VolumeRecord:
+    """A volume in the store (``volumes/<name>/volume.json``); its data is the
+    directory ``_data`` beside it."""
+
+    name: str
+    driver: str = "local"
+    labels: dict[str, str] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+    """The local driver's ``driver_opts`` (``type``, ``o``, ``device``)."""
+    created: float = 0.0
+
+    @property
+    def project(self) -> str:
+        return self.labels.get("com.docker.compose.project", "")
+
+    @property
+    def anonymous(self) -> bool:
+        return ANONYMOUS_LABEL in self.labels
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> VolumeRecord:
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**values)

@@ -11,14 +11,14 @@ service name and stops short of starting it: the ``run`` verb starts it, attache
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from compose.model import Project, Service, frozen_map
 from compose.observed import ObservedState
-from compose.plan import CreateContainer, CreateNetwork, Op, Plan, plan_up
+from compose.plan import CreateContainer, CreateNetwork, CreateVolume, Op, Plan, plan_up
 from compose.records import ContainerRecord
 
 ONEOFF = "com.docker.compose.oneoff"
@@ -95,6 +95,7 @@ def plan_run(
     new_id: Callable[[], str],
     now: float,
     runtime: str,
+    image_volumes: Iterable[str] = (),
 ) -> tuple[Plan, ContainerRecord, Service]:
     """Networks still missing and the one-off container's creation; its record and
     the service it runs."""
@@ -105,13 +106,13 @@ def plan_run(
     planned = dataclasses.replace(project, services=MappingProxyType(
         {alias: dataclasses.replace(one_off, name=alias)}))
     plan = plan_up(planned, {alias: image_id}, observed, root_tag=root_tag, new_id=new_id,
-                   now=now, runtime=runtime)
+                   now=now, runtime=runtime, image_volumes={alias: tuple(image_volumes)})
     record: ContainerRecord | None = None
     stages = []
     for stage in plan.stages:
         kept: list[Op] = []
         for op in stage:
-            if isinstance(op, CreateNetwork):
+            if isinstance(op, CreateNetwork | CreateVolume):
                 kept.append(op)
             elif isinstance(op, CreateContainer) and op.record.service == alias:
                 labels = {**op.record.labels, "com.docker.compose.service": service_name,

@@ -99,19 +99,26 @@ async def project_lock(layout: Layout, project: str) -> AsyncIterator[None]:
     """One pycompose at a time changes a project."""
     path = layout.lock_file(project)
     path.parent.mkdir(parents=True, exist_ok=True)
+    async with file_lock(path, f"project {project} is locked by another pycompose"):
+        yield
+
+
+@asynccontextmanager
+async def file_lock(path: os.PathLike[str], busy: str, timeout: float = 60) -> AsyncIterator[None]:
+    """An exclusive flock on ``path``; StateError(``busy``) after ``timeout`` seconds."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         # flock has no async form, and a blocked flock in an abandoned thread could
         # later lock a reused fd, so poll: contention here is rare and short.
-        with trio.move_on_after(60) as scope:
+        with trio.move_on_after(timeout) as scope:
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
-                    await trio.sleep(0.05)
+                    await trio.sleep(0.01)
         if scope.cancelled_caught:
-            raise StateError(f"project {project} is locked by another pycompose")
+            raise StateError(busy)
         yield
     finally:
         os.close(fd)

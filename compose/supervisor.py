@@ -28,8 +28,8 @@ from typing import Any
 import structlog
 import trio
 
+from compose import depwait, eventlog, runstate, state
 from compose import health as health_rules
-from compose import runstate, state
 from compose.backends import ContainerBackend, NetworkBackend
 from compose.dnshost import DnsHost
 from compose.errors import PycomposeError
@@ -85,6 +85,10 @@ class Supervisor:
         self.clock = clock
         self.log = structlog.get_logger("supervisor").bind(project=project)
         self._watchers: dict[str, trio.CancelScope] = {}
+        self._records: dict[str, ContainerRecord] = {}
+        """The project's containers as the last rescan found them."""
+        self._along: dict[str, tuple[ContainerRecord, depwait.Condition]] = {}
+        """Dependents stopped to be restarted after a dependency, by container id."""
         self.dns = dns
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
@@ -108,6 +112,7 @@ class Supervisor:
         records = await trio.to_thread.run_sync(
             state.container_records, self.layout, self.project)
         present = {r.id for r in records}
+        self._records = {r.id: r for r in records}
         for container_id in list(self._watchers):
             if container_id not in present:
                 self._watchers.pop(container_id).cancel()
@@ -177,6 +182,14 @@ class Supervisor:
                 ran_for = (status.finished_at or run.started_at) - run.started_at
             if not directory.is_dir():
                 return  # removed meanwhile (down)
+            if (await self.containers.status(record)).state == RUNNING:
+                continue  # started again meanwhile: a user's start or restart
+            await self._died(record, code)
+            along = self._along.pop(record.id, None)
+            if along is not None:
+                await self._restart_after(record, along)
+                just_started = True
+                continue
             restart_state = runstate.read_restart(directory)
             if run.autoheal in ("stop", "kill"):
                 runstate.mark_stopped_by_user(directory)
@@ -198,9 +211,63 @@ class Supervisor:
                 return
             await self.networks.connect(record)
             await self.containers.start(record)
+            self._event(record, "restart")
+            self._event(record, "start")
             just_started = True
             await self.refresh_dns()
             (directory / runstate.HEALTH).unlink(missing_ok=True)
+            await self._restart_dependents(record)
+
+    async def _restart_dependents(self, record: ContainerRecord) -> None:
+        """``depends_on: {<this service>: {restart: true}}``: stop those dependents now;
+        their watchers start them again once this one meets their condition."""
+        records = {i: r for i, r in self._records.items() if i != record.id}
+        services = {i: runstate.read_supervision(self._directory(r)) for i, r in records.items()}
+        dependents = depwait.restart_along(record.service, services)
+        running = [records[i] for i in dependents
+                   if (await self.containers.status(records[i])).state == RUNNING]
+        for dependent in running:
+            self._along[dependent.id] = (record, dependents[dependent.id])
+            self.log.info("restarting dependent", container=dependent.name,
+                          dependency=record.name)
+
+        async def stop(dependent: ContainerRecord) -> None:
+            await self.containers.stop(dependent)
+
+        async with trio.open_nursery() as nursery:
+            for dependent in running:
+                nursery.start_soon(stop, dependent)
+
+    async def _restart_after(self, record: ContainerRecord,
+                             along: tuple[ContainerRecord, depwait.Condition]) -> None:
+        """Start a dependent stopped by ``_restart_dependents`` once its dependency
+        meets the condition it waits for."""
+        dependency, condition = along
+        try:
+            await depwait.wait_for(self.layout, self.containers, dependency,
+                                   condition.condition, self.image_config)
+        except depwait.DependencyFailed as exc:
+            self.log.warning("dependent starts anyway", container=record.name, error=str(exc))
+        await self.networks.connect(record)
+        await self.containers.start(record)
+        self._event(record, "restart")
+        self._event(record, "start")
+        await self.refresh_dns()
+        (self._directory(record) / runstate.HEALTH).unlink(missing_ok=True)
+
+    def _event(self, record: ContainerRecord, action: str, **attributes: object) -> None:
+        if self.layout.container_dir(record.id).is_dir():
+            eventlog.append(self.layout, record, action, time.time(), **attributes)
+
+    async def _died(self, record: ContainerRecord, code: int | None) -> None:
+        """``oom`` when the kernel killed in its cgroup, then ``die``."""
+        try:
+            oom = self.containers.oom_killed(record)  # one small cgroup file: no thread
+        except OSError:
+            oom = False
+        if oom:
+            self._event(record, "oom")
+        self._event(record, "die", exitCode=-1 if code is None else code)
 
     async def _started(self, record: ContainerRecord) -> None:
         """Wait for a created container to be started (its conmon appears)."""
@@ -248,6 +315,7 @@ class Supervisor:
             runstate.write_health(directory, run.health)
             if run.health.status != before:
                 log.info("health_status", status=run.health.status)
+                self._event(record, f"health_status: {run.health.status}")
                 await self.refresh_dns()
             if run.health.status == UNHEALTHY and supervision.on_unhealthy != "none":
                 run.autoheal = supervision.on_unhealthy

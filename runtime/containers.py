@@ -23,6 +23,7 @@ import trio
 
 from compose import state
 from compose.errors import ImageError, RuntimeFailure
+from compose.govalues import parse_bytes
 from compose.model import Service
 from compose.observed import CREATED, DEAD, EXITED, RUNNING, ContainerStatus
 from compose.paths import Layout
@@ -43,10 +44,13 @@ from runtime.shm import mount_shm, unmount_shm
 from runtime.spec import SpecError, build_spec
 from runtime.store import Image, ImageStore
 from runtime.users import UnknownUser, read_in_root, resolve_user
+from volumes.driver import inherit as inherit_volumes
+from volumes.driver import prepare as prepare_storage
 
 RECORD = "container.json"
 BUNDLE = "bundle.json"
 LOG = "ctr.log"
+START_LOCK = "start.lock"
 
 
 def read_record(directory: Path) -> ContainerRecord | None:
@@ -98,7 +102,9 @@ class ContainerDriver:
     async def create(self, record: ContainerRecord, service: Service, hosts: str) -> None:
         directory = self.directory(record)
         directory.mkdir(parents=True, exist_ok=True)
-        write_json(directory / RECORD, record.to_json())
+        # No config hash until the bundle is complete: if anything below fails, the
+        # next ``up`` sees a changed container and makes it again.
+        write_json(directory / RECORD, dataclasses.replace(record, config_hash="").to_json())
         runtime = self.oci.runtime
         if service.canonical.get("runtime"):
             try:
@@ -109,8 +115,15 @@ class ContainerDriver:
         await trio.to_thread.run_sync(
             rootfs.mount_rootfs, self.store, self.layout.layers, image, directory
         )
+        notes: list[str] = []
+        storage = await trio.to_thread.run_sync(
+            prepare_storage, self.layout, record, service, str(directory / "rootfs"),
+            notes.append)
+        for note in notes:
+            self.warn(f"container {record.name}: {note}")
         try:
             gathered = await trio.to_thread.run_sync(self._gather, record, service, directory)
+            gathered = dataclasses.replace(gathered, mounts=tuple(storage))
             decided = decide(service, image.runtime_config, gathered)
         except SpecError as exc:
             raise RuntimeFailure(f"container {record.name}: {exc}") from None
@@ -118,7 +131,6 @@ class ContainerDriver:
             self.warn(f"container {record.name}: {warning}")
         record = dataclasses.replace(record, stop_signal=decided.stop_signal,
                                      runtime=runtime.path)
-        write_json(directory / RECORD, record.to_json())
         write_json(directory / BUNDLE, {**_bundle_options(service, decided),
                                         "runtime": runtime.path})
         write_atomic(directory / "hostname", f"{record.hostname}\n".encode())
@@ -126,6 +138,7 @@ class ContainerDriver:
                      render_resolv_conf(_read_text(Path("/etc/resolv.conf"))).encode())
         write_atomic(directory / "hosts", hosts.encode())
         write_json(directory / "config.json", build_spec(decided.spec))
+        write_json(directory / RECORD, record.to_json())
 
     def _gather(self, record: ContainerRecord, service: Service, directory: Path) -> Gathered:
         """Everything the spec needs from the host and the image's files."""
@@ -202,18 +215,33 @@ class ContainerDriver:
         attached client (default: the service's ``stdin_open``); ``before_start``
         runs once conmon holds the created container, before its process runs (to
         attach without missing output)."""
-        oci = self.runtime_for(record)
-        if (self.layout.runc_root / record.id).exists() and \
-                await oci.state(record.id) is not None:
-            await oci.delete(record.id)  # a stopped container is recreated to rerun
         directory = self.directory(record)
+        # The supervisor restarts what a user may be starting at the same moment:
+        # one start at a time, and a container that already runs is left alone.
+        async with state.file_lock(directory / START_LOCK,
+                                   f"container {record.name} is being started"):
+            await self._start(record, directory, stdin, before_start)
+
+    async def _start(self, record: ContainerRecord, directory: Path, stdin: bool | None,
+                     before_start: Callable[[], Awaitable[None]] | None) -> None:
+        oci = self.runtime_for(record)
+        if (self.layout.runc_root / record.id).exists():
+            current = await oci.state(record.id)
+            if current is not None and current.get("status") in ("running", "paused"):
+                return
+            if current is not None:
+                await oci.delete(record.id)  # a stopped container is recreated to rerun
         options = self.bundle_options(record)
         await trio.to_thread.run_sync(self._remount, record, options)
         if options.get("joins"):
             await self._join(record, options["joins"])
+        if options.get("volumes_from"):
+            await trio.to_thread.run_sync(inherit_volumes, self.layout, record,
+                                          list(options["volumes_from"]))
         await oci.create(record.id, record.name, directory, directory / LOG,
                          terminal=bool(options.get("terminal")),
-                         stdin=bool(options.get("stdin") if stdin is None else stdin))
+                         stdin=bool(options.get("stdin") if stdin is None else stdin),
+                         log_size_max=int(options.get("log_size_max") or DEFAULT_LOG_SIZE_MAX))
         if before_start is not None:
             await before_start()
         await oci.start(record.id, record.name)
@@ -400,7 +428,27 @@ def _bundle_options(service: Service, decided: Decided) -> dict[str, Any]:
         options["shm_source"] = "/dev/shm"
     if decided.joins:
         options["joins"] = dict(decided.joins)
+    options["log_size_max"] = log_size_max(raw.get("logging"))
+    if service.volumes_from:
+        options["volumes_from"] = list(service.volumes_from)
     return options
+
+
+DEFAULT_LOG_SIZE_MAX = 20 << 20
+"""Docker's ``local`` log driver's default cap; past it conmon starts the file anew."""
+
+
+def log_size_max(logging: Any) -> int:
+    """The cap on a container's log file: ``logging.options.max-size`` when set."""
+    options = (logging or {}).get("options") or {} if isinstance(logging, dict) else {}
+    value = options.get("max-size")
+    if value is None:
+        return DEFAULT_LOG_SIZE_MAX
+    try:
+        size = parse_bytes(value)
+    except ValueError:
+        return DEFAULT_LOG_SIZE_MAX
+    return size if size > 0 else DEFAULT_LOG_SIZE_MAX
 
 
 def _read_text(path: Path) -> str:

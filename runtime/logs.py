@@ -42,11 +42,18 @@ class LogReader:
         self.path = path
         self.offset = offset
         self._pending: dict[str, tuple[str, list[str]]] = {}  # stream -> (time, parts)
+        self._inode: int | None = None
 
     def read(self) -> list[LogLine]:
-        """Lines completed since the last read."""
+        """Lines completed since the last read.  When conmon started the file anew
+        (its size cap), reading goes on from the new file's start."""
         try:
             with open(self.path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if self._inode is not None and (info.st_ino != self._inode
+                                                or info.st_size < self.offset):
+                    self.offset = 0
+                self._inode = info.st_ino
                 handle.seek(self.offset)
                 data = handle.read()
         except FileNotFoundError:

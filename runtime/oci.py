@@ -132,10 +132,12 @@ class OciRuntime:
         return self.layout.sockets / container_id[:32] / "attach"
 
     async def create(self, container_id: str, name: str, bundle: Path, log_path: Path, *,
-                     terminal: bool = False, stdin: bool = False) -> int:
+                     terminal: bool = False, stdin: bool = False,
+                     log_size_max: int | None = None) -> int:
         """Create the container under conmon; returns the container's init pid.
         ``terminal``: conmon gives it a pseudo-terminal; ``stdin``: conmon keeps its
-        stdin open for whoever attaches."""
+        stdin open for whoever attaches; ``log_size_max``: past this many bytes
+        conmon starts the log file anew."""
         for directory in (self.layout.runc_root, self.layout.exits, self.layout.sockets):
             directory.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
@@ -154,6 +156,8 @@ class OciRuntime:
             "--socket-dir-path", str(self.layout.sockets),
             "--log-level", "warning",
         ]
+        if log_size_max:
+            argv += ["--log-size-max", str(log_size_max)]
         if terminal:
             argv.append("-t")
         if stdin:

@@ -58,6 +58,9 @@ class Gathered:
     """The text of a ``seccomp=FILE`` profile."""
     shm_source: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    mounts: tuple[Mapping[str, Any], ...] = ()
+    """Storage mounts (volumes, binds, tmpfs, secrets, configs), made ready by
+    ``volumes.driver.prepare``."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ def _decide(service: Service, image_config: Mapping[str, Any], g: Gathered) -> D
     tty = bool(raw.get("tty"))
 
     args = process_args(service.entrypoint, service.command, image_config)
-    mounts = tmpfs_mounts(raw.get("tmpfs"))
+    mounts = [*tmpfs_mounts(raw.get("tmpfs")), *g.mounts]
     if raw.get("init"):
         if host.init is None:
             raise SpecError("init: true needs tini-static on the host (Debian package tini)")

@@ -54,6 +54,9 @@ class FakeContainers:
         await self.exited.setdefault(record.id, trio.Event()).wait()
         return 0
 
+    def oom_killed(self, record: ContainerRecord) -> bool:
+        return False
+
 
 class FakeNetworks:
     def __init__(self) -> None:

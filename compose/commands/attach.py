@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import trio
@@ -77,12 +77,17 @@ async def _started_again(directory: Path, container_id: str, runs: FileWatch,
 
 
 async def follow_all(ctx: Context, records: Sequence[ContainerRecord], printer: LogPrinter,
-                     offsets: dict[str, int] | None = None, *, show_exits: bool = True) -> None:
-    """Follow every container; return when all have exited."""
+                     offsets: dict[str, int] | None = None, *, show_exits: bool = True,
+                     on_exit: Callable[[ContainerRecord, int | None], None] | None = None,
+                     ) -> None:
+    """Follow every container; return when all have exited.  ``on_exit`` hears of
+    each exit for good (not one its supervisor restarts)."""
 
     async def one(record: ContainerRecord) -> None:
-        await follow(ctx, record, printer, (offsets or {}).get(record.id, 0),
-                     show_exits=show_exits)
+        code = await follow(ctx, record, printer, (offsets or {}).get(record.id, 0),
+                            show_exits=show_exits)
+        if on_exit is not None:
+            on_exit(record, code)
 
     async with trio.open_nursery() as nursery:
         for record in records:

@@ -52,7 +52,7 @@ def _apply(ctx: Context, removal: Removal) -> int:
         return store.collect_garbage(ctx.layout.layers)
 
 
-def _remove(ctx: Context, names: list[str], force: bool) -> list[str]:
+def remove_names(ctx: Context, names: list[str], force: bool) -> list[str]:
     store = ctx.store
     entries = _named(store)
     requests = []
@@ -78,7 +78,7 @@ def _is_reference(text: str, entry: Entry) -> bool:
 
 
 async def rm(ctx: Context, names: list[str], force: bool) -> int:
-    for line in await trio.to_thread.run_sync(_remove, ctx, names, force):
+    for line in await trio.to_thread.run_sync(remove_names, ctx, names, force):
         ctx.output.text(line)
     return 0
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import trio
 
+from compose import logselect
 from compose.commands.attach import follow_all
 from compose.console import LogPrinter
 from compose.context import Context
@@ -17,7 +19,12 @@ from runtime.logs import LogLine, LogReader
 
 
 async def logs(ctx: Context, project_name: str, *, services: Sequence[str] = (),
-               follow: bool = False, timestamps: bool = False, prefix: bool = True) -> int:
+               follow: bool = False, timestamps: bool = False, prefix: bool = True,
+               tail: int | None = None, since: str | None = None,
+               until: str | None = None) -> int:
+    now = time.time()
+    start = None if since is None else logselect.parse_when(since, now)
+    end = None if until is None else logselect.parse_when(until, now)
     await adopt(ctx.layout, project_name, ctx.environ)
     observed = await observe(ctx.layout, project_name, ctx.containers)
     statuses = [s for s in observed.containers
@@ -31,11 +38,12 @@ async def logs(ctx: Context, project_name: str, *, services: Sequence[str] = (),
         reader = LogReader(ctx.containers.log_path(record))
         lines = await trio.to_thread.run_sync(reader.read)
         offsets[record.id] = reader.offset
-        history += [(line, index, record) for line in lines]
+        chosen = logselect.select(lines, tail=tail, since=start, until=end)
+        history += [(line, index, record) for line in chosen]
     history.sort(key=lambda item: (item[0].time, item[1]))
     for line, _, record in history:
         printer.line(record, line)
-    if follow:
+    if follow and (end is None or end > time.time()):
         running = [s.record for s in statuses if s.running]
         await follow_all(ctx, running, printer, offsets, show_exits=False)
     return 0
@@ -47,6 +55,11 @@ def register(verbs: Verbs) -> None:
     parser.add_argument("-t", "--timestamps", action="store_true", help="show timestamps")
     parser.add_argument("--no-log-prefix", action="store_true", help="no service prefix")
     parser.add_argument("--no-color", action="store_true", help="monochrome output")
+    parser.add_argument("-n", "--tail", default="all",
+                        help="lines to show from the end of each container's log (all)")
+    parser.add_argument("--since", help="show logs since a time (2024-01-02T13:23:37Z) "
+                                        "or a duration ago (42m)")
+    parser.add_argument("--until", help="show logs before a time or a duration ago")
     parser.add_argument("services", nargs="*", metavar="SERVICE")
     parser.set_defaults(prepare=prepare)
 
@@ -55,5 +68,10 @@ def prepare(inv: Invocation) -> Prepared:
     args = inv.args
     name = inv.project_name()
     inv.check_services(args.services)
+    tail = logselect.parse_tail(args.tail)
+    for value in (args.since, args.until):
+        if value is not None:
+            logselect.parse_when(value, 0.0)  # a bad time is an error before anything runs
     return lambda ctx: logs(ctx, name, services=args.services, follow=args.follow,
-                            timestamps=args.timestamps, prefix=not args.no_log_prefix)
+                            timestamps=args.timestamps, prefix=not args.no_log_prefix,
+                            tail=tail, since=args.since, until=args.until)

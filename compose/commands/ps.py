@@ -6,10 +6,13 @@ import json
 import time
 from collections.abc import Sequence
 
+from compose import runstate
 from compose.context import Context
 from compose.daemon import adopt
+from compose.health import STARTING, health_config
 from compose.invocation import Invocation, Prepared, Verbs
 from compose.observe import observe
+from compose.observed import ContainerStatus
 from compose.pslist import ps_row, ps_table
 
 
@@ -32,13 +35,26 @@ async def ps(ctx: Context, project_name: str, *, services: Sequence[str] = (),
             ctx.output.text(name)
         return 0
     now = time.time()
-    rows = [ps_row(s, now) for s in statuses]
+    rows = [ps_row(s, now, health_of(ctx, s)) for s in statuses]
     if fmt == "json":
         for row in rows:
             ctx.output.text(json.dumps(row))
     else:
         ctx.output.text(ps_table(rows))
     return 0
+
+
+def health_of(ctx: Context, status: ContainerStatus) -> str:
+    """What the supervisor last found, or ``starting`` before its first probe."""
+    if not status.running:
+        return ""
+    directory = ctx.layout.container_dir(status.record.id)
+    found = runstate.read_health(directory)
+    if found is not None:
+        return found.status
+    service = runstate.read_supervision(directory)
+    return "" if health_config(service, ctx.image_config(status.record)) is None \
+        else STARTING
 
 
 def register(verbs: Verbs) -> None:

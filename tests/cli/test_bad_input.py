@@ -191,6 +191,22 @@ def test_container_verbs_refuse_bad_arguments(tmp_path: Path, args: tuple[str, .
     assert one_line_error(pycompose(tmp_path, *args)) == expected
 
 
+def test_systemd_unit_is_valid_for_systemd(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
+    result = pycompose(tmp_path, "systemd")
+    assert result.returncode == 0, result.stderr
+    assert f"-f {tmp_path}/compose.yaml up -d" in result.stdout
+    installed = pycompose(tmp_path, "systemd", "--install", "--unit-dir", str(tmp_path / "u"))
+    assert installed.returncode == 0, installed.stderr
+    unit = tmp_path / "u" / f"pycompose-{tmp_path.name.lower()}.service"
+    assert unit.read_text() == result.stdout
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    verify = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
+                            text=True)
+    assert verify.returncode == 0, verify.stderr
+
+
 def test_build_bad_input(tmp_path: Path) -> None:
     directory = project(tmp_path, """
         services:

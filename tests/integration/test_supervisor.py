@@ -163,3 +163,39 @@ def test_a_failed_dependency_fails_its_dependent(busybox_stack: Stack, tmp_path:
             stack.run("ps", "-a", "--format", "json", cwd=project).stdout.splitlines()}
     assert rows == {"migrate": "exited", "app": "created"}
     stack.run("down", cwd=project)
+
+
+def test_dependents_with_restart_true_follow_their_dependency(busybox_stack: Stack,
+                                                              tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "along", """
+        services:
+          db:
+            image: busybox
+            restart: on-failure
+            init: true
+            # crashes once, two seconds in; its files outlive the restart
+            command: ["sh", "-c", "[ -f /ran ] && exec sleep 300; touch /ran; sleep 2; exit 1"]
+          web:
+            image: busybox
+            init: true
+            command: ["sh", "-c", "echo web start; exec sleep 300"]
+            depends_on:
+              db:
+                condition: service_started
+                restart: true
+          other:
+            image: busybox
+            init: true
+            command: ["sh", "-c", "echo other start; exec sleep 300"]
+            depends_on: [db]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    stack.wait_for(lambda: supervisor_events(stack, "along", "restarting dependent"), timeout=20)
+    logs = stack.wait_for(lambda: (out := stack.run("logs", cwd=project).stdout)
+                          .count("web start") == 2 and out, timeout=20)
+    assert logs.count("other start") == 1  # no restart: true
+    rows = [json.loads(line) for line in
+            stack.run("ps", "--format", "json", cwd=project).stdout.splitlines()]
+    assert {r["Service"] for r in rows} == {"db", "web", "other"}
+    stack.run("down", "-t", "0", cwd=project)

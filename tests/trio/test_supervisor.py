@@ -54,6 +54,9 @@ class ScriptedContainer:
     async def stop(self, record: ContainerRecord, timeout: float | None = None) -> None:
         self.stopped.set()
 
+    def oom_killed(self, record: ContainerRecord) -> bool:
+        return False
+
     async def create(self, *args: object) -> None: ...
     async def write_hosts(self, *args: object) -> None: ...
     async def remove(self, record: ContainerRecord) -> None: ...

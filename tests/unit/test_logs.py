@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from runtime.containers import log_size_max
 from runtime.logs import LogLine, LogReader
 
 T1 = "2026-11-23T11:02:32.474798848+00:00"
@@ -148,3 +149,27 @@ def test_only_newline_ends_an_entry(log: Path, separator: str) -> None:
     append(log, entry(T1, "stdout", "F", f"progress 10%{separator}progress 50%"))
     assert LogReader(log).read() == [
         LogLine(T1, "stdout", f"progress 10%{separator}progress 50%")]
+
+
+def test_a_log_started_anew_is_read_from_its_start(tmp_path: Path) -> None:
+    log = tmp_path / "ctr.log"
+    log.write_text("2024-01-01T00:00:00Z stdout F one\n2024-01-01T00:00:01Z stdout F two\n")
+    reader = LogReader(log)
+    assert [line.text for line in reader.read()] == ["one", "two"]
+    fresh = tmp_path / "ctr.log.tmp"  # conmon past its size cap: a new file renamed over
+    fresh.write_text("2024-01-01T00:00:02Z stdout F three\n")
+    fresh.rename(log)
+    assert [line.text for line in reader.read()] == ["three"]
+    with open(log, "r+") as handle:  # or the same file cut short
+        handle.truncate(0)
+    log.write_text("2024-01-01T00:00:03Z stdout F four\n")
+    assert [line.text for line in reader.read()] == ["four"]
+
+
+@pytest.mark.parametrize(("logging", "cap"), [
+    (None, 20 << 20), ({"driver": "json-file"}, 20 << 20),
+    ({"options": {"max-size": "10k"}}, 10 * 1024), ({"options": {"max-size": "1m"}}, 1 << 20),
+    ({"options": {"max-size": "-1"}}, 20 << 20), ({"options": {"max-size": "lots"}}, 20 << 20),
+])
+def test_log_size_cap_from_the_logging_options(logging: object, cap: int) -> None:
+    assert log_size_max(logging) == cap

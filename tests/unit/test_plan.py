@@ -11,6 +11,7 @@ from types import MappingProxyType
 import pytest
 
 from compose import plan
+from compose.errors import UsageError
 from compose.model import Dependency, Network, Project, Service
 from compose.observed import ContainerStatus, ObservedState
 from compose.records import Attachment, ContainerRecord, NetworkRecord
@@ -287,6 +288,117 @@ def test_orphans_are_removed_on_request() -> None:
         "2. remove container demo-gone-1"
     )
     assert result.warnings == ()
+
+
+def test_containers_of_services_left_out_of_the_selection_are_not_orphans() -> None:
+    _, network, records = fresh()
+    narrowed = project().with_selected_services(["db"])
+    result = plan.plan_up(narrowed, IMAGE_IDS, observed(network, records), root_tag=ROOT_TAG,
+                          new_id=ids(10), now=NOW, runtime=RUNTIME, remove_orphans=True,
+                          known_services={"db", "cache", "web"})
+    assert result.render() == ""
+    assert result.warnings == ()
+
+
+def test_force_recreate_replaces_unchanged_containers_of_the_named_services() -> None:
+    _, network, records = fresh()
+    result = up(project(), observed(network, records), new_id=ids(10),
+                recreate={"web": plan.RECREATE_FORCE})  # type: ignore[arg-type]
+    assert result.render() == (
+        "1. stop container demo-web-1\n"
+        "2. remove container demo-web-1\n"
+        "3. create container demo-web-1 image=nginx 10.89.0.5/24\n"
+        "4. write hosts files (2)\n"
+        "5. start container demo-web-1"
+    )
+
+
+def test_no_recreate_keeps_changed_containers_and_starts_stopped_ones() -> None:
+    _, network, records = fresh()
+    changed = dataclasses.replace(project().services["web"], command=("nginx",))
+    never = dict.fromkeys(["db", "cache", "web"], plan.RECREATE_NEVER)
+    result = up(project(web=changed), observed(network, records, {"web": "exited"}),
+                recreate=never)  # type: ignore[arg-type]
+    assert result.render() == "1. start container demo-web-1"
+
+
+def test_no_start_only_creates() -> None:
+    result = up(project(), ObservedState("demo"), start=False)
+    assert "start container" not in result.render()
+    assert result.render().count("create container") == 3
+
+
+def test_dependents_with_restart_true_are_restarted_when_their_dependency_is_recreated(
+        ) -> None:
+    _, network, records = fresh()
+    web = dataclasses.replace(project().services["web"], depends_on=MappingProxyType({
+        "db": Dependency(restart=True), "cache": Dependency()}))
+    db = dataclasses.replace(project().services["db"], command=("postgres", "-F"))
+    records = [dataclasses.replace(r, config_hash=plan.config_hash(
+        web, IMAGE_IDS["web"])) if r.service == "web" else r for r in records]
+    result = up(project(web=web, db=db), observed(network, records), new_id=ids(10))
+    assert result.render() == (
+        "1. stop container demo-web-1\n"
+        "2. stop container demo-db-1\n"
+        "3. remove container demo-db-1\n"
+        "4. create container demo-db-1 image=postgres 10.89.0.5/24\n"
+        "5. write hosts files (2)\n"
+        "6. start container demo-db-1\n"
+        "7. start container demo-web-1"
+    )
+    # a change of cache (no restart: true) leaves web running
+    cache = dataclasses.replace(project().services["cache"], command=("redis", "-v"))
+    result = up(project(web=web, cache=cache), observed(network, records), new_id=ids(10))
+    assert "demo-web-1" not in result.render().replace("write hosts", "")
+
+
+def scaled(service: Service, replicas: int) -> Service:
+    canonical = {**service.canonical, "deploy": {"replicas": replicas}}
+    return dataclasses.replace(service, canonical=MappingProxyType(canonical))
+
+
+def test_replicas_are_numbered_containers() -> None:
+    result = up(project(cache=scaled(project().services["cache"], 3)), ObservedState("demo"))
+    creates = [op.record for op in result.ops if isinstance(op, plan.CreateContainer)]
+    cache = [(r.name, r.number, r.labels["com.docker.compose.container-number"])
+             for r in creates if r.service == "cache"]
+    assert cache == [("demo-cache-1", 1, "1"), ("demo-cache-2", 2, "2"),
+                     ("demo-cache-3", 3, "3")]
+    assert len({r.attachments[0].address for r in creates}) == 5
+    starts = [op.record.name for op in result.stages[-2]]
+    assert starts == ["demo-db-1", "demo-cache-1", "demo-cache-2", "demo-cache-3"]
+
+
+def test_scaling_up_and_down_keeps_the_others_and_does_not_recreate() -> None:
+    _, network, records = fresh()
+    more = up(project(), observed(network, records), new_id=ids(10), scale={"cache": 2})
+    assert more.render() == (
+        "1. create container demo-cache-2 image=redis 10.89.0.5/24\n"
+        "2. write hosts files (3)\n"
+        "3. start container demo-cache-2"
+    )
+    second = next(op.record for op in more.ops if isinstance(op, plan.CreateContainer))
+    fewer = up(project(), observed(network, [*records, second]), scale={"cache": 1})
+    assert fewer.render() == (
+        "1. stop container demo-cache-2\n"
+        "2. remove container demo-cache-2"
+    )
+    none = up(project(), observed(network, records), scale={"web": 0})
+    assert none.render() == "1. stop container demo-web-1\n2. remove container demo-web-1"
+
+
+def test_replicas_are_not_part_of_the_config_hash() -> None:
+    service = project().services["cache"]
+    assert plan.config_hash(scaled(service, 4), "i") == plan.config_hash(service, "i")
+    assert plan.replicas(scaled(service, 4)) == 4
+    assert plan.replicas(scaled(service, 4), {"cache": 2}) == 2
+    assert plan.replicas(service) == 1
+
+
+def test_a_container_name_cannot_be_shared_by_replicas() -> None:
+    named = dataclasses.replace(scaled(project().services["cache"], 2), container_name="c")
+    with pytest.raises(UsageError, match="container_name 'c' cannot be shared by 2 replicas"):
+        up(project(cache=named), ObservedState("demo"))
 
 
 def test_existing_network_is_reused() -> None:

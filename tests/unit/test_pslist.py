@@ -47,6 +47,18 @@ def test_status_text(status: ContainerStatus, text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("health", "text"),
+    [("starting", "Up 5 seconds (health: starting)"), ("healthy", "Up 5 seconds (healthy)"),
+     ("unhealthy", "Up 5 seconds (unhealthy)"), ("", "Up 5 seconds")],
+)
+def test_status_text_shows_health_like_docker(health: str, text: str) -> None:
+    running = ContainerStatus(record(), "running", started_at=NOW - 5)
+    assert status_text(running, NOW, health) == text
+    assert ps_row(running, NOW, health)["Health"] == health
+    assert ps_row(ContainerStatus(record(), "exited"), NOW, health)["Health"] == ""
+
+
+@pytest.mark.parametrize(
     ("args", "text"),
     [
         ((), '""'),

@@ -1,0 +1,166 @@
+"""start, stop and restart on real containers: dependency order both ways, and a
+stopped ``restart: always`` container left stopped by the supervisor."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from tests.integration.conftest import Stack
+from tests.integration.test_skeleton import write_compose
+
+CHAIN = """
+    services:
+      db:
+        image: busybox
+        restart: always
+        init: true
+        command: ["sh", "-c", "echo db up; exec sleep 300"]
+        healthcheck:
+          test: ["CMD", "true"]
+          interval: 300ms
+      web:
+        image: busybox
+        restart: always
+        init: true
+        command: ["sh", "-c", "echo web up; exec sleep 300"]
+        depends_on:
+          db:
+            condition: service_healthy
+      cache:
+        image: busybox
+        init: true
+        command: ["sleep", "300"]
+"""
+
+
+def states(stack: Stack, project: Path) -> dict[str, str]:
+    rows = [json.loads(line) for line in
+            stack.run("ps", "-a", "--format", "json", cwd=project).stdout.splitlines()]
+    return {r["Service"]: r["State"] for r in rows}
+
+
+def test_stop_start_and_restart_follow_the_dependencies(busybox_stack: Stack,
+                                                        tmp_path: Path) -> None:
+    stack = busybox_stack
+    project = write_compose(tmp_path / "chain", CHAIN).parent
+    stack.run("up", "-d", cwd=project)
+    assert states(stack, project) == {"db": "running", "web": "running", "cache": "running"}
+
+    stopped = stack.run("stop", "db", cwd=project)
+    # web depends on db, so it goes first; cache is not touched
+    assert stopped.stderr.index("web-1  Stopped") < stopped.stderr.index("db-1  Stopped")
+    assert states(stack, project) == {"db": "exited", "web": "exited", "cache": "running"}
+    time.sleep(1.5)  # restart: always, yet stopped by the user: the supervisor leaves them
+    assert states(stack, project) == {"db": "exited", "web": "exited", "cache": "running"}
+
+    started = stack.run("start", "web", cwd=project)
+    # db first, and web only once db is healthy
+    assert started.stderr.index("db-1  Started") < started.stderr.index("db-1  Healthy") \
+        < started.stderr.index("web-1  Started")
+    assert states(stack, project) == {"db": "running", "web": "running", "cache": "running"}
+
+    restarted = stack.run("restart", "db", cwd=project)
+    for name in ("db", "web"):
+        assert f"chain-{name}-1  Started" in restarted.stderr
+    assert "cache" not in restarted.stderr
+    logs = stack.run("logs", "db", cwd=project).stdout
+    assert logs.count("db up") == 3  # up, start, restart
+
+    stack.run("restart", "--no-deps", "db", cwd=project)
+    assert stack.run("logs", "web", cwd=project).stdout.count("web up") == 3
+    assert states(stack, project) == {"db": "running", "web": "running", "cache": "running"}
+
+    listed = stack.run("ls").stdout.splitlines()
+    assert listed[1].split()[:3] == ["chain", "running(3)", str(project / "compose.yaml")]
+    stack.run("stop", "-t", "0", cwd=project)
+    assert set(states(stack, project).values()) == {"exited"}
+    assert stack.run("ls", "-q").stdout == ""
+    assert stack.run("ls", "-a", "-q").stdout.split() == ["chain"]
+    stack.run("down", cwd=project)
+
+
+def test_start_without_containers_is_an_error(busybox_stack: Stack, tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "empty", CHAIN).parent
+    result = busybox_stack.run("start", cwd=project, check=False)
+    assert result.returncode == 1
+    assert "no container to start" in result.stderr
+
+
+def test_wait_returns_the_exit_code_and_can_take_the_project_down(busybox_stack: Stack,
+                                                                  tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "jobs", """
+        services:
+          job:
+            image: busybox
+            command: ["sh", "-c", "sleep 1; exit 7"]
+          server:
+            image: busybox
+            init: true
+            command: ["sleep", "300"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    result = stack.run("wait", "job", cwd=project, check=False)
+    assert result.returncode == 7
+    assert 'container "jobs-job-1" exited with status code 7' in result.stdout
+    stack.run("up", "-d", cwd=project)
+    result = stack.run("wait", "--down-project", "job", "server", cwd=project, check=False)
+    assert result.returncode == 7
+    assert stack.run("ps", "-a", "-q", cwd=project).stdout == ""
+
+
+def test_events_report_create_start_die_health_and_restart(busybox_stack: Stack,
+                                                           tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "evt", """
+        services:
+          flaky:
+            image: busybox
+            restart: on-failure:1
+            command: ["sh", "-c", "sleep 0.5; exit 3"]
+          checked:
+            image: busybox
+            init: true
+            command: ["sleep", "300"]
+            healthcheck:
+              test: ["CMD", "true"]
+              interval: 200ms
+    """).parent
+    stack = busybox_stack
+    until = str(time.time() + 8)
+    watcher = stack.popen("events", "--json", "--until", until, cwd=project)
+    time.sleep(1.5)  # the watcher is reading before anything happens
+    stack.run("up", "-d", cwd=project)
+    out, err = watcher.communicate(timeout=30)
+    assert watcher.returncode == 0, err
+    seen = [(e["service"], e["action"], e["attributes"].get("exitCode"))
+            for e in map(json.loads, out.splitlines())]
+    for expected in [("flaky", "create", None), ("flaky", "start", None),
+                     ("flaky", "die", "3"), ("flaky", "restart", None),
+                     ("checked", "health_status: healthy", None)]:
+        assert expected in seen, seen
+    assert seen.count(("flaky", "die", "3")) == 2  # the first run and its one restart
+    text = stack.run("events", "--since", "1h", "--until", str(time.time()), "flaky",
+                     cwd=project).stdout
+    assert " container create " in text and "name=evt-flaky-1" in text
+    assert "checked" not in text
+    stack.run("down", "-t", "0", cwd=project)
+
+
+def test_down_rmi_all_removes_the_images_the_services_used(busybox_stack: Stack,
+                                                           tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "rmi", """
+        services:
+          one:
+            image: busybox
+            command: ["true"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    stack.run("down", "--rmi", "local", cwd=project)
+    assert "busybox" in stack.run("image", "ls").stdout  # it has a name of its own
+    stack.run("up", "-d", cwd=project)
+    result = stack.run("down", "--rmi", "all", cwd=project)
+    assert "Image busybox  Removed" in result.stderr
+    assert "busybox" not in stack.run("image", "ls").stdout

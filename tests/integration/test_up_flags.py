@@ -1,0 +1,138 @@
+"""``up``'s flags on real containers: --wait, --abort-on-container-exit,
+--exit-code-from, --no-start, --force-recreate, --no-recreate, --no-deps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.integration.conftest import Stack
+from tests.integration.test_skeleton import write_compose
+
+
+def rows(stack: Stack, project: Path) -> dict[str, dict[str, object]]:
+    out = stack.run("ps", "-a", "--format", "json", cwd=project).stdout
+    return {r["Service"]: r for r in map(json.loads, out.splitlines())}
+
+
+def test_wait_returns_once_healthy_and_one_shots_are_done(busybox_stack: Stack,
+                                                          tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "waiting", """
+        services:
+          migrate:
+            image: busybox
+            command: ["sh", "-c", "sleep 1; echo migrated"]
+          db:
+            image: busybox
+            init: true
+            command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 300"]
+            healthcheck:
+              test: ["CMD", "test", "-f", "/tmp/ready"]
+              interval: 200ms
+              start_period: 10s
+          app:
+            image: busybox
+            init: true
+            command: ["sleep", "300"]
+            depends_on:
+              migrate:
+                condition: service_completed_successfully
+    """).parent
+    stack = busybox_stack
+    result = stack.run("up", "--wait", cwd=project)
+    assert result.returncode == 0
+    state = rows(stack, project)
+    assert state["db"]["Health"] == "healthy"
+    assert state["migrate"]["State"] == "exited" and state["migrate"]["ExitCode"] == 0
+    assert state["app"]["State"] == "running"
+    stack.run("down", "-t", "0", cwd=project)
+
+
+def test_wait_fails_on_an_unhealthy_service_and_times_out(busybox_stack: Stack,
+                                                         tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "sick", """
+        services:
+          sick:
+            image: busybox
+            init: true
+            command: ["sleep", "300"]
+            healthcheck:
+              test: ["CMD", "false"]
+              interval: 200ms
+              retries: 1
+          slow:
+            image: busybox
+            init: true
+            command: ["sleep", "300"]
+            healthcheck:
+              test: ["CMD", "false"]
+              interval: 200ms
+              start_period: 60s
+    """).parent
+    stack = busybox_stack
+    result = stack.run("up", "--wait", "sick", cwd=project, check=False)
+    assert result.returncode == 1
+    assert "container sick-sick-1 is unhealthy" in result.stderr
+    result = stack.run("up", "--wait", "--wait-timeout", "2", "slow", cwd=project, check=False)
+    assert result.returncode == 1
+    assert "application not healthy after 2s" in result.stderr
+    stack.run("down", "-t", "0", cwd=project)
+
+
+def test_abort_on_container_exit_and_exit_code_from(busybox_stack: Stack,
+                                                    tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "ci", """
+        services:
+          db:
+            image: busybox
+            command: ["sleep", "300"]
+          tests:
+            image: busybox
+            command: ["sh", "-c", "echo running tests; exit 42"]
+            depends_on: [db]
+    """).parent
+    stack = busybox_stack
+    result = stack.run("up", "--abort-on-container-exit", "-t", "1", cwd=project,
+                       check=False)
+    assert result.returncode == 42, result.stdout + result.stderr
+    assert "Aborting on container exit..." in result.stdout
+    assert rows(stack, project)["db"]["State"] == "exited"
+    result = stack.run("up", "--exit-code-from", "db", "-t", "0", cwd=project, check=False)
+    assert result.returncode == 137  # db was killed by the abort (sleep ignores SIGTERM as pid 1)
+    stack.run("down", cwd=project)
+
+
+def test_no_start_force_recreate_no_recreate_and_no_deps(busybox_stack: Stack,
+                                                         tmp_path: Path) -> None:
+    compose = write_compose(tmp_path / "recreate", """
+        services:
+          db:
+            image: busybox
+            init: true
+            command: ["sleep", "300"]
+          web:
+            image: busybox
+            init: true
+            command: ["sleep", "300"]
+            depends_on: [db]
+    """)
+    project = compose.parent
+    stack = busybox_stack
+    stack.run("up", "--no-start", cwd=project)
+    assert {s: r["State"] for s, r in rows(stack, project).items()} == {
+        "db": "created", "web": "created"}
+    stack.run("up", "-d", cwd=project)
+    first = {s: r["ID"] for s, r in rows(stack, project).items()}
+    stack.run("up", "-d", "--force-recreate", "web", cwd=project)
+    second = {s: r["ID"] for s, r in rows(stack, project).items()}
+    assert second["db"] == first["db"] and second["web"] != first["web"]
+
+    compose.write_text(compose.read_text().replace('["sleep", "300"]', '["sleep", "301"]'))
+    stack.run("up", "-d", "--no-recreate", cwd=project)
+    assert {s: r["ID"] for s, r in rows(stack, project).items()} == second
+    stack.run("stop", "db", cwd=project)
+    stack.run("up", "-d", "--no-deps", "web", cwd=project)
+    state = rows(stack, project)
+    assert state["db"]["State"] == "exited" and state["db"]["ID"] == second["db"]
+    assert state["web"]["State"] == "running" and state["web"]["ID"] != second["web"]
+    stack.run("down", "-t", "0", cwd=project)
