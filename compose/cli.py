@@ -35,7 +35,8 @@ VERB_MODULES: dict[str, tuple[str, ...]] = {
     "load": ("load",), "save": ("save",), "login": ("login",), "logout": ("logout",),
     "supervise": ("supervise",), "start": ("startstop",), "stop": ("startstop",),
     "restart": ("startstop",), "ls": ("ls",), "wait": ("wait",), "events": ("events",),
-    "systemd": ("systemd",), "volume": ("volume",),
+    "systemd": ("systemd",), "inspect": ("inspect",), "volume": ("volume",),
+    "convert": ("convert",),
     "build": ("build",),
 }
 _GLOBAL_WITH_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory",

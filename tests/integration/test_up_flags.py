@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from tests.integration.conftest import Stack
@@ -45,6 +46,12 @@ def test_wait_returns_once_healthy_and_one_shots_are_done(busybox_stack: Stack,
     assert state["db"]["Health"] == "healthy"
     assert state["migrate"]["State"] == "exited" and state["migrate"]["ExitCode"] == 0
     assert state["app"]["State"] == "running"
+    time.sleep(1.5)  # a few more probes
+    [db] = json.loads(stack.run("inspect", "db", cwd=project).stdout)
+    assert db["Name"] == "/waiting-db-1" and db["State"]["Running"] is True
+    health = db["State"]["Health"]
+    assert health["Status"] == "healthy" and health["FailingStreak"] == 0
+    assert 1 <= len(health["Log"]) <= 5 and health["Log"][-1]["ExitCode"] == 0
     stack.run("down", "-t", "0", cwd=project)
 
 
