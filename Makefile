@@ -56,14 +56,18 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# Three tests at a time: most of an integration test is waiting on runc, conmon and
+# the kernel, and each runs in a namespace and state root of its own.
+PYTEST_WORKERS ?= 3
+
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 unit: setup
 	$(VENV)/bin/pytest tests/unit
 
 integration: setup
-	$(VENV)/bin/pytest tests/integration
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) tests/integration
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -36,6 +36,7 @@ VERB_MODULES: dict[str, tuple[str, ...]] = {
     "supervise": ("supervise",), "start": ("startstop",), "stop": ("startstop",),
     "restart": ("startstop",), "ls": ("ls",), "wait": ("wait",), "events": ("events",),
     "systemd": ("systemd",), "inspect": ("inspect",), "volume": ("volume",),
+    "volumes": ("volume",),
     "convert": ("convert",),
     "build": ("build",),
 }

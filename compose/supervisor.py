@@ -38,6 +38,8 @@ from compose.lifecycle import Restart, RestartPolicy, parse_policy, restart_deci
 from compose.observed import CREATED, DEAD, EXITED, RUNNING
 from compose.paths import Layout
 from compose.records import ContainerRecord
+from runtime import logrotate
+from runtime.containers import LOG
 from runtime.logs import DIRECTORY_CHANGES, FileWatch
 from runtime.oci import conmon_pid
 
@@ -283,6 +285,7 @@ class Supervisor:
         async with trio.open_nursery() as nursery:
             if supervision.health is not None:
                 nursery.start_soon(self._probe_loop, record, supervision, run)
+            nursery.start_soon(self._keep_logs, record)
             while True:
                 code = await self.containers.wait(record)
                 if code is not None:
@@ -296,6 +299,22 @@ class Supervisor:
                 await trio.sleep(0.01)
             nursery.cancel_scope.cancel()
         return code
+
+    async def _keep_logs(self, record: ContainerRecord) -> None:
+        """Keep the log files conmon starts anew past its size cap (runtime/logrotate.py)."""
+        directory = self._directory(record)
+        files = logrotate.max_files(runstate.read_supervision(directory).get("logging"))
+        log = directory / LOG
+        with FileWatch(directory, DIRECTORY_CHANGES) as changes:
+            while True:
+                try:
+                    if logrotate.keep_rotated(log, files):
+                        self.log.info("log rotated", container=record.name)
+                except OSError as exc:
+                    self.log.warning("log rotation failed", container=record.name,
+                                     error=str(exc))
+                    return
+                await changes.changed()
 
     async def _probe_loop(self, record: ContainerRecord, supervision: Supervision,
                           run: _Run) -> None:

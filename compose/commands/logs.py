@@ -15,6 +15,7 @@ from compose.daemon import adopt
 from compose.invocation import Invocation, Prepared, Verbs
 from compose.observe import observe
 from compose.records import ContainerRecord
+from runtime import logrotate
 from runtime.logs import LogLine, LogReader
 
 
@@ -35,8 +36,12 @@ async def logs(ctx: Context, project_name: str, *, services: Sequence[str] = (),
     history: list[tuple[LogLine, int, ContainerRecord]] = []
     offsets: dict[str, int] = {}
     for index, record in enumerate(records):
-        reader = LogReader(ctx.containers.log_path(record))
-        lines = await trio.to_thread.run_sync(reader.read)
+        path = ctx.containers.log_path(record)
+        lines = []
+        for older in logrotate.rotated(path, logrotate.KEPT_AT_MOST):
+            lines += await trio.to_thread.run_sync(LogReader(older).read)
+        reader = LogReader(path)
+        lines += await trio.to_thread.run_sync(reader.read)
         offsets[record.id] = reader.offset
         chosen = logselect.select(lines, tail=tail, since=start, until=end)
         history += [(line, index, record) for line in chosen]

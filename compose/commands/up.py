@@ -55,6 +55,7 @@ class UpOptions:
     scale: Mapping[str, int] = field(default_factory=dict)
     build: bool | None = None
     """``--build`` (True), ``--no-build`` (False), or build only missing images."""
+    renew_anon_volumes: bool = False
 
 
 def select(project: Project, services: Sequence[str], *, no_deps: bool = False) -> Project:
@@ -134,6 +135,7 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
             start=options.start,
             known_services=known_services,
             scale=options.scale,
+            renew_anonymous=options.renew_anon_volumes,
             image_volumes={name: tuple(image.runtime_config.get("Volumes") or ())
                            for name, image in images.items()},
         )
@@ -312,6 +314,9 @@ def register(verbs: Verbs) -> None:
                         help="build images before starting containers")
     builds.add_argument("--no-build", action="store_const", const=False, dest="build",
                         help="do not build an image, even if it is missing")
+    up.add_argument("-V", "--renew-anon-volumes", action="store_true",
+                    help="recreate anonymous volumes instead of reusing those of the "
+                    "previous containers")
     up.add_argument("services", nargs="*", metavar="SERVICE")
     up.set_defaults(prepare=prepare)
 
@@ -369,5 +374,6 @@ def prepare(inv: Invocation) -> Prepared:
         exit_code_from=args.exit_code_from,
         attach=tuple(args.attach), no_attach=tuple(args.no_attach),
         scale=scale_arg(args.scale, loaded.project.services),
+        renew_anon_volumes=args.renew_anon_volumes,
     )
     return lambda ctx: up(ctx, loaded.project, options)

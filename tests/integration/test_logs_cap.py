@@ -32,3 +32,34 @@ def test_the_log_file_is_capped(busybox_stack: Stack, tmp_path: Path) -> None:
     tail = stack.run("logs", "--tail", "2", "--no-log-prefix", cwd=project).stdout
     assert tail.splitlines() == ["line 1999", "last"]
     stack.run("down", cwd=project)
+
+
+def test_replaced_log_files_are_kept_up_to_max_file(busybox_stack: Stack,
+                                                    tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "kept", """
+        services:
+          loud:
+            image: busybox
+            init: true
+            logging:
+              options:
+                max-size: 16k
+                max-file: "3"
+            command:
+              - sh
+              - -c
+              - sleep 2; for b in 1 2 3 4 5 6; do i=0; while [ $$i -lt 300 ]; do
+                echo b$$b $$i; i=$$((i+1)); done; sleep 0.7; done; echo last; exec sleep 300
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    stack.wait_for(lambda: "last" in stack.run("logs", cwd=project).stdout, timeout=30)
+    [directory] = stack.root.glob("containers/*/")
+    kept = sorted(p.name for p in directory.glob("ctr.log.[0-9]*"))
+    assert kept == ["ctr.log.1", "ctr.log.2"]
+    lines = stack.run("logs", "--no-log-prefix", cwd=project).stdout.splitlines()
+    current = (directory / "ctr.log").read_text().count("\n")
+    assert len(lines) > current + 300  # the kept files are shown too, oldest first
+    assert lines[-1] == "last" and lines == sorted(
+        lines[:-1], key=lambda t: (int(t.split()[0][1:]), int(t.split()[1]))) + ["last"]
+    stack.run("down", cwd=project)
