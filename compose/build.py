@@ -39,10 +39,26 @@ SUPPORTED_SERVICE_KEYS = frozenset({
     "restart", "healthcheck",
     # images: pulled per policy, for the service's platform
     "pull_policy", "platform",
+    # built from a Dockerfile by pycompose itself (compose/building.py, runtime/builder.py)
+    "build",
     *NETWORK_SERVICE_KEYS, *RUNTIME_SERVICE_KEYS, *STORAGE_SERVICE_KEYS,
 })
 _SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version",
                                   *STORAGE_TOP_LEVEL})
+# build: keys pycompose's builder acts on (compose/building.py)
+SUPPORTED_BUILD_KEYS = frozenset({
+    "context", "dockerfile", "dockerfile_inline", "args", "target", "labels", "tags",
+    "no_cache", "pull", "network", "extra_hosts", "shm_size", "secrets", "platforms",
+})
+
+
+def _secret_files(canonical: Mapping[str, Any]) -> dict[str, str]:
+    """Top-level secrets with a ``file:`` (what ``build.secrets`` can use)."""
+    found = {}
+    for name, value in (canonical.get("secrets") or {}).items():
+        if isinstance(value, Mapping) and value.get("file"):
+            found[name] = str(value["file"])
+    return found
 
 
 def unsupported(canonical: Mapping[str, Any]) -> list[str]:
@@ -56,6 +72,12 @@ def unsupported(canonical: Mapping[str, Any]) -> list[str]:
             if key in SUPPORTED_SERVICE_KEYS or key.startswith("x-") or value is None:
                 continue
             warnings.append(f"services.{name}.{key} is not supported yet and is ignored")
+        build = service.get("build")
+        if isinstance(build, Mapping):
+            for key, value in build.items():
+                if key not in SUPPORTED_BUILD_KEYS and value not in (None, [], {}, False, ""):
+                    warnings.append(f"services.{name}.build.{key} is not supported yet "
+                                    "and is ignored")
     return warnings + network_warnings(canonical) + runtime_warnings(canonical)
 
 
@@ -86,13 +108,13 @@ def build_project(
         services=MappingProxyType(services),
         networks=MappingProxyType(networks),
         volumes=volumes,
+        secret_files=MappingProxyType(_secret_files(canonical)),
     )
 
 
 def _service(name: str, raw: Mapping[str, Any], sources: Sources, project: str) -> Service:
     where = ("services", name)
-    # A built image is named <project>-<service>, as docker compose names it; building
-    # itself is not supported yet (``unsupported`` warns about ``build``).
+    # A built image is named <project>-<service>, as docker compose names it.
     image = raw.get("image") or f"{project}-{name}"
     grace = 10.0
     if raw.get("stop_grace_period") is not None:

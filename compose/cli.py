@@ -38,6 +38,7 @@ VERB_MODULES: dict[str, tuple[str, ...]] = {
     "systemd": ("systemd",), "inspect": ("inspect",), "volume": ("volume",),
     "volumes": ("volume",),
     "convert": ("convert",),
+    "build": ("build",),
 }
 _GLOBAL_WITH_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory",
                       "--env-file", "--profile"}

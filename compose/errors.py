@@ -4,6 +4,7 @@
     ├── ComposeFileError           a Compose file is unreadable or invalid (file:line:col key)
     ├── UsageError                 the command line asks for something that does not exist
     ├── ImageError                 an image is missing from the store or malformed
+    ├── BuildError                 a Dockerfile is invalid or one of its steps failed
     ├── RuntimeFailure             the OCI runtime, conmon or a mount refused to work
     ├── NetworkFailure             the kernel refused a bridge, veth, address or route
     └── StateError                 state on disk is locked by another pycompose or unreadable
@@ -60,6 +61,10 @@ class UsageError(PycomposeError):
 
 class ImageError(PycomposeError):
     """An image is not in the local store or its content is invalid."""
+
+
+class BuildError(PycomposeError):
+    """A Dockerfile cannot be read or a build step failed (its output is shown first)."""
 
 
 class RuntimeFailure(PycomposeError):

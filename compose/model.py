@@ -147,6 +147,8 @@ class Project:
     services: Mapping[str, Service]
     networks: Mapping[str, Network]
     volumes: Mapping[str, Volume] = field(default_factory=lambda: MappingProxyType({}))
+    secret_files: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Top-level ``secrets:`` backed by a file: name -> absolute path (for builds)."""
 
     def service(self, name: str) -> Service:
         return self.services[name]

@@ -53,6 +53,8 @@ class UpOptions:
     attach: tuple[str, ...] = ()
     no_attach: tuple[str, ...] = ()
     scale: Mapping[str, int] = field(default_factory=dict)
+    build: bool | None = None
+    """``--build`` (True), ``--no-build`` (False), or build only missing images."""
     renew_anon_volumes: bool = False
 
 
@@ -72,11 +74,14 @@ def select(project: Project, services: Sequence[str], *, no_deps: bool = False) 
         graph.with_dependencies(graph.dependencies(project), services))
 
 
-async def resolve_images(ctx: Context, project: Project) -> dict[str, Image]:
-    """Pull what each service's ``pull_policy`` asks for, then every service's image
-    and process, checked before anything is created."""
-    from compose.pulling import pull_services  # here: the image work's one seam in up.py
+async def resolve_images(ctx: Context, project: Project,
+                         build: bool | None = None) -> dict[str, Image]:
+    """Build and pull what ``--build`` and each service's ``pull_policy`` ask for,
+    then check every service's image and process before anything is created."""
+    from compose.building import ensure_built  # here: the image work's seams in up.py
+    from compose.pulling import pull_services
 
+    await ensure_built(ctx, project, build)
     await pull_services(ctx, project, ctx.environ)
     images: dict[str, Image] = {}
     for name, service in project.services.items():
@@ -112,7 +117,7 @@ def start_dependencies(ctx: Context, project: str) -> Dependencies:
 
 async def converge(ctx: Context, project: Project, options: UpOptions,
                    known_services: Sequence[str] | None = None) -> list[ContainerRecord]:
-    images = await resolve_images(ctx, project)
+    images = await resolve_images(ctx, project, options.build)
     async with state.project_lock(ctx.layout, project.name):
         observed = await observe(ctx.layout, project.name, ctx.containers, ctx.networks)
         plan = plan_up(
@@ -304,6 +309,11 @@ def register(verbs: Verbs) -> None:
                     help="do not show these services' output")
     up.add_argument("--scale", action="append", default=[], metavar="SERVICE=NUM",
                     help="run NUM containers of SERVICE (over scale/deploy.replicas)")
+    builds = up.add_mutually_exclusive_group()
+    builds.add_argument("--build", action="store_const", const=True, dest="build",
+                        help="build images before starting containers")
+    builds.add_argument("--no-build", action="store_const", const=False, dest="build",
+                        help="do not build an image, even if it is missing")
     up.add_argument("-V", "--renew-anon-volumes", action="store_true",
                     help="recreate anonymous volumes instead of reusing those of the "
                     "previous containers")
@@ -353,7 +363,7 @@ def prepare(inv: Invocation) -> Prepared:
         detach=args.detach or args.wait, services=tuple(args.services),
         remove_orphans=args.remove_orphans, timeout=args.timeout,
         log_prefix=not args.no_log_prefix, timestamps=args.timestamps,
-        attach_dependencies=args.attach_dependencies,
+        attach_dependencies=args.attach_dependencies, build=args.build,
         recreate=recreate,
         recreate_dependencies=RECREATE_FORCE if args.always_recreate_deps else
         RECREATE_NEVER if args.no_recreate else RECREATE_DIVERGED,

@@ -205,3 +205,16 @@ def test_systemd_unit_is_valid_for_systemd(tmp_path: Path) -> None:
     verify = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
                             text=True)
     assert verify.returncode == 0, verify.stderr
+
+
+def test_build_bad_input(tmp_path: Path) -> None:
+    directory = project(tmp_path, """
+        services:
+          web:
+            build: .
+    """)
+    assert one_line_error(pycompose(directory, "build", "--build-arg", "=x")) == \
+        "error: --build-arg '=x': expected KEY=VALUE"
+    assert one_line_error(pycompose(directory, "build", "nope")) == "error: no such service: nope"
+    result = pycompose(directory, "up", "--build", "--no-build")
+    assert result.returncode == 2 and "not allowed with argument" in result.stderr

@@ -1,0 +1,106 @@
+"""Speed of a fully cached rebuild: a 10-step Dockerfile (RUN, COPY, ENV, WORKDIR,
+USER, CMD...) from busybox, built once, then rebuilt unchanged.
+
+Prints the median time of the build itself (``Builder.build`` in-process: what
+the issue's 0.5 s target is about) and of the whole ``pycompose build`` process
+(interpreter start, loading the Compose file and the build), and the first,
+uncached build for comparison.  Needs root and runc; works in a scratch state
+root and removes it.
+Run: .venv/bin/python bench/build.py [ROUNDS]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import trio
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from compose.paths import Layout  # noqa: E402
+from runtime.bootstrap import bootstrap_busybox  # noqa: E402
+from runtime.builder import Builder, BuildEvent, BuildRequest  # noqa: E402
+from runtime.oci import detect_runtime  # noqa: E402
+from runtime.store import ImageStore  # noqa: E402
+
+DOCKERFILE = """\
+FROM busybox
+ARG VERSION=1
+ENV APP_HOME=/app VERSION=${VERSION}
+WORKDIR /app
+COPY src/ ./src/
+RUN mkdir -p /app/data && cp -r src /app/data/
+COPY config.txt /etc/app.conf
+RUN adduser -D -H app || true
+USER app
+CMD ["cat", "/etc/app.conf"]
+"""
+
+
+def prepare(work: Path) -> Path:
+    context = work / "context"
+    (context / "src").mkdir(parents=True)
+    for n in range(50):
+        (context / "src" / f"file{n}.txt").write_text(f"content {n}\n" * 100)
+    (context / "config.txt").write_text("setting=1\n")
+    (context / "Dockerfile").write_text(DOCKERFILE)
+    (context / "compose.yaml").write_text("name: bench\nservices:\n  app:\n    build: .\n")
+    return context
+
+
+async def build_once(layout: Layout, context: Path) -> tuple[float, int]:
+    store = ImageStore(layout.images)
+    runtime = await detect_runtime(layout, {})
+    events: list[BuildEvent] = []
+    builder = Builder(layout, store, runtime, events.append)
+    request = BuildRequest("app", context, tags=("bench-app",))
+    start = time.perf_counter()
+    result = await builder.build(request)
+    return time.perf_counter() - start, result.cached_steps
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    if os.geteuid() != 0:
+        sys.exit("bench/build.py needs root (overlay mounts, runc)")
+    work = Path(tempfile.mkdtemp(prefix="pycompose-bench-build-"))
+    root = work / "root"
+    env = {**os.environ, "PYCOMPOSE_ROOT": str(root), "PYTHONPATH": str(REPO)}
+    layout = Layout.from_environ(env)
+    try:
+        bootstrap_busybox(ImageStore(layout.images))
+        context = prepare(work)
+        first, _ = trio.run(build_once, layout, context)
+        cached = []
+        for _ in range(rounds):
+            elapsed, hits = trio.run(build_once, layout, context)
+            assert hits == 4, f"expected the 4 filesystem steps cached, got {hits}"
+            cached.append(elapsed)
+        whole = []
+        for _ in range(max(3, rounds // 2)):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "compose.cli", "build", "-q"], cwd=context,
+                           env=env, check=True, stdout=subprocess.DEVNULL)
+            whole.append(time.perf_counter() - start)
+        print(f"10-step Dockerfile, 52 files in the context, {rounds} rounds")
+        print(f"first build (nothing cached):      {first:.3f} s")
+        print(f"cached rebuild, the build itself:  {statistics.median(cached):.3f} s (median)"
+              f"  [target < 0.5 s]")
+        print(f"cached rebuild, `pycompose build`: {statistics.median(whole):.3f} s (median,"
+              " whole process)")
+    finally:
+        subprocess.run(["umount", "-R", str(root)], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(layout.run, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
