@@ -25,12 +25,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 REPO = Path(__file__).resolve().parents[1]
 PEERS = Path("/opt/peers")
 PODMAN_COMPOSE = PEERS / "venv" / "bin" / "podman-compose"
 RUNC_BUNDLE = PEERS / "runc-bundle"
 NOT_AVAILABLE = "not available"
+T = TypeVar("T")
 
 
 @dataclass
@@ -240,8 +242,8 @@ def events(space: Scratch, project: str) -> list[tuple[float, str, str]]:
             for e in entries]
 
 
-def wait_for(predicate: Callable[[], object], timeout: float, what: str,
-             interval: float = 0.005) -> object:
+def wait_for(predicate: Callable[[], T | None], timeout: float, what: str,
+             interval: float = 0.005) -> T:
     """Poll until ``predicate`` returns something true; its value."""
     deadline = time.monotonic() + timeout
     while True:

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 REPO = Path(__file__).resolve().parents[1]
 # this file is named dns.py: its directory must not shadow dnspython's ``dns``
@@ -28,6 +29,9 @@ sys.path[:] = [str(REPO), *(p for p in sys.path
                             if Path(p or ".").resolve() != Path(__file__).resolve().parent)]
 
 from bench.common import Figure, main, need_root  # noqa: E402
+
+if TYPE_CHECKING:
+    from network.dnstable import NameTable
 
 SERVER = ("127.0.0.11", 53)
 SERVICES = 10
@@ -73,7 +77,7 @@ def client(rate: int, seconds: float) -> None:
                       "elapsed": time.perf_counter() - start}))
 
 
-def table():  # type: ignore[no-untyped-def]
+def table() -> tuple[NameTable, str]:
     from compose.records import Attachment, ContainerRecord
     from network.dnstable import build_table
 
@@ -113,7 +117,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
     try:
         subprocess.run(["ip", "-n", netns, "link", "set", "lo", "up"], check=True)
 
-        async def run() -> dict[str, object]:
+        async def run() -> dict[str, Any]:
             names, asker = table()
             server = DnsServer(names)
             sock = await trio_socket_in_netns(Path(f"/run/netns/{netns}"), socket.AF_INET,
@@ -126,13 +130,13 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
                      str(rate), str(seconds)], capture_stdout=True)
                 nursery.cancel_scope.cancel()
             sock.close()
-            data: dict[str, object] = json.loads(result.stdout)
+            data: dict[str, Any] = json.loads(result.stdout)
             return data
 
         data = trio.run(run)
     finally:
         subprocess.run(["ip", "netns", "delete", netns], capture_output=True)
-    latencies = sorted(data["latencies"])  # type: ignore[arg-type]
+    latencies: list[float] = sorted(data["latencies"])
 
     def percentile(p: float) -> float:
         return 1000 * latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]

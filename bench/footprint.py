@@ -63,8 +63,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
         project = space.project("footprint", COMPOSE)
         space.pycompose("up", "-d", "--scale", f"s={containers}", cwd=project)
         layout = Layout.from_environ(space.env)
-        pid = int(wait_for(lambda: running_pid(layout, "footprint"), 30,  # type: ignore[arg-type]
-                           "the supervisor"))
+        pid = wait_for(lambda: running_pid(layout, "footprint"), 30, "the supervisor")
         time.sleep(settle)
         rss: list[float] = []
         own: list[float] = []

@@ -49,7 +49,7 @@ def _round(space: Scratch, project: Path) -> float:
 
     times = wait_for(healthy, 60, "5 healthy services")
     space.pycompose("down", "-t", "0", cwd=project)
-    return max(times) - started  # type: ignore[arg-type]
+    return max(times) - started
 
 
 def measure(rounds: int, quick: bool) -> list[Figure]:

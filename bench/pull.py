@@ -113,9 +113,9 @@ def timed(action: object) -> float:
 
 def measure(rounds: int, quick: bool) -> list[Figure]:
     megabytes = 10 if quick else int(os.environ.get("BENCH_PULL_MB", "100"))
-    for tool in ("docker-registry", "skopeo"):
-        if not shutil.which(tool):
-            raise SystemExit(f"{tool} is not installed (apt-get install {tool})")
+    for program in ("docker-registry", "skopeo"):
+        if not shutil.which(program):
+            raise SystemExit(f"{program} is not installed (apt-get install {program})")
     with tempfile.TemporaryDirectory(prefix="pycompose-bench-") as tmp:
         work = Path(tmp)
         registry, host = start_registry(work)

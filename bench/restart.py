@@ -70,7 +70,7 @@ def _round(space: Scratch, project: Path) -> float:
 
     at = wait_for(restarted, 30, "the restart")
     space.pycompose("down", "-t", "0", cwd=project)
-    return float(at) - started  # type: ignore[arg-type]
+    return at - started
 
 
 def _podman_round(space: Scratch, name: str) -> float:
