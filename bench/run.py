@@ -1,7 +1,8 @@
 """Speed of a one-off container: ``pycompose run --rm SERVICE true`` against a
 bare ``runc run`` of an equivalent bundle (the same generated config.json:
 Docker's capabilities, seccomp filter, mounts and masked paths; the busybox
-image's files as root).
+image's files as root), and for reference ``podman run --rm`` (from the peers'
+setup).
 
 Prints the median wall time of each (whole process, as a user waits for it),
 the ratio, and where pycompose's time goes (the interpreter and imports alone,
@@ -20,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import Figure, main, need_root, scratch, timed  # noqa: E402
+from bench.common import Figure, main, need_root, peers_missing, scratch, timed  # noqa: E402
 from compose.loader import LoadOptions, load_project  # noqa: E402
 from runtime.host import host_facts  # noqa: E402
 from runtime.servicespec import Gathered, decide  # noqa: E402
@@ -59,15 +60,23 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
         state = space.work / "runc-state"
         runc = shutil.which("runc") or "/usr/sbin/runc"
         timed([runc, "--root", str(state), "run", "--bundle", str(bundle), "warm"])
-        bare, ours, startup = [], [], []
-        for n in range(rounds):  # interleaved: a busy moment hits both alike
+        podman = space.inside("podman", "run", "--rm", "localhost/busybox:latest", "true")
+        missing = peers_missing()
+        if not missing:
+            timed(podman)
+        bare, ours, startup, theirs = [], [], [], []
+        for n in range(rounds):  # interleaved: a busy moment hits every tool alike
             bare.append(timed([runc, "--root", str(state), "run", "--bundle", str(bundle),
                                f"bench{n}"]))
             ours.append(timed(pycompose, env=space.env, cwd=project))
             startup.append(timed([sys.executable, "-m", "compose.cli", "version"],
                                  env=space.env))
+            if not missing:
+                theirs.append(timed(podman))
     return [Figure("5. run --rm svc true", "s", ours, "bare runc run", bare,
                    note="target ≤ 2x"),
+            Figure("5. run --rm svc true (vs podman)", "s", ours, "podman run --rm", theirs,
+                   note=missing),
             Figure("5. … of which interpreter + imports (pycompose version)", "s", startup)]
 
 
