@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -29,10 +30,10 @@ from bench.common import Figure, table
 BENCH = Path(__file__).resolve().parent
 # (script, the figures it gives, seconds it may take)
 SCRIPTS = (
-    ("updown", "1. up -d + down of 1, 5, 20 services", 600),
+    ("updown", "1. up -d + down of 1, 5, 20 services", 900),
     ("healthy", "2. up -d until 5 services healthy", 300),
     ("restart", "3. restart latency", 300),
-    ("footprint", "4. supervisor footprint", 400),
+    ("footprint", "4. supervisor footprint", 600),
     ("run", "5. run --rm vs bare runc", 300),
     ("load", "6. loader", 300),
     ("pull", "7. image pull vs skopeo", 600),
@@ -49,18 +50,26 @@ def run_script(name: str, title: str, limit: int, args: list[str]) -> list[Figur
         return [Figure.unavailable(title, "not landed yet")]
     started = time.monotonic()
     print(f"[bench] {name} ...", file=sys.stderr, flush=True)
-    try:
-        result = subprocess.run([sys.executable, str(script), "--json", *args],
-                                capture_output=True, text=True, timeout=limit,
-                                stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return [Figure.unavailable(title, f"timed out after {limit} s")]
+    with subprocess.Popen([sys.executable, str(script), "--json", *args], text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL) as child:
+        try:
+            stdout, stderr = child.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            # SIGINT, not SIGKILL: the script's cleanup (stacks, namespaces) runs
+            child.send_signal(signal.SIGINT)
+            try:
+                child.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.communicate()
+            return [Figure.unavailable(title, f"timed out after {limit} s")]
     print(f"[bench] {name}: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
-    if result.returncode != 0:
-        why = (result.stderr.strip().splitlines() or ["failed"])[-1][:160]
+    if child.returncode != 0:
+        why = (stderr.strip().splitlines() or ["failed"])[-1][:160]
         return [Figure.unavailable(title, f"failed: {why.replace('|', '/')}")]
     try:
-        return [Figure(**entry) for entry in json.loads(result.stdout.strip().splitlines()[-1])]
+        return [Figure(**entry) for entry in json.loads(stdout.strip().splitlines()[-1])]
     except (ValueError, TypeError, IndexError) as exc:
         return [Figure.unavailable(title, f"unreadable output: {exc}")]
 
