@@ -36,6 +36,8 @@ VERB_MODULES: dict[str, tuple[str, ...]] = {
     "supervise": ("supervise",), "start": ("startstop",), "stop": ("startstop",),
     "restart": ("startstop",), "ls": ("ls",), "wait": ("wait",), "events": ("events",),
     "systemd": ("systemd",), "inspect": ("inspect",), "volume": ("volume",),
+    "volumes": ("volume",),
+    "convert": ("convert",),
 }
 _GLOBAL_WITH_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory",
                       "--env-file", "--profile"}

@@ -81,9 +81,19 @@ def running_pid(layout: Layout, project: str) -> int | None:
         os.close(fd)
 
 
+_starting: dict[tuple[str, str], trio.Lock] = {}
+"""One start of a project's supervisor at a time in this process: ``up`` asks for
+it as each container starts, concurrently, and all but the first must find it."""
+
+
 async def ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, str]) -> int:
     """Start the project's supervisor unless it runs; tell a running one to look for
     new containers.  Returns its pid once it is ready."""
+    async with _starting.setdefault((str(layout.root), project), trio.Lock()):
+        return await _ensure_supervisor(layout, project, environ)
+
+
+async def _ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, str]) -> int:
     pid = running_pid(layout, project)
     if pid is not None:
         with contextlib.suppress(ProcessLookupError):

@@ -27,6 +27,9 @@ from volumes.mounts import anonymous_targets, volume_names
 
 # Keys that do not change the container itself (docker compose's hash.go).
 _NOT_HASHED = {"depends_on"}
+# Storage fields join the hash only when set, so containers made before they existed
+# are not recreated for nothing.
+_HASHED_IF_SET = {"mounts", "volumes_from", "files"}
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,9 @@ def config_hash(service: Service, image_id: str, namespace: str = "") -> str:
     """Changes when the container would be made differently: recreate it then.
     ``namespace`` is the container whose network namespace it joins: when that
     one is recreated, so is this one."""
-    data = {f.name: getattr(service, f.name) for f in fields(service) if f.name not in _NOT_HASHED}
+    data = {f.name: getattr(service, f.name) for f in fields(service)
+            if f.name not in _NOT_HASHED
+            and not (f.name in _HASHED_IF_SET and not getattr(service, f.name))}
     data["canonical"] = _without_replicas(service.canonical)
     data["image_id"] = image_id
     if namespace.startswith("container:"):
@@ -248,6 +253,7 @@ def plan_up(
     known_services: Collection[str] | None = None,
     image_volumes: Mapping[str, Iterable[str]] | None = None,
     scale: Mapping[str, int] | None = None,
+    renew_anonymous: bool = False,
 ) -> Plan:
     """Create what is missing, recreate what changed, start what is stopped.
 
@@ -258,6 +264,8 @@ def plan_up(
     some, so that the others' containers are not taken for orphans.
     ``image_volumes``: each service's image ``VOLUME`` paths (anonymous volumes).
     ``scale``: replicas per service (``--scale``) over the file's.
+    ``renew_anonymous`` (``up -V``): recreated containers get new anonymous volumes
+    instead of their predecessors'.
     """
     networks = plan_networks(project, observed, root_tag)
     warnings: list[str] = []
@@ -301,7 +309,8 @@ def plan_up(
                     starts.setdefault(service_name, []).append(current.record)
                 continue
             create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace,
-                             current.record if current is not None else None, number)
+                             current.record if current is not None and not renew_anonymous
+                             else None, number)
             if current is not None and current.state == RUNNING and start and \
                     rollout.rolls(service.canonical, wanted):
                 rolling.setdefault(service_name, []).append((current.record, create))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from compose import graph
-from compose.observed import ContainerStatus, ObservedState
+from compose.observed import CREATED, ContainerStatus, ObservedState
 from compose.plan import Plan, StartContainer, StopContainer, recorded_dependencies
 from compose.targets import is_oneoff
 
@@ -58,14 +58,15 @@ def _service_containers(observed: ObservedState) -> dict[str, list[ContainerStat
 
 def stopping(observed: ObservedState, services: Sequence[str] = (), *,
              with_dependents: bool = True) -> list[list[ContainerStatus]]:
-    """The running containers to stop, grouped so each group may stop at once once
-    the groups before it (their dependents) have stopped."""
+    """The containers to stop, grouped so each group may stop at once once the groups
+    before it (their dependents) have stopped.  Exited ones count too: stopping
+    them cancels a restart their supervisor has pending (as ``docker stop`` does)."""
     deps = recorded_graph(observed)
     chosen = set(deps) if not services else \
         dependents_of(deps, services) if with_dependents else set(services)
     by_service = _service_containers(observed)
     groups = [[c for name in level if name in chosen for c in by_service.get(name, ())
-               if c.running]
+               if c.state != CREATED]
               for level in reversed(graph.levels(deps))]
     return [g for g in groups if g]
 
@@ -103,9 +104,9 @@ def plan_start(observed: ObservedState, services: Sequence[str] = ()) -> Plan:
 
 def plan_restart(observed: ObservedState, services: Sequence[str] = (), *,
                  no_deps: bool = False) -> Plan:
-    """Stop the services (and, unless ``no_deps``, their dependents) that run, dependents
-    first, then start the same ones again, dependencies first.  Only containers that
-    were running are restarted, as ``docker compose restart`` does."""
+    """Stop the services (and, unless ``no_deps``, their dependents), dependents first,
+    then start the same containers again, dependencies first: running and stopped
+    ones alike, as ``docker compose restart`` does (not those never started)."""
     stop_groups = stopping(observed, services, with_dependents=not no_deps)
     running = {c.record.id for group in stop_groups for c in group}
     names = {c.record.service for group in stop_groups for c in group}

@@ -142,7 +142,9 @@ def _write_grant(directory: Path, index: int, grant: FileGrant,
         raise RuntimeFailure(f"container {record.name}: {where}: uid and gid must be "
                              "numbers") from None
     path = directory / FILES / f"{index}-{grant.kind}-{grant.key}"
-    path.parent.mkdir(mode=0o755, exist_ok=True)
+    # only root on the host reads them; in the container the bind mount is the way in
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(path.parent, 0o700)
     mode = 0o444 if grant.mode is None else grant.mode
     write_atomic(path, content, mode)
     os.chown(path, uid, gid)

@@ -57,7 +57,10 @@ def anonymous_targets(service: Service, image_volumes: Iterable[str]) -> list[st
     """Container paths that get an anonymous volume: ``volumes`` entries without a
     source, then the image's ``VOLUME`` paths no other mount covers."""
     targets = [m.target for m in service.mounts if m.type == "volume" and not m.source]
-    covered = {m.target for m in service.mounts} | {f.target for f in service.files}
+    tmpfs = service.canonical.get("tmpfs") or ()
+    covered = ({m.target for m in service.mounts} | {f.target for f in service.files}
+               | {str(e).partition(":")[0] for e in ([tmpfs] if isinstance(tmpfs, str)
+                                                      else tmpfs)})
     for path in image_volumes:
         clean = posixpath.normpath("/" + path.strip("/")) if path.startswith("/") else path
         if clean not in covered and clean not in targets:

@@ -9,7 +9,7 @@ from compose.context import Context
 from compose.events import Progress
 from compose.executor import run_concurrently, stop_by_user
 from compose.invocation import Invocation, Prepared, Verbs
-from compose.records import ContainerRecord
+from compose.records import ContainerRecord, VolumeRecord
 from compose.targets import project_records
 
 
@@ -22,7 +22,7 @@ def confirm(question: str) -> bool:
 
 
 async def rm(ctx: Context, project: str, services: list[str], *, force: bool,
-             stop: bool) -> int:
+             stop: bool, volumes: bool = False) -> int:
     records = await project_records(ctx.layout, project, services, oneoff=True)
     chosen: list[ContainerRecord] = []
     running: list[ContainerRecord] = []
@@ -46,6 +46,9 @@ async def rm(ctx: Context, project: str, services: list[str], *, force: bool,
         ctx.output.progress(Progress("Container", record.name, "Removing"))
         await ctx.containers.remove(record)
         await ctx.networks.disconnect(record)
+        if volumes:  # its anonymous volumes, as docker compose rm -v removes them
+            for volume in record.anonymous_volumes:
+                await ctx.volumes.remove_volume(VolumeRecord(volume))
         ctx.output.progress(Progress("Container", record.name, "Removed", done=True))
 
     await run_concurrently([partial(one, r) for r in chosen])
@@ -57,7 +60,7 @@ def register(verbs: Verbs) -> None:
     parser.add_argument("-f", "--force", action="store_true", help="do not ask to confirm")
     parser.add_argument("-s", "--stop", action="store_true", help="stop them first if needed")
     parser.add_argument("-v", "--volumes", action="store_true",
-                        help="accepted for compatibility (no anonymous volumes yet)")
+                        help="also remove the containers' anonymous volumes")
     parser.add_argument("services", nargs="*", metavar="SERVICE")
     parser.set_defaults(prepare=prepare)
 
@@ -66,4 +69,5 @@ def prepare(inv: Invocation) -> Prepared:
     args = inv.args
     name = inv.project_name()
     inv.check_services(args.services)
-    return lambda ctx: rm(ctx, name, list(args.services), force=args.force, stop=args.stop)
+    return lambda ctx: rm(ctx, name, list(args.services), force=args.force, stop=args.stop,
+                          volumes=args.volumes)

@@ -23,7 +23,7 @@ from compose.executor import Executor
 from compose.invocation import Invocation, Prepared, Verbs
 from compose.model import Project
 from compose.observe import observe
-from compose.records import ContainerRecord
+from compose.records import ContainerRecord, VolumeRecord
 from compose.runplan import RunOverrides, plan_run
 from compose.shellwords import split
 from runtime.attach import Attachment, flush_stdio, is_terminal, raw_terminal
@@ -110,6 +110,8 @@ async def run(ctx: Context, project: Project, service: str, overrides: RunOverri
             with trio.CancelScope(shield=True):
                 await ctx.containers.remove(record)
                 await ctx.networks.disconnect(record)
+                for name in record.anonymous_volumes:  # as docker run --rm does
+                    await ctx.volumes.remove_volume(VolumeRecord(name))
 
 
 def register(verbs: Verbs) -> None:

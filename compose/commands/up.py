@@ -53,6 +53,7 @@ class UpOptions:
     attach: tuple[str, ...] = ()
     no_attach: tuple[str, ...] = ()
     scale: Mapping[str, int] = field(default_factory=dict)
+    renew_anon_volumes: bool = False
 
 
 def select(project: Project, services: Sequence[str], *, no_deps: bool = False) -> Project:
@@ -129,6 +130,7 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
             start=options.start,
             known_services=known_services,
             scale=options.scale,
+            renew_anonymous=options.renew_anon_volumes,
             image_volumes={name: tuple(image.runtime_config.get("Volumes") or ())
                            for name, image in images.items()},
         )
@@ -302,6 +304,9 @@ def register(verbs: Verbs) -> None:
                     help="do not show these services' output")
     up.add_argument("--scale", action="append", default=[], metavar="SERVICE=NUM",
                     help="run NUM containers of SERVICE (over scale/deploy.replicas)")
+    up.add_argument("-V", "--renew-anon-volumes", action="store_true",
+                    help="recreate anonymous volumes instead of reusing those of the "
+                    "previous containers")
     up.add_argument("services", nargs="*", metavar="SERVICE")
     up.set_defaults(prepare=prepare)
 
@@ -359,5 +364,6 @@ def prepare(inv: Invocation) -> Prepared:
         exit_code_from=args.exit_code_from,
         attach=tuple(args.attach), no_attach=tuple(args.no_attach),
         scale=scale_arg(args.scale, loaded.project.services),
+        renew_anon_volumes=args.renew_anon_volumes,
     )
     return lambda ctx: up(ctx, loaded.project, options)

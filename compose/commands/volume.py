@@ -42,6 +42,31 @@ async def ls(ctx: Context, quiet: bool, fmt: str) -> int:
     return 0
 
 
+async def project_volumes(ctx: Context, project: str, services: list[str], quiet: bool,
+                          fmt: str) -> int:
+    """``pycompose volumes``: the project's volumes (those its services' containers
+    mount, when services are named)."""
+    def run() -> list[VolumeRecord]:
+        volumes = store.list_volumes(ctx.layout)
+        if not services:
+            return [v for v in volumes.values() if v.project == project]
+        records = state.container_records(ctx.layout, project)
+        wanted = {n for r in records if r.service in services for n in r.volumes.values()}
+        return [v for name, v in volumes.items() if name in wanted]
+
+    chosen = await trio.to_thread.run_sync(run)
+    if quiet:
+        for volume in chosen:
+            ctx.output.text(volume.name)
+    elif fmt == "json":
+        for volume in chosen:
+            ctx.output.raw(json_line(volume, str(store.data_dir(ctx.layout, volume.name)))
+                           + "\n")
+    else:
+        ctx.output.text(table(chosen))
+    return 0
+
+
 def _find(ctx: Context, name: str) -> VolumeRecord:
     try:
         volume = store.read(ctx.layout, name)
@@ -132,6 +157,11 @@ async def prune(ctx: Context, all_volumes: bool, force: bool) -> int:
 
 
 def register(verbs: Verbs) -> None:
+    listing = verbs.add_parser("volumes", help="list the project's volumes")
+    listing.add_argument("-q", "--quiet", action="store_true", help="only names")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    listing.add_argument("services", nargs="*", metavar="SERVICE")
+    listing.set_defaults(prepare=_prepare_project_volumes)
     volume = verbs.add_parser("volume", help="manage volumes")
     sub = volume.add_subparsers(dest="volume_verb", metavar="COMMAND", required=True)
     parser = sub.add_parser("ls", aliases=["list"], help="list volumes")
@@ -159,6 +189,12 @@ def register(verbs: Verbs) -> None:
     parser.add_argument("-f", "--force", action="store_true", help="do not ask")
     parser.set_defaults(prepare=lambda inv: lambda ctx: prune(ctx, inv.args.all,
                                                                inv.args.force))
+
+
+def _prepare_project_volumes(inv: Invocation) -> Prepared:
+    args = inv.args
+    name = inv.project_name()
+    return lambda ctx: project_volumes(ctx, name, list(args.services), args.quiet, args.format)
 
 
 def _prepare_create(inv: Invocation) -> Prepared:

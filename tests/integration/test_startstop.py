@@ -128,12 +128,20 @@ def test_events_report_create_start_die_health_and_restart(busybox_stack: Stack,
               interval: 200ms
     """).parent
     stack = busybox_stack
-    until = str(time.time() + 8)
-    watcher = stack.popen("events", "--json", "--until", until, cwd=project)
+    since = str(time.time())
+    watcher = stack.popen("events", "--json", cwd=project)
     time.sleep(1.5)  # the watcher is reading before anything happens
     stack.run("up", "-d", cwd=project)
-    out, err = watcher.communicate(timeout=30)
-    assert watcher.returncode == 0, err
+
+    def history() -> str:
+        return stack.run("events", "--since", since, "--until", str(time.time()),
+                         cwd=project).stdout
+
+    stack.wait_for(lambda: history().count(" die ") >= 2 and "health_status" in history(),
+                   timeout=30)
+    time.sleep(0.5)
+    watcher.terminate()
+    out, _ = watcher.communicate(timeout=30)
     seen = [(e["service"], e["action"], e["attributes"].get("exitCode"))
             for e in map(json.loads, out.splitlines())]
     for expected in [("flaky", "create", None), ("flaky", "start", None),
@@ -164,3 +172,27 @@ def test_down_rmi_all_removes_the_images_the_services_used(busybox_stack: Stack,
     result = stack.run("down", "--rmi", "all", cwd=project)
     assert "Image busybox  Removed" in result.stderr
     assert "busybox" not in stack.run("image", "ls").stdout
+
+
+def test_stop_cancels_a_pending_restart(busybox_stack: Stack, tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "loop", """
+        services:
+          crash:
+            image: busybox
+            restart: always
+            command: ["sh", "-c", "sleep 0.3; exit 1"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    # let it crash a few times, so that the back-off has grown past a second
+    stack.wait_for(lambda: stack.run("events", "--since", "1m", "--until", str(time.time()),
+                                     cwd=project).stdout.count(" die ") >= 4, timeout=30)
+    stack.run("stop", cwd=project)
+    before = stack.run("events", "--since", "1m", "--until", str(time.time()),
+                       cwd=project).stdout.count(" start ")
+    time.sleep(4)
+    after = stack.run("events", "--since", "1m", "--until", str(time.time()),
+                      cwd=project).stdout.count(" start ")
+    assert after == before
+    assert states(stack, project) == {"crash": "exited"}
+    stack.run("down", cwd=project)

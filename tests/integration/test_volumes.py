@@ -69,6 +69,9 @@ def test_named_volume_shared_and_kept_across_down_up(busybox_stack: Stack, tmp_p
     down_after.append(directory)
     stack.run("up", "-d", "db", cwd=directory)
     assert "p_data" in volume_names(stack)
+    assert stack.run("volumes", cwd=directory).stdout == (
+        "DRIVER    VOLUME NAME\nlocal     p_data\n")
+    assert stack.run("volumes", "-q", "db", cwd=directory).stdout == "p_data\n"
     sh(stack, directory, "db", "echo written-by-one > /data/note")
     # another container (another service) reads it
     assert sh(stack, directory, "reader", "cat /shared/note") == "written-by-one\n"
@@ -161,6 +164,8 @@ def test_population_nocopy_anonymous_and_down_v(busybox_stack: Stack, tmp_path: 
     assert ex("prefilled", "ls -A /seed") == "already\n"  # not empty: no copy
     # the image's VOLUME is an anonymous volume, populated too
     assert ex("anon", stat) == "1234:5678 750\n1234:5678 640\n"
+    # a one-off container's anonymous volume goes with it (run --rm)
+    assert sh(stack, directory, "anon", "cat /seed/file") == "from the image\n"
     ex("anon", "echo kept > /seed/marker")
     anonymous = [n for n in volume_names(stack) if len(n) == 64]
     assert len(anonymous) == 1
@@ -201,6 +206,7 @@ def test_binds_tmpfs_and_volumes_from(busybox_stack: Stack, tmp_path: Path,
                 read_only: true
               - {type: tmpfs, target: /mem, tmpfs: {size: 1m, mode: 0o1770}}
               - "./z:/z:z"
+              - "./prop:/prop:rshared"
           c:
             image: busybox
             command: ["sleep", "1000"]
@@ -226,6 +232,7 @@ def test_binds_tmpfs_and_volumes_from(busybox_stack: Stack, tmp_path: Path,
     assert ex("b", "cat /ro/file /etc/single.txt") == "ro content\none file\n"
     assert "Read-only file system" in ex("b", "echo x > /ro/new", check=False)
     assert "Read-only file system" in ex("b", "touch /shared/new", check=False)
+    assert "shared:" in ex("b", "grep ' /prop ' /proc/self/mountinfo")  # propagation
     mem = ex("b", "grep ' /mem ' /proc/mounts")
     assert mem.startswith("tmpfs /mem tmpfs ") and "size=1024k" in mem and "mode=1770" in mem
     assert "No space left" in ex("b", "dd if=/dev/zero of=/mem/big bs=1k count=2048",
@@ -308,6 +315,8 @@ def test_secrets_and_configs(busybox_stack: Stack, tmp_path: Path,
                                    "/run/secrets/renamed 400 1000:1001\n"
                                    "/inline 444 0:0\n/etc/app.conf 640 33:0\n")
     assert "Read-only file system" in ex("echo x > /run/secrets/token", check=False)
+    # on the host, only root can read them
+    assert [f.stat().st_mode & 0o777 for f in stack.layout.containers.glob("*/files")] == [0o700]
 
     external = project(tmp_path, """
         services:

@@ -142,3 +142,16 @@ def test_ungrantable_files_fail_before_anything_is_made(grant: FileGrant,
     with pytest.raises(UsageError) as info:
         up(proj, ObservedState("demo"))
     assert str(info.value) == message
+
+
+def test_renew_anonymous_volumes() -> None:
+    proj = project(mounts=(Mount("volume", "/scratch"),))
+    old = next(op.record for op in up(proj, ObservedState("demo")).ops
+               if isinstance(op, plan.CreateContainer))
+    observed = ObservedState("demo", containers=(
+        ContainerStatus(dataclasses.replace(old, config_hash="stale"), "running"),))
+    renewed = plan.plan_up(proj, IMAGE_IDS, observed, root_tag=ROOT_TAG, new_id=ids(7),
+                           now=NOW, runtime=RUNTIME, renew_anonymous=True)
+    new = next(op.record for op in renewed.ops if isinstance(op, plan.CreateContainer))
+    assert new.anonymous_volumes != old.anonymous_volumes
+    assert volume_ops(renewed) == [f"create anonymous volume {new.anonymous_volumes[0]}"]

@@ -64,11 +64,13 @@ def test_stopping_a_service_stops_its_dependents_not_its_dependencies() -> None:
     )
 
 
-def test_stop_leaves_out_what_does_not_run() -> None:
-    assert plan_stop(observed(p_web_1="exited", p_api_2="exited")).render() == (
-        "1. stop container p-api-1\n"
-        "2. stop container p-db-1\n"
-        "2. stop container p-cache-1"
+def test_stop_takes_exited_containers_too_but_not_created_ones() -> None:
+    # an exited container may have a restart pending: stopping it cancels that
+    assert plan_stop(observed(p_web_1="exited", p_api_2="created")).render() == (
+        "1. stop container p-web-1\n"
+        "2. stop container p-api-1\n"
+        "3. stop container p-db-1\n"
+        "3. stop container p-cache-1"
     )
 
 
@@ -114,9 +116,11 @@ def test_restart_no_deps_leaves_dependents_alone() -> None:
     )
 
 
-def test_restart_only_restarts_running_containers() -> None:
-    assert plan_restart(observed(p_api_2="exited", p_web_1="exited"), ["api"]).render() == (
+def test_restart_takes_stopped_containers_too_but_not_created_ones() -> None:
+    assert plan_restart(observed(p_api_2="exited", p_web_1="created"), ["api"]).render() == (
         "1. stop container p-api-1\n"
-        "2. start container p-api-1"
+        "1. stop container p-api-2\n"
+        "2. start container p-api-1\n"
+        "2. start container p-api-2"
     )
-    assert plan_restart(observed(p_cache_1="exited"), ["cache"]).stages == ()
+    assert plan_restart(observed(p_cache_1="created"), ["cache"]).stages == ()

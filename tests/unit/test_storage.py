@@ -264,3 +264,22 @@ def test_prune_choice_and_pairs() -> None:
     assert parse_pairs(["a=b", "c"], "label") == {"a": "b", "c": ""}
     with pytest.raises(ValueError):
         parse_pairs(["c"], "option")
+
+
+def test_config_hash_without_storage_is_unchanged() -> None:
+    from compose.plan import config_hash
+
+    plain = Service("a", "busybox")
+    # the hash of a service without storage, as it was before storage existed
+    assert config_hash(plain, "i") == \
+        "595fcb04140081697ed8b0e17811f46d1bba4eca4fac78d596ffc703d00904f1"
+    assert config_hash(plain, "i") != config_hash(service(Mount("volume", "/x")), "i")
+
+
+def test_a_tmpfs_covers_an_image_volume() -> None:
+    from types import MappingProxyType
+
+    svc = Service("app", "busybox", canonical=MappingProxyType({"tmpfs": ["/run:size=1m"]}))
+    assert anonymous_targets(svc, ["/run", "/data"]) == ["/data"]
+    svc = Service("app", "busybox", canonical=MappingProxyType({"tmpfs": "/data"}))
+    assert anonymous_targets(svc, ["/data"]) == []
