@@ -14,7 +14,7 @@ PYCOMPOSE  := $(VENV)/bin/pycompose
 APT_PACKAGES := runc crun conmon busybox-static util-linux iproute2 python3-venv curl \
 	tini nftables docker-registry skopeo
 
-.PHONY: setup system-packages demo demo-down test lint unit integration clean
+.PHONY: setup system-packages demo demo-down test lint unit integration clean bench peers
 
 setup: system-packages $(VENV)/.installed
 	@ln -sf $(CURDIR)/$(PYCOMPOSE) /usr/local/bin/pycompose
@@ -68,6 +68,19 @@ unit: setup
 
 integration: setup
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) tests/integration
+
+# Benchmarks against the peers (podman-compose, a runc loop, skopeo, docker compose):
+# one markdown table on stdout (bench/README in docs/bench.md).  BENCH_ARGS=--quick
+# runs the loader only; BENCH_ARGS="--only updown restart" picks scripts.
+PEERS_SETUP := $(CURDIR)/../shared/peers/setup.sh
+BENCH_ARGS  ?=
+
+peers:
+	@if [ -f $(PEERS_SETUP) ]; then NO_REGISTRY=1 bash $(PEERS_SETUP) >/dev/null; \
+	else echo "no $(PEERS_SETUP): peers not installed, their columns stay empty"; fi
+
+bench: setup peers
+	$(PY) bench/all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -7,7 +7,7 @@ at a fixed rate (open loop: a slow answer does not slow the sender).  Prints the
 latency percentiles (the target: under 2 ms at the 99th percentile at 1,000/s).
 Needs root.
 
-Run: .venv/bin/python bench/dns.py [QUERIES_PER_SECOND] [SECONDS]
+Run: .venv/bin/python bench/dns.py [--quick] [--json]  (one run of 10,000 queries)
 """
 
 from __future__ import annotations
@@ -21,11 +21,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 REPO = Path(__file__).resolve().parents[1]
 # this file is named dns.py: its directory must not shadow dnspython's ``dns``
 sys.path[:] = [str(REPO), *(p for p in sys.path
                             if Path(p or ".").resolve() != Path(__file__).resolve().parent)]
+
+from bench.common import Figure, main, need_root  # noqa: E402
+
+if TYPE_CHECKING:
+    from network.dnstable import NameTable
 
 SERVER = ("127.0.0.11", 53)
 SERVICES = 10
@@ -71,7 +77,7 @@ def client(rate: int, seconds: float) -> None:
                       "elapsed": time.perf_counter() - start}))
 
 
-def table():  # type: ignore[no-untyped-def]
+def table() -> tuple[NameTable, str]:
     from compose.records import Attachment, ContainerRecord
     from network.dnstable import build_table
 
@@ -98,18 +104,20 @@ def table():  # type: ignore[no-untyped-def]
     return build_table(records), "f" * 64
 
 
-def main(rate: int, seconds: float) -> None:
+def measure(rounds: int, quick: bool) -> list[Figure]:
     import trio
 
     from network.dns import DnsServer, serve_dns
     from network.nssocket import trio_socket_in_netns
 
+    need_root("bench/dns.py")
+    rate, seconds = (200, 2.0) if quick else (1000, 10.0)
     netns = f"pcdns-{secrets.token_hex(3)}"
     subprocess.run(["ip", "netns", "add", netns], check=True)
     try:
         subprocess.run(["ip", "-n", netns, "link", "set", "lo", "up"], check=True)
 
-        async def run() -> dict[str, object]:
+        async def run() -> dict[str, Any]:
             names, asker = table()
             server = DnsServer(names)
             sock = await trio_socket_in_netns(Path(f"/run/netns/{netns}"), socket.AF_INET,
@@ -122,26 +130,25 @@ def main(rate: int, seconds: float) -> None:
                      str(rate), str(seconds)], capture_stdout=True)
                 nursery.cancel_scope.cancel()
             sock.close()
-            data: dict[str, object] = json.loads(result.stdout)
+            data: dict[str, Any] = json.loads(result.stdout)
             return data
 
         data = trio.run(run)
     finally:
         subprocess.run(["ip", "netns", "delete", netns], capture_output=True)
-    latencies = sorted(data["latencies"])  # type: ignore[arg-type]
+    latencies: list[float] = sorted(data["latencies"])
 
     def percentile(p: float) -> float:
         return 1000 * latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
 
-    print(f"dns: {data['sent']} queries at {rate}/s for {seconds:g} s, "
-          f"{len(latencies)} answered, {data['lost']} lost")
-    print(f"  p50 {percentile(50):.3f} ms   p99 {percentile(99):.3f} ms   "
-          f"p99.9 {percentile(99.9):.3f} ms   max {1000 * latencies[-1]:.3f} ms")
+    return [Figure(f"8. DNS latency at {rate} queries/s, {seconds:g} s", "ms",
+                   [1000 * x for x in latencies],
+                   note=f"p99 {percentile(99):.3f} ms, p99.9 {percentile(99.9):.3f} ms, "
+                        f"{data['lost']} of {data['sent']} lost; target p99 < 2 ms")]
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--client"]:
         client(int(sys.argv[2]), float(sys.argv[3]))
     else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000,
-             float(sys.argv[2]) if len(sys.argv) > 2 else 10)
+        main(measure, 1, __doc__)

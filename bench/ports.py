@@ -8,7 +8,8 @@ loopback (DNAT + masquerade, ``route_localnet``) and on the bridge gateway
 address (DNAT only), interleaved over a few rounds.  Prints the median for each
 and its ratio to the direct path (the target: at least 90%).  Needs root.
 
-Run: .venv/bin/python bench/ports.py [MEGABYTES] [ROUNDS]
+Run: .venv/bin/python bench/ports.py [--rounds N] [--quick] [--json]
+(BENCH_PORTS_MB=N: megabytes per transfer, 256 by default)
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import os
 import secrets
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +27,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.common import Figure, main, need_root  # noqa: E402
+
 PORT = 18700
 CHUNK = b"\0" * (1 << 20)
 
@@ -71,7 +75,9 @@ def client(argv: list[str]) -> None:
     print(json.dumps({"mbps": megabytes / send(host, port, megabytes)}))
 
 
-def main(megabytes: int, rounds: int) -> None:
+def measure(rounds: int, quick: bool) -> list[Figure]:
+    need_root("bench/ports.py")
+    megabytes = 16 if quick else int(os.environ.get("BENCH_PORTS_MB", "256"))
     netns = f"pcbench-{secrets.token_hex(3)}"
     root = Path(tempfile.mkdtemp(prefix="pycompose-bench-"))
     env = {**os.environ, "PYCOMPOSE_ROOT": str(root / "root"), "PYTHONPATH": str(REPO)}
@@ -110,12 +116,11 @@ def main(megabytes: int, rounds: int) -> None:
                 if run.returncode != 0:
                     raise SystemExit(f"client to {host}:{port} failed: {run.stderr.strip()}")
                 results[label].append(json.loads(run.stdout)["mbps"])
-        direct = statistics.median(results["container address"])
-        print(f"ports: {megabytes} MB per transfer, median of {rounds} (best in brackets)")
-        for label, values in results.items():
-            median = statistics.median(values)
-            print(f"  {label:22} {median * 8 / 1000:6.2f} Gbit/s ({max(values) * 8 / 1000:.2f})"
-                  f"  {100 * median / direct:5.1f}%")
+        direct = [v * 8 / 1000 for v in results["container address"]]
+        return [Figure(f"8. TCP through a published port ({label.split(', ')[1]}), "
+                       f"{megabytes} MB", "Gbit/s", [v * 8 / 1000 for v in results[label]],
+                       "container's own address", direct, note="target ≥ 0.9x")
+                for label in ("published, loopback", "published, gateway")]
     finally:
         inside(sys.executable, "-m", "compose.cli", "down", "-t", "1", check=False)
         subprocess.run(["ip", "netns", "delete", netns], capture_output=True)
@@ -126,5 +131,4 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--client"]:
         client(sys.argv[2:])
     else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 1024,
-             int(sys.argv[2]) if len(sys.argv) > 2 else 5)
+        main(measure, 5, __doc__)

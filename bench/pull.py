@@ -5,10 +5,10 @@ most 1.5 times skopeo's time).
 Starts its own ``docker-registry`` on a free loopback port, pushes the image with
 pycompose, then times each tool ROUNDS times from an empty destination and
 prints the medians and the ratio.  pycompose is timed as a command
-(``pycompose image pull`` in a fresh state root, needs root; ``pycompose version``
-shows how much of that is the interpreter starting and importing the tool) and,
+(``pycompose image pull`` in a fresh state root, needs root) and,
 for reference, in-process.  The rounds are interleaved, so a busy machine slows
-every tool alike.  Run: .venv/bin/python bench/pull.py [ROUNDS] [MEGABYTES]
+every tool alike.  Run: .venv/bin/python bench/pull.py [--rounds N] [--quick] [--json]
+(BENCH_PULL_MB=N changes the image's size)
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tarfile
@@ -32,6 +31,8 @@ import trio
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import Figure, main  # noqa: E402
+from compose.paths import Layout  # noqa: E402
 from runtime.image import (  # noqa: E402
     MEDIA_CONFIG,
     MEDIA_LAYER_GZIP,
@@ -110,12 +111,11 @@ def timed(action: object) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    megabytes = int(sys.argv[2]) if len(sys.argv) > 2 else 100
-    for tool in ("docker-registry", "skopeo"):
-        if not shutil.which(tool):
-            raise SystemExit(f"{tool} is not installed (apt-get install {tool})")
+def measure(rounds: int, quick: bool) -> list[Figure]:
+    megabytes = 10 if quick else int(os.environ.get("BENCH_PULL_MB", "100"))
+    for program in ("docker-registry", "skopeo"):
+        if not shutil.which(program):
+            raise SystemExit(f"{program} is not installed (apt-get install {program})")
     with tempfile.TemporaryDirectory(prefix="pycompose-bench-") as tmp:
         work = Path(tmp)
         registry, host = start_registry(work)
@@ -125,7 +125,6 @@ def main() -> None:
             build_image(source, name, megabytes)
             trio.run(push, source, name)
             size = sum(p.stat().st_size for p in (work / "source" / "blobs" / "sha256").iterdir())
-            print(f"image {name}: {LAYERS} layers, {size / 1e6:.1f} MB")
 
             def skopeo() -> None:
                 target = work / "skopeo"
@@ -148,34 +147,33 @@ def main() -> None:
                                 name], check=True, stdout=subprocess.DEVNULL, cwd=REPO,
                                env={**cli_env, "PYCOMPOSE_ROOT": str(root)})
 
-            def startup() -> None:
-                subprocess.run([sys.executable, "-m", "compose.cli", "version"], check=True,
-                               stdout=subprocess.DEVNULL, cwd=REPO, env=cli_env)
-
             tools = {"skopeo copy": skopeo, "pycompose (in-process)": in_process}
             if os.geteuid() == 0:
                 tools["pycompose image pull"] = command
-                tools["pycompose version"] = startup
             for tool in tools.values():
                 tool()  # warm-up: the registry's caches, pycompose's bytecode
             results: dict[str, list[float]] = {label: [] for label in tools}
             for _ in range(rounds):  # interleaved, so a busy moment hits every tool
                 for label, tool in tools.items():
                     results[label].append(timed(tool))
-            medians = {k: statistics.median(v) for k, v in results.items()}
-            for label, value in medians.items():
-                print(f"{label:26} {value:6.2f} s  (runs: "
-                      f"{', '.join(f'{t:.2f}' for t in results[label])})")
-            mine = medians.get("pycompose image pull", medians["pycompose (in-process)"])
-            ratio = mine / medians["skopeo copy"]
-            print(f"ratio pycompose/skopeo: {ratio:.2f} (target <= 1.5)")
-            if "pycompose version" in medians:
-                print(f"of which the command's start-up (pycompose version): "
-                      f"{medians['pycompose version']:.2f} s")
+            label = f"7. pull {size / 1e6:.0f} MB, {LAYERS} layers, loopback registry"
+            as_command = "pycompose image pull" in results
+            figures = [Figure(label + (" (command)" if as_command else " (in-process)"), "s",
+                              results["pycompose image pull" if as_command
+                                      else "pycompose (in-process)"],
+                              "skopeo copy", results["skopeo copy"], note="target ≤ 1.5x")]
+            if as_command:
+                figures.append(Figure(label + " (in-process)", "s",
+                                      results["pycompose (in-process)"], "skopeo copy",
+                                      results["skopeo copy"]))
+            return figures
         finally:
             registry.terminate()
             registry.wait(10)
+            # the command's runtime directory (locks), named from its state root
+            shutil.rmtree(Layout.from_environ({"PYCOMPOSE_ROOT": str(work / "cli")}).run,
+                          ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    main(measure, 5, __doc__)
