@@ -149,12 +149,19 @@ class Supervisor:
                 self._watchers.pop(container_id).cancel()
                 if self.dns is not None:
                     self.dns.forget(container_id)
-        for record in records:
-            if self.dns is not None:
+        if self.dns is not None:
+            dns = self.dns
+
+            async def serve(record: ContainerRecord) -> None:
                 try:
-                    await self.dns.serve(record, nursery)
+                    await dns.serve(record, nursery)
                 except PycomposeError as exc:
                     self.log.warning("no dns", container=record.name, error=str(exc))
+
+            async with trio.open_nursery() as starting:  # each costs a process (nft)
+                for record in records:
+                    starting.start_soon(serve, record)
+        for record in records:
             if record.id not in self._watchers:
                 self._watchers[record.id] = await nursery.start(self._watch_task, record)
         await self.refresh_dns()
