@@ -39,7 +39,7 @@ SCRIPTS = (
     ("pull", "7. image pull vs skopeo", 600),
     ("ports", "8. published port throughput", 400),
     ("dns", "8. DNS latency", 120),
-    ("build", "build (pycompose build)", 600),
+    ("build", "10. cached rebuild (pycompose build)", 600),
 )
 QUICK = ("load",)  # --quick: the in-process, rootless one, so CI can keep the rest runnable
 
