@@ -30,6 +30,11 @@ from volumes.local import LOCAL, DriverError, check_driver, check_name
 
 async def ls(ctx: Context, quiet: bool, fmt: str) -> int:
     volumes = list((await trio.to_thread.run_sync(store.list_volumes, ctx.layout)).values())
+    return show(ctx, volumes, quiet, fmt)
+
+
+def show(ctx: Context, volumes: list[VolumeRecord], quiet: bool, fmt: str) -> int:
+    """Names (``-q``), JSON lines or docker's table."""
     if quiet:
         for volume in volumes:
             ctx.output.text(volume.name)
@@ -54,17 +59,7 @@ async def project_volumes(ctx: Context, project: str, services: list[str], quiet
         wanted = {n for r in records if r.service in services for n in r.volumes.values()}
         return [v for name, v in volumes.items() if name in wanted]
 
-    chosen = await trio.to_thread.run_sync(run)
-    if quiet:
-        for volume in chosen:
-            ctx.output.text(volume.name)
-    elif fmt == "json":
-        for volume in chosen:
-            ctx.output.raw(json_line(volume, str(store.data_dir(ctx.layout, volume.name)))
-                           + "\n")
-    else:
-        ctx.output.text(table(chosen))
-    return 0
+    return show(ctx, await trio.to_thread.run_sync(run), quiet, fmt)
 
 
 def _find(ctx: Context, name: str) -> VolumeRecord:
