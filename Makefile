@@ -76,7 +76,9 @@ PEERS_SETUP := $(CURDIR)/../shared/peers/setup.sh
 BENCH_ARGS  ?=
 
 peers:
-	@if [ -f $(PEERS_SETUP) ]; then NO_REGISTRY=1 bash $(PEERS_SETUP) >/dev/null; \
+	@# from /: the script runs `python -c "import compose"` for Docker Compose's own
+	@# package, which our top-level `compose` would shadow from this directory
+	@if [ -f $(PEERS_SETUP) ]; then (cd / && NO_REGISTRY=1 bash $(PEERS_SETUP) >/dev/null); \
 	else echo "no $(PEERS_SETUP): peers not installed, their columns stay empty"; fi
 
 bench: setup peers
