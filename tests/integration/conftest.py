@@ -5,6 +5,7 @@ left behind afterwards (links, mounts, conmon processes, runtime state)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,6 +77,12 @@ class Stack:
             raise AssertionError(f"pycompose {' '.join(args)} failed ({result.returncode}):\n"
                                  f"{result.stdout}\n{result.stderr}")
         return run
+
+    def ps(self, cwd: Path | str, *, stopped: bool = True) -> list[dict[str, Any]]:
+        """``ps --format json`` rows (with ``-a`` unless ``stopped=False``)."""
+        flags = ["-a"] if stopped else []
+        out = self.run("ps", *flags, "--format", "json", cwd=cwd).stdout
+        return [json.loads(line) for line in out.splitlines()]
 
     def popen(self, *args: str, cwd: Path | str | None = None) -> subprocess.Popen[str]:
         return subprocess.Popen(self.argv(*args), cwd=cwd, env=self.env, text=True,

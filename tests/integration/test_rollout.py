@@ -28,8 +28,7 @@ COMPOSE = """
 
 
 def running_ids(stack: Stack, project: Path) -> set[str]:
-    out = stack.run("ps", "--format", "json", cwd=project).stdout
-    return {json.loads(line)["ID"] for line in out.splitlines()}
+    return {r["ID"] for r in stack.ps(project, stopped=False)}
 
 
 def test_replicas_are_replaced_one_by_one_and_a_bad_version_rolled_back(

@@ -3,7 +3,6 @@ address, the service name resolving to all of them."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from tests.integration.conftest import Stack
@@ -11,8 +10,7 @@ from tests.integration.test_skeleton import write_compose
 
 
 def names(stack: Stack, project: Path) -> list[str]:
-    out = stack.run("ps", "--format", "json", cwd=project).stdout
-    return sorted(json.loads(line)["Name"] for line in out.splitlines())
+    return sorted(r["Name"] for r in stack.ps(project, stopped=False))
 
 
 def test_replicas_scale_up_and_down_and_share_the_service_name(busybox_stack: Stack,

@@ -36,9 +36,7 @@ CHAIN = """
 
 
 def states(stack: Stack, project: Path) -> dict[str, str]:
-    rows = [json.loads(line) for line in
-            stack.run("ps", "-a", "--format", "json", cwd=project).stdout.splitlines()]
-    return {r["Service"]: r["State"] for r in rows}
+    return {r["Service"]: r["State"] for r in stack.ps(project)}
 
 
 def test_stop_start_and_restart_follow_the_dependencies(busybox_stack: Stack,

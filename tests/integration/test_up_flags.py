@@ -12,8 +12,7 @@ from tests.integration.test_skeleton import write_compose
 
 
 def rows(stack: Stack, project: Path) -> dict[str, dict[str, object]]:
-    out = stack.run("ps", "-a", "--format", "json", cwd=project).stdout
-    return {r["Service"]: r for r in map(json.loads, out.splitlines())}
+    return {r["Service"]: r for r in stack.ps(project)}
 
 
 def test_wait_returns_once_healthy_and_one_shots_are_done(busybox_stack: Stack,
