@@ -25,11 +25,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import Figure, main  # noqa: E402
-from compose.paths import Layout  # noqa: E402
-from runtime.bootstrap import bootstrap_busybox  # noqa: E402
-from runtime.builder import Builder, BuildEvent, BuildRequest  # noqa: E402
-from runtime.oci import detect_runtime  # noqa: E402
-from runtime.store import ImageStore  # noqa: E402
+from common.paths import Layout  # noqa: E402
+from runtime.build.builder import Builder, BuildEvent, BuildRequest  # noqa: E402
+from runtime.images.bootstrap import bootstrap_busybox  # noqa: E402
+from runtime.images.store import ImageStore  # noqa: E402
+from runtime.oci.runtime import detect_runtime  # noqa: E402
 
 DOCKERFILE = """\
 FROM busybox
@@ -91,7 +91,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
         whole = []
         for _ in range(max(3, rounds // 2)):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "compose.cli", "build", "-q"], cwd=context,
+            subprocess.run([sys.executable, "-m", "compose", "build", "-q"], cwd=context,
                            env=env, check=True, stdout=subprocess.DEVNULL)
             whole.append(time.perf_counter() - start)
         figures.append(Figure("10. cached rebuild, whole `pycompose build` command", "s",

@@ -146,7 +146,7 @@ class Scratch:
         return ["nsenter", f"--net=/run/netns/{self.netns}", "--", *argv]
 
     def pycompose_argv(self, *args: str) -> list[str]:
-        return self.inside(sys.executable, "-m", "compose.cli", *args)
+        return self.inside(sys.executable, "-m", "compose", *args)
 
     def pycompose(self, *args: str, cwd: Path | None = None,
                   check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -184,8 +184,8 @@ def scratch(bootstrap: bool = True) -> Iterator[Scratch]:
 
 
 def _clean(space: Scratch) -> None:
-    from compose.daemon import running_pid
-    from compose.paths import Layout
+    from common.paths import Layout
+    from compose.supervisor.daemon import running_pid
 
     layout = Layout.from_environ(space.env)
     projects = layout.projects
@@ -230,8 +230,8 @@ def events(space: Scratch, project: str) -> list[tuple[float, str, str]]:
     """The project's events as (time since the epoch, action, container id)."""
     from datetime import datetime
 
-    from compose import eventlog
-    from compose.paths import Layout
+    from common.paths import Layout
+    from compose.engine import eventlog
 
     path = eventlog.events_path(Layout.from_environ(space.env), project)
     try:

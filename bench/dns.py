@@ -78,7 +78,7 @@ def client(rate: int, seconds: float) -> None:
 
 
 def table() -> tuple[NameTable, str]:
-    from compose.records import Attachment, ContainerRecord
+    from common.records import Attachment, ContainerRecord
     from network.dnstable import build_table
 
     records = []

@@ -3,7 +3,7 @@ health-checked every 30 s, over 60 s idle.
 
 Brings up one busybox service scaled to 100 in steps of 10 (``sleep 3600``,
 ``init: true``, health check ``true`` every 30 s), lets the stack settle, then samples the
-supervisor process (its pid from the state root, ``compose.daemon.running_pid``)
+supervisor process (its pid from the state root, ``compose.supervisor.daemon.running_pid``)
 once a second for 60 s: resident memory from ``/proc/PID/status`` (VmRSS) and
 CPU time from ``/proc/PID/stat`` (utime + stime: the supervisor itself; cutime +
 cstime: the ``runc exec`` probes it ran and reaped), reported per 10 s window as a
@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import Figure, main, need_root, scratch, wait_for
-from compose.daemon import running_pid
-from compose.paths import Layout
+from common.paths import Layout
+from compose.supervisor.daemon import running_pid
 
 COMPOSE = """name: footprint
 services:

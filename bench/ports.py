@@ -91,7 +91,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
                               cwd=project, env=env, capture_output=True, text=True, check=check)
 
     def pycompose(*args: str) -> str:
-        result = inside(sys.executable, "-m", "compose.cli", *args, check=False)
+        result = inside(sys.executable, "-m", "compose", *args, check=False)
         if result.returncode != 0:
             raise SystemExit(f"pycompose {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout
@@ -122,7 +122,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
                        "container's own address", direct, note="target ≥ 0.9x")
                 for label in ("published, loopback", "published, gateway")]
     finally:
-        inside(sys.executable, "-m", "compose.cli", "down", "-t", "1", check=False)
+        inside(sys.executable, "-m", "compose", "down", "-t", "1", check=False)
         subprocess.run(["ip", "netns", "delete", netns], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 

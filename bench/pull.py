@@ -32,18 +32,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import Figure, main  # noqa: E402
-from compose.paths import Layout  # noqa: E402
-from runtime.image import (  # noqa: E402
+from common.paths import Layout  # noqa: E402
+from runtime.distribution.progress import ignore  # noqa: E402
+from runtime.distribution.transfers import open_transfers  # noqa: E402
+from runtime.images.documents import (  # noqa: E402
     MEDIA_CONFIG,
     MEDIA_LAYER_GZIP,
     MEDIA_MANIFEST,
     canonical_json,
     oci_manifest,
 )
-from runtime.progress import ignore  # noqa: E402
-from runtime.reference import parse_reference  # noqa: E402
-from runtime.store import ImageStore, sha256_digest  # noqa: E402
-from runtime.transfers import open_transfers  # noqa: E402
+from runtime.images.reference import parse_reference  # noqa: E402
+from runtime.images.store import ImageStore, sha256_digest  # noqa: E402
 
 LAYERS = 5
 ENV = {**os.environ, "PYCOMPOSE_ALLOWED_REGISTRIES": "127.0.0.1:*"}
@@ -143,7 +143,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
             def command() -> None:
                 root = work / "cli"
                 shutil.rmtree(root, ignore_errors=True)
-                subprocess.run([sys.executable, "-m", "compose.cli", "image", "pull", "-q",
+                subprocess.run([sys.executable, "-m", "compose", "image", "pull", "-q",
                                 name], check=True, stdout=subprocess.DEVNULL, cwd=REPO,
                                env={**cli_env, "PYCOMPOSE_ROOT": str(root)})
 

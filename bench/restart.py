@@ -37,7 +37,7 @@ from bench.common import (
     scratch,
     wait_for,
 )
-from compose.paths import Layout
+from common.paths import Layout
 
 COMPOSE = """name: restartbench
 services:

@@ -22,11 +22,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import Figure, main, need_root, peers_missing, scratch, timed  # noqa: E402
-from compose.loader import LoadOptions, load_project  # noqa: E402
-from runtime.host import host_facts  # noqa: E402
-from runtime.servicespec import Gathered, decide  # noqa: E402
-from runtime.spec import build_spec  # noqa: E402
-from runtime.store import ImageStore  # noqa: E402
+from compose.spec.loader import LoadOptions, load_project  # noqa: E402
+from runtime.images.store import ImageStore  # noqa: E402
+from runtime.ocispec.host import host_facts  # noqa: E402
+from runtime.ocispec.servicespec import Gathered, decide  # noqa: E402
+from runtime.ocispec.spec import build_spec  # noqa: E402
 
 COMPOSE = "services:\n  bench:\n    image: busybox\n    command: [\"true\"]\n"
 
@@ -69,7 +69,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
             bare.append(timed([runc, "--root", str(state), "run", "--bundle", str(bundle),
                                f"bench{n}"]))
             ours.append(timed(pycompose, env=space.env, cwd=project))
-            startup.append(timed([sys.executable, "-m", "compose.cli", "version"],
+            startup.append(timed([sys.executable, "-m", "compose", "version"],
                                  env=space.env))
             if not missing:
                 theirs.append(timed(podman))

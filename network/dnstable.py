@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from ipaddress import ip_address, ip_interface
 
-from compose.records import ContainerRecord
+from common.records import ContainerRecord
 
 A, AAAA, PTR = "A", "AAAA", "PTR"
 

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import trio
 
-from compose import state
-from compose.errors import NetworkFailure
-from compose.paths import Layout
-from compose.records import Attachment, ContainerRecord, NetworkRecord
-from compose.statefiles import write_atomic
+from common import state
+from common.errors import NetworkFailure
+from common.paths import Layout
+from common.records import Attachment, ContainerRecord, NetworkRecord
+from common.statefiles import write_atomic
 from network import firewall, netlink, ports, sysctl
 from network.hosts import embedded_resolv_conf, resolv_conf_for
 from network.netns import bind_netns, create_netns, remove_netns

@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from ipaddress import ip_address, ip_interface
 
-from compose.records import Attachment, ContainerRecord, NetworkRecord, PortBinding
+from common.records import Attachment, ContainerRecord, NetworkRecord, PortBinding
 
 
 def table_name(root_tag: str, project: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from compose.records import NetworkSettings
+from common.records import NetworkSettings
 
 _BASE = (
     ("127.0.0.1", ("localhost",)),

@@ -20,7 +20,7 @@ from ipaddress import (
 )
 from typing import cast
 
-from compose.errors import NetworkFailure
+from common.errors import NetworkFailure
 
 IPNetwork = IPv4Network | IPv6Network
 IPAddress = IPv4Address | IPv6Address

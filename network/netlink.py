@@ -23,7 +23,7 @@ from ipaddress import (
 )
 from typing import Any
 
-from compose.errors import NetworkFailure
+from common.errors import NetworkFailure
 
 IFA_F_NODAD = 0x02
 

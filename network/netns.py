@@ -17,8 +17,8 @@ from pathlib import Path
 
 import trio
 
-from compose.errors import NetworkFailure
-from compose.libc import libc
+from common.errors import NetworkFailure
+from common.libc import libc
 
 _libc = libc
 MNT_DETACH = 2

@@ -15,8 +15,8 @@ import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
-from compose.errors import NetworkFailure
-from compose.records import ContainerRecord, PortBinding
+from common.errors import NetworkFailure
+from common.records import ContainerRecord, PortBinding
 
 Probe = Callable[[str, int, str], int | None]
 """(host_ip, port, protocol) -> the port if a socket could bind it (0: any), else None."""

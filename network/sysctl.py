@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compose.errors import NetworkFailure
+from common.errors import NetworkFailure
 
 PROC = Path("/proc/sys/net")
 

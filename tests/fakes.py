@@ -1,4 +1,4 @@
-"""In-memory backends implementing the ``compose.backends`` protocols, for tests of
+"""In-memory backends implementing the ``compose.engine.backends`` protocols, for tests of
 the trio layer that need no kernel (run under ``autojump_clock``)."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from ipaddress import IPv4Network
 
 import trio
 
-from compose.errors import RuntimeFailure
-from compose.model import Service
-from compose.observed import CREATED, EXITED, RUNNING, ContainerStatus
-from compose.records import ContainerRecord, NetworkRecord
+from common.errors import RuntimeFailure
+from common.records import ContainerRecord, NetworkRecord
+from compose.planning.observed import CREATED, EXITED, RUNNING, ContainerStatus
+from compose.spec.model import Service
 
 
 class FakeContainers:

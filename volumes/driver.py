@@ -20,12 +20,12 @@ from typing import Any
 
 import trio
 
-from compose import state
-from compose.errors import RuntimeFailure
-from compose.model import FileGrant, Service
-from compose.paths import Layout
-from compose.records import ContainerRecord, VolumeRecord
-from compose.statefiles import read_json, write_atomic, write_json
+from common import state
+from common.errors import RuntimeFailure
+from common.paths import Layout
+from common.records import ContainerRecord, VolumeRecord
+from common.statefiles import read_json, write_atomic, write_json
+from compose.spec.model import FileGrant, Service
 from volumes import store
 from volumes.mounts import MountError, MountPlan, depth, oci_only, plan_mounts
 

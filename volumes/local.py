@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from compose.model import Volume
-from compose.records import ANONYMOUS_LABEL, VolumeRecord
+from common.records import ANONYMOUS_LABEL, VolumeRecord
+from compose.spec.model import Volume
 
 LOCAL = "local"
 # Docker's local driver accepts these keys (volume/local/local_unix.go validOpts).

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from compose.model import Mount, Service
+from compose.spec.model import Mount, Service
 
 TMPFS_OPTIONS = ("rw", "noexec", "nosuid", "nodev")
 PROPAGATIONS = frozenset({"rprivate", "private", "rshared", "shared", "rslave", "slave"})

@@ -14,9 +14,9 @@ import os
 import shutil
 from pathlib import Path
 
-from compose.paths import Layout
-from compose.records import VolumeRecord
-from compose.statefiles import read_json, write_json
+from common.paths import Layout
+from common.records import VolumeRecord
+from common.statefiles import read_json, write_json
 
 RECORD = "volume.json"
 DATA = "_data"

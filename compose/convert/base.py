@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from compose.errors import PycomposeError
+from common.errors import PycomposeError
 
 Manifest = dict[str, Any]
 

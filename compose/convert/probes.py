@@ -23,8 +23,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from common.durations import parse_duration
 from compose.convert.base import Notes
-from compose.durations import parse_duration
 
 DEFAULT_INTERVAL = 30.0
 DEFAULT_TIMEOUT = 30.0

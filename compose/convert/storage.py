@@ -20,7 +20,7 @@ from typing import Any
 
 from compose.convert.base import ConvertOptions, Host, Manifest, Notes, obj
 from compose.convert.names import child, config_key, dns_label
-from compose.govalues import parse_bytes
+from compose.spec.golang.values import parse_bytes
 
 SIZE_LABELS = ("pycompose.k8s.size", "kompose.volume.size")
 CLASS_LABELS = ("pycompose.k8s.storage-class", "kompose.volume.storage-class-name")

@@ -20,11 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from common.durations import parse_duration
 from compose.convert.base import ConvertError, ConvertOptions, Manifest, Notes, obj
 from compose.convert.configdata import literal
 from compose.convert.names import dns_label
 from compose.convert.probes import seconds
-from compose.durations import parse_duration
 
 ALWAYS = ("always", "unless-stopped")
 WAITER_ROLE = "pycompose-job-reader"

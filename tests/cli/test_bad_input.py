@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from compose.paths import Layout
+from common.paths import Layout
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ def pycompose(cwd: Path, *args: str, env: dict[str, str] | None = None
     environ.update({"PYTHONPATH": str(REPO), "NO_COLOR": "1",
                     "PYCOMPOSE_ROOT": str(cwd / ".state")}, **(env or {}))
     try:
-        return subprocess.run([sys.executable, "-m", "compose.cli", *args], cwd=cwd,
+        return subprocess.run([sys.executable, "-m", "compose", *args], cwd=cwd,
                               env=environ, capture_output=True, text=True, timeout=30)
     finally:
         shutil.rmtree(Layout.from_environ(environ).run, ignore_errors=True)

@@ -25,9 +25,9 @@ from typing import Any
 
 import yaml
 
-from compose import cli
-from compose.errors import PycomposeError
-from compose.loader import LoadOptions, load_raw
+from common.errors import PycomposeError
+from compose.cli import main as cli
+from compose.spec.loader import LoadOptions, load_raw
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compose.commands.convert import LocalHost, convert_project
+from compose.cli.commands.convert import LocalHost, convert_project
 from compose.convert.base import ConvertOptions
 from compose.convert.output import stream
-from compose.loader import load_project
+from compose.spec.loader import load_project
 from tests.convert_checks import round_trip, validate_all
 from tests.corpus.harness import Run, cases, invoke
 

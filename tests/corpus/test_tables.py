@@ -15,15 +15,15 @@ from typing import Any
 
 import pytest
 
-from compose.dotenv import DotenvError, parse_dotenv, without_digit_keys
-from compose.interpolate import (
+from compose.spec.load.interpolate import (
     InterpolationError,
     MissingRequired,
     first_operator,
     interpolate_tree,
     substitute,
 )
-from compose.projectenv import read_env_files
+from compose.spec.load.projectenv import read_env_files
+from compose.spec.syntax.dotenv import DotenvError, parse_dotenv, without_digit_keys
 from tests.corpus.harness import CORPUS, Run, judge_run
 
 SKIP = pytest.mark.skip(reason="the corpus (../shared/corpus) is not present")

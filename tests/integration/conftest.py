@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from compose.daemon import running_pid
-from compose.paths import Layout
+from common.paths import Layout
+from compose.supervisor.daemon import running_pid
 
 REPO = Path(__file__).resolve().parents[2]
 SYSTEM_TOOLS = ("runc", "conmon", "busybox", "unshare", "nsenter", "ip")
@@ -66,7 +66,7 @@ class Stack:
 
     def argv(self, *args: str) -> list[str]:
         return ["nsenter", f"--net=/run/netns/{self.netns}", "--",
-                sys.executable, "-m", "compose.cli", *args]
+                sys.executable, "-m", "compose", *args]
 
     def run(self, *args: str, cwd: Path | str | None = None, timeout: float = 60,
             check: bool = True) -> Run:
@@ -200,7 +200,7 @@ def busybox_images(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ``image bootstrap`` (tests/unit covers that the layer is reproducible)."""
     root = tmp_path_factory.mktemp("busybox-template") / "root"
     env = {**os.environ, "PYCOMPOSE_ROOT": str(root), "PYTHONPATH": str(REPO)}
-    subprocess.run([sys.executable, "-m", "compose.cli", "image", "bootstrap"], env=env,
+    subprocess.run([sys.executable, "-m", "compose", "image", "bootstrap"], env=env,
                    check=True, capture_output=True)
     shutil.rmtree(Layout.from_environ(env).run, ignore_errors=True)
     return root / "images"

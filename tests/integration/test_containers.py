@@ -407,10 +407,10 @@ def test_runtime_update_changes_a_running_container(busybox_stack: Stack, tmp_pa
                                                     down_after: list[Path]) -> None:
     import trio
 
-    from compose.state import container_records
-    from runtime.containers import ContainerDriver
-    from runtime.oci import OciRuntime, detect_runtime
-    from runtime.store import ImageStore
+    from common.state import container_records
+    from runtime.images.store import ImageStore
+    from runtime.oci.containers import ContainerDriver
+    from runtime.oci.runtime import OciRuntime, detect_runtime
 
     directory = project(tmp_path, """
         app:

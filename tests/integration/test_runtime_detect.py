@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from compose.errors import RuntimeFailure
-from compose.paths import Layout
-from runtime.oci import _probe, detect_runtime
+from common.errors import RuntimeFailure
+from common.paths import Layout
+from runtime.oci.runtime import _probe, detect_runtime
 
 
 def hybrid_cgroups() -> bool:

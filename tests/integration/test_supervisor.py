@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from compose.daemon import running_pid
+from compose.supervisor.daemon import running_pid
 from tests.integration.conftest import Stack
 from tests.integration.test_skeleton import write_compose
 
@@ -207,7 +207,7 @@ def test_the_supervisor_answers_on_its_root_only_socket(busybox_stack: Stack,
 
     import trio
 
-    from compose import control
+    from compose.supervisor import control
 
     project = write_compose(tmp_path / "sock", """
         services:

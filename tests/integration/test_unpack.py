@@ -1,4 +1,4 @@
-"""runtime/unpack.py on hand-made tarballs: what Docker keeps is kept, and no
+"""runtime/images/unpack.py on hand-made tarballs: what Docker keeps is kept, and no
 malicious layer writes anything outside its directory (needs root: owners,
 device nodes, trusted.* xattrs)."""
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from compose.errors import ImageError
-from runtime.unpack import UnsafeLayer, clean_name, unpack
+from common.errors import ImageError
+from runtime.images.unpack import UnsafeLayer, clean_name, unpack
 
 
 def entry(name: str, kind: bytes = tarfile.REGTYPE, data: bytes = b"", *, mode: int = 0o644,

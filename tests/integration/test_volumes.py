@@ -406,7 +406,7 @@ def test_data_survives_crashes_of_the_container_and_of_pycompose(
     mem = sh(stack, directory, "db", "grep ' /mem ' /proc/mounts")
     assert mem.startswith("tmpfs /mem tmpfs ") and "size=1024k" in mem and "mode=700" in mem
     # pycompose itself crashes: its supervisor is killed; the data stays, a new one takes over
-    from compose.daemon import running_pid
+    from compose.supervisor.daemon import running_pid
 
     pid = running_pid(stack.layout, "p")
     assert pid is not None

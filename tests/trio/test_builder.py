@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from compose.errors import BuildError
-from compose.paths import Layout
-from runtime.builder import Builder, BuildEvent, BuildRequest
-from runtime.oci import Runtime
-from runtime.store import ImageStore
+from common.errors import BuildError
+from common.paths import Layout
+from runtime.build.builder import Builder, BuildEvent, BuildRequest
+from runtime.images.store import ImageStore
+from runtime.oci.runtime import Runtime
 
 
 def builder(tmp_path: Path, events: list[BuildEvent]) -> Builder:

@@ -8,7 +8,7 @@ from typing import Any
 
 import trio
 
-from compose import control
+from compose.supervisor import control
 
 
 async def test_requests_are_answered_and_the_socket_is_private(tmp_path: Path) -> None:

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import trio
 
-from compose.errors import RuntimeFailure
-from compose.executor import Executor
-from compose.loader import LoadOptions, load_project
-from compose.observe import observe
-from compose.paths import Layout
-from compose.plan import plan_down, plan_up
-from compose.records import ContainerRecord
-from compose.statefiles import write_json
+from common.errors import RuntimeFailure
+from common.paths import Layout
+from common.records import ContainerRecord
+from common.statefiles import write_json
+from compose.engine.executor import Executor
+from compose.engine.observe import observe
+from compose.planning.plan import plan_down, plan_up
+from compose.spec.loader import LoadOptions, load_project
 from tests.fakes import FakeContainers, FakeNetworks
 
 COMPOSE = """

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from compose.errors import NetworkFailure
-from compose.executor import Executor
-from compose.loader import LoadOptions, load_project
-from compose.observed import ObservedState
-from compose.paths import Layout
-from compose.plan import CreateContainer, plan_up
-from compose.records import ContainerRecord
+from common.errors import NetworkFailure
+from common.paths import Layout
+from common.records import ContainerRecord
+from compose.engine.executor import Executor
+from compose.planning.observed import ObservedState
+from compose.planning.plan import CreateContainer, plan_up
+from compose.spec.loader import LoadOptions, load_project
 from tests.fakes import FakeContainers, FakeNetworks
 
 COMPOSE = """

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from compose.executor import Executor
-from compose.loader import LoadOptions, load_project
-from compose.observe import observe
-from compose.paths import Layout
-from compose.plan import Plan, plan_down, plan_up
-from compose.records import VolumeRecord
+from common.paths import Layout
+from common.records import VolumeRecord
+from compose.engine.executor import Executor
+from compose.engine.observe import observe
+from compose.planning.plan import Plan, plan_down, plan_up
+from compose.spec.loader import LoadOptions, load_project
 from tests.fakes import FakeNetworks
 from tests.trio.test_executor import RecordingContainers
 from volumes import store

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import trio
 
-from compose.errors import RuntimeFailure
-from compose.executor import Executor, UpdateFailed
-from compose.loader import LoadOptions, load_project
-from compose.observe import observe
-from compose.paths import Layout
-from compose.plan import Plan, ReplaceContainers, plan_up
-from compose.records import ContainerRecord
-from compose.rollout import UpdateConfig, batches
+from common.errors import RuntimeFailure
+from common.paths import Layout
+from common.records import ContainerRecord
+from compose.engine.executor import Executor, UpdateFailed
+from compose.engine.observe import observe
+from compose.planning.plan import Plan, ReplaceContainers, plan_up
+from compose.planning.rollout import UpdateConfig, batches
+from compose.spec.loader import LoadOptions, load_project
 from tests.fakes import FakeNetworks
 from tests.trio.test_executor import RecordingContainers
 

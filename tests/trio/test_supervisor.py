@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import trio
 
-from compose import runstate
-from compose.health import HealthConfig, Probe
-from compose.lifecycle import RestartState
-from compose.observed import EXITED, RUNNING, ContainerStatus
-from compose.paths import Layout
-from compose.records import ContainerRecord
-from compose.supervisor import Supervisor
+from common.paths import Layout
+from common.records import ContainerRecord
+from compose.engine import runstate
+from compose.planning.health import HealthConfig, Probe
+from compose.planning.lifecycle import RestartState
+from compose.planning.observed import EXITED, RUNNING, ContainerStatus
+from compose.supervisor.watch import Supervisor
 from tests.fakes import FakeNetworks
 
 

@@ -1,4 +1,4 @@
-"""runtime/transfers.py and runtime/registry.py over an in-memory registry: pull and
+"""runtime/distribution/transfers.py and runtime/distribution/registry.py over an in-memory registry: pull and
 push, Basic and Bearer auth, retries, resumed and verified downloads, platform
 selection, and the allow-list that keeps pycompose off other hosts."""
 
@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import trio
 
-from compose.errors import ImageError
-from runtime.image import MEDIA_CONFIG, MEDIA_LAYER_GZIP, MEDIA_MANIFEST, canonical_json
-from runtime.progress import Transfer
-from runtime.reference import parse_reference
-from runtime.store import ImageStore
-from runtime.transfers import open_transfers
+from common.errors import ImageError
+from runtime.distribution.progress import Transfer
+from runtime.distribution.transfers import open_transfers
+from runtime.images.documents import MEDIA_CONFIG, MEDIA_LAYER_GZIP, MEDIA_MANIFEST, canonical_json
+from runtime.images.reference import parse_reference
+from runtime.images.store import ImageStore
 from tests.fake_registry import PASSWORD, USER, FakeRegistry, digest_of
 
 HOST = "registry.test"
@@ -291,7 +291,7 @@ async def test_pull_by_digest_names_the_image_by_digest(tmp_path: Path) -> None:
 
 
 async def test_index_selects_the_platform(tmp_path: Path) -> None:
-    from runtime.image import parse_platform
+    from runtime.images.documents import parse_platform
 
     registry = FakeRegistry()
     amd = publish(registry, "team/app", None, [layer_tar(b"amd")])

@@ -1,4 +1,4 @@
-"""runtime/archive.py and runtime/importer.py: docker save (old and new layouts)
+"""runtime/images/archive.py and runtime/images/importer.py: docker save (old and new layouts)
 and OCI archives loaded and verified, save readable by both, import of rootfs
 tarballs."""
 
@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from compose.errors import ImageError
-from runtime.archive import load_archive, save_archive
-from runtime.image import MEDIA_CONFIG, MEDIA_LAYER_TAR, MEDIA_MANIFEST, canonical_json
-from runtime.importer import import_rootfs
-from runtime.reference import parse_reference
-from runtime.store import ImageStore, sha256_digest
+from common.errors import ImageError
+from runtime.images.archive import load_archive, save_archive
+from runtime.images.documents import MEDIA_CONFIG, MEDIA_LAYER_TAR, MEDIA_MANIFEST, canonical_json
+from runtime.images.importer import import_rootfs
+from runtime.images.reference import parse_reference
+from runtime.images.store import ImageStore, sha256_digest
 
 
 def rootfs(content: bytes, name: str = "hello.txt") -> bytes:

@@ -1,4 +1,4 @@
-"""runtime/bootstrap.py: the busybox layer is reproducible byte for byte."""
+"""runtime/images/bootstrap.py: the busybox layer is reproducible byte for byte."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from runtime.bootstrap import BUSYBOX, build_layer
+from runtime.images.bootstrap import BUSYBOX, build_layer
 
 pytestmark = pytest.mark.skipif(not os.path.exists(BUSYBOX), reason=f"{BUSYBOX} not found")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from compose.errors import BuildError
-from runtime.buildcontext import (
+from common.errors import BuildError
+from runtime.build.context import (
     content_key,
     is_archive,
     match_sources,
@@ -20,8 +20,8 @@ from runtime.buildcontext import (
     read_ignore,
     write_tar,
 )
-from runtime.dockerignore import parse_ignore
-from runtime.layerdiff import changes, write_layer
+from runtime.build.dockerignore import parse_ignore
+from runtime.build.layerdiff import changes, write_layer
 
 
 @pytest.fixture

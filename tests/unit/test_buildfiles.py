@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from compose.errors import BuildError
-from runtime.buildcontext import plan_copy
-from runtime.buildfiles import expand_heredoc, open_archive, tree_key, write_files
+from common.errors import BuildError
+from runtime.build.context import plan_copy
+from runtime.build.files import expand_heredoc, open_archive, tree_key, write_files
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="extraction sets owners: root")
 

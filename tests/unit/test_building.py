@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from compose.building import BuildOptions, build_request, buildable, to_build
-from compose.commands.build import build_args, selected
-from compose.errors import BuildError
-from compose.loader import LoadOptions, load_project
-from compose.model import Project
-from runtime.buildcache import BuildCache, CacheRecord
+from common.errors import BuildError
+from compose.cli.commands.build import build_args, selected
+from compose.engine.building import BuildOptions, build_request, buildable, to_build
+from compose.spec.loader import LoadOptions, load_project
+from compose.spec.model import Project
+from runtime.build.cache import BuildCache, CacheRecord
 
 
 def load(tmp_path: Path, text: str) -> Project:

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from compose.buildview import BuildView
-from compose.errors import BuildError
-from runtime.builder import BuildEvent, BuildResult
-from runtime.buildrun import RunMount, RunStep, _missing_stubs, _remove_stubs, run_spec
-from runtime.host import HostFacts
-from runtime.image import Descriptor
+from common.errors import BuildError
+from compose.cli.views.buildview import BuildView
+from runtime.build.builder import BuildEvent, BuildResult
+from runtime.build.steprun import RunMount, RunStep, _missing_stubs, _remove_stubs, run_spec
+from runtime.images.documents import Descriptor
+from runtime.ocispec.host import HostFacts
 
 
 @pytest.fixture

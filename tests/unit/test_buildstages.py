@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from compose.errors import BuildError
-from runtime.buildstages import (
+from common.errors import BuildError
+from runtime.build.dockerfile import parse
+from runtime.build.stages import (
     StageState,
     apply_config,
     config_text,
@@ -15,7 +16,6 @@ from runtime.buildstages import (
     parse_mount,
     stages,
 )
-from runtime.dockerfile import parse
 
 
 def state(config: dict[str, object] | None = None) -> StageState:

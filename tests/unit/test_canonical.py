@@ -1,4 +1,4 @@
-"""compose/canonical.py: the model ``docker compose config`` prints (each expectation
+"""compose/spec/load/canonical.py: the model ``docker compose config`` prints (each expectation
 checked against docker compose v2.40.3)."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from compose.canonical import canonicalize
-from compose.errors import ComposeFileError
-from compose.sources import Sources
+from common.errors import ComposeFileError
+from compose.spec.load.canonical import canonicalize
+from compose.spec.sources import Sources
 
 
 def _canon(data: dict[str, Any], directory: str = "/p", **environ: str) -> dict[str, Any]:

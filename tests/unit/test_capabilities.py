@@ -1,10 +1,10 @@
-"""runtime/capabilities.py: Docker's cap_add/cap_drop/privileged rules."""
+"""runtime/ocispec/capabilities.py: Docker's cap_add/cap_drop/privileged rules."""
 
 from __future__ import annotations
 
 import pytest
 
-from runtime.capabilities import (
+from runtime.ocispec.capabilities import (
     ALL_CAPABILITIES,
     DEFAULT_CAPABILITIES,
     CapabilityError,

@@ -1,10 +1,10 @@
-"""runtime/cgroups.py: what a container's cgroup counts, on v1 and v2 layouts."""
+"""runtime/oci/cgroups.py: what a container's cgroup counts, on v1 and v2 layouts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from runtime.cgroups import (
+from runtime.oci.cgroups import (
     CgroupStats,
     blkio_v1,
     flat_keyed,

@@ -1,8 +1,13 @@
-"""runtime/challenge.py: WWW-Authenticate headers as registries send them."""
+"""runtime/distribution/challenge.py: WWW-Authenticate headers as registries send them."""
 
 from __future__ import annotations
 
-from runtime.challenge import Challenge, best_challenge, parse_challenges, repository_scope
+from runtime.distribution.challenge import (
+    Challenge,
+    best_challenge,
+    parse_challenges,
+    repository_scope,
+)
 
 
 def test_bearer_challenge() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from compose.errors import ComposeFileError
-from compose.loader import LoadOptions, load_project
+from common.errors import ComposeFileError
+from compose.spec.loader import LoadOptions, load_project
 
 
 def load(tmp_path: Path, text: str, *, consistency: bool = True) -> object:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compose.cli import VERB_MODULES, build_parser, requested_verb
+from compose.cli.main import VERB_MODULES, build_parser, requested_verb
 
 
 def _verbs(parser: object) -> set[str]:

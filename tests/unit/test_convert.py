@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from compose.commands.convert import LocalHost, convert_project, explicit_environment
+from compose.cli.commands.convert import LocalHost, convert_project, explicit_environment
 from compose.convert import names, probes, security, storage
 from compose.convert.base import ConvertError, ConvertOptions, Notes
 from compose.convert.core import Conversion
-from compose.loader import LoadOptions, load_project
+from compose.spec.loader import LoadOptions, load_project
 from tests.convert_checks import round_trip, validate_all
 
 

@@ -12,9 +12,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compose.commands.convert import convert_project
+from compose.cli.commands.convert import convert_project
 from compose.convert.base import SERVICE_TYPES, ConvertOptions
-from compose.loader import LoadOptions, load_project
+from compose.spec.loader import LoadOptions, load_project
 from tests.convert_checks import round_trip, validate_all
 
 EXAMPLES = int(os.environ.get("PYCOMPOSE_CONVERT_EXAMPLES", "30"))

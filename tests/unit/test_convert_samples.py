@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compose import cli
-from compose.commands.convert import convert_project
+from compose.cli import main as cli
+from compose.cli.commands.convert import convert_project
 from compose.convert.base import ConvertOptions
 from compose.convert.output import stream
-from compose.loader import LoadOptions, load_project
+from compose.spec.loader import LoadOptions, load_project
 from tests.convert_checks import round_trip, validate_all
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""runtime/copy.py: docker cp's rules, and container paths that stay inside."""
+"""runtime/oci/copy.py: docker cp's rules, and container paths that stay inside."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.copy import CopyError, container_path, container_to_host, host_to_container
+from runtime.oci.copy import CopyError, container_path, container_to_host, host_to_container
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""runtime/credentials.py: Docker's config.json read and written as the docker CLI
+"""runtime/distribution/credentials.py: Docker's config.json read and written as the docker CLI
 does, other keys kept."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from compose.errors import ImageError
-from runtime.credentials import Credentials, config_path, erase, lookup, store
+from common.errors import ImageError
+from runtime.distribution.credentials import Credentials, config_path, erase, lookup, store
 
 
 def env(tmp_path: Path) -> dict[str, str]:

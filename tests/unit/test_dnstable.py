@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from compose.records import Attachment, ContainerRecord, NetworkSettings
+from common.records import Attachment, ContainerRecord, NetworkSettings
 from network.dnstable import FORWARD, NXDOMAIN, Lookup, build_table
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from compose.errors import BuildError
-from runtime.dockerfile import json_list, parse, split_flags
+from common.errors import BuildError
+from runtime.build.dockerfile import json_list, parse, split_flags
 
 
 def kw(text: str) -> list[tuple[str, str]]:

@@ -1,10 +1,10 @@
-"""compose/dotenv.py: the project's .env file."""
+"""compose/spec/syntax/dotenv.py: the project's .env file."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.dotenv import DotenvError, parse_dotenv
+from compose.spec.syntax.dotenv import DotenvError, parse_dotenv
 
 
 def test_full_example() -> None:

@@ -1,10 +1,10 @@
-"""compose/durations.py: Go-style durations as seconds."""
+"""common/durations.py: Go-style durations as seconds."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.durations import parse_duration
+from common.durations import parse_duration
 
 
 @pytest.mark.parametrize(

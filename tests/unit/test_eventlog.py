@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from compose.eventlog import append, event, events_path, parse, text_line
-from compose.paths import Layout
-from compose.records import ContainerRecord
+from common.paths import Layout
+from common.records import ContainerRecord
+from compose.engine.eventlog import append, event, events_path, parse, text_line
 
 RECORD = ContainerRecord(id="c0ffee", name="p-web-1", project="p", service="web", number=1,
                          image="busybox", image_id="i", config_hash="h", created=0.0,

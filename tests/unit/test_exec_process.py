@@ -1,9 +1,9 @@
-"""runtime/exec.py: an exec's process spec inherits the container's."""
+"""runtime/oci/exec.py: an exec's process spec inherits the container's."""
 
 from __future__ import annotations
 
-from runtime.exec import exec_process, parse_env
-from runtime.users import ProcessUser
+from runtime.oci.exec import exec_process, parse_env
+from runtime.ocispec.users import ProcessUser
 
 CONFIG = {"process": {
     "user": {"uid": 1000, "gid": 1000, "additionalGids": [29]},

@@ -1,4 +1,4 @@
-"""compose/extends.py, compose/include.py and compose/assemble.py: files to one model."""
+"""compose/spec/load/extends.py, compose/spec/load/include.py and compose/spec/load/assemble.py: files to one model."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from compose.assemble import Context, assemble, assemble_project
-from compose.errors import ComposeFileError
-from compose.parse import Document, parse_yaml
+from common.errors import ComposeFileError
+from compose.spec.load.assemble import Context, assemble, assemble_project
+from compose.spec.load.parse import Document, parse_yaml
 
 
 def _write(path: Path, text: str) -> Path:

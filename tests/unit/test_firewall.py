@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from compose.errors import NetworkFailure
-from compose.records import Attachment, ContainerRecord, NetworkRecord, NetworkSettings, PortBinding
+from common.errors import NetworkFailure
+from common.records import Attachment, ContainerRecord, NetworkRecord, NetworkSettings, PortBinding
 from network import firewall, ports
 
 FRONT = NetworkRecord("front", "p_front", "p", "pcfront", "10.89.1.0/24", "10.89.1.1",

@@ -1,11 +1,11 @@
-"""compose/govalues.py: scalars as docker compose's Go model prints them (checked
+"""compose/spec/golang/values.py: scalars as docker compose's Go model prints them (checked
 against docker compose v2.40.3)."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.govalues import (
+from compose.spec.golang.values import (
     duration,
     format_float,
     parse_bytes,

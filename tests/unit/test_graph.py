@@ -1,4 +1,4 @@
-"""compose/graph.py: start order, stop order, levels, cycles."""
+"""compose/spec/graph.py: start order, stop order, levels, cycles."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from types import MappingProxyType
 
 import pytest
 
-from compose.errors import UsageError
-from compose.graph import (
+from common.errors import UsageError
+from compose.spec.graph import (
     DependencyCycle,
     dependencies,
     levels,
@@ -15,7 +15,7 @@ from compose.graph import (
     stop_order,
     with_dependencies,
 )
-from compose.model import Dependency, Network, Project, Service
+from compose.spec.model import Dependency, Network, Project, Service
 
 # web -> api -> db, web -> cache, worker -> db
 GRAPH = {

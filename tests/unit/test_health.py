@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compose.health import (
+from compose.planning.health import (
     HEALTHY,
     STARTING,
     UNHEALTHY,

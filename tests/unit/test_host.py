@@ -1,4 +1,4 @@
-"""runtime/host.py: facts about this machine and its device nodes."""
+"""runtime/ocispec/host.py: facts about this machine and its device nodes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.host import NotADevice, device_nodes, go_arch, host_facts, kernel_version
+from runtime.ocispec.host import NotADevice, device_nodes, go_arch, host_facts, kernel_version
 
 
 def test_parsers() -> None:

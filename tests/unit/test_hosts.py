@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compose.records import NetworkSettings
+from common.records import NetworkSettings
 from network.hosts import (
     embedded_resolv_conf,
     render_hosts,

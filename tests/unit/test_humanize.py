@@ -1,10 +1,10 @@
-"""compose/humanize.py: docker/go-units HumanDuration and docker's time format."""
+"""compose/cli/views/humanize.py: docker/go-units HumanDuration and docker's time format."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.humanize import docker_time, human_duration
+from compose.cli.views.humanize import docker_time, human_duration
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 

@@ -1,4 +1,4 @@
-"""runtime/image.py: platforms normalised and matched as containerd does, and
+"""runtime/images/documents.py: platforms normalised and matched as containerd does, and
 manifests checked once, whatever their media type."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from compose.errors import ImageError
-from runtime.image import (
+from common.errors import ImageError
+from runtime.images.documents import (
     DOCKER_LIST,
     DOCKER_MANIFEST,
     MEDIA_INDEX,

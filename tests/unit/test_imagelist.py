@@ -1,11 +1,11 @@
-"""compose/imagelist.py and compose/units.py: ``images`` as docker prints it."""
+"""compose/cli/views/imagelist.py and compose/cli/views/units.py: ``images`` as docker prints it."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.imagelist import ImageRow, created_time, json_row, sort_rows, table
-from compose.units import human_size
+from compose.cli.views.imagelist import ImageRow, created_time, json_row, sort_rows, table
+from compose.cli.views.units import human_size
 
 ID = "sha256:3681024e4ceb1f285b463d6e15093cdf8be6125f432da51162452dc760ca9eaf"
 

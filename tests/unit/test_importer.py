@@ -1,11 +1,11 @@
-"""runtime/importer.py: ``--change`` instructions applied to an image config."""
+"""runtime/images/importer.py: ``--change`` instructions applied to an image config."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.errors import ImageError
-from runtime.importer import apply_changes
+from common.errors import ImageError
+from runtime.images.importer import apply_changes
 
 
 def test_changes() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from compose.health import HealthState, Probe
-from compose.inspection import inspect_json
-from compose.observed import ContainerStatus
-from compose.records import Attachment, ContainerRecord
+from common.records import Attachment, ContainerRecord
+from compose.cli.views.inspection import inspect_json
+from compose.planning.health import HealthState, Probe
+from compose.planning.observed import ContainerStatus
 
 RECORD = ContainerRecord(
     id="ab" * 32, name="p-db-1", project="p", service="db", number=1, image="busybox",

@@ -1,18 +1,18 @@
-"""compose/interpolate.py: ${VAR} substitution and its application to a Document."""
+"""compose/spec/load/interpolate.py: ${VAR} substitution and its application to a Document."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.errors import ComposeFileError
-from compose.interpolate import (
+from common.errors import ComposeFileError
+from compose.spec.load.interpolate import (
     InterpolationError,
     InvalidTemplate,
     interpolate,
     interpolate_tree,
     substitute,
 )
-from compose.parse import parse_yaml
+from compose.spec.load.parse import parse_yaml
 
 ENV = {"SET": "value", "EMPTY": "", "NUM": "42", "A_B": "ab", "A": "a"}
 

@@ -6,7 +6,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 import pytest
 
-from compose.errors import NetworkFailure
+from common.errors import NetworkFailure
 from network.ipam import (
     DEFAULT_POOL,
     DEFAULT_PREFIX,

@@ -1,12 +1,12 @@
-"""runtime/joins.py: which container a ``service:x``/``container:x`` names, and
+"""runtime/oci/joins.py: which container a ``service:x``/``container:x`` names, and
 the spec pointed at its namespaces."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.records import ContainerRecord
-from runtime.joins import JoinError, find_target, join
+from common.records import ContainerRecord
+from runtime.oci.joins import JoinError, find_target, join
 
 
 def record(cid: str, service: str, number: int = 1, project: str = "p", name: str = "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compose.lifecycle import (
+from compose.planning.lifecycle import (
     Restart,
     RestartPolicy,
     RestartState,

@@ -1,4 +1,4 @@
-"""compose/loader.py: Compose files on disk to a Project."""
+"""compose/spec/loader.py: Compose files on disk to a Project."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from compose.errors import ComposeFileError, UsageError
-from compose.loader import DEFAULT_FILES, Loaded, LoadOptions, find_files, load_project
-from compose.model import DEFAULT_NETWORK, Dependency, Network
+from common.errors import ComposeFileError, UsageError
+from compose.spec.loader import DEFAULT_FILES, Loaded, LoadOptions, find_files, load_project
+from compose.spec.model import DEFAULT_NETWORK, Dependency, Network
 
 SIMPLE = "services:\n  web:\n    image: busybox\n"
 

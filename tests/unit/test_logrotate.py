@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runtime.logrotate import keep_rotated, max_files, rotated
+from runtime.oci.logrotate import keep_rotated, max_files, rotated
 
 
 def replace_with(log: Path, text: str) -> None:

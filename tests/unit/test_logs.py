@@ -1,4 +1,4 @@
-"""runtime/logs.py: LogReader over conmon's k8s-file log format."""
+"""runtime/oci/logs.py: LogReader over conmon's k8s-file log format."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime.containers import log_size_max
-from runtime.logs import LogLine, LogReader
+from runtime.oci.containers import log_size_max
+from runtime.oci.logs import LogLine, LogReader
 
 T1 = "2026-11-23T11:02:32.474798848+00:00"
 T2 = "2026-11-23T11:02:33.000000001+00:00"

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from compose.errors import UsageError
-from compose.logselect import parse_tail, parse_when, select
-from runtime.logs import LogLine
+from common.errors import UsageError
+from compose.engine.logselect import parse_tail, parse_when, select
+from runtime.oci.logs import LogLine
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC).timestamp()
 

@@ -1,4 +1,4 @@
-"""compose/merge.py, unicity.py and rebase.py: docker compose's merge rules on raw data."""
+"""compose/spec/load/merge.py, unicity.py and rebase.py: docker compose's merge rules on raw data."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from compose.merge import MergeError, as_sequence, discard, go_text, merge
-from compose.rebase import rebase_paths
-from compose.unicity import UnicityError, enforce_unicity, volume_target
+from compose.spec.load.merge import MergeError, as_sequence, discard, go_text, merge
+from compose.spec.load.rebase import rebase_paths
+from compose.spec.load.unicity import UnicityError, enforce_unicity, volume_target
 
 
 def _service(base: dict[str, Any], override: dict[str, Any]) -> Any:

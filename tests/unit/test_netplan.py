@@ -1,5 +1,5 @@
 """Network planning from real Compose files: networks, addresses, interfaces, modes,
-ports and hosts files, as rendered plans and records (compose/netplan.py, plan.py)."""
+ports and hosts files, as rendered plans and records (compose/planning/netplan.py, plan.py)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from compose import plan
-from compose.errors import UsageError
-from compose.loader import LoadOptions, load_project
-from compose.model import IpamConfig, Network, Project
-from compose.observed import ContainerStatus, ObservedState, Surroundings
-from compose.records import ContainerRecord, NetworkRecord, PortBinding
+from common.errors import UsageError
+from common.records import ContainerRecord, NetworkRecord, PortBinding
+from compose.planning import plan
+from compose.planning.observed import ContainerStatus, ObservedState, Surroundings
+from compose.spec.loader import LoadOptions, load_project
+from compose.spec.model import IpamConfig, Network, Project
 from network import names as ifnames
 from network.ipam import AddressPool
 

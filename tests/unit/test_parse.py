@@ -1,11 +1,11 @@
-"""compose/parse.py: YAML 1.2 core schema, positions, merge keys, errors."""
+"""compose/spec/load/parse.py: YAML 1.2 core schema, positions, merge keys, errors."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.errors import ComposeFileError, Location
-from compose.parse import MAX_DEPTH, Document, format_path, parse_yaml
+from common.errors import ComposeFileError, Location
+from compose.spec.load.parse import MAX_DEPTH, Document, format_path, parse_yaml
 
 COMPOSE = """\
 services:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from compose.pathtable import PathTable
+from compose.spec.load.pathtable import PathTable
 
 
 def test_first_matching_pattern_in_table_order_wins() -> None:

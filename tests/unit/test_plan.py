@@ -1,4 +1,4 @@
-"""compose/plan.py: plans as rendered text, from hand-built projects and observations."""
+"""compose/planning/plan.py: plans as rendered text, from hand-built projects and observations."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from types import MappingProxyType
 
 import pytest
 
-from compose import plan
-from compose.errors import UsageError
-from compose.model import Dependency, Network, Project, Service
-from compose.observed import ContainerStatus, ObservedState
-from compose.records import Attachment, ContainerRecord, NetworkRecord
+from common.errors import UsageError
+from common.records import Attachment, ContainerRecord, NetworkRecord
+from compose.planning import plan
+from compose.planning.observed import ContainerStatus, ObservedState
+from compose.spec.model import Dependency, Network, Project, Service
 from network import names as ifnames
 
 ROOT_TAG = "root"

@@ -1,4 +1,4 @@
-"""compose/plan.py and volumes: what ``up`` creates and ``down -v`` removes, as text."""
+"""compose/planning/plan.py and volumes: what ``up`` creates and ``down -v`` removes, as text."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from types import MappingProxyType
 
 import pytest
 
-from compose import plan
-from compose.errors import UsageError
-from compose.model import FileGrant, Mount, Network, Project, Service, Volume
-from compose.observed import ContainerStatus, ObservedState, Surroundings
-from compose.records import ContainerRecord, VolumeRecord
+from common.errors import UsageError
+from common.records import ContainerRecord, VolumeRecord
+from compose.planning import plan
+from compose.planning.observed import ContainerStatus, ObservedState, Surroundings
+from compose.spec.model import FileGrant, Mount, Network, Project, Service, Volume
 from tests.unit.test_plan import IMAGE_IDS, NOW, ROOT_TAG, RUNTIME, ids
 from volumes.local import anonymous_volume
 

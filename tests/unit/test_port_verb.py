@@ -1,4 +1,4 @@
-"""compose/commands/port.py: which host address a container port is published on."""
+"""compose/cli/commands/port.py: which host address a container port is published on."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from compose.commands.port import find_port
-from compose.errors import UsageError
-from compose.observed import ContainerStatus
-from compose.records import Attachment, ContainerRecord, NetworkSettings, PortBinding
+from common.errors import UsageError
+from common.records import Attachment, ContainerRecord, NetworkSettings, PortBinding
+from compose.cli.commands.port import find_port
+from compose.planning.observed import ContainerStatus
 
 WEB = ContainerRecord(
     id="ab" * 32, name="demo-web-1", project="demo", service="web", number=1, image="x",

@@ -1,11 +1,11 @@
-"""compose/ports.py: port short syntax to docker compose's long form (checked against
+"""compose/spec/syntax/ports.py: port short syntax to docker compose's long form (checked against
 docker compose v2.40.3)."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.ports import PortError, canonical_ports, parse_port
+from compose.spec.syntax.ports import PortError, canonical_ports, parse_port
 
 
 def _port(target: int, published: str | None = None, protocol: str = "tcp",

@@ -1,8 +1,8 @@
-"""runtime/procs.py: /proc stat lines and top's table."""
+"""runtime/oci/procs.py: /proc stat lines and top's table."""
 
 from __future__ import annotations
 
-from runtime.procs import CLOCK_TICKS, ProcessInfo, parse_stat, table, top_rows
+from runtime.oci.procs import CLOCK_TICKS, ProcessInfo, parse_stat, table, top_rows
 
 STAT = ("42 (sh -c (odd) name) S 7 42 42 34816 42 4194560 100 0 0 0 "
         "150 50 0 0 20 0 1 0 5000 1000 100 18446744073709551615")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from compose import cli
-from compose.errors import UsageError
-from compose.loader import LoadOptions, load_raw
+from common.errors import UsageError
+from compose.cli import main as cli
+from compose.spec.loader import LoadOptions, load_raw
 
 LABELED = "services:\n  s:\n    image: x\n    labels:\n      v: ${V:-unset}\n"
 

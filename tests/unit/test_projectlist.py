@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from compose.observed import ContainerStatus
-from compose.projectlist import ls_table, project_rows
-from compose.records import ContainerRecord
+from common.records import ContainerRecord
+from compose.cli.views.projectlist import ls_table, project_rows
+from compose.planning.observed import ContainerStatus
 
 
 def status(project: str, service: str, state: str, files: str = "/srv/a/compose.yaml"

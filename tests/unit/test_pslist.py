@@ -1,12 +1,12 @@
-"""compose/pslist.py: `ps` rows with docker compose's field names and formats."""
+"""compose/cli/views/pslist.py: `ps` rows with docker compose's field names and formats."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.observed import ContainerStatus
-from compose.pslist import command_text, ps_row, ps_table, status_text
-from compose.records import Attachment, ContainerRecord, NetworkSettings, PortBinding
+from common.records import Attachment, ContainerRecord, NetworkSettings, PortBinding
+from compose.cli.views.pslist import command_text, ps_row, ps_table, status_text
+from compose.planning.observed import ContainerStatus
 
 CREATED = 1_795_435_817.0
 NOW = CREATED + 600

@@ -1,11 +1,11 @@
-"""compose/pullpolicy.py: docker compose's pull decisions, as a table."""
+"""compose/planning/pullpolicy.py: docker compose's pull decisions, as a table."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.errors import UsageError
-from compose.pullpolicy import (
+from common.errors import UsageError
+from compose.planning.pullpolicy import (
     DAY,
     PullPolicy,
     PullRequest,

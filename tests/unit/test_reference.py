@@ -1,10 +1,10 @@
-"""runtime/reference.py: image references normalised as Docker does."""
+"""runtime/images/reference.py: image references normalised as Docker does."""
 
 from __future__ import annotations
 
 import pytest
 
-from runtime.reference import DEFAULT_REGISTRY, InvalidReference, Reference, parse_reference
+from runtime.images.reference import DEFAULT_REGISTRY, InvalidReference, Reference, parse_reference
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

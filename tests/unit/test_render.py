@@ -1,10 +1,10 @@
-"""compose/render.py: the text ``config`` prints (checked against docker compose v2.40.3)."""
+"""compose/spec/golang/render.py: the text ``config`` prints (checked against docker compose v2.40.3)."""
 
 from __future__ import annotations
 
 import json
 
-from compose.render import render
+from compose.spec.golang.render import render
 
 MODEL = {
     "name": "x",

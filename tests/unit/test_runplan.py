@@ -1,15 +1,15 @@
-"""compose/runplan.py: the one-off container of ``run``, planned like any other."""
+"""compose/planning/runplan.py: the one-off container of ``run``, planned like any other."""
 
 from __future__ import annotations
 
 import itertools
 from pathlib import Path
 
-from compose.loader import LoadOptions, load_project
-from compose.model import Project
-from compose.observed import ContainerStatus, ObservedState
-from compose.plan import CreateContainer, CreateNetwork, plan_up
-from compose.runplan import RunOverrides, one_off_service, plan_run
+from compose.planning.observed import ContainerStatus, ObservedState
+from compose.planning.plan import CreateContainer, CreateNetwork, plan_up
+from compose.planning.runplan import RunOverrides, one_off_service, plan_run
+from compose.spec.loader import LoadOptions, load_project
+from compose.spec.model import Project
 
 TEXT = """
 services:

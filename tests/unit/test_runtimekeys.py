@@ -1,10 +1,10 @@
-"""compose/runtimekeys.py: runtime keys the loader no longer warns about, and the
+"""compose/spec/load/runtimekeys.py: runtime keys the loader no longer warns about, and the
 values it still warns about."""
 
 from __future__ import annotations
 
-from compose.build import unsupported
-from compose.runtimekeys import runtime_warnings
+from compose.spec.load.runtimekeys import runtime_warnings
+from compose.spec.load.typed import unsupported
 
 
 def test_runtime_keys_are_supported() -> None:

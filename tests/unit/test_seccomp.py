@@ -1,4 +1,4 @@
-"""runtime/seccomp.py: Docker-format profiles resolved for one container."""
+"""runtime/ocispec/seccomp.py: Docker-format profiles resolved for one container."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from runtime.seccomp import Arg, Filter, Profile, ProfileError, Rule, parse_profile, to_oci
-from runtime.seccomp_default import DEFAULT_PROFILE
+from runtime.ocispec.seccomp import Arg, Filter, Profile, ProfileError, Rule, parse_profile, to_oci
+from runtime.ocispec.seccomp_default import DEFAULT_PROFILE
 
 PROFILE = Profile(
     default_action="SCMP_ACT_ERRNO", default_errno=1,

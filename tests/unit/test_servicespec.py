@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from compose.loader import LoadOptions, load_project
-from compose.model import Service
-from runtime.capabilities import mask_of, names_in_mask
-from runtime.host import DeviceNode, HostFacts
-from runtime.servicespec import Gathered, decide
-from runtime.spec import SpecError, build_spec
+from compose.spec.loader import LoadOptions, load_project
+from compose.spec.model import Service
+from runtime.ocispec.capabilities import mask_of, names_in_mask
+from runtime.ocispec.host import DeviceNode, HostFacts
+from runtime.ocispec.servicespec import Gathered, decide
+from runtime.ocispec.spec import SpecError, build_spec
 
 GOLDEN = Path(__file__).parent / "golden" / "spec"
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
@@ -255,7 +255,7 @@ def test_golden(name: str, tmp_path: Path) -> None:
 
 
 def test_every_runtime_key_has_a_golden_case() -> None:
-    from compose.runtimekeys import RUNTIME_SERVICE_KEYS
+    from compose.spec.load.runtimekeys import RUNTIME_SERVICE_KEYS
 
     bodies = "\n".join(body for body, _ in CASES.values())
     missing = [k for k in sorted(RUNTIME_SERVICE_KEYS) if f"{k}:" not in bodies]

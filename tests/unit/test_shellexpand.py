@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from compose.errors import BuildError
-from runtime.shellexpand import expand_word, expand_words, key_values, split_keeping_quotes
+from common.errors import BuildError
+from runtime.build.shellexpand import expand_word, expand_words, key_values, split_keeping_quotes
 
 ENV = {"A": "a", "EMPTY": "", "PATHV": "/usr/local/bin:/bin", "FILE": "archive.tar.gz"}
 

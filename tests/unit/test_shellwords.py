@@ -1,11 +1,11 @@
-"""compose/shellwords.py: command strings split as docker compose splits them (checked
+"""compose/spec/syntax/shellwords.py: command strings split as docker compose splits them (checked
 against docker compose v2.40.3)."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.shellwords import ShellwordsError, split
+from compose.spec.syntax.shellwords import ShellwordsError, split
 
 
 @pytest.mark.parametrize(("line", "words"), [

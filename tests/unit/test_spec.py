@@ -1,4 +1,4 @@
-"""runtime/spec.py: process arguments, environment and the OCI config."""
+"""runtime/ocispec/spec.py: process arguments, environment and the OCI config."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from runtime.resources import Rlimit
-from runtime.spec import (
+from runtime.ocispec.resources import Rlimit
+from runtime.ocispec.spec import (
     DEFAULT_CAPABILITIES,
     DEFAULT_PATH_ENV,
     MASKED_PATHS,

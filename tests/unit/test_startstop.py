@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from compose.observed import ContainerStatus, ObservedState
-from compose.records import ContainerRecord
-from compose.startstop import (
+from common.records import ContainerRecord
+from compose.planning.observed import ContainerStatus, ObservedState
+from compose.planning.startstop import (
     dependents_of,
     plan_restart,
     plan_start,

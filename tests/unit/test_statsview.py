@@ -1,11 +1,11 @@
-"""compose/statsview.py: docker stats' numbers and units."""
+"""compose/cli/views/statsview.py: docker stats' numbers and units."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.statsview import Sample, binary_size, cpu_percent, decimal_size, row
-from runtime.cgroups import CgroupStats
+from compose.cli.views.statsview import Sample, binary_size, cpu_percent, decimal_size, row
+from runtime.oci.cgroups import CgroupStats
 
 
 @pytest.mark.parametrize(("value", "text"), [

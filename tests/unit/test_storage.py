@@ -1,6 +1,6 @@
-"""Storage, pure parts: the model built from a file (compose/storagebuild.py), the
+"""Storage, pure parts: the model built from a file (compose/spec/load/storagebuild.py), the
 OCI mounts (volumes/mounts.py), the local driver's rules (volumes/local.py), the
-volume verbs' output (compose/volumelist.py)."""
+volume verbs' output (compose/cli/views/volumelist.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from compose.loader import LoadOptions, load_project
-from compose.model import FileGrant, Mount, Project, Service, Volume
-from compose.records import ContainerRecord, VolumeRecord
-from compose.volumelist import inspect, json_line, parse_pairs, prunable, table, users
+from common.records import ContainerRecord, VolumeRecord
+from compose.cli.views.volumelist import inspect, json_line, parse_pairs, prunable, table, users
+from compose.spec.loader import LoadOptions, load_project
+from compose.spec.model import FileGrant, Mount, Project, Service, Volume
 from volumes.local import DriverError, anonymous_volume, check_driver, check_name, project_volume
 from volumes.mounts import MountError, Populate, anonymous_targets, plan_mounts, volume_names
 
@@ -100,7 +100,7 @@ def test_names_external_and_no_warnings(tmp_path: Path) -> None:
 
 
 def test_config_hash_changes_with_a_mount(tmp_path: Path) -> None:
-    from compose.plan import config_hash
+    from compose.planning.plan import config_hash
 
     one = load(tmp_path, "services: {a: {image: busybox, volumes: ['d:/x']}}\n"
                          "volumes: {d: {}}\n").services["a"]
@@ -267,7 +267,7 @@ def test_prune_choice_and_pairs() -> None:
 
 
 def test_config_hash_without_storage_is_unchanged() -> None:
-    from compose.plan import config_hash
+    from compose.planning.plan import config_hash
 
     plain = Service("a", "busybox")
     # the hash of a service without storage, as it was before storage existed

@@ -1,4 +1,4 @@
-"""runtime/store.py: names, dangling images, lookups by ID, garbage collection and
+"""runtime/images/store.py: names, dangling images, lookups by ID, garbage collection and
 resumable, verified ingests."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from compose.errors import ImageError
-from runtime.image import MEDIA_CONFIG, MEDIA_LAYER_GZIP, MEDIA_MANIFEST, Descriptor
-from runtime.image import canonical_json as cj
-from runtime.reference import parse_reference
-from runtime.store import ImageStore, sha256_digest
+from common.errors import ImageError
+from runtime.images.documents import MEDIA_CONFIG, MEDIA_LAYER_GZIP, MEDIA_MANIFEST, Descriptor
+from runtime.images.documents import canonical_json as cj
+from runtime.images.reference import parse_reference
+from runtime.images.store import ImageStore, sha256_digest
 
 
 def layer(content: bytes) -> tuple[bytes, str]:

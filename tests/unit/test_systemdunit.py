@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compose.systemdunit import UnitSpec, unit_name, unit_text
+from compose.cli.views.systemdunit import UnitSpec, unit_name, unit_text
 
 SPEC = UnitSpec(project="shop", working_dir="/srv/my shop",
                 config_files=["/srv/my shop/compose.yaml", "/srv/my shop/prod.yaml"],

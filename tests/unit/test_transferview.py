@@ -1,4 +1,4 @@
-"""compose/transferview.py: pull progress drawn as docker compose draws it."""
+"""compose/cli/views/transferview.py: pull progress drawn as docker compose draws it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import io
 
 from rich.console import Console
 
-from compose.transferview import TransferView
-from runtime.progress import Transfer
+from compose.cli.views.transferview import TransferView
+from runtime.distribution.progress import Transfer
 
 EVENTS = [
     Transfer("web", "Pulling"),

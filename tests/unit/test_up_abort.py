@@ -3,8 +3,8 @@ stop everything and what ``up`` returns."""
 
 from __future__ import annotations
 
-from compose.commands.up import Abort, UpOptions
-from compose.records import ContainerRecord
+from common.records import ContainerRecord
+from compose.cli.commands.up import Abort, UpOptions
 
 
 def record(service: str) -> ContainerRecord:

@@ -1,4 +1,4 @@
-"""runtime/users.py: `user:` resolved against the image's passwd and group files."""
+"""runtime/ocispec/users.py: `user:` resolved against the image's passwd and group files."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.users import ProcessUser, UnknownUser, resolve_user
+from runtime.ocispec.users import ProcessUser, UnknownUser, resolve_user
 
 PASSWD = """\
 root:x:0:0:root:/root:/bin/sh
@@ -110,7 +110,7 @@ def test_explicit_group_drops_supplementary_groups() -> None:
 
 
 def test_group_ids() -> None:
-    from runtime.users import group_ids
+    from runtime.ocispec.users import group_ids
 
     assert group_ids(["audio", "4242", "wheel"], GROUP) == (29, 4242, 10)
     with pytest.raises(UnknownUser, match="unable to find group nosuch"):
@@ -118,7 +118,7 @@ def test_group_ids() -> None:
 
 
 def test_read_in_root_keeps_symlinks_inside(tmp_path: Path) -> None:
-    from runtime.users import read_in_root, resolve_in_root
+    from runtime.ocispec.users import read_in_root, resolve_in_root
 
     host_secret = tmp_path / "secret"
     host_secret.write_text("host file\n")

@@ -1,12 +1,12 @@
-"""compose/validate.py: the vendored Compose JSON schema, errors at the right line."""
+"""compose/spec/load/validate.py: the vendored Compose JSON schema, errors at the right line."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.errors import ComposeFileError
-from compose.parse import parse_yaml
-from compose.validate import validate
+from common.errors import ComposeFileError
+from compose.spec.load.parse import parse_yaml
+from compose.spec.load.validate import validate
 
 
 def _error(text: str) -> ComposeFileError:

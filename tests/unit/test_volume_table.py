@@ -1,4 +1,4 @@
-"""compose/volumespec.py against the corpus table ``compose-go__volume-short-syntax``
+"""compose/spec/syntax/volumespec.py against the corpus table ``compose-go__volume-short-syntax``
 (compose-go's ParseVolume tests), row by row."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from compose.volumespec import VolumeSpecError, parse_volume
+from compose.spec.syntax.volumespec import VolumeSpecError, parse_volume
 from tests.corpus.harness import CORPUS
 
 _TABLE = CORPUS / "compose-go__volume-short-syntax" / "cases.json"

@@ -1,10 +1,15 @@
-"""compose/volumespec.py: volume short syntax (checked against docker compose v2.40.3)."""
+"""compose/spec/syntax/volumespec.py: volume short syntax (checked against docker compose v2.40.3)."""
 
 from __future__ import annotations
 
 import pytest
 
-from compose.volumespec import VolumeSpecError, clean_target, parse_volume, resolve_source
+from compose.spec.syntax.volumespec import (
+    VolumeSpecError,
+    clean_target,
+    parse_volume,
+    resolve_source,
+)
 
 
 def test_anonymous_volume() -> None:

@@ -1,0 +1,124 @@
+"""Project and container records on disk (synchronous; atomic writes).
+
+``projects/<name>/project.json`` lists the project's networks; each container's
+record is ``containers/<id>/container.json``, written by the container backend.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from ipaddress import IPv4Network
+from typing import Any
+
+import trio
+
+from common.errors import StateError
+from common.paths import Layout
+from common.records import ContainerRecord, NetworkRecord
+from common.statefiles import read_json, write_json
+
+
+def read_project(layout: Layout, project: str) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = read_json(layout.project_file(project))
+    except FileNotFoundError:
+        return {"name": project, "networks": {}}
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StateError(f"cannot read {layout.project_file(project)}: {exc}") from None
+    return data
+
+
+def project_networks(layout: Layout, project: str) -> dict[str, NetworkRecord]:
+    networks = read_project(layout, project).get("networks", {})
+    return {key: NetworkRecord.from_json(value) for key, value in networks.items()}
+
+
+def save_network(layout: Layout, network: NetworkRecord) -> None:
+    data = read_project(layout, network.project)
+    data.setdefault("networks", {})[network.key] = network.to_json()
+    write_json(layout.project_file(network.project), data)
+
+
+def forget_network(layout: Layout, network: NetworkRecord) -> None:
+    data = read_project(layout, network.project)
+    data.get("networks", {}).pop(network.key, None)
+    write_json(layout.project_file(network.project), data)
+
+
+def forget_project_if_empty(layout: Layout, project: str) -> None:
+    if read_project(layout, project).get("networks"):
+        return
+    if any(r.project == project for r in container_records(layout)):
+        return
+    shutil.rmtree(layout.project_file(project).parent, ignore_errors=True)
+
+
+def project_names(layout: Layout) -> list[str]:
+    try:
+        return sorted(p for p in os.listdir(layout.projects)
+                      if (layout.projects / p / "project.json").exists())
+    except FileNotFoundError:
+        return []
+
+
+def container_records(layout: Layout, project: str | None = None) -> list[ContainerRecord]:
+    records = []
+    try:
+        entries = sorted(os.listdir(layout.containers))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        try:
+            record = ContainerRecord.from_json(read_json(layout.containers / entry /
+                                                         "container.json"))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise StateError(f"cannot read container record {entry}: {exc}") from None
+        if project is None or record.project == project:
+            records.append(record)
+    return records
+
+
+def other_subnets(layout: Layout, project: str) -> list[IPv4Network]:
+    """Subnets held by this root's other projects."""
+    subnets = []
+    for name in project_names(layout):
+        if name != project:
+            subnets += [IPv4Network(n.subnet) for n in project_networks(layout, name).values()]
+    return subnets
+
+
+@asynccontextmanager
+async def project_lock(layout: Layout, project: str) -> AsyncIterator[None]:
+    """One pycompose at a time changes a project."""
+    path = layout.lock_file(project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async with file_lock(path, f"project {project} is locked by another pycompose"):
+        yield
+
+
+@asynccontextmanager
+async def file_lock(path: os.PathLike[str], busy: str, timeout: float = 60) -> AsyncIterator[None]:
+    """An exclusive flock on ``path``; StateError(``busy``) after ``timeout`` seconds."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        # flock has no async form, and a blocked flock in an abandoned thread could
+        # later lock a reused fd, so poll: contention here is rare and short.
+        with trio.move_on_after(timeout) as scope:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await trio.sleep(0.01)
+        if scope.cancelled_caught:
+            raise StateError(busy)
+        yield
+    finally:
+        os.close(fd)

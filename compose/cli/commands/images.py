@@ -1,0 +1,79 @@
+"""``pycompose images``: the images in the local store, as a table or JSON lines.
+
+Unlike ``docker compose images`` (the images of the project's containers) this
+lists the whole store, as ``docker images`` does: pycompose has no daemon to ask.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import trio
+
+from common.errors import ImageError
+from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.views.imagelist import ImageRow, json_row, sort_rows, table
+from compose.wiring import Context
+from runtime.images.catalog import summaries
+from runtime.images.reference import InvalidReference, parse_reference
+from runtime.images.store import ImageStore
+
+
+def image_rows(store: ImageStore, wanted: str | None = None) -> list[ImageRow]:
+    """Rows for every entry (synchronous); only ``wanted``'s repository (and tag,
+    if it names one) when given."""
+    match, any_tag = None, True
+    if wanted:
+        try:
+            match = parse_reference(wanted)
+        except InvalidReference as exc:
+            raise ImageError(str(exc)) from None
+        any_tag = ":" not in wanted.rsplit("/", 1)[-1]
+    rows = []
+    for s in summaries(store):
+        if match is not None:
+            ref = s.reference
+            if ref is None or (ref.registry, ref.repository) != (match.registry,
+                                                                 match.repository):
+                continue
+            if not any_tag and ref.tag != match.tag:
+                continue
+        rows.append(ImageRow(s.repository, s.tag, s.image.id, s.created, s.size, s.digest))
+    return sort_rows(rows)
+
+
+async def images(ctx: Context, *, wanted: str | None = None, fmt: str = "table",
+                 quiet: bool = False, digests: bool = False) -> int:
+    rows = await trio.to_thread.run_sync(image_rows, ctx.store, wanted)
+    if quiet:
+        for image_id in dict.fromkeys(r.image_id.removeprefix("sha256:")[:12] for r in rows):
+            ctx.output.text(image_id)
+        return 0
+    now = time.time()
+    if fmt == "json":
+        for row in rows:
+            ctx.output.text(json.dumps(json_row(row, now)))
+    else:
+        ctx.output.text(table(rows, now, digests=digests))
+    return 0
+
+
+def add_list_arguments(parser: object) -> None:
+    add = parser.add_argument  # type: ignore[attr-defined]
+    add("-q", "--quiet", action="store_true", help="only image IDs")
+    add("--format", choices=["table", "json"], default="table")
+    add("--digests", action="store_true", help="show digests")
+    add("wanted", nargs="?", metavar="REPOSITORY[:TAG]")
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser("images", help="list images in the local store")
+    add_list_arguments(parser)
+    parser.set_defaults(prepare=prepare)
+
+
+def prepare(inv: Invocation) -> Prepared:
+    args = inv.args
+    return lambda ctx: images(ctx, wanted=args.wanted, fmt=args.format, quiet=args.quiet,
+                              digests=args.digests)

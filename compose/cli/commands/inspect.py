@@ -1,0 +1,46 @@
+"""``pycompose inspect SERVICE|CONTAINER...``: containers as ``docker inspect``
+shows them, health probes included (compose/cli/views/inspection.py)."""
+
+from __future__ import annotations
+
+import json
+
+from common.errors import UsageError
+from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.views.inspection import inspect_json
+from compose.engine import runstate
+from compose.engine.observe import observe
+from compose.supervisor.daemon import adopt
+from compose.wiring import Context
+
+
+async def inspect(ctx: Context, project: str, targets: list[str]) -> int:
+    await adopt(ctx.layout, project, ctx.environ)
+    observed = await observe(ctx.layout, project, ctx.containers)
+    found = []
+    for target in targets:
+        matches = [s for s in observed.containers
+                   if target in (s.record.service, s.record.name, s.record.id)
+                   or (len(target) >= 4 and s.record.id.startswith(target))]
+        if not matches:
+            raise UsageError(f"no such service or container: {target}")
+        found += sorted(matches, key=lambda s: s.record.number)
+    results = []
+    for status in found:
+        directory = ctx.layout.container_dir(status.record.id)
+        health = runstate.read_health(directory) if status.running else None
+        results.append(inspect_json(status, health, runstate.read_supervision(directory)))
+    ctx.output.raw(json.dumps(results, indent=4) + "\n")
+    return 0
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser("inspect", help="low-level information on containers")
+    parser.add_argument("targets", nargs="+", metavar="SERVICE|CONTAINER")
+    parser.set_defaults(prepare=prepare)
+
+
+def prepare(inv: Invocation) -> Prepared:
+    name = inv.project_name()
+    targets = list(inv.args.targets)
+    return lambda ctx: inspect(ctx, name, targets)

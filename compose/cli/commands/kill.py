@@ -1,0 +1,57 @@
+"""``pycompose kill``: send a signal (default SIGKILL) to running containers."""
+
+from __future__ import annotations
+
+import signal
+from functools import partial
+
+from common.errors import UsageError
+from common.records import ContainerRecord
+from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine import runstate
+from compose.engine.events import Progress
+from compose.engine.executor import run_concurrently
+from compose.engine.targets import project_records
+from compose.wiring import Context
+
+
+def signal_name(text: str) -> str:
+    """``9``, ``KILL`` or ``SIGKILL`` as ``SIGKILL``."""
+    value = text.strip().upper()
+    try:
+        return signal.Signals(int(value)).name if value.isdigit() else \
+            signal.Signals[value if value.startswith("SIG") else "SIG" + value].name
+    except (KeyError, ValueError):
+        raise UsageError(f"invalid signal: {text}") from None
+
+
+async def kill(ctx: Context, project: str, services: list[str], sig: str) -> int:
+    records = await project_records(ctx.layout, project, services)
+    running = [r for r in records if (await ctx.containers.status(r)).running]
+
+    async def one(record: ContainerRecord) -> None:
+        ctx.output.progress(Progress("Container", record.name, "Killing"))
+        if sig == "SIGKILL":  # the supervisor leaves a killed container dead
+            runstate.mark_stopped_by_user(ctx.layout.container_dir(record.id))
+        await ctx.containers.kill(record, sig)
+        ctx.output.progress(Progress("Container", record.name, "Killed", done=True))
+
+    await run_concurrently([partial(one, r) for r in running])
+    return 0
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser("kill", help="force stop service containers")
+    parser.add_argument("-s", "--signal", default="SIGKILL", help="signal to send (SIGKILL)")
+    parser.add_argument("--remove-orphans", action="store_true",
+                        help="accepted for compatibility")
+    parser.add_argument("services", nargs="*", metavar="SERVICE")
+    parser.set_defaults(prepare=prepare)
+
+
+def prepare(inv: Invocation) -> Prepared:
+    args = inv.args
+    sig = signal_name(args.signal)
+    name = inv.project_name()
+    inv.check_services(args.services)
+    return lambda ctx: kill(ctx, name, list(args.services), sig)

@@ -1,0 +1,22 @@
+"""``pycompose logout``: forget a registry's saved credentials."""
+
+from __future__ import annotations
+
+from compose.cli.commands.login import server_host
+from compose.cli.invocation import Invocation, Prepared, Verbs
+from runtime.distribution import credentials
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser("logout", help="log out from a registry")
+    parser.add_argument("server", nargs="?", metavar="SERVER")
+    parser.set_defaults(prepare=prepare)
+
+
+def prepare(inv: Invocation) -> Prepared:
+    host = server_host(inv.args.server)
+    if credentials.erase(host, inv.environ):
+        inv.output.text(f"Removing login credentials for {host}")
+    else:
+        inv.output.text(f"Not logged in to {host}")
+    return 0

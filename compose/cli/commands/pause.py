@@ -1,0 +1,48 @@
+"""``pycompose pause`` / ``unpause``: freeze and thaw every process of the
+services' running containers (the freezer cgroup, through the OCI runtime)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from common.records import ContainerRecord
+from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.events import Progress
+from compose.engine.executor import run_concurrently
+from compose.engine.targets import project_records
+from compose.wiring import Context
+
+
+async def pause(ctx: Context, project: str, services: list[str], *, thaw: bool) -> int:
+    records = await project_records(ctx.layout, project, services)
+    chosen = []
+    for record in records:
+        if (await ctx.containers.status(record)).running and \
+                await ctx.containers.paused(record) == thaw:
+            chosen.append(record)
+    doing, done = ("Unpausing", "Unpaused") if thaw else ("Pausing", "Paused")
+
+    async def one(record: ContainerRecord) -> None:
+        ctx.output.progress(Progress("Container", record.name, doing))
+        if thaw:
+            await ctx.containers.unpause(record)
+        else:
+            await ctx.containers.pause(record)
+        ctx.output.progress(Progress("Container", record.name, done, done=True))
+
+    await run_concurrently([partial(one, r) for r in chosen])
+    return 0
+
+
+def register(verbs: Verbs) -> None:
+    for verb, helptext in (("pause", "pause services"), ("unpause", "unpause services")):
+        parser = verbs.add_parser(verb, help=helptext)
+        parser.add_argument("services", nargs="*", metavar="SERVICE")
+        parser.set_defaults(prepare=prepare, thaw=verb == "unpause")
+
+
+def prepare(inv: Invocation) -> Prepared:
+    args = inv.args
+    name = inv.project_name()
+    inv.check_services(args.services)
+    return lambda ctx: pause(ctx, name, list(args.services), thaw=args.thaw)

@@ -1,0 +1,73 @@
+"""``pycompose rm``: remove stopped service containers (one-off ones too)."""
+
+from __future__ import annotations
+
+import sys
+from functools import partial
+
+from common.records import ContainerRecord, VolumeRecord
+from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.events import Progress
+from compose.engine.executor import run_concurrently, stop_by_user
+from compose.engine.targets import project_records
+from compose.wiring import Context
+
+
+def confirm(question: str) -> bool:
+    """docker compose's prompt: yes only if the user types y (no input is no)."""
+    sys.stderr.write(f"{question} [yN] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    return answer in ("y", "yes")
+
+
+async def rm(ctx: Context, project: str, services: list[str], *, force: bool,
+             stop: bool, volumes: bool = False) -> int:
+    records = await project_records(ctx.layout, project, services, oneoff=True)
+    chosen: list[ContainerRecord] = []
+    running: list[ContainerRecord] = []
+    for record in records:
+        if (await ctx.containers.status(record)).running:
+            running.append(record)
+        else:
+            chosen.append(record)
+    if stop:
+        await run_concurrently([partial(stop_by_user, ctx.layout, ctx.containers, r)
+                                for r in running])
+        chosen += running
+    if not chosen:
+        ctx.output.err.print("No stopped containers", markup=False)
+        return 0
+    names = ", ".join(r.name for r in chosen)
+    if not force and not confirm(f"Going to remove {names}\nAre you sure?"):
+        return 0
+
+    async def one(record: ContainerRecord) -> None:
+        ctx.output.progress(Progress("Container", record.name, "Removing"))
+        await ctx.containers.remove(record)
+        await ctx.networks.disconnect(record)
+        if volumes:  # its anonymous volumes, as docker compose rm -v removes them
+            for volume in record.anonymous_volumes:
+                await ctx.volumes.remove_volume(VolumeRecord(volume))
+        ctx.output.progress(Progress("Container", record.name, "Removed", done=True))
+
+    await run_concurrently([partial(one, r) for r in chosen])
+    return 0
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser("rm", help="remove stopped service containers")
+    parser.add_argument("-f", "--force", action="store_true", help="do not ask to confirm")
+    parser.add_argument("-s", "--stop", action="store_true", help="stop them first if needed")
+    parser.add_argument("-v", "--volumes", action="store_true",
+                        help="also remove the containers' anonymous volumes")
+    parser.add_argument("services", nargs="*", metavar="SERVICE")
+    parser.set_defaults(prepare=prepare)
+
+
+def prepare(inv: Invocation) -> Prepared:
+    args = inv.args
+    name = inv.project_name()
+    inv.check_services(args.services)
+    return lambda ctx: rm(ctx, name, list(args.services), force=args.force, stop=args.stop,
+                          volumes=args.volumes)

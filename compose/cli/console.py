@@ -1,0 +1,98 @@
+"""Everything pycompose prints: progress, log lines, warnings (the only rich user)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TextIO
+
+from rich.color import ColorSystem
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+
+from common.records import ContainerRecord
+from compose.engine.events import Progress
+
+if TYPE_CHECKING:
+    from runtime.oci.logs import LogLine
+
+_COLOURS = ("cyan", "yellow", "green", "magenta", "blue", "bright_cyan", "bright_yellow",
+            "bright_green", "bright_magenta", "bright_blue")
+
+
+class Output:
+    def __init__(self, *, no_color: bool = False, stdout: TextIO | None = None,
+                 stderr: TextIO | None = None) -> None:
+        self.out = Console(file=stdout or sys.stdout, highlight=False, soft_wrap=True,
+                           no_color=no_color, emoji=False)
+        self.err = Console(file=stderr or sys.stderr, highlight=False, soft_wrap=True,
+                           no_color=no_color, emoji=False)
+
+    def progress(self, event: Progress) -> None:
+        if not event.done:
+            return
+        mark = Text("✔ ", style="green")
+        self.err.print(Text.assemble(" ", mark, f"{event.kind} {event.name}  ",
+                                     (event.status, "green")))
+
+    def warn(self, message: str) -> None:
+        self.err.print(Text.assemble(("WARN", "yellow"), f"[0000] {message}"))
+
+    def text(self, message: str) -> None:
+        self.out.print(message, markup=False)
+
+    def raw(self, text: str) -> None:
+        """Exactly ``text``: machine-readable output passes rich untouched."""
+        self.out.file.write(text)
+        self.out.file.flush()
+
+
+class LogPrinter:
+    """``web-1  | line``: a prefix per container, padded to the longest, coloured
+    per service."""
+
+    def __init__(self, output: Output, records: Iterable[ContainerRecord], *,
+                 prefix: bool = True, timestamps: bool = False) -> None:
+        self.console = output.out
+        records = list(records)
+        self.labels = {r.id: f"{r.service}-{r.number}" for r in records}
+        width = max((len(v) for v in self.labels.values()), default=0)
+        services = sorted({r.service for r in records})
+        colour = {s: _COLOURS[i % len(_COLOURS)] for i, s in enumerate(services)}
+        system = self.console.color_system if not self.console.no_color else None
+        self.styles = {r.id: Style.parse(colour[r.service]) for r in records}
+        self.prefixes = {
+            r.id: self.styles[r.id].render(self.labels[r.id].ljust(width) + "  | ",
+                                           color_system=_system(system))
+            for r in records
+        }
+        self.system = system
+        self.prefix = prefix
+        self.timestamps = timestamps
+
+    def _write(self, text: str) -> None:
+        # Container output goes out as it is (tabs, brackets, escapes): rich only
+        # colours our prefixes.
+        self.console.file.write(text + "\n")
+        self.console.file.flush()
+
+    def line(self, record: ContainerRecord, entry: LogLine) -> None:
+        parts = []
+        if self.prefix:
+            parts.append(self.prefixes[record.id])
+        if self.timestamps:
+            parts.append(entry.time + " ")
+        parts.append(entry.text)
+        self._write("".join(parts))
+
+    def exited(self, record: ContainerRecord, code: int | None) -> None:
+        shown = "unknown" if code is None else str(code)
+        self._write(self.styles[record.id].render(
+            f"{self.labels[record.id]} exited with code {shown}",
+            color_system=_system(self.system)))
+
+
+def _system(name: str | None) -> ColorSystem | None:
+    return {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT,
+            "truecolor": ColorSystem.TRUECOLOR, "windows": ColorSystem.WINDOWS}.get(name or "")

@@ -1,0 +1,89 @@
+"""One command line as the verbs see it: parsed arguments, environment, directory,
+output, and the project loading they share.  Each verb module under
+``compose/cli/commands`` registers its parser and a ``prepare`` function."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from common.durations import parse_duration
+from common.errors import UsageError
+from compose.cli.console import Output
+from compose.spec.loader import Loaded, LoadOptions, load_project
+from compose.spec.names import is_valid_project_name
+
+if TYPE_CHECKING:
+    from compose.wiring import Context
+
+Runner = Callable[["Context"], Awaitable[int]]
+"""What a verb does once the real backends are wired (root, runtime detected)."""
+Prepared = Runner | int
+"""``prepare`` returns a runner, or an exit status when no backend is needed."""
+Verbs = Any  # argparse's private _SubParsersAction
+
+
+def timeout_arg(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One command line with the environment and directory it runs in."""
+
+    args: argparse.Namespace
+    environ: Mapping[str, str]
+    cwd: str
+    output: Output
+
+    def load_options(self, *, interpolate: bool = True) -> LoadOptions:
+        args = self.args
+        return LoadOptions(
+            files=tuple(args.file), project_name=args.project_name,
+            project_directory=args.project_directory, env_files=tuple(args.env_file),
+            interpolate=interpolate, environ=self.environ, cwd=self.cwd,
+            profiles=tuple(args.profile), services=tuple(self.named_services()),
+            consistency=not getattr(args, "no_consistency", False),
+        )
+
+    def named_services(self) -> list[str]:
+        """Services named on the command line: they enable their own profiles."""
+        field = getattr(self.args, "named_services", "services")
+        return list(getattr(self.args, field, None) or [])
+
+    def load(self, *, warn: bool = True) -> Loaded:
+        loaded = load_project(self.load_options())
+        if warn:
+            for warning in loaded.warnings:
+                self.output.warn(warning)
+        return loaded
+
+    def project_name(self) -> str:
+        """For verbs that only need the name: ``-p`` works without a Compose file."""
+        name = self.args.project_name
+        if name and not self.args.file:
+            if not is_valid_project_name(name):
+                raise UsageError(f"invalid project name {name!r}")
+            return str(name)
+        return self.load().project.name
+
+    def check_services(self, names: Sequence[str]) -> None:
+        if not names:
+            return
+        if self.args.project_name and not self.args.file:
+            try:
+                loaded = self.load(warn=False)
+            except UsageError:
+                return  # no file: names are matched against the containers instead
+        else:
+            loaded = self.load()
+        for name in names:
+            if name not in loaded.project.services:
+                raise UsageError(f"no such service: {name}")
+
+

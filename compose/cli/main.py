@@ -1,0 +1,175 @@
+"""``pycompose``: the command line, docker compose's verbs and flags.
+
+The only place that turns errors into exit statuses: a ``PycomposeError`` is one
+line on stderr and status 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import TextIO
+
+from common.errors import PycomposeError, first_user_error
+from compose.cli import commands
+from compose.cli.console import Output
+from compose.cli.invocation import Invocation, Runner
+
+# The order verbs are listed in ``--help``; modules not named here follow by name.
+ORDER = ("up", "down", "ps", "logs", "config")
+
+
+# Which modules of compose.cli.commands register each verb, so a command line imports
+# only what it runs (start-up time); `--help` and unknown verbs import them all.
+VERB_MODULES: dict[str, tuple[str, ...]] = {
+    "up": ("up",), "down": ("down",), "ps": ("ps",), "logs": ("logs",),
+    "config": ("config",), "run": ("run",), "exec": ("exec",), "kill": ("kill",),
+    "pause": ("pause",), "unpause": ("pause",), "top": ("top",), "stats": ("stats",),
+    "cp": ("cp",), "rm": ("rm",), "port": ("port",), "pull": ("pull",), "push": ("push",),
+    "images": ("images",), "image": ("image", "image_store"), "import": ("import_image",),
+    "load": ("load",), "save": ("save",), "login": ("login",), "logout": ("logout",),
+    "supervise": ("supervise",), "start": ("startstop",), "stop": ("startstop",),
+    "restart": ("startstop",), "ls": ("ls",), "wait": ("wait",), "events": ("events",),
+    "systemd": ("systemd",), "inspect": ("inspect",), "volume": ("volume",),
+    "volumes": ("volume",),
+    "convert": ("convert",),
+    "build": ("build",),
+}
+_GLOBAL_WITH_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory",
+                      "--env-file", "--profile"}
+
+
+def requested_verb(argv: Sequence[str]) -> str | None:
+    """The verb of a command line: the first word after the global options."""
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word in _GLOBAL_WITH_VALUE:
+            index += 2
+        elif word.startswith("-"):
+            index += 1
+        else:
+            return word
+    return None
+
+
+def command_modules(verb: str | None = None) -> list[ModuleType]:
+    """The modules of ``compose.cli.commands`` that register verbs (``register``): the
+    ones for ``verb`` when it is known, else all of them."""
+    if verb == "version":
+        return []
+    if verb in VERB_MODULES:
+        return [importlib.import_module(f"compose.cli.commands.{name}")
+                for name in VERB_MODULES[verb]]
+    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
+    names.sort(key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
+    modules = [importlib.import_module(f"compose.cli.commands.{n}") for n in names]
+    return [m for m in modules if hasattr(m, "register")]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pycompose")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pycompose",
+        description="Run Compose stacks on this host with runc and conmon, no daemon.",
+    )
+    parser.add_argument("-f", "--file", action="append", default=[], metavar="FILE",
+                        help="Compose file (repeatable; default: compose.yaml, ...)")
+    parser.add_argument("-p", "--project-name", metavar="NAME", help="project name")
+    parser.add_argument("--project-directory", metavar="DIR", help="project working directory")
+    parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
+                        help="file of variables for interpolation (repeatable)")
+    parser.add_argument("--profile", action="append", default=[], metavar="PROFILE",
+                        help="enable services of this profile (repeatable)")
+    parser.add_argument("--verbose", action="store_true", help="log what pycompose does")
+    parser.add_argument("--version", action="store_true", help="show the version and exit")
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
+    for command in command_modules(verb):
+        command.register(verbs)
+    verbs.add_parser("version", help="show the version")
+    return parser
+
+
+async def _run(inv: Invocation, runner: Runner) -> int:
+    from compose.wiring import open_context  # the backends: only for verbs that need them
+
+    ctx = await open_context(inv.output, inv.environ)
+    return await runner(ctx)
+
+
+def _configure_logging(verbose: bool) -> None:
+    """structlog is configured only when asked for: importing it costs startup time."""
+    if not verbose:
+        return
+    import logging
+
+    import structlog
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.DEBUG if verbose else logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """The command line; the keyword arguments let tests run it in-process."""
+    environ = dict(os.environ if environ is None else environ)
+    words = list(sys.argv[1:] if argv is None else argv)
+    wants_help = any(w in ("-h", "--help") for w in words[:1]) or not words
+    parser = build_parser(None if wants_help else requested_verb(words))
+    args = parser.parse_args(words)
+    if args.verb is None and not args.version:
+        parser.print_help(stderr or sys.stderr)
+        return 2
+    _configure_logging(args.verbose)
+    output = Output(no_color=getattr(args, "no_color", False) or "NO_COLOR" in environ,
+                    stdout=stdout, stderr=stderr)
+    inv = Invocation(args, environ, cwd or os.getcwd(), output)
+    try:
+        if args.version or args.verb == "version":
+            output.text(f"pycompose version {_version()}")
+            return 0
+        prepared = args.prepare(inv)  # loading and checks, before any backend
+        if isinstance(prepared, int):
+            return prepared
+        import trio  # verbs that need no backend (config, version) start faster without it
+
+        return trio.run(_run, inv, prepared)
+    except PycomposeError as exc:
+        output.err.print(f"error: {exc}", markup=False, highlight=False)
+        return 1
+    except KeyboardInterrupt:
+        output.err.print("interrupted", markup=False)
+        return 130
+    except BaseExceptionGroup as group:  # from a nursery: unwrap what is meant for the user
+        error = first_user_error(group)
+        if error is not None:
+            output.err.print(f"error: {error}", markup=False, highlight=False)
+            return 1
+        if group.split(KeyboardInterrupt)[1] is None:
+            output.err.print("interrupted", markup=False)
+            return 130
+        raise
+
+

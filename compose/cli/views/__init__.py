@@ -1,0 +1,1 @@
+"""What the verbs print, as docker prints it (pure: rows, tables, formats)."""

@@ -1,0 +1,287 @@
+"""Carry out a plan: no decisions here, only the order the plan gives.
+
+Records are written before the kernel or runtime object they describe is made,
+and forgotten only after it is gone, so an interrupted run leaves nothing that
+``down`` cannot find.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import trio
+
+from common import state
+from common.errors import PycomposeError, first_user_error
+from common.paths import Layout
+from common.records import ContainerRecord
+from compose.engine import depwait, eventlog, runstate
+from compose.engine.backends import ContainerBackend, NetworkBackend, VolumeBackend
+from compose.engine.events import Progress, Reporter
+from compose.planning import rollout
+from compose.planning.plan import (
+    CreateContainer,
+    CreateNetwork,
+    CreateVolume,
+    Op,
+    Plan,
+    RemoveContainer,
+    RemoveNetwork,
+    RemoveVolume,
+    ReplaceContainers,
+    StartContainer,
+    StopContainer,
+    WriteHosts,
+)
+from compose.spec.model import Service
+
+
+class Executor:
+    def __init__(self, layout: Layout, containers: ContainerBackend, networks: NetworkBackend,
+                 report: Reporter, stop_timeout: float | None = None,
+                 dependencies: Dependencies | None = None,
+                 volumes: VolumeBackend | None = None) -> None:
+        self.layout = layout
+        self.volumes = volumes
+        self.containers = containers
+        self.networks = networks
+        self.report = report
+        self.stop_timeout = stop_timeout
+        self.dependencies = dependencies
+        # project.json is read, changed and rewritten: one network op at a time
+        self._project_file = trio.Lock()
+
+    async def run(self, plan: Plan) -> None:
+        plan = await self._reserve_ports(plan)
+        for stage in plan.stages:
+            await run_concurrently([partial(self._do, op) for op in stage])
+
+    async def _await_dependencies(self, record: ContainerRecord) -> None:
+        """Before a container starts: its dependencies' conditions, as docker compose
+        waits for them (``service_healthy``, ``service_completed_successfully``)."""
+        if self.dependencies is None:
+            return
+        service = runstate.read_supervision(self.layout.container_dir(record.id))
+        waits = [c for c in depwait.conditions(service) if c.condition != depwait.STARTED
+                 and c.service not in self.dependencies.ignore]
+        if not waits:
+            return
+        await self.dependencies.watch()
+        records = await trio.to_thread.run_sync(
+            state.container_records, self.layout, record.project)
+        for condition in waits:
+            targets = [r for r in records if r.service == condition.service]
+            self.report(Progress("Container", record.name, "Waiting"))
+            try:
+                for target in targets:
+                    await depwait.wait_for(self.layout, self.containers, target,
+                                           condition.condition, self.dependencies.image_config)
+            except depwait.DependencyFailed as exc:
+                if condition.required:
+                    raise
+                self.dependencies.warn(f"{exc}; {record.service} starts anyway "
+                                       "(required: false)")
+            for target in targets:
+                self.report(Progress("Container", target.name,
+                                     "Healthy" if condition.condition == depwait.HEALTHY_CONDITION
+                                     else "Exited", done=True))
+
+    async def _roll(self, op: ReplaceContainers) -> None:
+        """A rolling update (compose/planning/rollout.py).  Old containers are only stopped
+        until the whole service is replaced, so a failure can give them back."""
+        config, name = op.config, op.service.name
+        replaced: list[tuple[ContainerRecord, ContainerRecord]] = []
+        work = list(zip(op.pairs, op.hosts, strict=True))
+        for number, batch in enumerate(rollout.batches(work, config.parallelism)):
+            if number and config.delay:
+                await trio.sleep(config.delay)
+            try:
+                await run_concurrently([partial(self._replace_one, op.service, old, new, hosts,
+                                                config) for (old, new), hosts in batch])
+            except PycomposeError as exc:
+                failed = [pair for pair, _ in batch]
+                if config.failure_action == "continue":
+                    self._warn(f"service {name}: {exc}; the update continues "
+                               "(failure_action: continue)")
+                    replaced += failed
+                    continue
+                if config.failure_action == "rollback":
+                    await self._give_back(replaced + failed)
+                    raise UpdateFailed(f"service {name}: update failed ({exc}); rolled back "
+                                       "to the previous configuration") from None
+                await self._give_back(failed)
+                await self._drop_old(replaced)
+                raise UpdateFailed(f"service {name}: update paused after a failure ({exc}); "
+                                   f"{len(replaced)} of {len(op.pairs)} replicas updated") \
+                    from None
+            replaced += [pair for pair, _ in batch]
+        await self._drop_old(replaced)
+
+    async def _replace_one(self, service: Service, old: ContainerRecord, new: ContainerRecord,
+                           hosts: str, config: rollout.UpdateConfig) -> None:
+        if config.order == "stop-first":
+            await self._do(StopContainer(old))
+        await self._do(CreateContainer(new, service, hosts))
+        await self._do(StartContainer(new))
+        if self.dependencies is not None:
+            await self.dependencies.watch()  # the supervisor probes its health
+        image_config = self.dependencies.image_config if self.dependencies else _no_config
+        await depwait.wait_running_or_healthy(self.layout, self.containers, new, image_config)
+        if config.monitor:
+            await trio.sleep(config.monitor)
+            if not (await self.containers.status(new)).running:
+                raise depwait.DependencyFailed(f"container {new.name} stopped within "
+                                               f"{config.monitor:g}s of starting")
+        if config.order == "start-first":
+            await self._do(StopContainer(old))
+
+    async def _give_back(self, pairs: list[tuple[ContainerRecord, ContainerRecord]]) -> None:
+        """Remove the new containers, start the old ones again."""
+        async def one(old: ContainerRecord, new: ContainerRecord) -> None:
+            if self.layout.container_dir(new.id).is_dir():
+                if (await self.containers.status(new)).running:
+                    await self._do(StopContainer(new))
+                await self._do(RemoveContainer(new))
+            await self._do(StartContainer(old))
+
+        await run_concurrently([partial(one, old, new) for old, new in pairs])
+
+    async def _drop_old(self, pairs: list[tuple[ContainerRecord, ContainerRecord]]) -> None:
+        async def one(old: ContainerRecord) -> None:
+            if (await self.containers.status(old)).running:
+                await self._do(StopContainer(old))
+            await self._do(RemoveContainer(old))
+
+        await run_concurrently([partial(one, old) for old, _ in pairs])
+
+    def _warn(self, message: str) -> None:
+        if self.dependencies is not None:
+            self.dependencies.warn(message)
+
+    def _event(self, record: ContainerRecord, action: str) -> None:
+        eventlog.append(self.layout, record, action, time.time())
+
+    async def _reserve_ports(self, plan: Plan) -> Plan:
+        """Host ports depend on what the host holds, so the network backend checks
+        them, and picks the random ones, before anything changes."""
+        wanted = [r for r in plan.starting() if r.network.ports]
+        if not wanted:
+            return plan
+        leaving = {r.id for r in plan.removing()}
+        return plan.with_records(await self.networks.reserve_ports(wanted, leaving))
+
+    def _volume_backend(self) -> VolumeBackend:
+        if self.volumes is None:
+            raise TypeError("this plan has volume operations: the executor needs a "
+                            "volume backend")
+        return self.volumes
+
+    async def _do(self, op: Op) -> None:
+        match op:
+            case CreateNetwork(network):
+                self.report(Progress("Network", network.name, "Creating"))
+                async with self._project_file:
+                    await trio.to_thread.run_sync(state.save_network, self.layout, network)
+                await self.networks.create_network(network)
+                self.report(Progress("Network", network.name, "Created", done=True))
+            case RemoveNetwork(network):
+                self.report(Progress("Network", network.name, "Removing"))
+                await self.networks.remove_network(network)
+                async with self._project_file:
+                    await trio.to_thread.run_sync(state.forget_network, self.layout, network)
+                    await trio.to_thread.run_sync(
+                        state.forget_project_if_empty, self.layout, network.project)
+                self.report(Progress("Network", network.name, "Removed", done=True))
+            case CreateVolume(volume):
+                self.report(Progress("Volume", volume.name, "Creating"))
+                await self._volume_backend().create_volume(volume)
+                self.report(Progress("Volume", volume.name, "Created", done=True))
+            case RemoveVolume(volume):
+                self.report(Progress("Volume", volume.name, "Removing"))
+                await self._volume_backend().remove_volume(volume)
+                self.report(Progress("Volume", volume.name, "Removed", done=True))
+            case CreateContainer(record, service, hosts):
+                self.report(Progress("Container", record.name, "Creating"))
+                await self.containers.create(record, service, hosts)
+                runstate.write_supervision(self.layout.container_dir(record.id),
+                                           service.canonical)
+                await self.networks.connect(record)
+                self._event(record, "create")
+                self.report(Progress("Container", record.name, "Created", done=True))
+            case WriteHosts(hosts):
+                for record, content in hosts:
+                    await self.containers.write_hosts(record, content)
+            case ReplaceContainers():
+                await self._roll(op)
+            case StartContainer(record):
+                await self._await_dependencies(record)
+                if self.dependencies is not None and self.dependencies.ready is not None:
+                    await self.dependencies.ready(record)
+                self.report(Progress("Container", record.name, "Starting"))
+                runstate.mark_started_by_user(self.layout.container_dir(record.id))
+                await self.networks.connect(record)
+                await self.containers.start(record)
+                self._event(record, "start")
+                self.report(Progress("Container", record.name, "Started", done=True))
+            case StopContainer(record):
+                self.report(Progress("Container", record.name, "Stopping"))
+                await stop_by_user(self.layout, self.containers, record, self.stop_timeout)
+                self._event(record, "stop")
+                self.report(Progress("Container", record.name, "Stopped", done=True))
+            case RemoveContainer(record):
+                self.report(Progress("Container", record.name, "Removing"))
+                await self.containers.remove(record)
+                await self.networks.disconnect(record)
+                self._event(record, "destroy")
+                self.report(Progress("Container", record.name, "Removed", done=True))
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What waiting on ``depends_on`` conditions needs: the supervisor watching the
+    dependencies (``watch``: start or wake it), and image configs for health checks."""
+
+    watch: Callable[[], Awaitable[object]]
+    image_config: Callable[[ContainerRecord], Mapping[str, Any]]
+    warn: Callable[[str], None]
+    ready: Callable[[ContainerRecord], Awaitable[None]] | None = None
+    """What must be in place before a container starts (its DNS server)."""
+    ignore: frozenset[str] = frozenset()
+    """Services whose conditions are not waited for (``up --no-deps``)."""
+
+
+class UpdateFailed(PycomposeError):
+    """A rolling update stopped on a replica that did not come up."""
+
+
+def _no_config(record: ContainerRecord) -> Mapping[str, Any]:
+    return {}
+
+
+async def stop_by_user(layout: Layout, containers: ContainerBackend, record: ContainerRecord,
+                       timeout: float | None = None) -> None:
+    """Stop a container so that its supervisor leaves it stopped: the mark is on disk
+    before the signal, so the exit is never mistaken for a crash."""
+    runstate.mark_stopped_by_user(layout.container_dir(record.id))  # a tiny file: no thread
+    await containers.stop(record, timeout)
+
+
+async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]]) -> None:
+    """Run jobs at once; if any fail, the others are cancelled and the first
+    user-facing error is raised on its own (not wrapped in an ExceptionGroup)."""
+    if len(jobs) == 1:
+        await jobs[0]()
+        return
+    try:
+        async with trio.open_nursery() as nursery:
+            for job in jobs:
+                nursery.start_soon(job)
+    except BaseExceptionGroup as group:
+        first = first_user_error(group)
+        if first is not None:
+            raise first from None
+        raise

@@ -1,0 +1,79 @@
+"""What the supervisor and the CLI share about a container, in its directory.
+
+``supervision.json``: the service's canonical form, written when the container is
+created, so the supervisor knows the restart policy and health check without the
+Compose file.  ``restart.json``: restarts so far, the back-off delay, whether the
+user stopped it (the CLI writes that *before* stopping, so the supervisor never
+restarts what the user stopped).  ``health.json``: the health check's state.
+All written atomically; a missing file reads as the initial state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from common.statefiles import read_json, write_json
+from compose.planning.health import HealthState, Probe
+from compose.planning.lifecycle import RestartState
+
+SUPERVISION = "supervision.json"
+RESTART = "restart.json"
+HEALTH = "health.json"
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        value = read_json(path)
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def write_supervision(directory: Path, service: Mapping[str, Any]) -> None:
+    write_json(directory / SUPERVISION, {"service": dict(service)})
+
+
+def read_supervision(directory: Path) -> dict[str, Any]:
+    data = _read(directory / SUPERVISION) or {}
+    service = data.get("service")
+    return service if isinstance(service, dict) else {}
+
+
+def read_restart(directory: Path) -> RestartState:
+    data = _read(directory / RESTART) or {}
+    return RestartState(int(data.get("restarts", 0)), float(data.get("delay", 0.0)),
+                        bool(data.get("manually_stopped", False)))
+
+
+def write_restart(directory: Path, state: RestartState) -> None:
+    if directory.is_dir():
+        write_json(directory / RESTART, asdict(state))
+
+
+def mark_stopped_by_user(directory: Path) -> None:
+    current = read_restart(directory)
+    write_restart(directory, RestartState(current.restarts, current.delay, True))
+
+
+def mark_started_by_user(directory: Path) -> None:
+    """A start by the user: no longer stopped, a fresh back-off, health from scratch."""
+    write_restart(directory, RestartState())
+    (directory / HEALTH).unlink(missing_ok=True)
+
+
+def read_health(directory: Path) -> HealthState | None:
+    data = _read(directory / HEALTH)
+    if data is None:
+        return None
+    log = tuple(Probe(**entry) for entry in data.get("log", []))
+    return HealthState(str(data.get("status", "starting")), int(data.get("failing_streak", 0)),
+                       log)
+
+
+def write_health(directory: Path, state: HealthState) -> None:
+    if directory.is_dir():
+        write_json(directory / HEALTH, asdict(state))

@@ -1,0 +1,77 @@
+"""Loader phase: what the schema cannot say (undefined references, cycles)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from compose.spec.graph import DependencyCycle, start_order
+from compose.spec.sources import Sources
+
+
+def check_project(canonical: Mapping[str, Any], declared: Mapping[str, Any],
+                  sources: Sources) -> None:
+    """docker compose's consistency checks (``config --no-consistency`` skips them).
+
+    ``declared`` is the merged file before canonicalisation, which still lists the
+    top-level resources no service uses."""
+    services = canonical.get("services", {})
+    check_references(services, declared, sources)
+    check_container_names(services, sources)
+    for name, service in services.items():
+        if not service.get("image") and service.get("build") is None \
+                and service.get("provider") is None:
+            raise sources.error(
+                ("services", name),
+                f"service {name!r} has neither an image nor a build context specified")
+        for dep, entry in (service.get("depends_on") or {}).items():
+            if dep not in services and entry.get("required", True):
+                raise sources.error(
+                    ("services", name, "depends_on", dep),
+                    f"service {name!r} depends on undefined service {dep!r}",
+                )
+    graph = {
+        name: tuple(d for d in (s.get("depends_on") or {}) if d in services)
+        for name, s in services.items()
+    }
+    try:
+        start_order(graph)
+    except DependencyCycle as exc:
+        raise sources.error(("services", exc.cycle[0], "depends_on"), str(exc)) from None
+
+
+def check_references(services: Mapping[str, Any], declared: Mapping[str, Any],
+                     sources: Sources) -> None:
+    """Every network, named volume, secret and config a service uses is declared."""
+    for name, service in services.items():
+        for network in service.get("networks") or {}:
+            if network != "default" and network not in (declared.get("networks") or {}):
+                raise sources.error(("services", name, "networks"),
+                                    f"service {name!r} refers to undefined network {network!r}")
+        for index, mount in enumerate(service.get("volumes") or []):
+            source = mount.get("source")
+            if mount.get("type") == "volume" and source and \
+                    source not in (declared.get("volumes") or {}):
+                raise sources.error(("services", name, "volumes", index),
+                                    f"service {name!r} refers to undefined volume {source!r}")
+        for kind in ("secrets", "configs"):
+            for index, grant in enumerate(service.get(kind) or []):
+                source = grant.get("source")
+                if source not in (declared.get(kind) or {}):
+                    raise sources.error(
+                        ("services", name, kind, index),
+                        f"service {name!r} refers to undefined {kind[:-1]} {source!r}")
+
+
+def check_container_names(services: Mapping[str, Any], sources: Sources) -> None:
+    owners: dict[str, str] = {}
+    for name, service in services.items():
+        container = service.get("container_name")
+        if not container:
+            continue
+        if container in owners:
+            raise sources.error(
+                ("services", name, "container_name"),
+                f"container name {container!r} is already in use by service "
+                f"{owners[container]!r}")
+        owners[container] = name

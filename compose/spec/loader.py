@@ -1,0 +1,213 @@
+"""Compose files to a ``Project``: the loading pipeline, phase by phase.
+
+    find files -> environment (.env, --env-file, process) -> for each file:
+    parse -> interpolate -> validate -> merge (later files override) ->
+    project name -> canonical form -> semantic checks -> typed model
+
+Each phase is a small function over plain data in its own module; only this
+module touches the filesystem to find and read files.  Every error names the
+file, line and key it concerns.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from common.errors import ComposeFileError, Location, UsageError
+from compose.spec.load import profiles, projectenv
+from compose.spec.load.assemble import Context, assemble_project
+from compose.spec.load.canonical import canonicalize
+from compose.spec.load.checks import check_project
+from compose.spec.load.interpolate import InterpolationError, substitute
+from compose.spec.load.parse import Document, parse_yaml
+from compose.spec.load.typed import build_project, unsupported
+from compose.spec.model import Project
+from compose.spec.names import normalize_project_name
+from compose.spec.sources import Sources
+
+DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+# compose-go's DefaultFileNames and DefaultOverrideFileNames, in order of preference.
+OVERRIDE_FILES = ("compose.override.yml", "compose.override.yaml",
+                  "docker-compose.override.yml", "docker-compose.override.yaml")
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the command line and the environment say about where the project is."""
+
+    files: tuple[str, ...] = ()
+    project_name: str | None = None
+    project_directory: str | None = None
+    env_files: tuple[str, ...] = ()
+    interpolate: bool = True
+    consistency: bool = True
+    # --profile (else COMPOSE_PROFILES); services named on the command line enable
+    # their own profiles, as docker compose's WithServicesEnabled does.
+    profiles: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    cwd: str = field(default_factory=os.getcwd)
+
+
+@dataclass(frozen=True)
+class RawProject:
+    """The merged files before canonicalisation (``config --no-normalize``)."""
+
+    data: dict[str, Any]
+    name: str
+    working_dir: str
+    files: tuple[str, ...]
+    environ: Mapping[str, str]
+    sources: Sources
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    project: Project
+    canonical: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+def load_project(options: LoadOptions) -> Loaded:
+    raw = load_raw(options)
+    canonical = canonicalize(raw.data, project_name=raw.name, working_dir=raw.working_dir,
+                             environ=raw.environ, sources=raw.sources)
+    if options.consistency:
+        check_project(canonical, raw.data, raw.sources)
+    project = build_project(canonical, working_dir=raw.working_dir, config_files=raw.files,
+                            sources=raw.sources, environ=raw.environ)
+    return Loaded(project, canonical, (*raw.warnings, *unsupported(canonical)))
+
+
+def load_raw(options: LoadOptions) -> RawProject:
+    files = find_files(options)
+    working_dir = str(Path(options.cwd, options.project_directory or os.path.dirname(files[0]))
+                      .resolve())
+    environ = project_environment(options, working_dir)
+    name = choose_project_name(options, files, working_dir, environ)
+    environ = {**environ, "COMPOSE_PROJECT_NAME": name}
+    warnings: list[str] = []
+    assembled = assemble_project(files, Context(
+        working_dir, environ, options.interpolate, read_document,
+        lambda path, env: read_dotenv(Path(path), required=True, environ=env),
+        warnings.append))
+    sources = Sources(assembled.documents)
+    merged = assembled.data
+    merged = profiles.apply(merged, options.profiles, options.services, environ)
+    return RawProject(merged, name, working_dir, tuple(files), environ, sources,
+                      tuple(warnings))
+
+
+def find_files(options: LoadOptions) -> list[str]:
+    """``-f`` files, else ``COMPOSE_FILE`` (the process environment or the first
+    ``.env``), else the first default name found in the project directory or one of
+    its parents, with its override file if present."""
+    given = list(options.files) or projectenv.compose_file_variable(first_environment(options))
+    if given:
+        resolved = []
+        for name in given:
+            path = Path(options.cwd, name).resolve()
+            if not path.is_file():
+                raise UsageError(f"{name}: no such file")
+            resolved.append(str(path))
+        return resolved
+    directory = Path(options.cwd, options.project_directory or ".").resolve()
+    for candidate_dir in (directory, *directory.parents):
+        for name in DEFAULT_FILES:
+            path = candidate_dir / name
+            if path.is_file():
+                found = [str(path)]
+                for override in OVERRIDE_FILES:
+                    if (candidate_dir / override).is_file():
+                        found.append(str(candidate_dir / override))
+                        break
+                return found
+    raise UsageError(
+        f"no configuration file provided: none of {', '.join(DEFAULT_FILES)} "
+        f"found in {directory} or its parents"
+    )
+
+
+def first_environment(options: LoadOptions) -> dict[str, str]:
+    """The process environment plus the env files docker compose reads before it
+    knows the Compose files: ``--env-file``/``COMPOSE_ENV_FILES``, else the ``.env``
+    of ``--project-directory``, of the first ``-f`` file's folder, or of the cwd."""
+    explicit = projectenv.explicit_env_files(options.env_files, options.environ, options.cwd)
+    if explicit:
+        return projectenv.with_env_files(options.environ, explicit)
+    first = options.project_directory or (os.path.dirname(options.files[0]) if options.files
+                                          else ".")
+    directory = str(Path(options.cwd, first))
+    return projectenv.with_env_files(
+        options.environ, projectenv.default_env_file(directory, options.environ))
+
+
+def project_environment(options: LoadOptions, working_dir: str) -> dict[str, str]:
+    """What interpolation sees: the first environment, then the project directory's
+    ``.env`` for keys still unset (unless env files were given explicitly)."""
+    environ = first_environment(options)
+    if projectenv.explicit_env_files(options.env_files, options.environ, options.cwd):
+        return environ
+    return projectenv.with_env_files(
+        environ, projectenv.default_env_file(working_dir, options.environ))
+
+
+def read_dotenv(path: Path, *, required: bool = False,
+                environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """An env file; missing is empty unless required, malformed is an error at its line."""
+    if not required and not path.is_file():
+        return {}
+    return projectenv.read_env_files([path], environ or {})
+
+
+def _display(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def read_document(path: str) -> Document:
+    display = _display(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ComposeFileError(Location(display), "not UTF-8 text") from None
+    except OSError as exc:
+        raise ComposeFileError(Location(display), exc.strerror or str(exc)) from None
+    return parse_yaml(text, display)
+
+
+def choose_project_name(options: LoadOptions, files: Sequence[str], working_dir: str,
+                        environ: Mapping[str, str]) -> str:
+    """``-p``, else ``COMPOSE_PROJECT_NAME`` (environment or ``.env``), both used
+    verbatim and so checked; else the last ``name:`` of the files, interpolated and
+    normalised; else the project directory's name, normalised."""
+    if options.project_name:
+        return projectenv.checked_project_name(options.project_name)
+    if environ.get("COMPOSE_PROJECT_NAME"):
+        return projectenv.checked_project_name(environ["COMPOSE_PROJECT_NAME"])
+    name = normalize_project_name(os.path.basename(working_dir))
+    named: tuple[Document, str] | None = None
+    for path in files:
+        try:
+            document = read_document(path)
+        except ComposeFileError:
+            continue  # reported when the file is loaded
+        for part in (document, *document.following):  # `---` documents count too
+            raw = part.data.get("name") if isinstance(part.data, dict) else None
+            if isinstance(raw, str) and raw:
+                named = (part, raw)
+    if named is not None:
+        document, raw = named
+        try:
+            value = substitute(raw, environ, lambda _: None) if options.interpolate else raw
+        except InterpolationError as exc:
+            raise document.error(("name",), f"error while interpolating name: {exc}") from None
+        name = normalize_project_name(value)
+    if not name:
+        raise UsageError("project name must not be empty")
+    return name

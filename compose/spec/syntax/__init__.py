@@ -1,0 +1,2 @@
+"""Compose's short syntaxes (ports, volumes, command words, .env files) read as
+docker compose reads them (pure)."""

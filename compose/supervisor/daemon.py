@@ -1,0 +1,165 @@
+"""Starting, finding and stopping a project's supervisor process.
+
+The supervisor runs detached (its own session, so a Ctrl-C at the terminal that
+ran ``up -d`` does not reach it) and holds an exclusive lock for its whole life:
+whoever holds ``<run>/supervisors/<project>.lock`` is the supervisor, and a second
+one started by accident exits at once.  Its pid is written next to the lock, and
+its control socket (compose/supervisor/control.py) too: a ``rescan`` request makes it watch
+new containers and answers once it does (SIGHUP does the same without an
+answer); SIGTERM ends it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import trio
+
+from common.errors import StateError
+from common.paths import Layout
+from compose.supervisor import control
+from runtime.oci.runtime import wait_for_exit
+
+READY_TIMEOUT = 10.0
+READY_FD = "PYCOMPOSE_SUPERVISOR_READY_FD"
+
+
+def _paths(layout: Layout, project: str) -> tuple[Path, Path]:
+    directory = layout.run / "supervisors"
+    return directory / f"{project}.lock", directory / f"{project}.pid"
+
+
+def log_path(layout: Layout, project: str) -> Path:
+    return layout.projects / project / "supervisor.log"
+
+
+@contextlib.contextmanager
+def hold_lock(layout: Layout, project: str) -> Iterator[bool]:
+    """In the supervisor: take the lock (False if another supervisor has it) and
+    publish our pid; both go away with the process."""
+    lock, pidfile = _paths(layout, project)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        pidfile.write_text(f"{os.getpid()}\n")
+        try:
+            yield True
+        finally:
+            pidfile.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def running_pid(layout: Layout, project: str) -> int | None:
+    """The pid of the project's supervisor, if one holds the lock."""
+    lock, pidfile = _paths(layout, project)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                return int(pidfile.read_text().strip())
+            except (FileNotFoundError, ValueError):
+                return None  # starting up: the pid is not written yet
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+_starting: dict[tuple[str, str], trio.Lock] = {}
+"""One start of a project's supervisor at a time in this process: ``up`` asks for
+it as each container starts, concurrently, and all but the first must find it."""
+
+
+async def ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, str]) -> int:
+    """Start the project's supervisor unless it runs; tell a running one to look for
+    new containers.  Returns its pid once it is ready."""
+    async with _starting.setdefault((str(layout.root), project), trio.Lock()):
+        return await _ensure_supervisor(layout, project, environ)
+
+
+async def _ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, str]) -> int:
+    pid = running_pid(layout, project)
+    if pid is not None:
+        answer = await control.request(control.socket_path(layout, project), {"op": "rescan"})
+        if answer is not None and answer.get("ok"):
+            return pid  # it watches what was just made
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGHUP)  # an older supervisor, without a socket
+            return pid
+    log = log_path(layout, project)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    read_fd, write_fd = os.pipe()
+    try:
+        with open(log, "ab") as out:
+            await trio.lowlevel.open_process(
+                [sys.executable, "-m", "compose", "-p", project, "supervise"],
+                env={**environ, READY_FD: str(write_fd)}, stdin=subprocess.DEVNULL,
+                stdout=out, stderr=out, start_new_session=True, pass_fds=(write_fd,),
+            )
+    finally:
+        os.close(write_fd)
+    async with trio.lowlevel.FdStream(read_fd) as ready:
+        with trio.move_on_after(READY_TIMEOUT):
+            await ready.receive_some(1)  # a byte when ready, nothing if it gave up
+    pid = running_pid(layout, project)
+    if pid is None:
+        raise StateError(f"the supervisor of project {project} did not start; see {log}")
+    return pid
+
+
+def signal_ready(environ: Mapping[str, str]) -> None:
+    """In the supervisor: tell ``ensure_supervisor`` it holds the lock and runs."""
+    fd = environ.get(READY_FD)
+    if fd and fd.isdigit():
+        with contextlib.suppress(OSError):
+            os.write(int(fd), b".")
+            os.close(int(fd))
+
+
+async def adopt(layout: Layout, project: str, environ: Mapping[str, str]) -> None:
+    """Make sure a project that has containers has its supervisor: after a crash of
+    the old one (or a reboot), the next pycompose call for the project starts one,
+    which takes over every container where its records say they are."""
+    from common import state
+
+    if running_pid(layout, project) is None and state.container_records(layout, project):
+        await ensure_supervisor(layout, project, environ)
+
+
+async def stop_supervisor(layout: Layout, project: str) -> None:
+    """End the project's supervisor, if it runs; its containers are left alone."""
+    pid = running_pid(layout, project)
+    if pid is None:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    except OSError as exc:
+        if exc.errno != errno.ESRCH:
+            raise
+        return
+    with trio.move_on_after(10):
+        await wait_for_exit(pid)
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,122 @@
+"""The embedded DNS server, hosted by the supervisor.
+
+Each container with a network namespace of its own gets a resolver at
+127.0.0.11:53 (UDP and TCP), as under Docker: sockets bound on random ports inside
+its namespace, which an nftables rule there redirects port 53 to (so the
+container's own programs may still bind port 53),
+served by one ``DnsServer`` whose name table covers every container of the state
+root (external networks cross projects).  A container is answered for only while
+it runs and is not unhealthy.  Forwarding to the host's resolvers happens from the
+supervisor's own namespace.
+
+The sockets must exist before the container first starts: when they are bound a
+``dns.ready`` file appears in the container's directory, which ``up`` waits for
+(``wait_ready``).  The namespace outlives restarts, so this happens once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+
+import structlog
+import trio
+
+from common.paths import Layout
+from common.records import ContainerRecord
+from compose.engine import runstate
+from compose.planning.health import UNHEALTHY
+from network.dns import DnsServer, serve_dns, serve_dns_tcp, upstreams_from
+from network.dnstable import build_table
+from network.driver import apply_nft
+from network.firewall import dns_redirect_script
+from network.hosts import EMBEDDED_DNS
+from network.nssocket import trio_socket_in_netns
+from runtime.oci.logs import DIRECTORY_CHANGES, FileWatch
+from runtime.oci.runtime import conmon_pid
+
+READY = "dns.ready"
+HOST_RESOLV_CONF = Path("/etc/resolv.conf")
+
+
+def resolves_here(record: ContainerRecord) -> bool:
+    """Containers with a namespace of their own and a network use the embedded server
+    (host-mode ones use the host's resolvers, joined ones their owner's socket)."""
+    return record.network.mode == "" and bool(record.attachments)
+
+
+class DnsHost:
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        try:
+            upstreams = upstreams_from(HOST_RESOLV_CONF.read_text())
+        except OSError:
+            upstreams = ()
+        self.server = DnsServer(build_table(()), upstreams)
+        self._scopes: dict[str, trio.CancelScope] = {}
+        self.log = structlog.get_logger("dns")
+
+    def refresh(self, records: Iterable[ContainerRecord]) -> None:
+        """Rebuild the name table: who exists, and who is serving right now."""
+        self.server.table = build_table(records, self._serving)
+
+    def _serving(self, record: ContainerRecord) -> bool:
+        directory = self.layout.container_dir(record.id)
+        if conmon_pid(directory, record.id) is None:
+            return False
+        health = runstate.read_health(directory)
+        return health is None or health.status != UNHEALTHY
+
+    async def serve(self, record: ContainerRecord, nursery: trio.Nursery) -> None:
+        """Start answering inside ``record``'s namespace (once)."""
+        if record.id in self._scopes or not resolves_here(record):
+            return
+        netns = self.layout.netns / record.id
+        if not netns.exists():
+            return  # not connected yet: the next rescan serves it
+        udp = await trio_socket_in_netns(netns, socket.AF_INET, socket.SOCK_DGRAM,
+                                         (EMBEDDED_DNS, 0))
+        tcp = await trio_socket_in_netns(netns, socket.AF_INET, socket.SOCK_STREAM,
+                                         (EMBEDDED_DNS, 0))
+        try:
+            await apply_nft(dns_redirect_script(EMBEDDED_DNS, udp.getsockname()[1],
+                                                tcp.getsockname()[1]), netns=netns)
+        except BaseException:
+            udp.close()
+            tcp.close()
+            raise
+        scope = trio.CancelScope()
+        self._scopes[record.id] = scope
+
+        async def run() -> None:
+            with scope, udp, tcp:
+                async with trio.open_nursery() as inner:
+                    await inner.start(partial(serve_dns, self.server, udp, container=record.id))
+                    await inner.start(partial(serve_dns_tcp, self.server, tcp,
+                                              container=record.id))
+
+        nursery.start_soon(run)
+        ready = self.layout.container_dir(record.id) / READY
+        with contextlib.suppress(FileNotFoundError):
+            ready.write_text("127.0.0.11\n")
+        self.log.info("dns serving", container=record.name)
+
+    def forget(self, container_id: str) -> None:
+        scope = self._scopes.pop(container_id, None)
+        if scope is not None:
+            scope.cancel()
+
+
+async def wait_ready(layout: Layout, record: ContainerRecord, timeout: float = 15.0) -> bool:
+    """In ``up``: wait until the supervisor serves DNS in this container's namespace."""
+    if not resolves_here(record):
+        return True
+    directory = layout.container_dir(record.id)
+    with FileWatch(directory, DIRECTORY_CHANGES) as changes, trio.move_on_after(timeout):
+        while not (directory / READY).exists():
+            await changes.changed()
+        return True
+    return False

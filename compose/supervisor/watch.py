@@ -1,0 +1,384 @@
+"""The supervisor: one long-lived trio process per project that keeps it healthy.
+
+(Its small state files are read and written synchronously: they are a few
+hundred bytes, and it keeps the supervisor testable on trio's virtual clock.)
+
+For every container of the project a watcher task waits for the container to
+exit (a pidfd on its conmon, no polling), applies the restart policy with
+Docker's back-off, and while the container runs, probes its health check and
+records the result.  ``x-pycompose: {on_unhealthy: restart | stop | kill}``
+acts on an unhealthy container (autoheal).  Everything the supervisor knows is
+also on disk (``runstate.py``), so a supervisor killed with SIGKILL is replaced by
+one that picks up where it left off: containers keep running under conmon
+meanwhile, and exit codes wait in conmon's exit files.
+
+The supervisor never decides what should exist (that is ``up``'s plan); it only
+keeps what exists running.  SIGHUP makes it look for new or removed containers;
+SIGTERM ends it, leaving the containers alone.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import structlog
+import trio
+
+from common import state
+from common.errors import PycomposeError
+from common.paths import Layout
+from common.records import ContainerRecord
+from compose.engine import depwait, eventlog, runstate
+from compose.engine.backends import ContainerBackend, NetworkBackend
+from compose.planning import health as health_rules
+from compose.planning.health import UNHEALTHY, HealthConfig, HealthState, Probe
+from compose.planning.lifecycle import Restart, RestartPolicy, parse_policy, restart_decision
+from compose.planning.observed import CREATED, DEAD, EXITED, RUNNING
+from compose.supervisor import control
+from compose.supervisor.dnshost import DnsHost
+from runtime.oci import logrotate
+from runtime.oci.containers import LOG
+from runtime.oci.logs import DIRECTORY_CHANGES, FileWatch
+from runtime.oci.runtime import conmon_pid
+
+Prober = Callable[[ContainerRecord, HealthConfig], Awaitable[Probe]]
+ImageConfig = Callable[[ContainerRecord], Mapping[str, Any]]
+AUTOHEAL_ACTIONS = ("restart", "stop", "kill", "none")
+
+
+@dataclass(frozen=True)
+class Supervision:
+    """What the supervisor acts on for one container, from its ``supervision.json``."""
+
+    policy: RestartPolicy
+    health: HealthConfig | None
+    on_unhealthy: str = "none"
+
+    @classmethod
+    def of(cls, service: Mapping[str, Any], image_config: Mapping[str, Any]) -> Supervision:
+        extension = service.get("x-pycompose") or {}
+        action = str(extension.get("on_unhealthy", "none")) if isinstance(extension, dict) \
+            else "none"
+        return cls(parse_policy(service), health_rules.health_config(service, image_config),
+                   action if action in AUTOHEAL_ACTIONS else "none")
+
+
+@dataclass
+class _Run:
+    """One run of a container, as its watcher sees it."""
+
+    started_at: float
+    autoheal: str | None = None  # an action taken because it turned unhealthy
+    health: HealthState = field(default_factory=HealthState)
+
+
+class Supervisor:
+    def __init__(self, layout: Layout, project: str, containers: ContainerBackend,
+                 networks: NetworkBackend, prober: Prober, image_config: ImageConfig,
+                 clock: Callable[[], float] = time.time, dns: DnsHost | None = None,
+                 control: Path | None = None) -> None:
+        self.layout = layout
+        self.project = project
+        self.containers = containers
+        self.networks = networks
+        self.prober = prober
+        self.image_config = image_config
+        self.clock = clock
+        self.log = structlog.get_logger("supervisor").bind(project=project)
+        self._watchers: dict[str, trio.CancelScope] = {}
+        self._rescanning = trio.Lock()
+        self.control = control
+        """Where to answer requests (compose/supervisor/control.py); None: signals only."""
+        self._records: dict[str, ContainerRecord] = {}
+        """The project's containers as the last rescan found them."""
+        self._along: dict[str, tuple[ContainerRecord, depwait.Condition]] = {}
+        """Dependents stopped to be restarted after a dependency, by container id."""
+        self.dns = dns
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+                  ) -> None:
+        """Watch every container until SIGTERM, or until the project has none left."""
+        with trio.open_signal_receiver(signal.SIGHUP, signal.SIGTERM, signal.SIGINT) as signals:
+            async with trio.open_nursery() as nursery:
+                if not await self.rescan(nursery):
+                    nursery.cancel_scope.cancel()
+                    task_status.started()
+                    return
+                if self.control is not None:
+                    await nursery.start(control.serve, self.control,
+                                        partial(self._on_request, nursery))
+                task_status.started()
+                async for signum in signals:
+                    if signum != signal.SIGHUP:
+                        self.log.info("stopping", signal=signal.Signals(signum).name)
+                        break
+                    if not await self.rescan(nursery):
+                        break
+                nursery.cancel_scope.cancel()
+
+    async def _on_request(self, nursery: trio.Nursery, request: dict[str, Any]
+                          ) -> dict[str, Any]:
+        """A request on the control socket (compose/supervisor/control.py)."""
+        op = request.get("op")
+        if op == "rescan":
+            if not await self.rescan(nursery):
+                nursery.cancel_scope.cancel()
+            return {"ok": True, "watching": len(self._watchers)}
+        if op == "status":
+            return {"ok": True, "pid": os.getpid(), "watching": sorted(
+                self._records[i].name for i in self._watchers if i in self._records)}
+        return {"ok": False, "error": f"unknown op {op!r}"}
+
+    async def rescan(self, nursery: trio.Nursery) -> bool:
+        """Watch new containers, stop watching removed ones; False when none are left."""
+        async with self._rescanning:  # a signal and a request may ask at once
+            return await self._rescan(nursery)
+
+    async def _rescan(self, nursery: trio.Nursery) -> bool:
+        records = await trio.to_thread.run_sync(
+            state.container_records, self.layout, self.project)
+        present = {r.id for r in records}
+        self._records = {r.id: r for r in records}
+        for container_id in list(self._watchers):
+            if container_id not in present:
+                self._watchers.pop(container_id).cancel()
+                if self.dns is not None:
+                    self.dns.forget(container_id)
+        if self.dns is not None:
+            dns = self.dns
+
+            async def serve(record: ContainerRecord) -> None:
+                try:
+                    await dns.serve(record, nursery)
+                except PycomposeError as exc:
+                    self.log.warning("no dns", container=record.name, error=str(exc))
+
+            async with trio.open_nursery() as starting:  # each costs a process (nft)
+                for record in records:
+                    starting.start_soon(serve, record)
+        for record in records:
+            if record.id not in self._watchers:
+                self._watchers[record.id] = await nursery.start(self._watch_task, record)
+        await self.refresh_dns()
+        self.log.info("watching", containers=len(self._watchers))
+        return bool(records)
+
+    async def _watch_task(self, record: ContainerRecord,
+                          task_status: trio.TaskStatus[trio.CancelScope]) -> None:
+        with trio.CancelScope() as scope:
+            task_status.started(scope)
+            try:
+                await self.watch(record)
+            finally:
+                if self._watchers.get(record.id) is scope:
+                    del self._watchers[record.id]
+
+    async def refresh_dns(self) -> None:
+        """Who answers to which name changed (a start, an exit, a health status)."""
+        if self.dns is not None:
+            self.dns.refresh(await trio.to_thread.run_sync(state.container_records, self.layout))
+
+    def _directory(self, record: ContainerRecord) -> Any:
+        return self.layout.container_dir(record.id)
+
+    async def watch(self, record: ContainerRecord) -> None:
+        """Keep one container running as its policy says, until it is removed or its
+        policy lets it rest."""
+        directory = self._directory(record)
+        service = runstate.read_supervision(directory)
+        supervision = Supervision.of(service, self.image_config(record))
+        log = self.log.bind(container=record.name)
+        just_started = False
+        while directory.is_dir():
+            status = await self.containers.status(record)
+            for _ in range(100):
+                # The runtime may report a container stopped before conmon wrote its exit
+                # code (and, right after a start that ended at once, may have let go of
+                # it entirely): look again shortly.
+                settling = status.state == EXITED and status.exit_code is None
+                if not settling and not (just_started and status.state == DEAD):
+                    break
+                await trio.sleep(0.01)
+                status = await self.containers.status(record)
+            if status.state == RUNNING:
+                run = _Run(self.clock() if status.started_at is None else status.started_at)
+                code = await self._while_running(record, supervision, run)
+                ran_for = self.clock() - run.started_at
+            else:
+                if status.state == CREATED:
+                    # created but not started yet (up starts it after its dependencies)
+                    await self._started(record)
+                    just_started = True
+                    continue
+                run = _Run(self.clock() if status.started_at is None else status.started_at)
+                code = status.exit_code
+                ran_for = (status.finished_at or run.started_at) - run.started_at
+            if not directory.is_dir():
+                return  # removed meanwhile (down)
+            if (await self.containers.status(record)).state == RUNNING:
+                continue  # started again meanwhile: a user's start or restart
+            await self._died(record, code)
+            along = self._along.pop(record.id, None)
+            if along is not None:
+                await self._restart_after(record, along)
+                just_started = True
+                continue
+            restart_state = runstate.read_restart(directory)
+            if run.autoheal in ("stop", "kill"):
+                runstate.mark_stopped_by_user(directory)
+                log.info("autoheal left the container stopped", action=run.autoheal)
+                return
+            policy = supervision.policy
+            if run.autoheal == "restart" and not restart_state.manually_stopped:
+                policy = RestartPolicy("always", delay=policy.delay)
+            decision = restart_decision(policy, code, restart_state, ran_for)
+            await self.refresh_dns()
+            if not isinstance(decision, Restart):
+                log.info("container exited", exit_code=code, stays=decision.reason)
+                return
+            log.info("restarting", exit_code=code, seen=status.state, after=decision.after,
+                     restarts=decision.state.restarts)
+            runstate.write_restart(directory, decision.state)
+            await trio.sleep(decision.after)
+            if not directory.is_dir() or runstate.read_restart(directory).manually_stopped:
+                return
+            await self.networks.connect(record)
+            await self.containers.start(record)
+            self._event(record, "restart")
+            self._event(record, "start")
+            just_started = True
+            await self.refresh_dns()
+            (directory / runstate.HEALTH).unlink(missing_ok=True)
+            await self._restart_dependents(record)
+
+    async def _restart_dependents(self, record: ContainerRecord) -> None:
+        """``depends_on: {<this service>: {restart: true}}``: stop those dependents now;
+        their watchers start them again once this one meets their condition."""
+        records = {i: r for i, r in self._records.items() if i != record.id}
+        services = {i: runstate.read_supervision(self._directory(r)) for i, r in records.items()}
+        dependents = depwait.restart_along(record.service, services)
+        running = [records[i] for i in dependents
+                   if (await self.containers.status(records[i])).state == RUNNING]
+        for dependent in running:
+            self._along[dependent.id] = (record, dependents[dependent.id])
+            self.log.info("restarting dependent", container=dependent.name,
+                          dependency=record.name)
+
+        async def stop(dependent: ContainerRecord) -> None:
+            await self.containers.stop(dependent)
+
+        async with trio.open_nursery() as nursery:
+            for dependent in running:
+                nursery.start_soon(stop, dependent)
+
+    async def _restart_after(self, record: ContainerRecord,
+                             along: tuple[ContainerRecord, depwait.Condition]) -> None:
+        """Start a dependent stopped by ``_restart_dependents`` once its dependency
+        meets the condition it waits for."""
+        dependency, condition = along
+        try:
+            await depwait.wait_for(self.layout, self.containers, dependency,
+                                   condition.condition, self.image_config)
+        except depwait.DependencyFailed as exc:
+            self.log.warning("dependent starts anyway", container=record.name, error=str(exc))
+        await self.networks.connect(record)
+        await self.containers.start(record)
+        self._event(record, "restart")
+        self._event(record, "start")
+        await self.refresh_dns()
+        (self._directory(record) / runstate.HEALTH).unlink(missing_ok=True)
+
+    def _event(self, record: ContainerRecord, action: str, **attributes: object) -> None:
+        if self.layout.container_dir(record.id).is_dir():
+            eventlog.append(self.layout, record, action, time.time(), **attributes)
+
+    async def _died(self, record: ContainerRecord, code: int | None) -> None:
+        """``oom`` when the kernel killed in its cgroup, then ``die``."""
+        try:
+            oom = self.containers.oom_killed(record)  # one small cgroup file: no thread
+        except OSError:
+            oom = False
+        if oom:
+            self._event(record, "oom")
+        self._event(record, "die", exitCode=-1 if code is None else code)
+
+    async def _started(self, record: ContainerRecord) -> None:
+        """Wait for a created container to be started (its conmon appears)."""
+        directory = self._directory(record)
+        with FileWatch(directory, DIRECTORY_CHANGES) as changes:
+            while directory.is_dir() and conmon_pid(directory, record.id) is None:
+                await changes.changed()
+        await self.refresh_dns()
+
+    async def _while_running(self, record: ContainerRecord, supervision: Supervision,
+                             run: _Run) -> int | None:
+        """Probe health while the container runs; its exit code once it exits."""
+        async with trio.open_nursery() as nursery:
+            if supervision.health is not None:
+                nursery.start_soon(self._probe_loop, record, supervision, run)
+            nursery.start_soon(self._keep_logs, record)
+            while True:
+                code = await self.containers.wait(record)
+                if code is not None:
+                    break
+                # No exit code yet: right after a start, conmon may not have written
+                # its pid file, so there was nothing to wait on.  Look again.
+                status = await self.containers.status(record)
+                if status.state != RUNNING:
+                    code = status.exit_code
+                    break
+                await trio.sleep(0.01)
+            nursery.cancel_scope.cancel()
+        return code
+
+    async def _keep_logs(self, record: ContainerRecord) -> None:
+        """Keep the log files conmon starts anew past its size cap (runtime/oci/logrotate.py)."""
+        directory = self._directory(record)
+        files = logrotate.max_files(runstate.read_supervision(directory).get("logging"))
+        log = directory / LOG
+        with FileWatch(directory, DIRECTORY_CHANGES) as changes:
+            while True:
+                try:
+                    if logrotate.keep_rotated(log, files):
+                        self.log.info("log rotated", container=record.name)
+                except OSError as exc:
+                    self.log.warning("log rotation failed", container=record.name,
+                                     error=str(exc))
+                    return
+                await changes.changed()
+
+    async def _probe_loop(self, record: ContainerRecord, supervision: Supervision,
+                          run: _Run) -> None:
+        config = supervision.health
+        assert config is not None
+        directory = self._directory(record)
+        previous = runstate.read_health(directory)
+        if previous is not None:
+            run.health = previous  # re-adopted: carry the state on
+        log = self.log.bind(container=record.name)
+        while True:
+            await trio.sleep(health_rules.next_probe_in(
+                config, run.health, run.started_at, self.clock()))
+            probe = await self.prober(record, config)
+            before = run.health.status
+            run.health = health_rules.record(config, run.health, probe, run.started_at)
+            runstate.write_health(directory, run.health)
+            if run.health.status != before:
+                log.info("health_status", status=run.health.status)
+                self._event(record, f"health_status: {run.health.status}")
+                await self.refresh_dns()
+            if run.health.status == UNHEALTHY and supervision.on_unhealthy != "none":
+                run.autoheal = supervision.on_unhealthy
+                log.info("autoheal", action=run.autoheal)
+                if run.autoheal == "kill":
+                    await self.containers.stop(record, 0.0)
+                else:
+                    await self.containers.stop(record)
+                return

@@ -1,0 +1,465 @@
+"""Containers on disk and in the runtime: the ContainerBackend for runc/crun + conmon.
+
+A container's directory (``containers/<id>``) is its OCI bundle: ``container.json``
+(our record, written first so a crash mid-way still leaves something ``down``
+can clean), ``config.json``, ``bundle.json`` (how to start it: terminal, stdin,
+namespaces to join, a shareable /dev/shm), the overlay's ``upper``/``work`` and
+mount point ``rootfs``, the files bind-mounted into it and conmon's ``ctr.log``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import secrets
+import shutil
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from common import state
+from common.errors import ImageError, RuntimeFailure
+from common.paths import Layout
+from common.records import ContainerRecord
+from common.statefiles import read_json, write_atomic, write_json
+from compose.planning.observed import CREATED, DEAD, EXITED, RUNNING, ContainerStatus
+from compose.spec.golang.values import parse_bytes
+from compose.spec.model import Service
+from network.hosts import render_resolv_conf
+from runtime.images.store import Image, ImageStore
+from runtime.oci import rootfs
+from runtime.oci.attach import run_foreground
+from runtime.oci.cgroups import CgroupStats, oom_kills, read_stats
+from runtime.oci.exec import exec_process
+from runtime.oci.joins import JoinError, find_target, join
+from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime, wait_for_exit
+from runtime.oci.shm import mount_shm, unmount_shm
+from runtime.ocispec.devices import block_paths
+from runtime.ocispec.host import NotADevice, all_host_devices, device_nodes, host_facts
+from runtime.ocispec.namespaces import SHM_HOST, SHM_SHAREABLE
+from runtime.ocispec.servicespec import Decided, Gathered, decide, seccomp_file
+from runtime.ocispec.spec import SpecError, build_spec
+from runtime.ocispec.users import UnknownUser, read_in_root, resolve_user
+from volumes.driver import inherit as inherit_volumes
+from volumes.driver import prepare as prepare_storage
+
+RECORD = "container.json"
+BUNDLE = "bundle.json"
+LOG = "ctr.log"
+START_LOCK = "start.lock"
+
+
+def read_record(directory: Path) -> ContainerRecord | None:
+    try:
+        return ContainerRecord.from_json(read_json(directory / RECORD))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _stderr_warning(message: str) -> None:
+    print(f"WARN[0000] {message}", file=sys.stderr, flush=True)
+
+
+class ContainerDriver:
+    def __init__(self, layout: Layout, store: ImageStore, oci: OciRuntime,
+                 warn: Callable[[str], None] | None = None) -> None:
+        self.layout = layout
+        self.store = store
+        self.oci = oci
+        self.warn = warn or _stderr_warning
+        """Where warnings about a container go (a rlimit clamped, a capability the
+        host lacks); the CLI may point it at its console."""
+
+    def directory(self, record: ContainerRecord) -> Path:
+        return self.layout.container_dir(record.id)
+
+    def log_path(self, record: ContainerRecord) -> Path:
+        return self.directory(record) / LOG
+
+    def runtime_for(self, record: ContainerRecord) -> OciRuntime:
+        """The OCI runtime the container was created with (a service's ``runtime:``),
+        as its bundle says: the caller's record may predate ``create``."""
+        path = str(self.bundle_options(record).get("runtime") or record.runtime
+                   or self.oci.runtime.path)
+        if path == self.oci.runtime.path:
+            return self.oci
+        return OciRuntime(self.layout, Runtime(os.path.basename(path), path))
+
+    def _image(self, record: ContainerRecord) -> Image:
+        image = self.store.resolve(record.image)
+        if image.id != record.image_id:
+            raise ImageError(
+                f"image {record.image} changed while {record.name} was being created; retry"
+            )
+        return image
+
+    # --- create ------------------------------------------------------------------------
+
+    async def create(self, record: ContainerRecord, service: Service, hosts: str) -> None:
+        directory = self.directory(record)
+        directory.mkdir(parents=True, exist_ok=True)
+        # No config hash until the bundle is complete: if anything below fails, the
+        # next ``up`` sees a changed container and makes it again.
+        write_json(directory / RECORD, dataclasses.replace(record, config_hash="").to_json())
+        runtime = self.oci.runtime
+        if service.canonical.get("runtime"):
+            try:
+                runtime = named_runtime(str(service.canonical["runtime"]))
+            except RuntimeFailure as exc:
+                raise RuntimeFailure(f"container {record.name}: {exc}") from None
+        image = await trio.to_thread.run_sync(self._image, record)
+        await trio.to_thread.run_sync(
+            rootfs.mount_rootfs, self.store, self.layout.layers, image, directory
+        )
+        notes: list[str] = []
+        storage = await trio.to_thread.run_sync(
+            prepare_storage, self.layout, record, service, str(directory / "rootfs"),
+            notes.append)
+        for note in notes:
+            self.warn(f"container {record.name}: {note}")
+        try:
+            gathered = await trio.to_thread.run_sync(self._gather, record, service, directory)
+            gathered = dataclasses.replace(gathered, mounts=tuple(storage))
+            decided = decide(service, image.runtime_config, gathered)
+        except SpecError as exc:
+            raise RuntimeFailure(f"container {record.name}: {exc}") from None
+        for warning in decided.warnings:
+            self.warn(f"container {record.name}: {warning}")
+        record = dataclasses.replace(record, stop_signal=decided.stop_signal,
+                                     runtime=runtime.path)
+        write_json(directory / BUNDLE, {**_bundle_options(service, decided),
+                                        "runtime": runtime.path})
+        write_atomic(directory / "hostname", f"{record.hostname}\n".encode())
+        write_atomic(directory / "resolv.conf",
+                     render_resolv_conf(_read_text(Path("/etc/resolv.conf"))).encode())
+        write_atomic(directory / "hosts", hosts.encode())
+        write_json(directory / "config.json", build_spec(decided.spec))
+        write_json(directory / RECORD, record.to_json())
+
+    def _gather(self, record: ContainerRecord, service: Service, directory: Path) -> Gathered:
+        """Everything the spec needs from the host and the image's files."""
+        raw = service.canonical
+        root = str(directory / "rootfs")
+        wanted = [str(d.get("source")) for d in raw.get("devices") or ()]
+        wanted += block_paths(raw.get("blkio_config") or {})
+        try:
+            found = {path: tuple(device_nodes(path)) for path in wanted}
+        except NotADevice as exc:
+            raise SpecError(str(exc)) from None
+        profile = None
+        path = seccomp_file(raw)
+        if path is not None:
+            base = record.labels.get("com.docker.compose.project.working_dir") or os.getcwd()
+            full = os.path.join(base, path)
+            try:
+                profile = Path(full).read_text()
+            except OSError as exc:
+                raise SpecError(f"opening seccomp profile ({path}) failed: "
+                                f"{exc.strerror or exc}") from None
+        ipc = str(raw.get("ipc") or "")
+        shm_source = None
+        if ipc == "shareable":
+            shm_source = str(directory / "shm")
+        elif ipc == "host":
+            shm_source = "/dev/shm"
+        elif ipc.startswith(("service:", "container:")):
+            shm_source = str(directory / "shm-joined")  # replaced at start
+        return Gathered(
+            container_id=record.id,
+            hostname=record.hostname,
+            rootfs=root,
+            host=host_facts(),
+            netns=str(self.layout.netns / record.id),
+            files={
+                "/etc/hosts": str(directory / "hosts"),
+                "/etc/hostname": str(directory / "hostname"),
+                "/etc/resolv.conf": str(directory / "resolv.conf"),
+            },
+            passwd=read_in_root(root, "/etc/passwd"),
+            group=read_in_root(root, "/etc/group"),
+            devices=found,
+            host_devices=tuple(all_host_devices()) if raw.get("privileged") else (),
+            seccomp_profile=profile,
+            shm_source=shm_source,
+            labels=dict(record.labels),
+        )
+
+    async def write_hosts(self, record: ContainerRecord, hosts: str) -> None:
+        path = self.directory(record) / "hosts"
+        if not path.exists():
+            return
+        # In place: a running container has this inode bind-mounted.
+        with open(path, "r+") as handle:
+            if handle.read() == hosts:
+                return
+            handle.seek(0)
+            handle.write(hosts)
+            handle.truncate()
+
+    # --- start -------------------------------------------------------------------------
+
+    def bundle_options(self, record: ContainerRecord) -> dict[str, Any]:
+        try:
+            value: dict[str, Any] = read_json(self.directory(record) / BUNDLE)
+            return value
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    async def start(self, record: ContainerRecord, *, stdin: bool | None = None,
+                    before_start: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Run the container under conmon; ``stdin``: keep its stdin open for an
+        attached client (default: the service's ``stdin_open``); ``before_start``
+        runs once conmon holds the created container, before its process runs (to
+        attach without missing output)."""
+        directory = self.directory(record)
+        # The supervisor restarts what a user may be starting at the same moment:
+        # one start at a time, and a container that already runs is left alone.
+        async with state.file_lock(directory / START_LOCK,
+                                   f"container {record.name} is being started"):
+            await self._start(record, directory, stdin, before_start)
+
+    async def _start(self, record: ContainerRecord, directory: Path, stdin: bool | None,
+                     before_start: Callable[[], Awaitable[None]] | None) -> None:
+        oci = self.runtime_for(record)
+        if (self.layout.runc_root / record.id).exists():
+            current = await oci.state(record.id)
+            if current is not None and current.get("status") in ("running", "paused"):
+                return
+            if current is not None:
+                await oci.delete(record.id)  # a stopped container is recreated to rerun
+        options = self.bundle_options(record)
+        await trio.to_thread.run_sync(self._remount, record, options)
+        if options.get("joins"):
+            await self._join(record, options["joins"])
+        if options.get("volumes_from"):
+            await trio.to_thread.run_sync(inherit_volumes, self.layout, record,
+                                          list(options["volumes_from"]))
+        await oci.create(record.id, record.name, directory, directory / LOG,
+                         terminal=bool(options.get("terminal")),
+                         stdin=bool(options.get("stdin") if stdin is None else stdin),
+                         log_size_max=int(options.get("log_size_max") or DEFAULT_LOG_SIZE_MAX))
+        if before_start is not None:
+            await before_start()
+        await oci.start(record.id, record.name)
+
+    def _remount(self, record: ContainerRecord, options: dict[str, Any]) -> None:
+        """After a reboot the overlay is gone; mount it again from the same layers."""
+        directory = self.directory(record)
+        if not os.path.ismount(directory / "rootfs"):
+            rootfs.mount_rootfs(self.store, self.layout.layers, self._image(record), directory)
+        if options.get("shm") == SHM_SHAREABLE:
+            mount_shm(directory / "shm", int(options.get("shm_size") or 0) or 64 << 20)
+
+    async def _join(self, record: ContainerRecord, joins: dict[str, str]) -> None:
+        """Point the spec at the namespaces of the containers it joins, as they
+        run now."""
+        config_path = self.directory(record) / "config.json"
+        config = read_json(config_path)
+        records = await trio.to_thread.run_sync(state.container_records, self.layout)
+        for kind, reference in joins.items():
+            target = find_target(record, reference, records)
+            if target is None:
+                raise RuntimeFailure(f"container {record.name}: {kind} {reference}: "
+                                     "no such container")
+            current = await self.runtime_for(target).state(target.id) or {}
+            if current.get("status") not in ("running", "paused") or not current.get("pid"):
+                raise RuntimeFailure(f"container {record.name}: cannot join the {kind} "
+                                     f"namespace of {target.name}: it is not running")
+            shareable = self.bundle_options(target).get("shm") == SHM_SHAREABLE
+            shm = str(self.directory(target) / "shm") if shareable else None
+            try:
+                config = join(config, kind, int(current["pid"]), shm)
+            except JoinError as exc:
+                raise RuntimeFailure(f"container {record.name}: cannot join the {kind} "
+                                     f"namespace of {target.name}: {exc}") from None
+        write_json(config_path, config)
+
+    # --- stop, remove, status ---------------------------------------------------------
+
+    async def stop(self, record: ContainerRecord, timeout: float | None = None) -> None:
+        grace = record.stop_grace_period if timeout is None else timeout
+        pid = conmon_pid(self.directory(record), record.id)
+        if pid is None:
+            return
+        oci = self.runtime_for(record)
+        if (await oci.state(record.id) or {}).get("status") == "paused":
+            await oci.resume(record.id, record.name)  # a frozen process cannot handle signals
+        if await oci.kill(record.id, record.stop_signal):
+            with trio.move_on_after(grace):
+                await wait_for_exit(pid)
+                return
+        await oci.kill(record.id, "KILL")
+        with trio.move_on_after(10):
+            await wait_for_exit(pid)
+            return
+        raise RuntimeFailure(f"container {record.name} did not exit after SIGKILL")
+
+    async def kill(self, record: ContainerRecord, signal: str | int = "KILL") -> bool:
+        """Signal the container's main process; False if it is not running."""
+        return await self.runtime_for(record).kill(record.id, signal)
+
+    async def pause(self, record: ContainerRecord) -> None:
+        await self.runtime_for(record).pause(record.id, record.name)
+
+    async def unpause(self, record: ContainerRecord) -> None:
+        await self.runtime_for(record).resume(record.id, record.name)
+
+    async def update(self, record: ContainerRecord, resources: dict[str, Any]) -> None:
+        await self.runtime_for(record).update(record.id, record.name, resources)
+
+    async def remove(self, record: ContainerRecord) -> None:
+        directory = self.directory(record)
+        oci = self.runtime_for(record)
+        pid = conmon_pid(directory, record.id)
+        if pid is not None:
+            if (await oci.state(record.id) or {}).get("status") == "paused":
+                await oci.resume(record.id, record.name)
+            await oci.kill(record.id, "KILL")
+            with trio.move_on_after(10):
+                await wait_for_exit(pid)
+        await oci.delete(record.id)
+        await trio.to_thread.run_sync(unmount_shm, directory / "shm")
+        await trio.to_thread.run_sync(rootfs.unmount_rootfs, directory)
+        oci.forget_exit(record.id)
+        link = oci.attach_socket(record.id).parent  # conmon's link to the bundle (or dir)
+        if link.is_symlink():
+            link.unlink()
+        elif link.is_dir():
+            await trio.to_thread.run_sync(shutil.rmtree, link, True)
+        await trio.to_thread.run_sync(shutil.rmtree, directory, True)
+
+    async def status(self, record: ContainerRecord) -> ContainerStatus:
+        directory = self.directory(record)
+        oci = self.runtime_for(record)
+        code = oci.exit_code(record.id)
+        if code is not None:
+            finished = _mtime(self.layout.exits / record.id)
+            return ContainerStatus(record, EXITED, code, started_at=_mtime(directory / "pid"),
+                                   finished_at=finished)
+        current = await oci.state(record.id)
+        if current is None:
+            if conmon_pid(directory, record.id) is not None:
+                return ContainerStatus(record, EXITED)  # conmon is writing the exit code
+            if (directory / "pid").exists():
+                return ContainerStatus(record, DEAD)
+            return ContainerStatus(record, CREATED)
+        status = current.get("status")
+        pid = current.get("pid") or None
+        if status == "running" or status == "paused":
+            return ContainerStatus(record, RUNNING, pid=pid, started_at=_mtime(directory / "pid"))
+        if status == "created":
+            return ContainerStatus(record, CREATED, pid=pid)
+        # stopped, yet conmon has not written the exit file (yet, or ever)
+        return ContainerStatus(record, EXITED if conmon_pid(directory, record.id) else DEAD)
+
+    async def paused(self, record: ContainerRecord) -> bool:
+        return (await self.runtime_for(record).state(record.id) or {}).get("status") == "paused"
+
+    async def wait(self, record: ContainerRecord) -> int | None:
+        pid = conmon_pid(self.directory(record), record.id)
+        if pid is not None:
+            await wait_for_exit(pid)
+        return self.runtime_for(record).exit_code(record.id)
+
+    # --- inside a container -----------------------------------------------------------
+
+    async def exec(self, record: ContainerRecord, args: Sequence[str], *,
+                   user: str | None = None, env: Mapping[str, str] | None = None,
+                   cwd: str | None = None, tty: bool = False, detach: bool = False) -> int:
+        """Run ``args`` in the running container with our stdio; its exit status."""
+        config = self.config(record)
+        process_user = None
+        if user:
+            root = str(self.directory(record) / "rootfs")
+            try:
+                process_user = resolve_user(user, read_in_root(root, "/etc/passwd"),
+                                            read_in_root(root, "/etc/group"))
+            except UnknownUser as exc:
+                raise RuntimeFailure(f"container {record.name}: {exc}") from None
+        process = exec_process(config, args, user=process_user, env=env, cwd=cwd, tty=tty)
+        path = self.layout.run / "exec" / f"{record.id[:12]}-{secrets.token_hex(6)}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, process)
+        try:
+            argv = self.runtime_for(record).exec_argv(record.id, path, tty=tty, detach=detach)
+            return await run_foreground(argv, tty=tty, detach=detach)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    async def processes(self, record: ContainerRecord) -> list[int]:
+        """Host pids of the container's processes."""
+        return await self.runtime_for(record).pids(record.id)
+
+    def config(self, record: ContainerRecord) -> dict[str, Any]:
+        try:
+            value: dict[str, Any] = read_json(self.directory(record) / "config.json")
+            return value
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def oom_killed(self, record: ContainerRecord) -> bool:
+        """Whether the kernel's OOM killer ended a process of the container (its
+        cgroup is kept until the runtime deletes the container)."""
+        path = self.config(record).get("linux", {}).get("cgroupsPath")
+        if not path:
+            return False
+        return oom_kills(path, cgroup2=host_facts().cgroup2) > 0
+
+    def cgroup_stats(self, record: ContainerRecord) -> CgroupStats:
+        path = self.config(record).get("linux", {}).get("cgroupsPath") or ""
+        return read_stats(path, cgroup2=host_facts().cgroup2)
+
+
+def _bundle_options(service: Service, decided: Decided) -> dict[str, Any]:
+    raw = service.canonical
+    options: dict[str, Any] = {
+        "terminal": bool(raw.get("tty")),
+        "stdin": bool(raw.get("stdin_open")),
+        "shm": decided.spec.shm,
+    }
+    if decided.spec.shm == SHM_SHAREABLE:
+        options["shm_size"] = decided.spec.shm_size
+    if decided.spec.shm == SHM_HOST:
+        options["shm_source"] = "/dev/shm"
+    if decided.joins:
+        options["joins"] = dict(decided.joins)
+    options["log_size_max"] = log_size_max(raw.get("logging"))
+    if service.volumes_from:
+        options["volumes_from"] = list(service.volumes_from)
+    return options
+
+
+DEFAULT_LOG_SIZE_MAX = 20 << 20
+"""Docker's ``local`` log driver's default cap; past it conmon starts the file anew."""
+
+
+def log_size_max(logging: Any) -> int:
+    """The cap on a container's log file: ``logging.options.max-size`` when set."""
+    options = (logging or {}).get("options") or {} if isinstance(logging, dict) else {}
+    value = options.get("max-size")
+    if value is None:
+        return DEFAULT_LOG_SIZE_MAX
+    try:
+        size = parse_bytes(value)
+    except ValueError:
+        return DEFAULT_LOG_SIZE_MAX
+    return size if size > 0 else DEFAULT_LOG_SIZE_MAX
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return None

@@ -1,0 +1,55 @@
+"""A process started inside a running container (``exec``, health probes): its
+OCI process spec, from the container's own config plus what the caller changes
+(pure).  As Docker does, it inherits the container's environment, user, working
+directory and capabilities; the runtime applies the container's seccomp filter
+and rlimits itself."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from runtime.ocispec.users import ProcessUser
+
+
+def exec_process(config: Mapping[str, Any], args: Sequence[str], *,
+                 user: ProcessUser | None = None, env: Mapping[str, str] | None = None,
+                 cwd: str | None = None, tty: bool = False) -> dict[str, Any]:
+    base = config.get("process") or {}
+    merged: dict[str, str] = {}
+    for entry in base.get("env") or ():
+        key, _, value = str(entry).partition("=")
+        merged[key] = value
+    if tty:
+        merged.setdefault("TERM", "xterm")
+    merged.update(env or {})
+    if user is None:
+        process_user = dict(base.get("user") or {"uid": 0, "gid": 0})
+    else:
+        process_user = {"uid": user.uid, "gid": user.gid}
+        if user.additional_gids:
+            process_user["additionalGids"] = list(user.additional_gids)
+    process: dict[str, Any] = {
+        "terminal": tty,
+        "user": process_user,
+        "args": [str(a) for a in args],
+        "env": [f"{k}={v}" for k, v in merged.items()],
+        "cwd": cwd or base.get("cwd") or "/",
+        "noNewPrivileges": bool(base.get("noNewPrivileges")),
+    }
+    if base.get("capabilities"):
+        process["capabilities"] = base["capabilities"]
+    return process
+
+
+def parse_env(entries: Sequence[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """``-e KEY=VALUE`` or ``-e KEY`` (the value from our own environment; dropped
+    when unset, as docker does)."""
+    result: dict[str, str] = {}
+    for entry in entries:
+        key, sep, value = entry.partition("=")
+        if sep:
+            result[key] = value
+        elif key in environ:
+            result[key] = environ[key]
+    return result

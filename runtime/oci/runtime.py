@@ -1,0 +1,321 @@
+"""The OCI runtime driver: runc (or crun) under conmon.
+
+conmon creates each container (``runc create``), keeps its stdio, writes
+timestamped k8s-file logs and, when the container ends, its exit code to
+``<exits>/<id>``; it detaches and outlives pycompose.  We talk to conmon only
+through files it writes and to the runtime through its CLI.  Waiting for an exit
+uses a pidfd on conmon, so nothing polls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import shutil
+import signal as signal_module
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from common.errors import RuntimeFailure
+from common.paths import Layout
+from common.statefiles import write_atomic
+
+CONMON = "conmon"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    name: str
+    path: str
+
+
+def _which(name: str) -> str | None:
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
+
+
+# Docker's names for runc.
+_ALIASES = {"io.containerd.runc.v2": "runc", "io.containerd.runc.v1": "runc"}
+
+
+def named_runtime(name: str) -> Runtime:
+    """The OCI runtime a service's ``runtime:`` names, if it is installed."""
+    wanted = _ALIASES.get(name, name)
+    path = wanted if os.path.isabs(wanted) and os.access(wanted, os.X_OK) else _which(wanted)
+    if path is None:
+        raise RuntimeFailure(f"runtime {name!r} is not installed on this host")
+    return Runtime(os.path.basename(wanted), path)
+
+
+async def detect_runtime(layout: Layout, environ: dict[str, str] | None = None) -> Runtime:
+    """``PYCOMPOSE_RUNTIME`` if set; else crun if it really runs a container here
+    (it refuses hybrid cgroup hosts), else runc.  The probe's answer is cached in
+    the runtime directory, so it runs once per boot."""
+    env = os.environ if environ is None else environ
+    wanted = env.get("PYCOMPOSE_RUNTIME")
+    if wanted:
+        path = _which(wanted)
+        if path is None:
+            raise RuntimeFailure(f"PYCOMPOSE_RUNTIME={wanted}: not found")
+        return Runtime(os.path.basename(wanted), path)
+    cache = layout.run / "runtime"
+    try:
+        name, path = cache.read_text().split("\n", 1)
+        if os.access(path.strip(), os.X_OK):
+            return Runtime(name, path.strip())
+    except (FileNotFoundError, ValueError):
+        pass
+    chosen: Runtime | None = None
+    crun = _which("crun")
+    if crun and await _probe(layout, crun):
+        chosen = Runtime("crun", crun)
+    if chosen is None:
+        runc = _which("runc")
+        if runc is None:
+            raise RuntimeFailure("no OCI runtime found: install the runc package")
+        chosen = Runtime("runc", runc)
+    write_atomic(cache, f"{chosen.name}\n{chosen.path}".encode())
+    return chosen
+
+
+async def _probe(layout: Layout, runtime: str) -> bool:
+    """Run ``true`` from a throwaway bundle; False if the runtime cannot."""
+    busybox = _which("busybox")
+    if busybox is None:
+        return False
+    layout.run.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="probe-", dir=layout.run) as tmp:
+        bundle = Path(tmp)
+        (bundle / "rootfs" / "bin").mkdir(parents=True)
+        shutil.copy(busybox, bundle / "rootfs" / "bin" / "busybox")
+        config = {
+            "ociVersion": "1.0.2",
+            "process": {"args": ["/bin/busybox", "true"], "cwd": "/", "user": {"uid": 0, "gid": 0},
+                        "env": ["PATH=/bin"]},
+            "root": {"path": "rootfs"},
+            "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+            "linux": {"namespaces": [{"type": t} for t in ("pid", "mount", "ipc", "uts")]},
+        }
+        (bundle / "config.json").write_text(json.dumps(config))
+        result = await trio.run_process(
+            [runtime, "--root", str(bundle / "state"), "run", "--bundle", str(bundle),
+             f"pycompose-probe-{os.getpid()}"],
+            capture_stdout=True, capture_stderr=True, check=False, stdin=b"",
+        )
+        return result.returncode == 0
+
+
+class OciRuntime:
+    """Create, start, signal and delete containers; read what conmon recorded."""
+
+    def __init__(self, layout: Layout, runtime: Runtime) -> None:
+        self.layout = layout
+        self.runtime = runtime
+
+    def _base(self) -> list[str]:
+        return [self.runtime.path, "--root", str(self.layout.runc_root)]
+
+    async def _run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        return await trio.run_process(
+            [*self._base(), *args], capture_stdout=True, capture_stderr=True, check=False,
+            stdin=b"",
+        )
+
+    def attach_socket(self, container_id: str) -> Path:
+        """conmon's attach socket (SOCK_SEQPACKET) for the container's stdio."""
+        return self.layout.sockets / container_id[:32] / "attach"
+
+    async def create(self, container_id: str, name: str, bundle: Path, log_path: Path, *,
+                     terminal: bool = False, stdin: bool = False,
+                     log_size_max: int | None = None) -> int:
+        """Create the container under conmon; returns the container's init pid.
+        ``terminal``: conmon gives it a pseudo-terminal; ``stdin``: conmon keeps its
+        stdin open for whoever attaches; ``log_size_max``: past this many bytes
+        conmon starts the log file anew."""
+        for directory in (self.layout.runc_root, self.layout.exits, self.layout.sockets):
+            directory.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.layout.exits / container_id)
+        read_fd, write_fd = os.pipe()
+        os.set_inheritable(write_fd, True)
+        argv = [
+            _which(CONMON) or CONMON, "--api-version", "1",
+            "-c", container_id, "-u", container_id[:32], "-n", name,
+            "-r", self.runtime.path,
+            "--runtime-arg", "--root", "--runtime-arg", str(self.layout.runc_root),
+            "-b", str(bundle),
+            "-p", str(bundle / "pid"), "-P", str(bundle / "conmon.pid"),
+            "-l", f"k8s-file:{log_path}",
+            "--exit-dir", str(self.layout.exits),
+            "--socket-dir-path", str(self.layout.sockets),
+            "--log-level", "warning",
+        ]
+        if log_size_max:
+            argv += ["--log-size-max", str(log_size_max)]
+        if terminal:
+            argv.append("-t")
+        if stdin:
+            argv.append("-i")
+        env = {**os.environ, "_OCI_SYNCPIPE": str(write_fd)}
+        try:
+            with open(bundle / "conmon.err", "ab") as errlog:
+                result = await trio.run_process(
+                    argv, env=env, pass_fds=(write_fd,), stdin=b"", stdout=errlog,
+                    stderr=errlog, check=False,
+                )
+        except OSError as exc:
+            os.close(read_fd)
+            raise RuntimeFailure(f"cannot run conmon: {exc} (install the conmon package)") from None
+        finally:
+            os.close(write_fd)
+        if result.returncode != 0:
+            os.close(read_fd)
+            raise RuntimeFailure(f"conmon failed for {name} (exit {result.returncode})")
+        async with trio.lowlevel.FdStream(read_fd) as stream:
+            message = await _read_sync(stream)
+        pid = message.get("data")
+        if not isinstance(pid, int) or pid <= 0:
+            detail = str(message.get("message") or "conmon reported no pid").strip()
+            raise RuntimeFailure(f"cannot create container {name}: {_last_line(detail)}")
+        return pid
+
+    async def start(self, container_id: str, name: str) -> None:
+        result = await self._run("start", container_id)
+        if result.returncode != 0:
+            raise RuntimeFailure(f"cannot start {name}: {_stderr(result)}")
+
+    async def kill(self, container_id: str, signal: str | int) -> bool:
+        """Send a signal to the container's init; False if it is not running."""
+        sig = signal if isinstance(signal, str) else signal_module.Signals(signal).name
+        result = await self._run("kill", container_id, sig.removeprefix("SIG"))
+        return bool(result.returncode == 0)
+
+    async def pause(self, container_id: str, name: str) -> None:
+        """Freeze every process of the container (the freezer cgroup)."""
+        result = await self._run("pause", container_id)
+        if result.returncode != 0:
+            raise RuntimeFailure(f"cannot pause {name}: {_stderr(result)}")
+
+    async def resume(self, container_id: str, name: str) -> None:
+        result = await self._run("resume", container_id)
+        if result.returncode != 0:
+            raise RuntimeFailure(f"cannot unpause {name}: {_stderr(result)}")
+
+    async def update(self, container_id: str, name: str, resources: dict[str, Any]) -> None:
+        """Change the cgroup limits of a running container (OCI ``linux.resources``)."""
+        result = await trio.run_process(
+            [*self._base(), "update", "--resources", "-", container_id],
+            stdin=json.dumps(resources).encode(), capture_stdout=True, capture_stderr=True,
+            check=False)
+        if result.returncode != 0:
+            raise RuntimeFailure(f"cannot update {name}: {_stderr(result)}")
+
+    async def pids(self, container_id: str) -> list[int]:
+        """Host pids of the container's processes."""
+        result = await self._run("ps", "--format", "json", container_id)
+        if result.returncode != 0:
+            return []
+        value = json.loads(result.stdout or b"[]")
+        return [int(p) for p in value or []]
+
+    def exec_argv(self, container_id: str, process_file: Path, *, tty: bool,
+                  detach: bool) -> list[str]:
+        """``runtime exec`` of a process spec: in the foreground, the runtime relays
+        stdio and signals itself (and with ``tty``, owns the terminal)."""
+        argv = [*self._base(), "exec", "--process", str(process_file)]
+        if tty:
+            argv.append("--tty")
+        if detach:
+            argv.append("--detach")
+        return [*argv, container_id]
+
+    async def delete(self, container_id: str) -> None:
+        result = await self._run("delete", "--force", container_id)
+        if result.returncode != 0 and b"does not exist" not in result.stderr:
+            raise RuntimeFailure(f"cannot delete container {container_id[:12]}: {_stderr(result)}")
+
+    async def state(self, container_id: str) -> dict[str, Any] | None:
+        result = await self._run("state", container_id)
+        if result.returncode != 0:
+            return None
+        value: dict[str, Any] = json.loads(result.stdout)
+        return value
+
+    def exit_code(self, container_id: str) -> int | None:
+        """The exit code conmon recorded, or None while it has not recorded one."""
+        try:
+            text = (self.layout.exits / container_id).read_text().strip()
+        except FileNotFoundError:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            return None
+
+    def forget_exit(self, container_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.layout.exits / container_id)
+
+
+def conmon_pid(bundle: Path, container_id: str) -> int | None:
+    """conmon's pid if that conmon still runs for this container."""
+    try:
+        pid = int((bundle / "conmon.pid").read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    args = cmdline.split(b"\0")
+    if not args or not args[0].endswith(b"conmon") or container_id.encode() not in args:
+        return None
+    return pid
+
+
+async def wait_for_exit(pid: int) -> None:
+    """Return when process ``pid`` (not our child) has exited."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    except OSError as exc:
+        if exc.errno == errno.ESRCH:
+            return
+        raise
+    try:
+        await trio.lowlevel.wait_readable(fd)
+    finally:
+        os.close(fd)
+
+
+async def _read_sync(stream: trio.lowlevel.FdStream) -> dict[str, Any]:
+    data = b""
+    while b"\n" not in data:
+        chunk = await stream.receive_some(4096)
+        if not chunk:
+            break
+        data += chunk
+    try:
+        value = json.loads(data.split(b"\n", 1)[0] or b"{}")
+    except ValueError:
+        return {"message": data.decode(errors="replace")}
+    return value if isinstance(value, dict) else {}
+
+
+def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:
+    return _last_line(result.stderr.decode(errors="replace"))
+
+
+def _last_line(text: str) -> str:
+    """runc prints logrus lines (``time=... level=error msg="..."``); keep the message."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return "unknown error"
+    line = lines[-1]
+    if 'msg="' in line:
+        line = line.split('msg="', 1)[1].rsplit('"', 1)[0]
+    return line.replace('\\"', '"')
