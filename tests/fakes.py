@@ -11,7 +11,7 @@ import trio
 
 from common.errors import RuntimeFailure
 from common.records import ContainerRecord, NetworkRecord
-from compose.planning.observed import CREATED, EXITED, RUNNING, ContainerStatus
+from common.status import CREATED, EXITED, RUNNING, ContainerStatus
 from compose.spec.model import Service
 
 

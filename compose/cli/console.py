@@ -15,7 +15,7 @@ from common.records import ContainerRecord
 from compose.engine.events import Progress
 
 if TYPE_CHECKING:
-    from runtime.oci.logs import LogLine
+    from common.status import LogLine
 
 _COLOURS = ("cyan", "yellow", "green", "magenta", "blue", "bright_cyan", "bright_yellow",
             "bright_green", "bright_magenta", "bright_blue")

@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.sizes import parse_bytes
 from compose.convert.base import ConvertOptions, Host, Manifest, Notes, obj
 from compose.convert.names import child, config_key, dns_label
-from compose.spec.golang.values import parse_bytes
 
 SIZE_LABELS = ("pycompose.k8s.size", "kompose.volume.size")
 CLASS_LABELS = ("pycompose.k8s.storage-class", "kompose.volume.storage-class-name")

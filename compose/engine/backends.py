@@ -9,7 +9,7 @@ from ipaddress import IPv4Network, IPv6Network
 from typing import Protocol
 
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
-from compose.planning.observed import ContainerStatus
+from common.status import ContainerStatus
 from compose.spec.model import Service
 
 

@@ -17,12 +17,12 @@ from typing import Any
 import trio
 
 from common.errors import PycomposeError
+from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.records import ContainerRecord
 from compose.engine import runstate
 from compose.engine.backends import ContainerBackend
 from compose.planning.health import HEALTHY, UNHEALTHY, health_config
-from runtime.oci.logs import DIRECTORY_CHANGES, FileWatch
 
 STARTED = "service_started"
 HEALTHY_CONDITION = "service_healthy"

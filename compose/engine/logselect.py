@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from common.durations import parse_duration
 from common.errors import UsageError
-from runtime.oci.logs import LogLine
+from common.status import LogLine
 
 
 def parse_when(text: str, now: float) -> float:

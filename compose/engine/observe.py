@@ -6,9 +6,10 @@ import trio
 
 from common import state
 from common.paths import Layout
+from common.status import ContainerStatus
 from compose.engine import netstate
 from compose.engine.backends import ContainerBackend, NetworkBackend
-from compose.planning.observed import ContainerStatus, ObservedState
+from compose.planning.observed import ObservedState
 from volumes import store as volume_store
 
 

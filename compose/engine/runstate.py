@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from common.statefiles import read_json, write_json
-from compose.planning.health import HealthState, Probe
+from common.status import Probe
+from compose.planning.health import HealthState
 from compose.planning.lifecycle import RestartState
 
 SUPERVISION = "supervision.json"

@@ -11,7 +11,7 @@ from common import state
 from common.errors import UsageError
 from common.paths import Layout
 from common.records import ContainerRecord
-from compose.planning.observed import ContainerStatus
+from common.status import ContainerStatus
 
 ONEOFF = "com.docker.compose.oneoff"
 

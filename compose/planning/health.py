@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from common.durations import parse_duration
+from common.status import Probe
 
 STARTING, HEALTHY, UNHEALTHY = "starting", "healthy", "unhealthy"
 DEFAULT_INTERVAL = 30.0
@@ -32,14 +33,6 @@ class HealthConfig:
     retries: int = DEFAULT_RETRIES
     start_period: float = 0.0
     start_interval: float = DEFAULT_START_INTERVAL
-
-
-@dataclass(frozen=True)
-class Probe:
-    start: float
-    end: float
-    exit_code: int  # -1: the probe could not run or timed out
-    output: str = ""
 
 
 @dataclass(frozen=True)

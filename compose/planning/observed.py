@@ -7,23 +7,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network
 
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
+from common.status import ContainerStatus
 from network.ipam import AddressPool
-
-CREATED, RUNNING, EXITED, DEAD = "created", "running", "exited", "dead"
-
-
-@dataclass(frozen=True)
-class ContainerStatus:
-    record: ContainerRecord
-    state: str  # created | running | exited | dead (the runtime lost it, e.g. after a reboot)
-    exit_code: int | None = None
-    pid: int | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.state == RUNNING
 
 
 @dataclass(frozen=True)

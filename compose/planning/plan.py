@@ -15,10 +15,11 @@ from typing import Any
 
 from common.errors import UsageError
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
+from common.status import RUNNING, ContainerStatus
 from compose.planning import netplan, rollout
 from compose.planning.netconfig import service_networking
 from compose.planning.netplan import hosts_files, plan_networks
-from compose.planning.observed import RUNNING, ContainerStatus, ObservedState
+from compose.planning.observed import ObservedState
 from compose.planning.rollout import UpdateConfig
 from compose.spec import graph, names
 from compose.spec.model import Project, Service

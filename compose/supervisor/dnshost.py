@@ -25,6 +25,7 @@ from pathlib import Path
 import structlog
 import trio
 
+from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.records import ContainerRecord
 from compose.engine import runstate
@@ -35,7 +36,6 @@ from network.driver import apply_nft
 from network.firewall import dns_redirect_script
 from network.hosts import EMBEDDED_DNS
 from network.nssocket import trio_socket_in_netns
-from runtime.oci.logs import DIRECTORY_CHANGES, FileWatch
 from runtime.oci.runtime import conmon_pid
 
 READY = "dns.ready"

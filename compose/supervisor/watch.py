@@ -33,19 +33,19 @@ import trio
 
 from common import state
 from common.errors import PycomposeError
+from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.records import ContainerRecord
+from common.status import CREATED, DEAD, EXITED, RUNNING, Probe
 from compose.engine import depwait, eventlog, runstate
 from compose.engine.backends import ContainerBackend, NetworkBackend
 from compose.planning import health as health_rules
-from compose.planning.health import UNHEALTHY, HealthConfig, HealthState, Probe
+from compose.planning.health import UNHEALTHY, HealthConfig, HealthState
 from compose.planning.lifecycle import Restart, RestartPolicy, parse_policy, restart_decision
-from compose.planning.observed import CREATED, DEAD, EXITED, RUNNING
 from compose.supervisor import control
 from compose.supervisor.dnshost import DnsHost
 from runtime.oci import logrotate
 from runtime.oci.containers import LOG
-from runtime.oci.logs import DIRECTORY_CHANGES, FileWatch
 from runtime.oci.runtime import conmon_pid
 
 Prober = Callable[[ContainerRecord, HealthConfig], Awaitable[Probe]]

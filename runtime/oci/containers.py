@@ -25,9 +25,9 @@ from common import state
 from common.errors import ImageError, RuntimeFailure
 from common.paths import Layout
 from common.records import ContainerRecord
+from common.sizes import parse_bytes
 from common.statefiles import read_json, write_atomic, write_json
-from compose.planning.observed import CREATED, DEAD, EXITED, RUNNING, ContainerStatus
-from compose.spec.golang.values import parse_bytes
+from common.status import CREATED, DEAD, EXITED, RUNNING, ContainerStatus
 from compose.spec.model import Service
 from network.hosts import render_resolv_conf
 from runtime.images.store import Image, ImageStore

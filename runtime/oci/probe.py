@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import trio
 
 from common.paths import Layout
-from compose.planning.health import Probe
+from common.status import Probe
 
 
 async def run_probe(layout: Layout, runtime: str, container_id: str, command: Sequence[str],

@@ -10,10 +10,10 @@ import trio
 
 from common.paths import Layout
 from common.records import ContainerRecord
+from common.status import EXITED, RUNNING, ContainerStatus, Probe
 from compose.engine import runstate
-from compose.planning.health import HealthConfig, Probe
+from compose.planning.health import HealthConfig
 from compose.planning.lifecycle import RestartState
-from compose.planning.observed import EXITED, RUNNING, ContainerStatus
 from compose.supervisor.watch import Supervisor
 from tests.fakes import FakeNetworks
 

@@ -1,4 +1,4 @@
-"""runtime/distribution/transfers.py and runtime/distribution/registry.py over an in-memory registry: pull and
+"""runtime/distribution/transfers.py and registry.py over an in-memory registry: pull and
 push, Basic and Bearer auth, retries, resumed and verified downloads, platform
 selection, and the allow-list that keeps pycompose off other hosts."""
 

@@ -1,4 +1,4 @@
-"""compose/spec/load/extends.py, compose/spec/load/include.py and compose/spec/load/assemble.py: files to one model."""
+"""compose/spec/load/extends.py, include.py and assemble.py: files to one model."""
 
 from __future__ import annotations
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from common.sizes import parse_bytes
 from compose.spec.golang.values import (
     duration,
     format_float,
-    parse_bytes,
     parse_duration,
     to_bool,
     to_float,

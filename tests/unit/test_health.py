@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from common.status import Probe
 from compose.planning.health import (
     HEALTHY,
     STARTING,
     UNHEALTHY,
     HealthConfig,
     HealthState,
-    Probe,
     health_config,
     next_probe_in,
     probe_command,

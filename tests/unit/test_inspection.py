@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from common.records import Attachment, ContainerRecord
+from common.status import ContainerStatus, Probe
 from compose.cli.views.inspection import inspect_json
-from compose.planning.health import HealthState, Probe
-from compose.planning.observed import ContainerStatus
+from compose.planning.health import HealthState
 
 RECORD = ContainerRecord(
     id="ab" * 32, name="p-db-1", project="p", service="db", number=1, image="busybox",

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from common.status import LogLine
 from runtime.oci.containers import log_size_max
-from runtime.oci.logs import LogLine, LogReader
+from runtime.oci.logs import LogReader
 
 T1 = "2026-11-23T11:02:32.474798848+00:00"
 T2 = "2026-11-23T11:02:33.000000001+00:00"

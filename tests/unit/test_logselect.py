@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from common.errors import UsageError
+from common.status import LogLine
 from compose.engine.logselect import parse_tail, parse_when, select
-from runtime.oci.logs import LogLine
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC).timestamp()
 

@@ -1,4 +1,5 @@
-"""compose/spec/load/merge.py, unicity.py and rebase.py: docker compose's merge rules on raw data."""
+"""compose/spec/load/merge.py, unicity.py and rebase.py: docker compose's merge rules
+on raw data."""
 
 from __future__ import annotations
 

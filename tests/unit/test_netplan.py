@@ -15,8 +15,9 @@ import pytest
 
 from common.errors import UsageError
 from common.records import ContainerRecord, NetworkRecord, PortBinding
+from common.status import ContainerStatus
 from compose.planning import plan
-from compose.planning.observed import ContainerStatus, ObservedState, Surroundings
+from compose.planning.observed import ObservedState, Surroundings
 from compose.spec.loader import LoadOptions, load_project
 from compose.spec.model import IpamConfig, Network, Project
 from network import names as ifnames

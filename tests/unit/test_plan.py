@@ -12,8 +12,9 @@ import pytest
 
 from common.errors import UsageError
 from common.records import Attachment, ContainerRecord, NetworkRecord
+from common.status import ContainerStatus
 from compose.planning import plan
-from compose.planning.observed import ContainerStatus, ObservedState
+from compose.planning.observed import ObservedState
 from compose.spec.model import Dependency, Network, Project, Service
 from network import names as ifnames
 

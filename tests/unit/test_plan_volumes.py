@@ -9,8 +9,9 @@ import pytest
 
 from common.errors import UsageError
 from common.records import ContainerRecord, VolumeRecord
+from common.status import ContainerStatus
 from compose.planning import plan
-from compose.planning.observed import ContainerStatus, ObservedState, Surroundings
+from compose.planning.observed import ObservedState, Surroundings
 from compose.spec.model import FileGrant, Mount, Network, Project, Service, Volume
 from tests.unit.test_plan import IMAGE_IDS, NOW, ROOT_TAG, RUNTIME, ids
 from volumes.local import anonymous_volume

@@ -8,8 +8,8 @@ import pytest
 
 from common.errors import UsageError
 from common.records import Attachment, ContainerRecord, NetworkSettings, PortBinding
+from common.status import ContainerStatus
 from compose.cli.commands.port import find_port
-from compose.planning.observed import ContainerStatus
 
 WEB = ContainerRecord(
     id="ab" * 32, name="demo-web-1", project="demo", service="web", number=1, image="x",

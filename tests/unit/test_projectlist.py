@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from common.records import ContainerRecord
+from common.status import ContainerStatus
 from compose.cli.views.projectlist import ls_table, project_rows
-from compose.planning.observed import ContainerStatus
 
 
 def status(project: str, service: str, state: str, files: str = "/srv/a/compose.yaml"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from common.records import Attachment, ContainerRecord, NetworkSettings, PortBinding
+from common.status import ContainerStatus
 from compose.cli.views.pslist import command_text, ps_row, ps_table, status_text
-from compose.planning.observed import ContainerStatus
 
 CREATED = 1_795_435_817.0
 NOW = CREATED + 600

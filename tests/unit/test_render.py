@@ -1,4 +1,5 @@
-"""compose/spec/golang/render.py: the text ``config`` prints (checked against docker compose v2.40.3)."""
+"""compose/spec/golang/render.py: the text ``config`` prints (checked against docker
+compose v2.40.3)."""
 
 from __future__ import annotations
 

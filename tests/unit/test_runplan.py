@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from compose.planning.observed import ContainerStatus, ObservedState
+from common.status import ContainerStatus
+from compose.planning.observed import ObservedState
 from compose.planning.plan import CreateContainer, CreateNetwork, plan_up
 from compose.planning.runplan import RunOverrides, one_off_service, plan_run
 from compose.spec.loader import LoadOptions, load_project

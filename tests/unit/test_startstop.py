@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from common.records import ContainerRecord
-from compose.planning.observed import ContainerStatus, ObservedState
+from common.status import ContainerStatus
+from compose.planning.observed import ObservedState
 from compose.planning.startstop import (
     dependents_of,
     plan_restart,

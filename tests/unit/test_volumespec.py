@@ -1,4 +1,5 @@
-"""compose/spec/syntax/volumespec.py: volume short syntax (checked against docker compose v2.40.3)."""
+"""compose/spec/syntax/volumespec.py: volume short syntax (checked against docker
+compose v2.40.3)."""
 
 from __future__ import annotations
 

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import trio
 
+from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.records import ContainerRecord
 from compose.cli.console import LogPrinter
 from compose.engine import runstate
 from compose.planning.lifecycle import Restart, RestartState, restart_decision
 from compose.supervisor.watch import Supervision
 from compose.wiring import Context
-from runtime.oci.logs import DIRECTORY_CHANGES, FileWatch, LogReader
+from runtime.oci.logs import LogReader
 from runtime.oci.runtime import conmon_pid
 
 # How much longer than its back-off the supervisor may take to start a container again.

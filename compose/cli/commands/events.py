@@ -12,11 +12,11 @@ from typing import Any
 
 import trio
 
+from common.filewatch import DIRECTORY_CHANGES, IN_MODIFY, FileWatch
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.engine import eventlog, logselect
 from compose.supervisor.daemon import adopt
 from compose.wiring import Context
-from runtime.oci.logs import DIRECTORY_CHANGES, IN_MODIFY, FileWatch
 
 
 class _Tail:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import trio
 
 from common.records import ContainerRecord
+from common.status import LogLine
 from compose.cli.commands.attach import follow_all
 from compose.cli.console import LogPrinter
 from compose.cli.invocation import Invocation, Prepared, Verbs
@@ -16,7 +17,7 @@ from compose.engine.observe import observe
 from compose.supervisor.daemon import adopt
 from compose.wiring import Context
 from runtime.oci import logrotate
-from runtime.oci.logs import LogLine, LogReader
+from runtime.oci.logs import LogReader
 
 
 async def logs(ctx: Context, project_name: str, *, services: Sequence[str] = (),

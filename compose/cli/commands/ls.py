@@ -8,10 +8,10 @@ import trio
 
 from common import state
 from common.errors import UsageError
+from common.status import ContainerStatus
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.projectlist import ls_table, project_rows
 from compose.engine.observe import observe
-from compose.planning.observed import ContainerStatus
 from compose.wiring import Context
 
 

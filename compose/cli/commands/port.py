@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 
 from common.errors import UsageError
+from common.status import ContainerStatus
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.pslist import publishers
 from compose.engine.observe import observe
-from compose.planning.observed import ContainerStatus
 from compose.wiring import Context
 
 

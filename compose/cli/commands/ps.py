@@ -6,12 +6,12 @@ import json
 import time
 from collections.abc import Sequence
 
+from common.status import ContainerStatus
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.pslist import ps_row, ps_table
 from compose.engine import runstate
 from compose.engine.observe import observe
 from compose.planning.health import STARTING, health_config
-from compose.planning.observed import ContainerStatus
 from compose.supervisor.daemon import adopt
 from compose.wiring import Context
 

@@ -15,8 +15,9 @@ import trio
 
 from common.errors import UsageError
 from common.records import ContainerRecord
+from common.status import Probe
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.planning.health import HealthConfig, Probe
+from compose.planning.health import HealthConfig
 from compose.supervisor import control
 from compose.supervisor.daemon import hold_lock, signal_ready
 from compose.supervisor.dnshost import DnsHost

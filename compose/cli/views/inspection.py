@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from common.status import RUNNING, ContainerStatus
 from compose.planning.health import HealthState
-from compose.planning.observed import RUNNING, ContainerStatus
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 

@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from common.status import RUNNING, ContainerStatus
 from compose.cli.views.texttable import text_table
-from compose.planning.observed import RUNNING, ContainerStatus
 
 CONFIG_FILES = "com.docker.compose.project.config_files"
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from common.records import ContainerRecord
+from common.status import CREATED, EXITED, RUNNING, ContainerStatus
 from compose.cli.views.humanize import docker_time, human_duration
 from compose.cli.views.texttable import text_table
-from compose.planning.observed import CREATED, EXITED, RUNNING, ContainerStatus
 
 
 def status_text(status: ContainerStatus, now: float, health: str = "") -> str:

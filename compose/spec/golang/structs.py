@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from common.sizes import parse_bytes
 from compose.spec.golang import values as govalues
 from compose.spec.syntax import shellwords
 from compose.spec.syntax.volumespec import resolve_source
@@ -151,7 +152,7 @@ def duration_value(value: Any, ctx: Context) -> Any:
 
 def size(value: Any, ctx: Context) -> Any:
     """``UnitBytes``: printed as a decimal string; zero is left out."""
-    count = govalues.parse_bytes(value)
+    count = parse_bytes(value)
     return OMIT if count == 0 else str(count)
 
 

@@ -18,8 +18,6 @@ _DURATION_UNITS = {
     "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000,
 }
 _DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)([a-zµμ]*)")
-_SIZE = re.compile(r"^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$")
-_SIZE_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
 _TRUE = {"1", "t", "true", "y", "yes", "on"}
 _FALSE = {"0", "f", "false", "n", "no", "off"}
 
@@ -80,23 +78,6 @@ def duration(value: object) -> str:
     """A duration as docker compose prints it."""
     return format_duration(parse_duration(value))
 
-
-def parse_bytes(value: object) -> int:
-    """Bytes in a size (``docker/go-units`` RAMInBytes: ``1g`` is 1024³)."""
-    if isinstance(value, bool):
-        raise ValueError(f"invalid size: '{value}'")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    text = str(value)
-    match = _SIZE.match(text)
-    if not match:
-        if re.fullmatch(r"-\d+", text):
-            return int(text)
-        raise ValueError(f"invalid size: '{text}'")
-    size = float(match.group(1))  # "1.2.3" matches the pattern and fails here, as in Go
-    return int(size * _SIZE_UNITS.get((match.group(2) or "").lower(), 1))
 
 
 def to_bool(value: object) -> bool:

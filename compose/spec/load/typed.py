@@ -39,7 +39,8 @@ SUPPORTED_SERVICE_KEYS = frozenset({
     "restart", "healthcheck",
     # images: pulled per policy, for the service's platform
     "pull_policy", "platform",
-    # built from a Dockerfile by pycompose itself (compose/engine/building.py, runtime/build/builder.py)
+    # built from a Dockerfile by pycompose itself (compose/engine/building.py,
+    # runtime/build/builder.py)
     "build",
     *NETWORK_SERVICE_KEYS, *RUNTIME_SERVICE_KEYS, *STORAGE_SERVICE_KEYS,
 })

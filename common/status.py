@@ -1,0 +1,43 @@
+"""What the backends report about containers, as plain data every layer passes:
+a container's status, a health probe's result, a line of its output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from common.records import ContainerRecord
+
+CREATED, RUNNING, EXITED, DEAD = "created", "running", "exited", "dead"
+
+
+@dataclass(frozen=True)
+class ContainerStatus:
+    record: ContainerRecord
+    state: str  # created | running | exited | dead (the runtime lost it, e.g. after a reboot)
+    exit_code: int | None = None
+    pid: int | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.state == RUNNING
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One run of a health check's command inside the container."""
+
+    start: float
+    end: float
+    exit_code: int  # -1: the probe could not run or timed out
+    output: str = ""
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line a container printed: when, on which stream, and what."""
+
+    time: str
+    stream: str
+    text: str
