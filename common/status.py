@@ -41,3 +41,27 @@ class LogLine:
     time: str
     stream: str
     text: str
+
+
+@dataclass(frozen=True)
+class CgroupStats:
+    """What a container's cgroup has counted since it was made."""
+
+    cpu_ns: int = 0
+    memory: int = 0
+    """Usage without the inactive page cache, as ``docker stats`` shows it."""
+    memory_limit: int | None = None
+    pids: int = 0
+    block_read: int = 0
+    block_write: int = 0
+
+
+@dataclass(frozen=True)
+class Usage:
+    """A container's resource use at one moment (``stats``): its cgroup's counters,
+    its network totals, and the host's CPU time the CPU percentage is taken against."""
+
+    cgroup: CgroupStats
+    net: tuple[int, int] = (0, 0)
+    """Bytes received and sent on every interface but ``lo``."""
+    system_cpu_ns: int = 0

@@ -2,6 +2,6 @@
 
 import sys
 
-from compose.cli.main import main
+from compose.app import main
 
 sys.exit(main())

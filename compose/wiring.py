@@ -1,49 +1,31 @@
-"""Wiring: the real backends, built once per command by the CLI."""
+"""Wiring: this host's real backends behind the engine's Protocols, built once per
+command.  The only module of ``compose/`` besides the supervisor's DNS host that
+names ``runtime/``, ``network/`` and ``volumes/``; ``compose/app.py`` hands it to
+the CLI as its ``Host``."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from common.errors import ImageError, UsageError
+from common.errors import UsageError
 from common.paths import Layout
-from common.records import ContainerRecord
-from compose.cli.console import Output
-from network.driver import NetworkDriver
-from runtime.images.store import ImageStore
-from runtime.oci.containers import ContainerDriver
-from runtime.oci.runtime import OciRuntime, detect_runtime
-from volumes.driver import LocalVolumes
+from compose.engine.context import Context, Reporter
+
+if TYPE_CHECKING:
+    from runtime.images.store import ImageStore
+    from runtime.oci.runtime import OciRuntime
 
 
 @dataclass
-class Context:
-    layout: Layout
-    store: ImageStore
-    oci: OciRuntime
-    containers: ContainerDriver
-    networks: NetworkDriver
-    output: Output
-    environ: Mapping[str, str]
-    volumes: LocalVolumes
-    _image_configs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+class WiredContext(Context):
+    """The engine's context with the concrete store and runtime still at hand, for
+    the verbs not yet moved behind the Protocols."""
 
-    def image_config(self, record: ContainerRecord) -> Mapping[str, Any]:
-        """The ``config`` section of a container's image (health check, stop signal),
-        read from the store by the image's config digest; empty if it is gone."""
-        cached = self._image_configs.get(record.image_id)
-        if cached is None:
-            try:
-                document = json.loads(self.store.read_blob(record.image_id))
-            except (ImageError, ValueError):
-                document = {}
-            section = document.get("config") if isinstance(document, dict) else None
-            cached = self._image_configs[record.image_id] = \
-                section if isinstance(section, dict) else {}
-        return cached
+    store: ImageStore = None  # type: ignore[assignment]
+    oci: OciRuntime = None  # type: ignore[assignment]
 
 
 def require_root() -> None:
@@ -51,18 +33,44 @@ def require_root() -> None:
         raise UsageError("pycompose must run as root (rootless mode is not supported yet)")
 
 
-async def open_context(output: Output, environ: Mapping[str, str] | None = None) -> Context:
-    require_root()
-    layout = Layout.from_environ(environ)
-    store = ImageStore(layout.images)
-    oci = OciRuntime(layout, await detect_runtime(layout, dict(environ or os.environ)))
-    return Context(
-        layout=layout,
-        store=store,
-        oci=oci,
-        containers=ContainerDriver(layout, store, oci),
-        networks=NetworkDriver(layout),
-        output=output,
-        environ=dict(os.environ if environ is None else environ),
-        volumes=LocalVolumes(layout),
-    )
+class LocalHost:
+    """The CLI's ``Host``: this machine."""
+
+    async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
+        # Imported here: verbs that need no backend (config, version) start faster.
+        from compose.supervisor.daemon import ProjectSupervisors
+        from network.driver import NetworkDriver
+        from runtime.image_backend import ImageService
+        from runtime.images.store import ImageStore
+        from runtime.oci.containers import ContainerDriver
+        from runtime.oci.runtime import OciRuntime, detect_runtime
+        from volumes.driver import LocalVolumes
+
+        require_root()
+        layout = Layout.from_environ(environ)
+        store = ImageStore(layout.images)
+        oci = OciRuntime(layout, await detect_runtime(layout, dict(environ)))
+        return WiredContext(
+            layout=layout,
+            containers=ContainerDriver(layout, store, oci),
+            networks=NetworkDriver(layout),
+            volumes=LocalVolumes(layout),
+            images=ImageService(layout, store, oci, environ),
+            supervisors=ProjectSupervisors(layout, environ),
+            output=output,
+            environ=dict(environ),
+            runtime=oci.runtime.path,
+            store=store,
+            oci=oci,
+        )
+
+    def login(self, server: str | None, username: str, password: str,
+              environ: Mapping[str, str]) -> tuple[str, str]:
+        from runtime.distribution.login import login  # httpx: only when used
+
+        return login(server, username, password, environ)
+
+    def logout(self, server: str | None, environ: Mapping[str, str]) -> tuple[str, bool]:
+        from runtime.distribution.login import logout
+
+        return logout(server, environ)

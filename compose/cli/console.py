@@ -42,6 +42,9 @@ class Output:
     def text(self, message: str) -> None:
         self.out.print(message, markup=False)
 
+    def error(self, message: str) -> None:
+        self.err.print(message, markup=False, highlight=False)
+
     def raw(self, text: str) -> None:
         """Exactly ``text``: machine-readable output passes rich untouched."""
         self.out.file.write(text)

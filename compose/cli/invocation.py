@@ -16,10 +16,11 @@ from compose.spec.loader import Loaded, LoadOptions, load_project
 from compose.spec.names import is_valid_project_name
 
 if TYPE_CHECKING:
-    from compose.wiring import Context
+    from compose.engine.context import Host
 
-Runner = Callable[["Context"], Awaitable[int]]
-"""What a verb does once the real backends are wired (root, runtime detected)."""
+Runner = Callable[[Any], Awaitable[int]]
+"""What a verb does once the real backends are wired (root, runtime detected): it
+gets the engine's ``Context``."""
 Prepared = Runner | int
 """``prepare`` returns a runner, or an exit status when no backend is needed."""
 Verbs = Any  # argparse's private _SubParsersAction
@@ -40,6 +41,8 @@ class Invocation:
     environ: Mapping[str, str]
     cwd: str
     output: Output
+    host: Host
+    """This machine's backends, handed in by ``compose/app.py``."""
 
     def load_options(self, *, interpolate: bool = True) -> LoadOptions:
         args = self.args

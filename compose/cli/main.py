@@ -19,6 +19,7 @@ from common.errors import PycomposeError, first_user_error
 from compose.cli import commands
 from compose.cli.console import Output
 from compose.cli.invocation import Invocation, Runner
+from compose.engine.context import Host
 
 # The order verbs are listed in ``--help``; modules not named here follow by name.
 ORDER = ("up", "down", "ps", "logs", "config")
@@ -104,9 +105,7 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
 
 
 async def _run(inv: Invocation, runner: Runner) -> int:
-    from compose.wiring import open_context  # the backends: only for verbs that need them
-
-    ctx = await open_context(inv.output, inv.environ)
+    ctx = await inv.host.connect(inv.output, inv.environ)
     return await runner(ctx)
 
 
@@ -128,12 +127,14 @@ def _configure_logging(verbose: bool) -> None:
 def main(
     argv: Sequence[str] | None = None,
     *,
+    host: Host,
     environ: Mapping[str, str] | None = None,
     cwd: str | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """The command line; the keyword arguments let tests run it in-process."""
+    """The command line on ``host`` (``compose/app.py`` gives the real one); the
+    other keyword arguments let tests run it in-process."""
     environ = dict(os.environ if environ is None else environ)
     words = list(sys.argv[1:] if argv is None else argv)
     wants_help = any(w in ("-h", "--help") for w in words[:1]) or not words
@@ -145,7 +146,7 @@ def main(
     _configure_logging(args.verbose)
     output = Output(no_color=getattr(args, "no_color", False) or "NO_COLOR" in environ,
                     stdout=stdout, stderr=stderr)
-    inv = Invocation(args, environ, cwd or os.getcwd(), output)
+    inv = Invocation(args, environ, cwd or os.getcwd(), output, host)
     try:
         if args.version or args.verb == "version":
             output.text(f"pycompose version {_version()}")

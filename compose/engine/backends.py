@@ -1,29 +1,70 @@
-"""The seams between planning and the system: what the executor needs from the
-container runtime and the network layer.  ``runtime/`` and ``network/`` implement
-these; the CLI wires the real ones together."""
+"""The seams between pycompose and this host: everything the engine, the supervisor
+and the verbs need from the container runtime, the network layer, the volume
+store, the image store and the supervisor processes, as Protocols.
+
+``runtime/``, ``network/`` and ``volumes/`` implement them (``compose/wiring.py``
+puts the real ones together); ``tests/fakes.py`` implements them in memory.  The
+values crossing these seams live in ``common/`` (records, statuses, log lines,
+progress), so neither side imports the other.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 from ipaddress import IPv4Network, IPv6Network
-from typing import Protocol
+from typing import Any, Protocol
 
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
-from common.status import ContainerStatus
+from common.status import CgroupStats, ContainerStatus, LogLine, Probe
 from compose.spec.model import Service
+
+
+class LogStream(Protocol):
+    """A container's log file being read from an offset: what ``follow`` pumps."""
+
+    def read(self) -> list[LogLine]:
+        """Lines completed since the last read."""
+
+    def flush(self) -> list[LogLine]:
+        """Unfinished lines too (the container has exited)."""
+
+    @property
+    def offset(self) -> int: ...
+
+    async def changed(self) -> None:
+        """Wait until the file may hold more (inotify: no polling)."""
 
 
 class ContainerBackend(Protocol):
     async def create(self, record: ContainerRecord, service: Service, hosts: str) -> None:
         """Prepare the container (root filesystem, config, files) without running it."""
 
+    async def check(self, service: Service, image_config: Mapping[str, Any]) -> None:
+        """Refuse, before anything is created, a service whose process cannot be
+        made from its entrypoint, command and image (``UsageError``)."""
+
     async def write_hosts(self, record: ContainerRecord, hosts: str) -> None: ...
 
-    async def start(self, record: ContainerRecord) -> None:
+    async def start(self, record: ContainerRecord, *, stdin: bool | None = None) -> None:
         """Run the container's process under conmon (again, if it ran before)."""
+
+    async def run_attached(self, record: ContainerRecord, *, tty: bool,
+                           interactive: bool) -> int | None:
+        """Start the container with our stdio on its terminal (signals forwarded
+        when there is no terminal); its exit code once it has ended."""
 
     async def stop(self, record: ContainerRecord, timeout: float | None = None) -> None:
         """Stop signal, then SIGKILL after the grace period; returns once it has exited."""
+
+    async def kill(self, record: ContainerRecord, signal: str | int = "KILL") -> bool:
+        """Send a signal to the container's process; False when it was not running."""
+
+    async def pause(self, record: ContainerRecord) -> None: ...
+
+    async def unpause(self, record: ContainerRecord) -> None: ...
+
+    async def paused(self, record: ContainerRecord) -> bool: ...
 
     async def remove(self, record: ContainerRecord) -> None:
         """Delete the container, its writable layer and its files."""
@@ -33,8 +74,45 @@ class ContainerBackend(Protocol):
     async def wait(self, record: ContainerRecord) -> int | None:
         """Wait until the container has exited; its exit code."""
 
+    async def wait_restarted(self, record: ContainerRecord, within: float) -> bool:
+        """Wait until the container runs again (its supervisor restarted it)."""
+
     def oom_killed(self, record: ContainerRecord) -> bool:
         """Whether the kernel's OOM killer ended a process of the container."""
+
+    async def exec(self, record: ContainerRecord, args: Sequence[str], *,
+                   user: str | None = None, env: Mapping[str, str] | None = None,
+                   cwd: str | None = None, tty: bool = False, detach: bool = False) -> int:
+        """Run ``args`` in the running container with our stdio; its exit status."""
+
+    async def probe(self, record: ContainerRecord, command: Sequence[str],
+                    timeout: float) -> Probe:
+        """Run a health check's command in the container."""
+
+    async def processes(self, record: ContainerRecord) -> list[int]:
+        """Host pids of the container's processes."""
+
+    async def stats(self, record: ContainerRecord) -> CgroupStats:
+        """What the container's cgroup has used so far (CPU, memory, I/O, network)."""
+
+    async def copy(self, record: ContainerRecord, source: str, destination: str, *,
+                   into: bool, archive: bool, follow: bool) -> None:
+        """``cp``: ``into`` the container from the host, or out of it."""
+
+    def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], int]:
+        """Every line the container's log files hold (the kept ones first) and the
+        offset in the current file where following goes on (synchronous)."""
+
+    def open_log(self, record: ContainerRecord,
+                 offset: int = 0) -> AbstractContextManager[LogStream | None]:
+        """The container's current log file from ``offset``; None if it has none yet."""
+
+    async def keep_rotated_logs(self, record: ContainerRecord) -> None:
+        """Keep the log files conmon replaces past its size cap, as the container's
+        ``logging`` options say, until cancelled (the supervisor runs it)."""
+
+    def warn_to(self, warn: Any) -> None:
+        """Where warnings about containers go (a capability the host lacks...)."""
 
 
 class NetworkBackend(Protocol):
@@ -53,6 +131,9 @@ class NetworkBackend(Protocol):
         chosen (a clear error when one is taken); ``leaving`` are ids of containers
         about to be removed, whose ports are free."""
 
+    async def sync_firewall(self, project: str) -> None:
+        """The project's nftables table made to match its containers' records."""
+
     async def routed_networks(self) -> list[IPv4Network | IPv6Network]:
         """Subnets already routed on this host, which new networks must avoid."""
 
@@ -62,7 +143,47 @@ class NetworkBackend(Protocol):
 
 class VolumeBackend(Protocol):
     async def create_volume(self, volume: VolumeRecord) -> None:
-        """Make the volume (its record, then its empty data directory) unless it exists."""
+        """Make the volume (its record, then its empty data directory) unless it
+        exists; a bad name, driver or option is a ``UsageError``."""
 
     async def remove_volume(self, volume: VolumeRecord) -> None:
         """Delete the volume and its data."""
+
+    async def volumes(self) -> dict[str, VolumeRecord]:
+        """Every volume of the state root, by name."""
+
+    def data_dir(self, name: str) -> str:
+        """Where the volume's data is on the host."""
+
+    async def disk_usage(self, name: str) -> int:
+        """Bytes the volume's data takes."""
+
+
+class ImageBackend(Protocol):
+    """The image store, registries, archives and builds."""
+
+    def config(self, image_id: str) -> Mapping[str, Any]:
+        """The ``config`` section of an image (health check, stop signal, volumes);
+        empty when the image is gone (synchronous)."""
+
+    async def resolve(self, reference: str) -> tuple[str, Mapping[str, Any]]:
+        """The image a reference names in the store: its id and ``config`` section
+        (``ImageError`` when it is not there)."""
+
+    # (the image verbs' operations: see the images issue slice)
+
+
+class Supervisors(Protocol):
+    """The projects' supervisor processes, as the verbs start, adopt and end them."""
+
+    async def ensure(self, project: str) -> None:
+        """A supervisor watching every container of the project (started if none
+        runs, asked to rescan if one does)."""
+
+    async def adopt(self, project: str) -> None:
+        """Start a supervisor for a project whose containers run without one."""
+
+    async def stop(self, project: str) -> None: ...
+
+    async def dns_ready(self, record: ContainerRecord) -> bool:
+        """The container's embedded DNS server answers (True when it has none)."""

@@ -14,7 +14,7 @@ import trio
 from common.errors import BuildError
 from compose.cli.views.buildview import BuildView
 from compose.spec.model import Project, Service
-from compose.wiring import Context
+from compose.wiring import WiredContext as Context
 from runtime.build.builder import Builder, BuildRequest, BuildResult
 from runtime.images.documents import Platform
 

@@ -13,7 +13,7 @@ from common.errors import ImageError
 from compose.cli.views.transferview import TransferView
 from compose.planning.pullpolicy import PullRequest, plan_pulls
 from compose.spec.model import Project
-from compose.wiring import Context
+from compose.wiring import WiredContext as Context
 from runtime.distribution.progress import Transfer
 from runtime.distribution.transfers import Transfers, open_transfers, run_all
 from runtime.images.documents import parse_platform

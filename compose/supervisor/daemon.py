@@ -25,8 +25,9 @@ import trio
 
 from common.errors import StateError
 from common.paths import Layout
+from common.processes import wait_for_exit
+from common.records import ContainerRecord
 from compose.supervisor import control
-from runtime.oci.runtime import wait_for_exit
 
 READY_TIMEOUT = 10.0
 READY_FD = "PYCOMPOSE_SUPERVISOR_READY_FD"
@@ -163,3 +164,28 @@ async def stop_supervisor(layout: Layout, project: str) -> None:
         return
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
+
+
+class ProjectSupervisors:
+    """The engine's ``Supervisors`` for one state root: the functions above."""
+
+    def __init__(self, layout: Layout, environ: Mapping[str, str]) -> None:
+        self.layout = layout
+        self.environ = environ
+
+    async def ensure(self, project: str) -> None:
+        await ensure_supervisor(self.layout, project, self.environ)
+
+    async def adopt(self, project: str) -> None:
+        await adopt(self.layout, project, self.environ)
+
+    async def stop(self, project: str) -> None:
+        await stop_supervisor(self.layout, project)
+
+    async def dns_ready(self, record: ContainerRecord) -> bool:
+        from compose.supervisor.dnshost import resolves_here, wait_ready  # dnspython: lazily
+
+        if not resolves_here(record):
+            return True
+        await self.ensure(record.project)
+        return await wait_ready(self.layout, record)

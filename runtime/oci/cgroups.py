@@ -9,21 +9,11 @@ places under each v1 controller, or under /sys/fs/cgroup on a v2 host.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from common.status import CgroupStats
+
 ROOT = Path("/sys/fs/cgroup")
-
-
-@dataclass(frozen=True)
-class CgroupStats:
-    cpu_ns: int = 0
-    memory: int = 0
-    """Usage without the inactive page cache, as ``docker stats`` shows it."""
-    memory_limit: int | None = None
-    pids: int = 0
-    block_read: int = 0
-    block_write: int = 0
 
 
 def _dir(cgroups_path: str, controller: str, cgroup2: bool, root: Path) -> Path:

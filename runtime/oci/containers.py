@@ -24,19 +24,20 @@ import trio
 from common import state
 from common.errors import ImageError, RuntimeFailure
 from common.paths import Layout
+from common.processes import wait_for_exit
 from common.records import ContainerRecord
 from common.sizes import parse_bytes
 from common.statefiles import read_json, write_atomic, write_json
-from common.status import CREATED, DEAD, EXITED, RUNNING, ContainerStatus
+from common.status import CREATED, DEAD, EXITED, RUNNING, CgroupStats, ContainerStatus
 from compose.spec.model import Service
 from network.hosts import render_resolv_conf
 from runtime.images.store import Image, ImageStore
 from runtime.oci import rootfs
 from runtime.oci.attach import run_foreground
-from runtime.oci.cgroups import CgroupStats, oom_kills, read_stats
+from runtime.oci.cgroups import oom_kills, read_stats
 from runtime.oci.exec import exec_process
 from runtime.oci.joins import JoinError, find_target, join
-from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime, wait_for_exit
+from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime
 from runtime.oci.shm import mount_shm, unmount_shm
 from runtime.ocispec.devices import block_paths
 from runtime.ocispec.host import NotADevice, all_host_devices, device_nodes, host_facts

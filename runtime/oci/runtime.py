@@ -10,7 +10,6 @@ uses a pidfd on conmon, so nothing polls.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import shutil
@@ -274,22 +273,6 @@ def conmon_pid(bundle: Path, container_id: str) -> int | None:
     if not args or not args[0].endswith(b"conmon") or container_id.encode() not in args:
         return None
     return pid
-
-
-async def wait_for_exit(pid: int) -> None:
-    """Return when process ``pid`` (not our child) has exited."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return
-    except OSError as exc:
-        if exc.errno == errno.ESRCH:
-            return
-        raise
-    try:
-        await trio.lowlevel.wait_readable(fd)
-    finally:
-        os.close(fd)
 
 
 async def _read_sync(stream: trio.lowlevel.FdStream) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from common.errors import PycomposeError
-from compose.cli import main as cli
+from compose import app as cli
 from compose.spec.loader import LoadOptions, load_raw
 
 REPO = Path(__file__).resolve().parents[2]

@@ -23,7 +23,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compose.cli import main as cli
+from compose import app as cli
 from tests.corpus.harness import CORPUS
 
 EXAMPLES = int(os.environ.get("PYCOMPOSE_FUZZ_EXAMPLES", "1000"))

@@ -21,7 +21,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compose.cli import main as cli
+from compose import app as cli
 
 REPO = Path(__file__).resolve().parents[2]
 ORACLE = Path(os.environ.get("PYCOMPOSE_ORACLE",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from common.status import CgroupStats
 from runtime.oci.cgroups import (
-    CgroupStats,
     blkio_v1,
     flat_keyed,
     io_stat_v2,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compose.cli import main as cli
+from compose import app as cli
 from compose.cli.commands.convert import convert_project
 from compose.convert.base import ConvertOptions
 from compose.convert.output import stream

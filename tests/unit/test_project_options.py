@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from common.errors import UsageError
-from compose.cli import main as cli
+from compose import app as cli
 from compose.spec.loader import LoadOptions, load_raw
 
 LABELED = "services:\n  s:\n    image: x\n    labels:\n      v: ${V:-unset}\n"

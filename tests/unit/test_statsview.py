@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from common.status import CgroupStats
 from compose.cli.views.statsview import Sample, binary_size, cpu_percent, decimal_size, row
-from runtime.oci.cgroups import CgroupStats
 
 
 @pytest.mark.parametrize(("value", "text"), [

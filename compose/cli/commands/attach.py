@@ -12,9 +12,9 @@ from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.records import ContainerRecord
 from compose.cli.console import LogPrinter
 from compose.engine import runstate
+from compose.engine.context import Context
 from compose.planning.lifecycle import Restart, RestartState, restart_decision
 from compose.supervisor.watch import Supervision
-from compose.wiring import Context
 from runtime.oci.logs import LogReader
 from runtime.oci.runtime import conmon_pid
 

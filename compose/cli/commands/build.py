@@ -8,7 +8,7 @@ from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.spec import graph
 from compose.spec.model import Project
-from compose.wiring import Context
+from compose.wiring import WiredContext as Context
 
 
 async def build(ctx: Context, project: Project, names: Sequence[str], *, no_cache: bool,

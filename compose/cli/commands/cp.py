@@ -7,8 +7,8 @@ import trio
 
 from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.context import Context
 from compose.engine.targets import is_oneoff, project_records
-from compose.wiring import Context
 from runtime.oci.copy import CopyError, container_to_host, host_to_container
 
 

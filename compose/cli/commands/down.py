@@ -11,12 +11,12 @@ from common.errors import ImageError
 from common.records import ContainerRecord
 from compose.cli.commands import image_store
 from compose.cli.invocation import Invocation, Prepared, Verbs, timeout_arg
+from compose.engine.context import Context
 from compose.engine.events import Progress
 from compose.engine.executor import Executor
 from compose.engine.observe import observe
 from compose.planning.plan import plan_down
 from compose.supervisor.daemon import stop_supervisor
-from compose.wiring import Context
 
 
 async def down(ctx: Context, project_name: str, timeout: float | None = None,

@@ -15,8 +15,8 @@ import trio
 from common.filewatch import DIRECTORY_CHANGES, IN_MODIFY, FileWatch
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.engine import eventlog, logselect
+from compose.engine.context import Context
 from compose.supervisor.daemon import adopt
-from compose.wiring import Context
 
 
 class _Tail:

@@ -7,8 +7,8 @@ import argparse
 
 from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.context import Context
 from compose.engine.targets import pick, project_records
-from compose.wiring import Context
 from runtime.oci.attach import is_terminal
 from runtime.oci.exec import parse_env
 

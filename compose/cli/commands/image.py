@@ -5,7 +5,7 @@ from __future__ import annotations
 import trio
 
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.wiring import Context
+from compose.wiring import WiredContext as Context
 from runtime.images.bootstrap import bootstrap_busybox
 
 

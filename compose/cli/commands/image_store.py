@@ -19,7 +19,7 @@ from compose.cli.commands.push import push_images
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.units import human_size
 from compose.planning.imageremoval import Named, Removal, plan_prune, plan_rm
-from compose.wiring import Context
+from compose.wiring import WiredContext as Context
 from runtime.images.catalog import inspect
 from runtime.images.documents import parse_platform
 from runtime.images.reference import InvalidReference, parse_reference

@@ -14,7 +14,7 @@ import trio
 from common.errors import ImageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.imagelist import ImageRow, json_row, sort_rows, table
-from compose.wiring import Context
+from compose.wiring import WiredContext as Context
 from runtime.images.catalog import summaries
 from runtime.images.reference import InvalidReference, parse_reference
 from runtime.images.store import ImageStore

@@ -9,9 +9,9 @@ from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.inspection import inspect_json
 from compose.engine import runstate
+from compose.engine.context import Context
 from compose.engine.observe import observe
 from compose.supervisor.daemon import adopt
-from compose.wiring import Context
 
 
 async def inspect(ctx: Context, project: str, targets: list[str]) -> int:

@@ -9,10 +9,10 @@ from common.errors import UsageError
 from common.records import ContainerRecord
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.engine import runstate
+from compose.engine.context import Context
 from compose.engine.events import Progress
 from compose.engine.executor import run_concurrently
 from compose.engine.targets import project_records
-from compose.wiring import Context
 
 
 def signal_name(text: str) -> str:

@@ -11,7 +11,7 @@ import trio
 
 from common.errors import ImageError, UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.wiring import Context
+from compose.wiring import WiredContext as Context
 from runtime.images.archive import Loaded, load_archive
 from runtime.images.store import ImageStore
 

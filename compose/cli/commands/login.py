@@ -5,39 +5,9 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Mapping
-
-import trio
 
 from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from runtime.distribution import credentials
-from runtime.distribution.credentials import Credentials
-from runtime.images.reference import DEFAULT_REGISTRY
-
-
-def server_host(server: str | None) -> str:
-    """``docker login``'s SERVER: a host, maybe written as a URL; Docker Hub by default."""
-    if not server:
-        return DEFAULT_REGISTRY
-    host = server.removeprefix("https://").removeprefix("http://").split("/", 1)[0]
-    return DEFAULT_REGISTRY if host in ("index.docker.io", "registry-1.docker.io") else host
-
-
-async def check(host: str, creds: Credentials, environ: Mapping[str, str]) -> None:
-    from runtime.distribution.registry import (  # httpx: only when used
-        RegistryOptions,
-        open_registry,
-    )
-
-    async with open_registry(host, creds, RegistryOptions.from_environ(environ)) as registry:
-        await registry.login()
-
-
-def login(host: str, creds: Credentials, environ: Mapping[str, str]) -> str:
-    trio.run(check, host, creds, environ)
-    path = credentials.store(host, creds, environ)
-    return str(path)
 
 
 def register(verbs: Verbs) -> None:
@@ -53,7 +23,6 @@ def register(verbs: Verbs) -> None:
 def prepare(inv: Invocation) -> Prepared:
     """Runs here, without the container backends: login needs no root."""
     args = inv.args
-    host = server_host(args.server)
     username, password = args.username, args.password
     if args.password_stdin:
         if password:
@@ -73,6 +42,6 @@ def prepare(inv: Invocation) -> Prepared:
     if args.password and not args.password_stdin:
         inv.output.warn("using --password on the command line is insecure; "
                         "use --password-stdin")
-    path = login(host, Credentials(username, password), inv.environ)
+    _, path = inv.host.login(args.server, username, password, inv.environ)
     inv.output.text(f"Login Succeeded (credentials saved in {path})")
     return 0

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from compose.cli.commands.login import server_host
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from runtime.distribution import credentials
 
 
 def register(verbs: Verbs) -> None:
@@ -14,8 +12,8 @@ def register(verbs: Verbs) -> None:
 
 
 def prepare(inv: Invocation) -> Prepared:
-    host = server_host(inv.args.server)
-    if credentials.erase(host, inv.environ):
+    host, erased = inv.host.logout(inv.args.server, inv.environ)
+    if erased:
         inv.output.text(f"Removing login credentials for {host}")
     else:
         inv.output.text(f"Not logged in to {host}")

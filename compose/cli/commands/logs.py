@@ -13,9 +13,9 @@ from compose.cli.commands.attach import follow_all
 from compose.cli.console import LogPrinter
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.engine import logselect
+from compose.engine.context import Context
 from compose.engine.observe import observe
 from compose.supervisor.daemon import adopt
-from compose.wiring import Context
 from runtime.oci import logrotate
 from runtime.oci.logs import LogReader
 

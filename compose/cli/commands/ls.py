@@ -11,8 +11,8 @@ from common.errors import UsageError
 from common.status import ContainerStatus
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.projectlist import ls_table, project_rows
+from compose.engine.context import Context
 from compose.engine.observe import observe
-from compose.wiring import Context
 
 
 async def ls(ctx: Context, *, all_projects: bool, quiet: bool, fmt: str,

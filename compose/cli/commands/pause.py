@@ -7,10 +7,10 @@ from functools import partial
 
 from common.records import ContainerRecord
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.context import Context
 from compose.engine.events import Progress
 from compose.engine.executor import run_concurrently
 from compose.engine.targets import project_records
-from compose.wiring import Context
 
 
 async def pause(ctx: Context, project: str, services: list[str], *, thaw: bool) -> int:

@@ -9,8 +9,8 @@ from common.errors import UsageError
 from common.status import ContainerStatus
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.pslist import publishers
+from compose.engine.context import Context
 from compose.engine.observe import observe
-from compose.wiring import Context
 
 
 def find_port(statuses: list[ContainerStatus], service: str, port: int, protocol: str,

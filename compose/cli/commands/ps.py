@@ -10,10 +10,10 @@ from common.status import ContainerStatus
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.pslist import ps_row, ps_table
 from compose.engine import runstate
+from compose.engine.context import Context
 from compose.engine.observe import observe
 from compose.planning.health import STARTING, health_config
 from compose.supervisor.daemon import adopt
-from compose.wiring import Context
 
 
 async def ps(ctx: Context, project_name: str, *, services: Sequence[str] = (),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.spec import graph
 from compose.spec.model import Project
-from compose.wiring import Context
+from compose.wiring import WiredContext as Context
 
 
 async def pull(ctx: Context, project: Project, *, policy: str | None = None,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from common.errors import ImageError, UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.spec.model import Project
-from compose.wiring import Context
+from compose.wiring import WiredContext as Context
 
 if TYPE_CHECKING:
     from runtime.distribution.transfers import Transfers

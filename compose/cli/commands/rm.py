@@ -7,10 +7,10 @@ from functools import partial
 
 from common.records import ContainerRecord, VolumeRecord
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.context import Context
 from compose.engine.events import Progress
 from compose.engine.executor import run_concurrently, stop_by_user
 from compose.engine.targets import project_records
-from compose.wiring import Context
 
 
 def confirm(question: str) -> bool:

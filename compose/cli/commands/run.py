@@ -21,13 +21,13 @@ from common.records import ContainerRecord, VolumeRecord
 from compose.cli.commands.up import UpOptions, converge, resolve_images, select
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.engine import runstate
+from compose.engine.context import Context
 from compose.engine.executor import Executor
 from compose.engine.observe import observe
 from compose.planning.runplan import RunOverrides, plan_run
 from compose.spec import graph
 from compose.spec.model import Project
 from compose.spec.syntax.shellwords import split
-from compose.wiring import Context
 from runtime.oci.attach import Attachment, flush_stdio, is_terminal, raw_terminal
 from runtime.oci.exec import parse_env
 

@@ -7,13 +7,13 @@ from common import state
 from common.errors import UsageError
 from compose.cli.commands.up import start_dependencies
 from compose.cli.invocation import Invocation, Prepared, Verbs, timeout_arg
+from compose.engine.context import Context
 from compose.engine.executor import Executor
 from compose.engine.observe import observe
 from compose.engine.targets import is_oneoff
 from compose.planning.plan import Plan
 from compose.planning.startstop import plan_restart, plan_start, plan_stop
 from compose.supervisor.daemon import ensure_supervisor
-from compose.wiring import Context
 
 
 async def _run(ctx: Context, project: str, plan: Plan, timeout: float | None,

@@ -15,8 +15,8 @@ import trio
 from common.records import ContainerRecord
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.statsview import HEADERS, Sample, render_live, row, table_rows
+from compose.engine.context import Context
 from compose.engine.targets import project_records
-from compose.wiring import Context
 from runtime.oci.cgroups import net_dev, system_cpu_ns
 from runtime.oci.procs import table
 

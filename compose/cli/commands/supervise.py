@@ -17,12 +17,12 @@ from common.errors import UsageError
 from common.records import ContainerRecord
 from common.status import Probe
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.context import Context
 from compose.planning.health import HealthConfig
 from compose.supervisor import control
 from compose.supervisor.daemon import hold_lock, signal_ready
 from compose.supervisor.dnshost import DnsHost
 from compose.supervisor.watch import Supervisor
-from compose.wiring import Context
 from runtime.oci.probe import run_probe
 
 

@@ -7,8 +7,8 @@ import time
 import trio
 
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.context import Context
 from compose.engine.targets import project_records
-from compose.wiring import Context
 from runtime.oci.procs import TOP_HEADERS, boot_time, read_process, table, top_rows
 
 

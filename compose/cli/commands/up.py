@@ -20,6 +20,7 @@ from compose.cli.commands.attach import follow_all
 from compose.cli.console import LogPrinter
 from compose.cli.invocation import Invocation, Prepared, Verbs, timeout_arg
 from compose.engine import depwait
+from compose.engine.context import Context
 from compose.engine.events import Progress
 from compose.engine.executor import Dependencies, Executor, run_concurrently, stop_by_user
 from compose.engine.observe import observe
@@ -28,7 +29,6 @@ from compose.spec import graph
 from compose.spec.model import Project
 from compose.supervisor.daemon import ensure_supervisor
 from compose.supervisor.dnshost import resolves_here, wait_ready
-from compose.wiring import Context
 from runtime.images.store import Image
 from runtime.ocispec.spec import SpecError, process_args
 

@@ -23,7 +23,7 @@ from compose.cli.views.volumelist import (
     table,
     users,
 )
-from compose.wiring import Context
+from compose.engine.context import Context
 from volumes import store
 from volumes.local import LOCAL, DriverError, check_driver, check_name
 

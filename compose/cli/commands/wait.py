@@ -12,10 +12,10 @@ import trio
 from common.records import ContainerRecord
 from compose.cli.commands.down import down
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.context import Context
 from compose.engine.executor import run_concurrently
 from compose.engine.targets import project_records
 from compose.supervisor.daemon import adopt
-from compose.wiring import Context
 
 
 async def wait(ctx: Context, project: str, services: list[str], *, down_project: bool) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rich.table import Table
 
-from runtime.oci.cgroups import CgroupStats
+from common.status import CgroupStats
 
 _DECIMAL = ("B", "kB", "MB", "GB", "TB", "PB")
 _BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")

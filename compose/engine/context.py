@@ -1,0 +1,81 @@
+"""What an operation works with: this host's backends, seen through the engine's
+Protocols, where state lives, and where to report.
+
+``compose/wiring.py`` builds the real one (root, the OCI runtime detected) once
+per command; tests build one from ``tests/fakes.py``.  The CLI reaches it through
+a ``Host``, handed to it by ``compose/app.py``, so no verb imports a backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from common.paths import Layout
+from common.records import ContainerRecord
+from compose.engine.backends import (
+    ContainerBackend,
+    ImageBackend,
+    NetworkBackend,
+    Supervisors,
+    VolumeBackend,
+)
+from compose.engine.events import Progress
+
+
+class Reporter(Protocol):
+    """Where operations report: progress lines, warnings and plain output.  The
+    CLI's console implements it (the only place that draws with rich)."""
+
+    def progress(self, event: Progress) -> None: ...
+
+    def warn(self, message: str) -> None: ...
+
+    def text(self, message: str) -> None:
+        """One line on standard output."""
+
+    def raw(self, text: str) -> None:
+        """Exactly ``text`` on standard output (machine-readable output)."""
+
+    def error(self, message: str) -> None:
+        """One line on standard error, as it is."""
+
+
+@dataclass
+class Context:
+    layout: Layout
+    containers: ContainerBackend
+    networks: NetworkBackend
+    volumes: VolumeBackend
+    images: ImageBackend
+    supervisors: Supervisors
+    output: Reporter
+    environ: Mapping[str, str]
+    runtime: str
+    """The OCI runtime containers are created with (its path, kept in their records)."""
+    _image_configs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def image_config(self, record: ContainerRecord) -> Mapping[str, Any]:
+        """The ``config`` section of a container's image (health check, stop signal);
+        empty if the image is gone.  Read once per image and command."""
+        cached = self._image_configs.get(record.image_id)
+        if cached is None:
+            cached = self._image_configs[record.image_id] = self.images.config(record.image_id)
+        return cached
+
+
+class Host(Protocol):
+    """This machine as the CLI reaches it: the backends (as root), and the registry
+    logins that need none."""
+
+    async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
+        """The real backends (the state root from ``PYCOMPOSE_ROOT``; root only)."""
+
+    def login(self, server: str | None, username: str, password: str,
+              environ: Mapping[str, str]) -> tuple[str, str]:
+        """Check credentials against a registry (Docker Hub when ``server`` is None)
+        and keep them; the registry's host and where they were saved."""
+
+    def logout(self, server: str | None, environ: Mapping[str, str]) -> tuple[str, bool]:
+        """Forget a registry's credentials; its host, and False when there were none."""
