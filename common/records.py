@@ -183,3 +183,11 @@ class VolumeRecord:
     def from_json(cls, data: dict[str, Any]) -> VolumeRecord:
         values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         return cls(**values)
+
+
+ONEOFF = "com.docker.compose.oneoff"
+
+
+def is_oneoff(record: ContainerRecord) -> bool:
+    """A container of ``run``, not one of the service's replicas."""
+    return record.labels.get(ONEOFF) == "True"

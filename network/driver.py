@@ -25,13 +25,13 @@ from pathlib import Path
 import trio
 
 from common import state
-from common.errors import NetworkFailure
 from common.paths import Layout
 from common.records import Attachment, ContainerRecord, NetworkRecord
 from common.statefiles import write_atomic
 from network import firewall, netlink, ports, sysctl
 from network.hosts import embedded_resolv_conf, resolv_conf_for
 from network.netns import bind_netns, create_netns, remove_netns
+from network.nft import apply_nft
 
 HOST_RESOLV_CONF = Path("/etc/resolv.conf")
 
@@ -152,23 +152,6 @@ class NetworkDriver:
 
     async def link_names(self) -> set[str]:
         return set(await trio.to_thread.run_sync(netlink.link_names))
-
-
-async def apply_nft(script: str, needed: bool = True, netns: Path | None = None) -> None:
-    """Run an ``nft -f`` script (in the namespace at ``netns``, if given); without nft,
-    only a script that adds rules fails (so ``down`` still works where nft never was)."""
-    inside = ["nsenter", f"--net={netns}", "--"] if netns is not None else []
-    try:
-        result = await trio.run_process([*inside, "nft", "-f", "-"], stdin=script.encode(),
-                                        capture_stdout=True, capture_stderr=True, check=False)
-    except FileNotFoundError:
-        if not needed:
-            return
-        raise NetworkFailure("nft is not installed (Debian package nftables); pycompose needs "
-                             "it to publish ports and let containers reach the outside") from None
-    if result.returncode != 0:
-        message = result.stderr.decode(errors="replace").strip().splitlines()
-        raise NetworkFailure(f"nft refused the firewall rules: {message[0] if message else '?'}")
 
 
 def _interface(attachment: Attachment) -> netlink.Interface:

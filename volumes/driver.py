@@ -21,12 +21,13 @@ from typing import Any
 import trio
 
 from common import state
-from common.errors import RuntimeFailure
+from common.errors import RuntimeFailure, UsageError
 from common.paths import Layout
 from common.records import ContainerRecord, VolumeRecord
 from common.statefiles import read_json, write_atomic, write_json
 from compose.spec.model import FileGrant, Service
 from volumes import store
+from volumes.local import DriverError, check_driver, check_name
 from volumes.mounts import MountError, MountPlan, depth, oci_only, plan_mounts
 
 MOUNTS = "mounts.json"
@@ -42,10 +43,24 @@ class LocalVolumes:
         self.layout = layout
 
     async def create_volume(self, volume: VolumeRecord) -> None:
+        try:
+            check_name(volume.name)
+            check_driver(volume.driver, volume.options, f"volume {volume.name}")
+        except DriverError as exc:
+            raise UsageError(str(exc)) from None
         await trio.to_thread.run_sync(store.create, self.layout, volume)
 
     async def remove_volume(self, volume: VolumeRecord) -> None:
         await trio.to_thread.run_sync(store.remove, self.layout, volume.name)
+
+    async def volumes(self) -> dict[str, VolumeRecord]:
+        return await trio.to_thread.run_sync(store.list_volumes, self.layout)
+
+    def data_dir(self, name: str) -> str:
+        return str(store.data_dir(self.layout, name))
+
+    async def disk_usage(self, name: str) -> int:
+        return await trio.to_thread.run_sync(store.disk_usage, store.data_dir(self.layout, name))
 
 
 def selinux_enabled() -> bool:

@@ -33,6 +33,19 @@ def timeout_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def parse_env(entries: Sequence[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """``-e KEY=VALUE`` or ``-e KEY`` (the value from our own environment; dropped
+    when unset, as docker does)."""
+    result: dict[str, str] = {}
+    for entry in entries:
+        key, sep, value = entry.partition("=")
+        if sep:
+            result[key] = value
+        elif key in environ:
+            result[key] = environ[key]
+    return result
+
+
 @dataclass(frozen=True)
 class Invocation:
     """One command line with the environment and directory it runs in."""

@@ -10,13 +10,13 @@ progress), so neither side imports the other.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from ipaddress import IPv4Network, IPv6Network
 from typing import Any, Protocol
 
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
-from common.status import CgroupStats, ContainerStatus, LogLine, Probe
+from common.status import ContainerStatus, LogLine, Probe, Usage
 from compose.spec.model import Service
 
 
@@ -74,8 +74,12 @@ class ContainerBackend(Protocol):
     async def wait(self, record: ContainerRecord) -> int | None:
         """Wait until the container has exited; its exit code."""
 
-    async def wait_restarted(self, record: ContainerRecord, within: float) -> bool:
-        """Wait until the container runs again (its supervisor restarted it)."""
+    def is_running(self, record: ContainerRecord) -> bool:
+        """Whether the container's process runs now (cheap, synchronous)."""
+
+    async def wait_running(self, record: ContainerRecord) -> None:
+        """Wait until the container's process runs (a start, or a restart by its
+        supervisor), or the container is gone."""
 
     def oom_killed(self, record: ContainerRecord) -> bool:
         """Whether the kernel's OOM killer ended a process of the container."""
@@ -92,8 +96,11 @@ class ContainerBackend(Protocol):
     async def processes(self, record: ContainerRecord) -> list[int]:
         """Host pids of the container's processes."""
 
-    async def stats(self, record: ContainerRecord) -> CgroupStats:
-        """What the container's cgroup has used so far (CPU, memory, I/O, network)."""
+    async def stats(self, record: ContainerRecord) -> Usage:
+        """What the container has used so far (CPU, memory, I/O, network)."""
+
+    async def top(self, record: ContainerRecord) -> list[list[str]]:
+        """The container's processes as ``ps -ef``'s rows."""
 
     async def copy(self, record: ContainerRecord, source: str, destination: str, *,
                    into: bool, archive: bool, follow: bool) -> None:
@@ -107,11 +114,12 @@ class ContainerBackend(Protocol):
                  offset: int = 0) -> AbstractContextManager[LogStream | None]:
         """The container's current log file from ``offset``; None if it has none yet."""
 
-    async def keep_rotated_logs(self, record: ContainerRecord) -> None:
-        """Keep the log files conmon replaces past its size cap, as the container's
-        ``logging`` options say, until cancelled (the supervisor runs it)."""
+    async def keep_rotated_logs(self, record: ContainerRecord, files: int,
+                                on_rotated: Callable[[], None]) -> None:
+        """Keep up to ``files`` log files (the current one too) as conmon replaces
+        them past its size cap, until cancelled (the supervisor runs it)."""
 
-    def warn_to(self, warn: Any) -> None:
+    def warn_to(self, warn: Callable[[str], None]) -> None:
         """Where warnings about containers go (a capability the host lacks...)."""
 
 
@@ -130,9 +138,6 @@ class NetworkBackend(Protocol):
         """``records`` with their published host ports checked free and random ones
         chosen (a clear error when one is taken); ``leaving`` are ids of containers
         about to be removed, whose ports are free."""
-
-    async def sync_firewall(self, project: str) -> None:
-        """The project's nftables table made to match its containers' records."""
 
     async def routed_networks(self) -> list[IPv4Network | IPv6Network]:
         """Subnets already routed on this host, which new networks must avoid."""
@@ -170,7 +175,9 @@ class ImageBackend(Protocol):
         """The image a reference names in the store: its id and ``config`` section
         (``ImageError`` when it is not there)."""
 
-    # (the image verbs' operations: see the images issue slice)
+    async def remove(self, names: Sequence[str], force: bool) -> list[str]:
+        """``image rm``: untag or delete images; docker's ``Untagged:``/``Deleted:``
+        lines."""
 
 
 class Supervisors(Protocol):

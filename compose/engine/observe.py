@@ -8,9 +8,8 @@ from common import state
 from common.paths import Layout
 from common.status import ContainerStatus
 from compose.engine import netstate
-from compose.engine.backends import ContainerBackend, NetworkBackend
+from compose.engine.backends import ContainerBackend, NetworkBackend, VolumeBackend
 from compose.planning.observed import ObservedState
-from volumes import store as volume_store
 
 
 async def observe(
@@ -18,8 +17,10 @@ async def observe(
     project: str,
     containers: ContainerBackend,
     network: NetworkBackend | None = None,
+    volumes: VolumeBackend | None = None,
 ) -> ObservedState:
-    """Records joined with live status; with ``network``, also the subnets in use."""
+    """Records joined with live status; with ``network``, also the subnets in use;
+    with ``volumes``, the volumes of the state root."""
     records = await trio.to_thread.run_sync(state.container_records, layout, project)
     statuses: list[ContainerStatus] = [ContainerStatus(r, "") for r in records]
 
@@ -38,7 +39,6 @@ async def observe(
         links = await network.link_names()
         absent = {key for key, record in networks.items() if record.bridge not in links}
     surroundings = await trio.to_thread.run_sync(netstate.surroundings, layout, project)
-    volumes = await trio.to_thread.run_sync(volume_store.list_volumes, layout)
     return ObservedState(
         project=project,
         networks=networks,
@@ -46,5 +46,5 @@ async def observe(
         taken_subnets=tuple(taken),
         absent_networks=frozenset(absent),
         surroundings=surroundings,
-        volumes=volumes,
+        volumes=await volumes.volumes() if volumes is not None else {},
     )

@@ -10,14 +10,8 @@ import trio
 from common import state
 from common.errors import UsageError
 from common.paths import Layout
-from common.records import ContainerRecord
+from common.records import ContainerRecord, is_oneoff
 from common.status import ContainerStatus
-
-ONEOFF = "com.docker.compose.oneoff"
-
-
-def is_oneoff(record: ContainerRecord) -> bool:
-    return record.labels.get(ONEOFF) == "True"
 
 
 async def project_records(layout: Layout, project: str, services: Sequence[str] = (), *,

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from common.records import ContainerRecord
+from common.records import ONEOFF, ContainerRecord
 from compose.planning.observed import ObservedState
 from compose.planning.plan import CreateContainer, CreateNetwork, CreateVolume, Op, Plan, plan_up
 from compose.spec.model import Project, Service, frozen_map
 
-ONEOFF = "com.docker.compose.oneoff"
 SLUG = "com.docker.compose.slug"
 
 

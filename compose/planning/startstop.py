@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from common.records import is_oneoff
 from common.status import CREATED, ContainerStatus
-from compose.engine.targets import is_oneoff
 from compose.planning.observed import ObservedState
 from compose.planning.plan import Plan, StartContainer, StopContainer, recorded_dependencies
 from compose.spec import graph

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
@@ -32,11 +32,10 @@ from compose.engine import runstate
 from compose.planning.health import UNHEALTHY
 from network.dns import DnsServer, serve_dns, serve_dns_tcp, upstreams_from
 from network.dnstable import build_table
-from network.driver import apply_nft
 from network.firewall import dns_redirect_script
 from network.hosts import EMBEDDED_DNS
+from network.nft import apply_nft
 from network.nssocket import trio_socket_in_netns
-from runtime.oci.runtime import conmon_pid
 
 READY = "dns.ready"
 HOST_RESOLV_CONF = Path("/etc/resolv.conf")
@@ -49,8 +48,10 @@ def resolves_here(record: ContainerRecord) -> bool:
 
 
 class DnsHost:
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, running: Callable[[ContainerRecord], bool]) -> None:
+        """``running``: whether a container runs now (it is named only then)."""
         self.layout = layout
+        self.running = running
         try:
             upstreams = upstreams_from(HOST_RESOLV_CONF.read_text())
         except OSError:
@@ -64,10 +65,9 @@ class DnsHost:
         self.server.table = build_table(records, self._serving)
 
     def _serving(self, record: ContainerRecord) -> bool:
-        directory = self.layout.container_dir(record.id)
-        if conmon_pid(directory, record.id) is None:
+        if not self.running(record):
             return False
-        health = runstate.read_health(directory)
+        health = runstate.read_health(self.layout.container_dir(record.id))
         return health is None or health.status != UNHEALTHY
 
     async def serve(self, record: ContainerRecord, nursery: trio.Nursery) -> None:

@@ -33,7 +33,6 @@ import trio
 
 from common import state
 from common.errors import PycomposeError
-from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.records import ContainerRecord
 from common.status import CREATED, DEAD, EXITED, RUNNING, Probe
@@ -41,35 +40,13 @@ from compose.engine import depwait, eventlog, runstate
 from compose.engine.backends import ContainerBackend, NetworkBackend
 from compose.planning import health as health_rules
 from compose.planning.health import UNHEALTHY, HealthConfig, HealthState
-from compose.planning.lifecycle import Restart, RestartPolicy, parse_policy, restart_decision
+from compose.planning.lifecycle import Restart, RestartPolicy, restart_decision
+from compose.planning.supervision import Supervision
 from compose.supervisor import control
 from compose.supervisor.dnshost import DnsHost
-from runtime.oci import logrotate
-from runtime.oci.containers import LOG
-from runtime.oci.runtime import conmon_pid
 
 Prober = Callable[[ContainerRecord, HealthConfig], Awaitable[Probe]]
 ImageConfig = Callable[[ContainerRecord], Mapping[str, Any]]
-AUTOHEAL_ACTIONS = ("restart", "stop", "kill", "none")
-
-
-@dataclass(frozen=True)
-class Supervision:
-    """What the supervisor acts on for one container, from its ``supervision.json``."""
-
-    policy: RestartPolicy
-    health: HealthConfig | None
-    on_unhealthy: str = "none"
-
-    @classmethod
-    def of(cls, service: Mapping[str, Any], image_config: Mapping[str, Any]) -> Supervision:
-        extension = service.get("x-pycompose") or {}
-        action = str(extension.get("on_unhealthy", "none")) if isinstance(extension, dict) \
-            else "none"
-        return cls(parse_policy(service), health_rules.health_config(service, image_config),
-                   action if action in AUTOHEAL_ACTIONS else "none")
-
-
 @dataclass
 class _Run:
     """One run of a container, as its watcher sees it."""
@@ -77,6 +54,50 @@ class _Run:
     started_at: float
     autoheal: str | None = None  # an action taken because it turned unhealthy
     health: HealthState = field(default_factory=HealthState)
+
+
+@dataclass
+class _Watch:
+    """What one container's watcher carries from state to state."""
+
+    record: ContainerRecord
+    supervision: Supervision
+    log: Any
+    just_started: bool = False
+    """Once the watcher has started it, a container the runtime lost is looked at
+    again before it counts as dead."""
+
+
+@dataclass(frozen=True)
+class _Observe:
+    """Find out how the container is."""
+
+
+@dataclass(frozen=True)
+class _Running:
+    run: _Run
+
+
+@dataclass(frozen=True)
+class _WaitStart:
+    """Created, not started yet: ``up`` starts it after its dependencies."""
+
+
+@dataclass(frozen=True)
+class _Exited:
+    run: _Run
+    code: int | None
+    ran_for: float
+    seen: str
+    """The state the container was last seen in."""
+
+
+@dataclass(frozen=True)
+class _Backoff:
+    decision: Restart
+
+
+_Step = _Observe | _Running | _WaitStart | _Exited | _Backoff
 
 
 class Supervisor:
@@ -188,75 +209,108 @@ class Supervisor:
     def _directory(self, record: ContainerRecord) -> Any:
         return self.layout.container_dir(record.id)
 
+    # --- one container's watcher: a state machine --------------------------------------
+    #
+    #   Observe ──running──▶ Running ──exit──▶ Exited ──policy: restart──▶ Backoff
+    #      ▲  └─created──▶ WaitStart ─┐          │  └─stays / autoheal stop──▶ (done)
+    #      └──────────────────────────┴──────────┴───── started again ◀────────┘
+    #
+    # Each state is a small frozen value; each handler acts and returns the next
+    # state, or None when the watcher is done.  The loop ends too when the
+    # container's directory is gone (``down``).
+
     async def watch(self, record: ContainerRecord) -> None:
         """Keep one container running as its policy says, until it is removed or its
         policy lets it rest."""
         directory = self._directory(record)
-        service = runstate.read_supervision(directory)
-        supervision = Supervision.of(service, self.image_config(record))
-        log = self.log.bind(container=record.name)
-        just_started = False
-        while directory.is_dir():
-            status = await self.containers.status(record)
-            for _ in range(100):
-                # The runtime may report a container stopped before conmon wrote its exit
-                # code (and, right after a start that ended at once, may have let go of
-                # it entirely): look again shortly.
-                settling = status.state == EXITED and status.exit_code is None
-                if not settling and not (just_started and status.state == DEAD):
-                    break
-                await trio.sleep(0.01)
-                status = await self.containers.status(record)
-            if status.state == RUNNING:
-                run = _Run(self.clock() if status.started_at is None else status.started_at)
-                code = await self._while_running(record, supervision, run)
-                ran_for = self.clock() - run.started_at
-            else:
-                if status.state == CREATED:
-                    # created but not started yet (up starts it after its dependencies)
-                    await self._started(record)
-                    just_started = True
-                    continue
-                run = _Run(self.clock() if status.started_at is None else status.started_at)
-                code = status.exit_code
-                ran_for = (status.finished_at or run.started_at) - run.started_at
-            if not directory.is_dir():
-                return  # removed meanwhile (down)
-            if (await self.containers.status(record)).state == RUNNING:
-                continue  # started again meanwhile: a user's start or restart
-            await self._died(record, code)
-            along = self._along.pop(record.id, None)
-            if along is not None:
-                await self._restart_after(record, along)
-                just_started = True
-                continue
-            restart_state = runstate.read_restart(directory)
-            if run.autoheal in ("stop", "kill"):
-                runstate.mark_stopped_by_user(directory)
-                log.info("autoheal left the container stopped", action=run.autoheal)
-                return
-            policy = supervision.policy
-            if run.autoheal == "restart" and not restart_state.manually_stopped:
-                policy = RestartPolicy("always", delay=policy.delay)
-            decision = restart_decision(policy, code, restart_state, ran_for)
-            await self.refresh_dns()
-            if not isinstance(decision, Restart):
-                log.info("container exited", exit_code=code, stays=decision.reason)
-                return
-            log.info("restarting", exit_code=code, seen=status.state, after=decision.after,
-                     restarts=decision.state.restarts)
-            runstate.write_restart(directory, decision.state)
-            await trio.sleep(decision.after)
-            if not directory.is_dir() or runstate.read_restart(directory).manually_stopped:
-                return
-            await self.networks.connect(record)
-            await self.containers.start(record)
-            self._event(record, "restart")
-            self._event(record, "start")
-            just_started = True
-            await self.refresh_dns()
-            (directory / runstate.HEALTH).unlink(missing_ok=True)
-            await self._restart_dependents(record)
+        supervision = Supervision.of(runstate.read_supervision(directory),
+                                     self.image_config(record))
+        watch = _Watch(record, supervision, self.log.bind(container=record.name))
+        step: _Step | None = _Observe()
+        while step is not None and directory.is_dir():
+            step = await self._STEPS[type(step)](self, watch, step)
+
+    async def _observe(self, watch: _Watch, _: _Observe) -> _Step:
+        """Read the container's status once it has settled."""
+        status = await self.containers.status(watch.record)
+        for _attempt in range(100):
+            # The runtime may report a container stopped before conmon wrote its exit
+            # code (and, right after a start that ended at once, may have let go of
+            # it entirely): look again shortly.
+            settling = status.state == EXITED and status.exit_code is None
+            if not settling and not (watch.just_started and status.state == DEAD):
+                break
+            await trio.sleep(0.01)
+            status = await self.containers.status(watch.record)
+        run = _Run(self.clock() if status.started_at is None else status.started_at)
+        if status.state == RUNNING:
+            return _Running(run)
+        if status.state == CREATED:
+            return _WaitStart()  # up starts it after its dependencies
+        ran_for = (status.finished_at or run.started_at) - run.started_at
+        return _Exited(run, status.exit_code, ran_for, status.state)
+
+    async def _running(self, watch: _Watch, step: _Running) -> _Step:
+        code = await self._while_running(watch.record, watch.supervision, step.run)
+        return _Exited(step.run, code, self.clock() - step.run.started_at, RUNNING)
+
+    async def _wait_start(self, watch: _Watch, _: _WaitStart) -> _Step:
+        await self.containers.wait_running(watch.record)
+        await self.refresh_dns()
+        watch.just_started = True
+        return _Observe()
+
+    async def _exited(self, watch: _Watch, step: _Exited) -> _Step | None:
+        """Record the death, then: start a stopped dependent again, leave the
+        container stopped, or back off before restarting it."""
+        record, directory = watch.record, self._directory(watch.record)
+        if not directory.is_dir():
+            return None  # removed meanwhile (down)
+        if (await self.containers.status(record)).state == RUNNING:
+            return _Observe()  # started again meanwhile: a user's start or restart
+        await self._died(record, step.code)
+        along = self._along.pop(record.id, None)
+        if along is not None:
+            await self._restart_after(record, along)
+            watch.just_started = True
+            return _Observe()
+        restart_state = runstate.read_restart(directory)
+        if step.run.autoheal in ("stop", "kill"):
+            runstate.mark_stopped_by_user(directory)
+            watch.log.info("autoheal left the container stopped", action=step.run.autoheal)
+            return None
+        policy = watch.supervision.policy
+        if step.run.autoheal == "restart" and not restart_state.manually_stopped:
+            policy = RestartPolicy("always", delay=policy.delay)
+        decision = restart_decision(policy, step.code, restart_state, step.ran_for)
+        await self.refresh_dns()
+        if not isinstance(decision, Restart):
+            watch.log.info("container exited", exit_code=step.code, stays=decision.reason)
+            return None
+        watch.log.info("restarting", exit_code=step.code, seen=step.seen,
+                       after=decision.after, restarts=decision.state.restarts)
+        runstate.write_restart(directory, decision.state)
+        return _Backoff(decision)
+
+    async def _backoff(self, watch: _Watch, step: _Backoff) -> _Step | None:
+        """Docker's back-off, then the restart (unless a user stopped it meanwhile)."""
+        record, directory = watch.record, self._directory(watch.record)
+        await trio.sleep(step.decision.after)
+        if not directory.is_dir() or runstate.read_restart(directory).manually_stopped:
+            return None
+        await self.networks.connect(record)
+        await self.containers.start(record)
+        self._event(record, "restart")
+        self._event(record, "start")
+        watch.just_started = True
+        await self.refresh_dns()
+        (directory / runstate.HEALTH).unlink(missing_ok=True)
+        await self._restart_dependents(record)
+        return _Observe()
+
+    _STEPS: Mapping[type, Callable[[Supervisor, _Watch, Any], Awaitable[_Step | None]]] = {
+        _Observe: _observe, _Running: _running, _WaitStart: _wait_start,
+        _Exited: _exited, _Backoff: _backoff}
 
     async def _restart_dependents(self, record: ContainerRecord) -> None:
         """``depends_on: {<this service>: {restart: true}}``: stop those dependents now;
@@ -309,14 +363,6 @@ class Supervisor:
             self._event(record, "oom")
         self._event(record, "die", exitCode=-1 if code is None else code)
 
-    async def _started(self, record: ContainerRecord) -> None:
-        """Wait for a created container to be started (its conmon appears)."""
-        directory = self._directory(record)
-        with FileWatch(directory, DIRECTORY_CHANGES) as changes:
-            while directory.is_dir() and conmon_pid(directory, record.id) is None:
-                await changes.changed()
-        await self.refresh_dns()
-
     async def _while_running(self, record: ContainerRecord, supervision: Supervision,
                              run: _Run) -> int | None:
         """Probe health while the container runs; its exit code once it exits."""
@@ -339,20 +385,14 @@ class Supervisor:
         return code
 
     async def _keep_logs(self, record: ContainerRecord) -> None:
-        """Keep the log files conmon starts anew past its size cap (runtime/oci/logrotate.py)."""
+        """Keep the log files conmon starts anew past its size cap."""
         directory = self._directory(record)
-        files = logrotate.max_files(runstate.read_supervision(directory).get("logging"))
-        log = directory / LOG
-        with FileWatch(directory, DIRECTORY_CHANGES) as changes:
-            while True:
-                try:
-                    if logrotate.keep_rotated(log, files):
-                        self.log.info("log rotated", container=record.name)
-                except OSError as exc:
-                    self.log.warning("log rotation failed", container=record.name,
-                                     error=str(exc))
-                    return
-                await changes.changed()
+        files = Supervision.of(runstate.read_supervision(directory), {}).log_files
+        try:
+            await self.containers.keep_rotated_logs(
+                record, files, lambda: self.log.info("log rotated", container=record.name))
+        except OSError as exc:
+            self.log.warning("log rotation failed", container=record.name, error=str(exc))
 
     async def _probe_loop(self, record: ContainerRecord, supervision: Supervision,
                           run: _Run) -> None:

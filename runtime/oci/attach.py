@@ -11,51 +11,21 @@ that stdin.  Resizing a terminal goes through the bundle's ``ctl`` fifo
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import signal
 import socket
-import struct
 import subprocess
-import sys
-import termios
-import tty as ttymod
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import trio
+
+from common.terminal import flush_stdio, raw_terminal, terminal_size
 
 STDOUT_PIPE, STDERR_PIPE = 2, 3
 _BUFFER = 8192 + 1
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
               signal.SIGUSR2)
-
-
-def is_terminal() -> bool:
-    """Both ends of our stdio are a terminal: only then is a pseudo-terminal wanted."""
-    return os.isatty(0) and os.isatty(1)
-
-
-@contextlib.contextmanager
-def raw_terminal(enabled: bool) -> Iterator[None]:
-    """Our terminal in raw mode (keys go to the container as they are typed)."""
-    if not enabled or not os.isatty(0):
-        yield
-        return
-    saved = termios.tcgetattr(0)
-    try:
-        ttymod.setraw(0)
-        yield
-    finally:
-        termios.tcsetattr(0, termios.TCSADRAIN, saved)
-
-
-def terminal_size() -> tuple[int, int] | None:
-    try:
-        rows, cols, _, _ = struct.unpack("HHHH", fcntl.ioctl(1, termios.TIOCGWINSZ, b"\0" * 8))
-    except OSError:
-        return None
-    return rows, cols
 
 
 async def _write_out(fd: int, data: bytes) -> None:
@@ -161,7 +131,37 @@ async def run_foreground(argv: Sequence[str], *, tty: bool, detach: bool = False
     return 128 - code if code < 0 else code
 
 
-def flush_stdio() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
+async def attached(start: Callable[[Callable[[], Awaitable[None]]], Awaitable[None]],
+                   socket_path: Callable[[], Path], bundle: Path, *, tty: bool,
+                   interactive: bool, kill: Callable[[str], Awaitable[object]]) -> None:
+    """Start a container with our stdio on conmon's attach socket and pump it until
+    the container ends.  ``start`` runs the container, calling its argument once
+    conmon holds it (so no output is missed); without a terminal our signals are
+    forwarded with ``kill``."""
+    connection: list[Attachment] = []
+
+    async def attach() -> None:
+        connection.append(await Attachment.connect(socket_path(), bundle))
+
+    flush_stdio()
+    with raw_terminal(tty):
+        await start(attach)
+        attachment = connection[0]
+        try:
+            async with trio.open_nursery() as nursery:
+                if interactive:
+                    nursery.start_soon(attachment.pump_input)
+                if tty:
+                    nursery.start_soon(attachment.follow_resizes)
+                else:
+                    nursery.start_soon(_forward_signals, kill)
+                await attachment.pump_output()  # until conmon closes it: the container ended
+                nursery.cancel_scope.cancel()
+        finally:
+            attachment.close()
+
+
+async def _forward_signals(kill: Callable[[str], Awaitable[object]]) -> None:
+    with trio.open_signal_receiver(*_FORWARDED) as signals:
+        async for number in signals:
+            await kill(signal.Signals(number).name)

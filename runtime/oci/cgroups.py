@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common.status import CgroupStats
+from common.status import CgroupStats, Usage
 
 ROOT = Path("/sys/fs/cgroup")
 
@@ -120,3 +120,11 @@ def system_cpu_ns(text: str) -> int:
     first = text.splitlines()[0].split() if text else []
     ticks = sum(int(v) for v in first[1:8]) if first and first[0] == "cpu" else 0
     return ticks * 10_000_000  # USER_HZ is 100 on Linux
+
+
+def usage(cgroups_path: str, pid: int | None, *, cgroup2: bool) -> Usage:
+    """The cgroup's counters with the network totals of ``pid``'s namespace and the
+    host's CPU time, read together so one sample's numbers belong together."""
+    net = net_dev(_read(Path(f"/proc/{pid}/net/dev"))) if pid else (0, 0)
+    return Usage(read_stats(cgroups_path, cgroup2=cgroup2), net,
+                 system_cpu_ns(_read(Path("/proc/stat"))))

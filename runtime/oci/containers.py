@@ -16,34 +16,49 @@ import secrets
 import shutil
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import trio
 
 from common import state
-from common.errors import ImageError, RuntimeFailure
+from common.errors import ImageError, RuntimeFailure, UsageError
+from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.processes import wait_for_exit
 from common.records import ContainerRecord
 from common.sizes import parse_bytes
 from common.statefiles import read_json, write_atomic, write_json
-from common.status import CREATED, DEAD, EXITED, RUNNING, CgroupStats, ContainerStatus
+from common.status import (
+    CREATED,
+    DEAD,
+    EXITED,
+    RUNNING,
+    ContainerStatus,
+    LogLine,
+    Probe,
+    Usage,
+)
 from compose.spec.model import Service
 from network.hosts import render_resolv_conf
 from runtime.images.store import Image, ImageStore
-from runtime.oci import rootfs
-from runtime.oci.attach import run_foreground
-from runtime.oci.cgroups import oom_kills, read_stats
+from runtime.oci import logs, procs, rootfs
+from runtime.oci.attach import attached, run_foreground
+from runtime.oci.cgroups import oom_kills, usage
+from runtime.oci.copy import CopyError, container_to_host, host_to_container
 from runtime.oci.exec import exec_process
 from runtime.oci.joins import JoinError, find_target, join
+from runtime.oci.logs import LogFile
+from runtime.oci.probe import run_probe
 from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime
 from runtime.oci.shm import mount_shm, unmount_shm
 from runtime.ocispec.devices import block_paths
 from runtime.ocispec.host import NotADevice, all_host_devices, device_nodes, host_facts
 from runtime.ocispec.namespaces import SHM_HOST, SHM_SHAREABLE
 from runtime.ocispec.servicespec import Decided, Gathered, decide, seccomp_file
-from runtime.ocispec.spec import SpecError, build_spec
+from runtime.ocispec.spec import SpecError, build_spec, process_args
 from runtime.ocispec.users import UnknownUser, read_in_root, resolve_user
 from volumes.driver import inherit as inherit_volumes
 from volumes.driver import prepare as prepare_storage
@@ -357,6 +372,22 @@ class ContainerDriver:
         # stopped, yet conmon has not written the exit file (yet, or ever)
         return ContainerStatus(record, EXITED if conmon_pid(directory, record.id) else DEAD)
 
+    async def run_attached(self, record: ContainerRecord, *, tty: bool,
+                           interactive: bool) -> int | None:
+        async def start(attach: Callable[[], Awaitable[None]]) -> None:
+            await self.start(record, stdin=interactive, before_start=attach)
+
+        await attached(start, lambda: self.runtime_for(record).attach_socket(record.id),
+                       self.directory(record), tty=tty, interactive=interactive,
+                       kill=partial(self.kill, record))
+        return await self.wait(record)
+
+    async def check(self, service: Service, image_config: Mapping[str, Any]) -> None:
+        try:
+            process_args(service.entrypoint, service.command, image_config)
+        except SpecError as exc:
+            raise UsageError(f"service {service.name}: {exc}") from None
+
     async def paused(self, record: ContainerRecord) -> bool:
         return (await self.runtime_for(record).state(record.id) or {}).get("status") == "paused"
 
@@ -411,9 +442,65 @@ class ContainerDriver:
             return False
         return oom_kills(path, cgroup2=host_facts().cgroup2) > 0
 
-    def cgroup_stats(self, record: ContainerRecord) -> CgroupStats:
+    async def stats(self, record: ContainerRecord) -> Usage:
         path = self.config(record).get("linux", {}).get("cgroupsPath") or ""
-        return read_stats(path, cgroup2=host_facts().cgroup2)
+        pid = (await self.status(record)).pid
+        return await trio.to_thread.run_sync(
+            partial(usage, path, pid, cgroup2=host_facts().cgroup2))
+
+    async def top(self, record: ContainerRecord) -> list[list[str]]:
+        return await trio.to_thread.run_sync(procs.top, await self.processes(record))
+
+    async def probe(self, record: ContainerRecord, command: Sequence[str],
+                    timeout: float) -> Probe:
+        return await run_probe(self.layout, record.runtime or self.oci.runtime.path,
+                               record.id, command, timeout)
+
+    async def copy(self, record: ContainerRecord, source: str, destination: str, *,
+                   into: bool, archive: bool, follow: bool) -> None:
+        """``cp`` through ``/proc/<pid>/root`` while it runs, else its root directory."""
+        status = await self.status(record)
+        root = f"/proc/{status.pid}/root" if status.running and status.pid \
+            else str(self.directory(record) / "rootfs")
+        try:
+            if into:
+                await trio.to_thread.run_sync(partial(
+                    host_to_container, source, root, destination, archive=archive,
+                    follow=follow))
+            else:
+                await trio.to_thread.run_sync(partial(
+                    container_to_host, root, source, destination, archive=archive,
+                    follow=follow))
+        except (CopyError, OSError) as exc:
+            what = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise UsageError(what) from None
+
+    # --- logs -------------------------------------------------------------------------
+
+    def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], int]:
+        return logs.history(self.log_path(record))
+
+    def open_log(self, record: ContainerRecord,
+                 offset: int = 0) -> AbstractContextManager[LogFile | None]:
+        return logs.open_log(self.log_path(record), offset)
+
+    async def keep_rotated_logs(self, record: ContainerRecord, files: int,
+                                on_rotated: Callable[[], None]) -> None:
+        await logs.keep_rotated(self.log_path(record), files, on_rotated)
+
+    async def wait_running(self, record: ContainerRecord) -> None:
+        """Until a conmon runs the container (a start, or a restart by its
+        supervisor), or its directory is gone."""
+        directory = self.directory(record)
+        with FileWatch(directory, DIRECTORY_CHANGES) as changes:
+            while directory.is_dir() and conmon_pid(directory, record.id) is None:
+                await changes.changed()
+
+    def is_running(self, record: ContainerRecord) -> bool:
+        return conmon_pid(self.directory(record), record.id) is not None
+
+    def warn_to(self, warn: Callable[[str], None]) -> None:
+        self.warn = warn
 
 
 def _bundle_options(service: Service, decided: Decided) -> dict[str, Any]:

@@ -40,16 +40,3 @@ def exec_process(config: Mapping[str, Any], args: Sequence[str], *,
     if base.get("capabilities"):
         process["capabilities"] = base["capabilities"]
     return process
-
-
-def parse_env(entries: Sequence[str], environ: Mapping[str, str]) -> dict[str, str]:
-    """``-e KEY=VALUE`` or ``-e KEY`` (the value from our own environment; dropped
-    when unset, as docker does)."""
-    result: dict[str, str] = {}
-    for entry in entries:
-        key, sep, value = entry.partition("=")
-        if sep:
-            result[key] = value
-        elif key in environ:
-            result[key] = environ[key]
-    return result

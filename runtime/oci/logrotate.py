@@ -16,20 +16,8 @@ import os
 from pathlib import Path
 
 LIVE_SUFFIX = ".live"
-DEFAULT_MAX_FILES = 5
-"""Docker's ``local`` log driver keeps five files."""
 KEPT_AT_MOST = 100
 """Readers look this far for kept files."""
-
-
-def max_files(logging: object) -> int:
-    """``logging.options.max-file``: how many files, the current one included."""
-    options = (logging.get("options") or {}) if isinstance(logging, dict) else {}
-    try:
-        value = int(options.get("max-file", DEFAULT_MAX_FILES))
-    except (TypeError, ValueError):
-        return DEFAULT_MAX_FILES
-    return max(1, value)
 
 
 def rotated(log: Path, count: int) -> list[Path]:

@@ -7,10 +7,14 @@ so waiting for new output costs nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.status import LogLine
+from runtime.oci import logrotate
 
 
 class LogReader:
@@ -59,3 +63,51 @@ class LogReader:
                  for stream, (t, texts) in self._pending.items()]
         self._pending.clear()
         return lines
+
+
+class LogFile(LogReader):
+    """A log file being followed: ``changed`` wakes when conmon writes to it."""
+
+    def __init__(self, path: Path, offset: int = 0) -> None:
+        super().__init__(path, offset)
+        self._watch = FileWatch(path)
+
+    async def changed(self) -> None:
+        await self._watch.changed()
+
+    def close(self) -> None:
+        self._watch.close()
+
+
+@contextlib.contextmanager
+def open_log(path: Path, offset: int = 0) -> Iterator[LogFile | None]:
+    """``path`` followed from ``offset``; None when the container has no log yet."""
+    if not path.exists():
+        yield None
+        return
+    log = LogFile(path, offset)
+    try:
+        yield log
+    finally:
+        log.close()
+
+
+def history(path: Path) -> tuple[list[LogLine], int]:
+    """Every line of the kept files (oldest first) and of ``path``, and the offset
+    in ``path`` where following goes on (synchronous)."""
+    lines: list[LogLine] = []
+    for older in logrotate.rotated(path, logrotate.KEPT_AT_MOST):
+        lines += LogReader(older).read()
+    reader = LogReader(path)
+    lines += reader.read()
+    return lines, reader.offset
+
+
+async def keep_rotated(log: Path, files: int, on_rotated: Callable[[], None]) -> None:
+    """Keep the files conmon replaces past its size cap, until cancelled: each
+    change of the container's directory is looked at (``logrotate``)."""
+    with FileWatch(log.parent, DIRECTORY_CHANGES) as changes:
+        while True:
+            if logrotate.keep_rotated(log, files):
+                on_rotated()
+            await changes.changed()

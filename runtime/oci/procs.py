@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-TOP_HEADERS = ("UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD")
 
 
 @dataclass(frozen=True)
@@ -83,11 +82,7 @@ def boot_time() -> float:
     return 0.0
 
 
-def table(headers: tuple[str, ...] | list[str], rows: list[list[str]]) -> str:
-    """Columns padded like Go's tabwriter, the last one as it is."""
-    widths = [max(len(str(r[i])) for r in [list(headers), *rows]) for i in range(len(headers))]
-    lines = []
-    for row in [list(headers), *rows]:
-        cells = [str(c).ljust(w) for c, w in zip(row[:-1], widths[:-1], strict=True)]
-        lines.append("   ".join([*cells, str(row[-1])]).rstrip())
-    return "\n".join(lines)
+def top(pids: list[int]) -> list[list[str]]:
+    """``ps -ef``'s rows for these processes (those still there)."""
+    found = [p for p in (read_process(pid) for pid in pids) if p is not None]
+    return top_rows(found, boot_time=boot_time(), now=time.time())

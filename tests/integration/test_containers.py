@@ -428,7 +428,7 @@ def test_runtime_update_changes_a_running_container(busybox_stack: Stack, tmp_pa
         driver = ContainerDriver(layout, ImageStore(layout.images), oci)
         (record,) = container_records(layout, "p")
         await driver.update(record, {"pids": {"limit": 77}})
-        assert driver.cgroup_stats(record).pids == 1
+        assert (await driver.stats(record)).cgroup.pids == 1
 
     trio.run(update)
     out = stack.run("exec", "-T", "app", "cat", "/sys/fs/cgroup/pids/pids.max",

@@ -50,21 +50,21 @@ async def test_volumes_up_down_and_down_v(tmp_path: Path, autojump_clock: object
     store.create(layout, VolumeRecord("everyone"))
     (store.data_dir(layout, "everyone") / "keep").write_text("x")
 
-    observed = await observe(layout, "proj", containers, networks)
+    observed = await observe(layout, "proj", containers, networks, volumes)
     await Executor(layout, containers, networks, lambda e: None, volumes=volumes).run(
         _plan(layout, observed, directory))
     assert sorted(store.list_volumes(layout)) == [f"{2:064x}", "everyone", "proj_data"]
     assert store.data_dir(layout, "proj_data").is_dir()
 
-    observed = await observe(layout, "proj", containers, networks)
+    observed = await observe(layout, "proj", containers, networks, volumes)
     assert not _plan(layout, observed, directory).ops
     await Executor(layout, containers, networks, lambda e: None, volumes=volumes).run(
         plan_down(observed))
     assert len(store.list_volumes(layout)) == 3  # down keeps every volume
 
     await Executor(layout, containers, networks, lambda e: None, volumes=volumes).run(
-        _plan(layout, await observe(layout, "proj", containers, networks), directory))
-    observed = await observe(layout, "proj", containers, networks)
+        _plan(layout, await observe(layout, "proj", containers, networks, volumes), directory))
+    observed = await observe(layout, "proj", containers, networks, volumes)
     await Executor(layout, containers, networks, lambda e: None, volumes=volumes).run(
         plan_down(observed, remove_volumes=True))
     assert sorted(store.list_volumes(layout)) == ["everyone"]
@@ -80,7 +80,7 @@ async def test_a_plan_with_volumes_needs_a_backend(tmp_path: Path,
     layout = Layout(tmp_path / "root", tmp_path / "run")
     store.create(layout, VolumeRecord("everyone"))
     containers, networks = RecordingContainers(layout), FakeNetworks()
-    observed = await observe(layout, "proj", containers, networks)
+    observed = await observe(layout, "proj", containers, networks, LocalVolumes(layout))
     with pytest.raises(BaseExceptionGroup) as info:  # beside the network's creation
         await Executor(layout, containers, networks, lambda e: None).run(
             _plan(layout, observed, directory))

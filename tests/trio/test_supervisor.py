@@ -15,13 +15,14 @@ from compose.engine import runstate
 from compose.planning.health import HealthConfig
 from compose.planning.lifecycle import RestartState
 from compose.supervisor.watch import Supervisor
-from tests.fakes import FakeNetworks
+from tests.fakes import FakeContainers, FakeNetworks
 
 
-class ScriptedContainer:
+class ScriptedContainer(FakeContainers):
     """One container whose runs last and end as scripted: ``(seconds, exit code)``."""
 
     def __init__(self, runs: list[tuple[float, int]]) -> None:
+        super().__init__()
         self.runs = runs
         self.run = 0
         self.running = True

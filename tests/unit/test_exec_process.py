@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from runtime.oci.exec import exec_process, parse_env
+from compose.cli.invocation import parse_env
+from runtime.oci.exec import exec_process
 from runtime.ocispec.users import ProcessUser
 
 CONFIG = {"process": {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runtime.oci.logrotate import keep_rotated, max_files, rotated
+from compose.planning.supervision import max_files
+from runtime.oci.logrotate import keep_rotated, rotated
 
 
 def replace_with(log: Path, text: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from runtime.oci.procs import CLOCK_TICKS, ProcessInfo, parse_stat, table, top_rows
+from compose.cli.views.texttable import text_table as table
+from runtime.oci.procs import CLOCK_TICKS, ProcessInfo, parse_stat, top_rows
 
 STAT = ("42 (sh -c (odd) name) S 7 42 42 34816 42 4194560 100 0 0 0 "
         "150 50 0 0 20 0 1 0 5000 1000 100 18446744073709551615")

@@ -4,7 +4,8 @@ stop everything and what ``up`` returns."""
 from __future__ import annotations
 
 from common.records import ContainerRecord
-from compose.cli.commands.up import Abort, UpOptions
+from compose.engine.converge import UpOptions
+from compose.planning.abort import Abort
 
 
 def record(service: str) -> ContainerRecord:

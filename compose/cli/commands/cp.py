@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import trio
-
 from common.errors import UsageError
+from common.records import is_oneoff
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.engine.context import Context
-from compose.engine.targets import is_oneoff, project_records
-from runtime.oci.copy import CopyError, container_to_host, host_to_container
+from compose.engine.targets import project_records
 
 
 def split_target(text: str) -> tuple[str | None, str]:
@@ -32,19 +30,15 @@ async def cp(ctx: Context, project: str, source: str, destination: str, *, index
     if not records:
         raise UsageError(f"service {service!r} has no container number {index}")
     record = records[0]
-    status = await ctx.containers.status(record)
-    root = f"/proc/{status.pid}/root" if status.running and status.pid \
-        else str(ctx.containers.directory(record) / "rootfs")
     try:
         if src_service:
-            await trio.to_thread.run_sync(lambda: container_to_host(
-                root, src_path, dest_path, archive=archive, follow=follow))
+            await ctx.containers.copy(record, src_path, dest_path, into=False,
+                                      archive=archive, follow=follow)
         else:
-            await trio.to_thread.run_sync(lambda: host_to_container(
-                src_path, root, dest_path, archive=archive, follow=follow))
-    except (CopyError, OSError) as exc:
-        what = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise UsageError(f"cp {source} {destination}: {what}") from None
+            await ctx.containers.copy(record, src_path, dest_path, into=True,
+                                      archive=archive, follow=follow)
+    except UsageError as exc:
+        raise UsageError(f"cp {source} {destination}: {exc}") from None
     return 0
 
 

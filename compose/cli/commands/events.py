@@ -16,7 +16,6 @@ from common.filewatch import DIRECTORY_CHANGES, IN_MODIFY, FileWatch
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.engine import eventlog, logselect
 from compose.engine.context import Context
-from compose.supervisor.daemon import adopt
 
 
 class _Tail:
@@ -50,7 +49,7 @@ class _Tail:
 
 async def events(ctx: Context, project: str, services: Sequence[str], *, as_json: bool,
                  since: float | None, until: float | None) -> int:
-    await adopt(ctx.layout, project, ctx.environ)  # die and health events need it
+    await ctx.supervisors.adopt(project)  # die and health events need it
     path = eventlog.events_path(ctx.layout, project)
     path.parent.mkdir(parents=True, exist_ok=True)
     tail = _Tail(path, from_start=since is not None)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import argparse
 
 from common.errors import UsageError
-from compose.cli.invocation import Invocation, Prepared, Verbs
+from common.terminal import is_terminal
+from compose.cli.invocation import Invocation, Prepared, Verbs, parse_env
 from compose.engine.context import Context
 from compose.engine.targets import pick, project_records
-from runtime.oci.attach import is_terminal
-from runtime.oci.exec import parse_env
 
 
 async def exec_in(ctx: Context, project: str, service: str, command: list[str], *,

@@ -11,11 +11,10 @@ from compose.cli.views.inspection import inspect_json
 from compose.engine import runstate
 from compose.engine.context import Context
 from compose.engine.observe import observe
-from compose.supervisor.daemon import adopt
 
 
 async def inspect(ctx: Context, project: str, targets: list[str]) -> int:
-    await adopt(ctx.layout, project, ctx.environ)
+    await ctx.supervisors.adopt(project)
     observed = await observe(ctx.layout, project, ctx.containers)
     found = []
     for target in targets:

@@ -9,41 +9,33 @@ import trio
 
 from common.records import ContainerRecord
 from common.status import LogLine
-from compose.cli.commands.attach import follow_all
-from compose.cli.console import LogPrinter
+from compose.cli.console import LogPrinter, Output
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.engine import logselect
 from compose.engine.context import Context
+from compose.engine.follow import follow_all
 from compose.engine.observe import observe
-from compose.supervisor.daemon import adopt
-from runtime.oci import logrotate
-from runtime.oci.logs import LogReader
 
 
-async def logs(ctx: Context, project_name: str, *, services: Sequence[str] = (),
+async def logs(ctx: Context, output: Output, project_name: str, *, services: Sequence[str] = (),
                follow: bool = False, timestamps: bool = False, prefix: bool = True,
                tail: int | None = None, since: str | None = None,
                until: str | None = None) -> int:
     now = time.time()
     start = None if since is None else logselect.parse_when(since, now)
     end = None if until is None else logselect.parse_when(until, now)
-    await adopt(ctx.layout, project_name, ctx.environ)
+    await ctx.supervisors.adopt(project_name)
     observed = await observe(ctx.layout, project_name, ctx.containers)
     statuses = [s for s in observed.containers
                 if not services or s.record.service in services]
     statuses.sort(key=lambda s: (s.record.service, s.record.number))
     records = [s.record for s in statuses]
-    printer = LogPrinter(ctx.output, records, prefix=prefix, timestamps=timestamps)
+    printer = LogPrinter(output, records, prefix=prefix, timestamps=timestamps)
     history: list[tuple[LogLine, int, ContainerRecord]] = []
     offsets: dict[str, int] = {}
     for index, record in enumerate(records):
-        path = ctx.containers.log_path(record)
-        lines = []
-        for older in logrotate.rotated(path, logrotate.KEPT_AT_MOST):
-            lines += await trio.to_thread.run_sync(LogReader(older).read)
-        reader = LogReader(path)
-        lines += await trio.to_thread.run_sync(reader.read)
-        offsets[record.id] = reader.offset
+        lines, offsets[record.id] = await trio.to_thread.run_sync(
+            ctx.containers.log_history, record)
         chosen = logselect.select(lines, tail=tail, since=start, until=end)
         history += [(line, index, record) for line in chosen]
     history.sort(key=lambda item: (item[0].time, item[1]))
@@ -78,6 +70,6 @@ def prepare(inv: Invocation) -> Prepared:
     for value in (args.since, args.until):
         if value is not None:
             logselect.parse_when(value, 0.0)  # a bad time is an error before anything runs
-    return lambda ctx: logs(ctx, name, services=args.services, follow=args.follow,
+    return lambda ctx: logs(ctx, inv.output, name, services=args.services, follow=args.follow,
                             timestamps=args.timestamps, prefix=not args.no_log_prefix,
                             tail=tail, since=args.since, until=args.until)

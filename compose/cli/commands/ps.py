@@ -13,13 +13,12 @@ from compose.engine import runstate
 from compose.engine.context import Context
 from compose.engine.observe import observe
 from compose.planning.health import STARTING, health_config
-from compose.supervisor.daemon import adopt
 
 
 async def ps(ctx: Context, project_name: str, *, services: Sequence[str] = (),
              all_containers: bool = False, fmt: str = "table", quiet: bool = False,
              list_services: bool = False) -> int:
-    await adopt(ctx.layout, project_name, ctx.environ)
+    await ctx.supervisors.adopt(project_name)
     observed = await observe(ctx.layout, project_name, ctx.containers)
     statuses = [
         s for s in observed.containers

@@ -36,7 +36,7 @@ async def rm(ctx: Context, project: str, services: list[str], *, force: bool,
                                 for r in running])
         chosen += running
     if not chosen:
-        ctx.output.err.print("No stopped containers", markup=False)
+        ctx.output.error("No stopped containers")
         return 0
     names = ", ".join(r.name for r in chosen)
     if not force and not confirm(f"Going to remove {names}\nAre you sure?"):

@@ -1,119 +1,16 @@
 """``pycompose run``: a one-off container of a service, attached to our terminal;
-its exit status becomes ours.
-
-Dependencies are brought up first (unless ``--no-deps``); the one-off container
-is planned like any other (``runplan``), started under conmon with our stdio on
-its attach socket, and removed afterwards with ``--rm``.
-"""
+its exit status becomes ours (the work is ``engine/oneoff.py``)."""
 
 from __future__ import annotations
 
 import argparse
-import secrets
-import signal
-import time
 
-import trio
-
-from common import state
 from common.errors import UsageError
-from common.records import ContainerRecord, VolumeRecord
-from compose.cli.commands.up import UpOptions, converge, resolve_images, select
-from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.engine import runstate
-from compose.engine.context import Context
-from compose.engine.executor import Executor
-from compose.engine.observe import observe
-from compose.planning.runplan import RunOverrides, plan_run
-from compose.spec import graph
-from compose.spec.model import Project
+from common.terminal import is_terminal
+from compose.cli.invocation import Invocation, Prepared, Verbs, parse_env
+from compose.engine.oneoff import run
+from compose.planning.runplan import RunOverrides
 from compose.spec.syntax.shellwords import split
-from runtime.oci.attach import Attachment, flush_stdio, is_terminal, raw_terminal
-from runtime.oci.exec import parse_env
-
-_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
-              signal.SIGUSR2)
-
-
-async def create_one_off(ctx: Context, project: Project, service: str,
-                         overrides: RunOverrides) -> ContainerRecord:
-    images = await resolve_images(ctx, project.with_selected_services([service]))
-    async with state.project_lock(ctx.layout, project.name):
-        observed = await observe(ctx.layout, project.name, ctx.containers, ctx.networks)
-        plan, record, _ = plan_run(
-            project, service, overrides, images[service].id, observed,
-            slug=secrets.token_hex(32), root_tag=ctx.layout.tag,
-            new_id=lambda: secrets.token_hex(32), now=time.time(),
-            runtime=ctx.oci.runtime.path,
-            image_volumes=images[service].runtime_config.get("Volumes") or ())
-        await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
-                       volumes=ctx.volumes).run(plan)
-    return record
-
-
-async def attached(ctx: Context, record: ContainerRecord, *, tty: bool,
-                   interactive: bool) -> int | None:
-    """Start the container with our stdio on conmon's attach socket; its exit code."""
-    directory = ctx.containers.directory(record)
-    connection: list[Attachment] = []
-
-    async def attach() -> None:
-        socket = ctx.containers.runtime_for(record).attach_socket(record.id)
-        connection.append(await Attachment.connect(socket, directory))
-
-    flush_stdio()
-    with raw_terminal(tty):
-        await ctx.containers.start(record, stdin=interactive, before_start=attach)
-        attachment = connection[0]
-        try:
-            async with trio.open_nursery() as nursery:
-                if interactive:
-                    nursery.start_soon(attachment.pump_input)
-                if tty:
-                    nursery.start_soon(attachment.follow_resizes)
-                else:
-                    nursery.start_soon(_forward_signals, ctx, record)
-                await attachment.pump_output()  # until conmon closes it: the container ended
-                nursery.cancel_scope.cancel()
-        finally:
-            attachment.close()
-    return await ctx.containers.wait(record)
-
-
-async def _forward_signals(ctx: Context, record: ContainerRecord) -> None:
-    with trio.open_signal_receiver(*_FORWARDED) as signals:
-        async for number in signals:
-            await ctx.containers.kill(record, signal.Signals(number).name)
-
-
-async def run(ctx: Context, project: Project, service: str, overrides: RunOverrides, *,
-              detach: bool = False, remove: bool = False, no_deps: bool = False) -> int:
-    if not no_deps:
-        deps = [d for d in graph.with_dependencies(graph.dependencies(project), [service])
-                if d != service]
-        if deps:
-            await converge(ctx, select(project, deps), UpOptions(detach=True))
-    ctx.containers.warn = ctx.output.warn
-    record = await create_one_off(ctx, project, service, overrides)
-    try:
-        runstate.mark_started_by_user(ctx.layout.container_dir(record.id))
-        await ctx.networks.connect(record)
-        if detach:
-            await ctx.containers.start(record, stdin=False)
-            ctx.output.text(record.name)
-            return 0
-        code = await attached(ctx, record, tty=overrides.tty, interactive=overrides.interactive)
-        if await trio.to_thread.run_sync(ctx.containers.oom_killed, record):
-            ctx.output.warn(f"container {record.name} was killed: out of memory "
-                            "(its memory limit was reached)")
-        return 1 if code is None else code
-    finally:
-        if remove:
-            with trio.CancelScope(shield=True):
-                await ctx.containers.remove(record)
-                await ctx.networks.disconnect(record)
-                for name in record.anonymous_volumes:  # as docker run --rm does
-                    await ctx.volumes.remove_volume(VolumeRecord(name))
 
 
 def register(verbs: Verbs) -> None:

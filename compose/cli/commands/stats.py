@@ -12,26 +12,22 @@ from pathlib import Path
 
 import trio
 
-from common.records import ContainerRecord
+from compose.cli.console import Output
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.statsview import HEADERS, Sample, render_live, row, table_rows
+from compose.cli.views.texttable import text_table
 from compose.engine.context import Context
 from compose.engine.targets import project_records
-from runtime.oci.cgroups import net_dev, system_cpu_ns
-from runtime.oci.procs import table
 
 INTERVAL = 1.0
 
 
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text()
-    except OSError:
-        return ""
-
-
 def host_memory() -> int:
-    for line in _read("/proc/meminfo").splitlines():
+    try:
+        text = Path("/proc/meminfo").read_text()
+    except OSError:
+        return 0
+    for line in text.splitlines():
         if line.startswith("MemTotal:"):
             return int(line.split()[1]) * 1024
     return 0
@@ -45,18 +41,15 @@ async def _samples(ctx: Context, project: str, services: list[str],
         status = await ctx.containers.status(record)
         if not status.running and not all_containers:
             continue
-        samples.append(await trio.to_thread.run_sync(_sample, ctx, record, status.pid))
+        usage = await ctx.containers.stats(record)
+        samples.append(Sample(record.id, record.name, usage.cgroup, usage.system_cpu_ns,
+                              usage.net))
     return samples
 
 
-def _sample(ctx: Context, record: ContainerRecord, pid: int | None) -> Sample:
-    stats = ctx.containers.cgroup_stats(record)
-    net = net_dev(_read(f"/proc/{pid}/net/dev")) if pid else (0, 0)
-    return Sample(record.id, record.name, stats, system_cpu_ns(_read("/proc/stat")), net)
-
-
-async def stats(ctx: Context, project: str, services: list[str], *, stream: bool,
-                fmt: str, all_containers: bool) -> int:
+async def stats(ctx: Context, output: Output, project: str, services: list[str], *,
+                stream: bool, fmt: str, all_containers: bool) -> int:
+    """``output``: the console itself, for the live table."""
     cpus, memory = cpu_count() or 1, host_memory()
     previous: dict[str, Sample] = {
         s.id: s for s in await _samples(ctx, project, services, all_containers)}
@@ -68,11 +61,11 @@ async def stats(ctx: Context, project: str, services: list[str], *, stream: bool
             for item in rows:
                 ctx.output.text(json.dumps(item))
         else:
-            ctx.output.raw(table(HEADERS, table_rows(rows)) + "\n")
+            ctx.output.raw(text_table(HEADERS, table_rows(rows)) + "\n")
         return 0
     from rich.live import Live  # the live view only: rich is slow to import
 
-    live = Live(render_live([]), console=ctx.output.out, auto_refresh=False) \
+    live = Live(render_live([]), console=output.out, auto_refresh=False) \
         if fmt != "json" else nullcontext()
     with live, trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with trio.open_nursery() as nursery:
@@ -110,5 +103,5 @@ def prepare(inv: Invocation) -> Prepared:
     args = inv.args
     name = inv.project_name()
     inv.check_services(args.services)
-    return lambda ctx: stats(ctx, name, list(args.services), stream=not args.no_stream,
+    return lambda ctx: stats(ctx, inv.output, name, list(args.services), stream=not args.no_stream,
                              fmt=args.format, all_containers=args.all)

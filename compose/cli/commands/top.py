@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-import time
-
-import trio
-
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.views.texttable import text_table
 from compose.engine.context import Context
 from compose.engine.targets import project_records
-from runtime.oci.procs import TOP_HEADERS, boot_time, read_process, table, top_rows
+
+TOP_HEADERS = ("UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD")
+"""``ps -ef``'s columns, docker top's default."""
 
 
 async def top(ctx: Context, project: str, services: list[str]) -> int:
     records = await project_records(ctx.layout, project, services, oneoff=True)
-    booted = await trio.to_thread.run_sync(boot_time)
     first = True
     for record in records:
         if not (await ctx.containers.status(record)).running:
             continue
-        pids = await ctx.containers.processes(record)
-        found = [p for p in (read_process(pid) for pid in pids) if p is not None]
-        rows = top_rows(found, boot_time=booted, now=time.time())
+        rows = await ctx.containers.top(record)
         if not first:
             ctx.output.raw("\n")
         first = False
-        ctx.output.raw(f"{record.name}\n{table(TOP_HEADERS, rows)}\n")
+        ctx.output.raw(f"{record.name}\n{text_table(TOP_HEADERS, rows)}\n")
     return 0
 
 

@@ -3,159 +3,21 @@ containers exit or the user stops them."""
 
 from __future__ import annotations
 
-import math
-import secrets
-import signal
-import time
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from functools import partial
+from collections.abc import Collection, Sequence
 
-import trio
-
-from common import state
-from common.errors import ImageError, UsageError
-from common.records import ContainerRecord
-from compose.cli.commands.attach import follow_all
-from compose.cli.console import LogPrinter
+from common.errors import UsageError
+from compose.cli.console import LogPrinter, Output
 from compose.cli.invocation import Invocation, Prepared, Verbs, timeout_arg
 from compose.engine import depwait
 from compose.engine.context import Context
-from compose.engine.events import Progress
-from compose.engine.executor import Dependencies, Executor, run_concurrently, stop_by_user
-from compose.engine.observe import observe
-from compose.planning.plan import RECREATE_DIVERGED, RECREATE_FORCE, RECREATE_NEVER, plan_up
-from compose.spec import graph
+from compose.engine.converge import UpOptions, converge, select, wait_for_services
+from compose.engine.foreground import attached
+from compose.planning.plan import RECREATE_DIVERGED, RECREATE_FORCE, RECREATE_NEVER
 from compose.spec.model import Project
-from compose.supervisor.daemon import ensure_supervisor
-from compose.supervisor.dnshost import resolves_here, wait_ready
-from runtime.images.store import Image
-from runtime.ocispec.spec import SpecError, process_args
 
 
-@dataclass(frozen=True)
-class UpOptions:
-    detach: bool = False
-    services: tuple[str, ...] = ()
-    remove_orphans: bool = False
-    timeout: float | None = None
-    log_prefix: bool = True
-    timestamps: bool = False
-    attach_dependencies: bool = False
-    recreate: str = RECREATE_DIVERGED
-    """For the named services (all when none is named): diverged, force or never."""
-    recreate_dependencies: str = RECREATE_DIVERGED
-    start: bool = True
-    no_deps: bool = False
-    wait: bool = False
-    wait_timeout: float | None = None
-    abort_on_exit: bool = False
-    abort_on_failure: bool = False
-    exit_code_from: str | None = None
-    attach: tuple[str, ...] = ()
-    no_attach: tuple[str, ...] = ()
-    scale: Mapping[str, int] = field(default_factory=dict)
-    build: bool | None = None
-    """``--build`` (True), ``--no-build`` (False), or build only missing images."""
-    renew_anon_volumes: bool = False
-
-
-def select(project: Project, services: Sequence[str], *, no_deps: bool = False) -> Project:
-    """The named services and (unless ``no_deps``) their dependencies; all services
-    when none is named."""
-    if not project.services:
-        raise UsageError("no service selected")
-    if not services:
-        return project
-    unknown = [s for s in services if s not in project.services]
-    if unknown:
-        raise UsageError(f"no such service: {unknown[0]}")
-    if no_deps:
-        return project.with_selected_services(services)
-    return project.with_selected_services(
-        graph.with_dependencies(graph.dependencies(project), services))
-
-
-async def resolve_images(ctx: Context, project: Project,
-                         build: bool | None = None) -> dict[str, Image]:
-    """Build and pull what ``--build`` and each service's ``pull_policy`` ask for,
-    then check every service's image and process before anything is created."""
-    from compose.engine.building import ensure_built  # here: the image work's seams in up.py
-    from compose.engine.pulling import pull_services
-
-    await ensure_built(ctx, project, build)
-    await pull_services(ctx, project, ctx.environ)
-    images: dict[str, Image] = {}
-    for name, service in project.services.items():
-        try:
-            images[name] = await trio.to_thread.run_sync(ctx.store.resolve, service.image)
-        except ImageError as exc:
-            never = service.canonical.get("pull_policy") in ("never", "build")
-            hint = f" (pull_policy: {service.canonical['pull_policy']})" if never else ""
-            raise ImageError(f"service {name}: {exc}{hint}") from None
-        try:
-            process_args(service.entrypoint, service.command, images[name].runtime_config)
-        except SpecError as exc:
-            raise UsageError(f"service {name}: {exc}") from None
-    return images
-
-
-def start_dependencies(ctx: Context, project: str) -> Dependencies:
-    """What starting a container needs first: its ``depends_on`` conditions met (the
-    supervisor watches the dependencies) and its DNS server up."""
-
-    async def dns_ready(record: ContainerRecord) -> None:
-        if not resolves_here(record):
-            return
-        await ensure_supervisor(ctx.layout, project, ctx.environ)
-        if not await wait_ready(ctx.layout, record):
-            ctx.output.warn(f"{record.name}: the embedded DNS server did not start; "
-                            "service names may not resolve")
-
-    return Dependencies(
-        watch=lambda: ensure_supervisor(ctx.layout, project, ctx.environ),
-        image_config=ctx.image_config, warn=ctx.output.warn, ready=dns_ready)
-
-
-async def converge(ctx: Context, project: Project, options: UpOptions,
-                   known_services: Sequence[str] | None = None) -> list[ContainerRecord]:
-    images = await resolve_images(ctx, project, options.build)
-    async with state.project_lock(ctx.layout, project.name):
-        observed = await observe(ctx.layout, project.name, ctx.containers, ctx.networks)
-        plan = plan_up(
-            project,
-            {name: image.id for name, image in images.items()},
-            observed,
-            root_tag=ctx.layout.tag,
-            new_id=lambda: secrets.token_hex(32),
-            now=time.time(),
-            runtime=ctx.oci.runtime.path,
-            remove_orphans=options.remove_orphans,
-            recreate={name: options.recreate if not options.services
-                      or name in options.services else options.recreate_dependencies
-                      for name in project.services},
-            start=options.start,
-            known_services=known_services,
-            scale=options.scale,
-            renew_anonymous=options.renew_anon_volumes,
-            image_volumes={name: tuple(image.runtime_config.get("Volumes") or ())
-                           for name, image in images.items()},
-        )
-        for warning in plan.warnings:
-            ctx.output.warn(warning)
-        dependencies = start_dependencies(ctx, project.name)
-        if options.no_deps:
-            dependencies = replace(dependencies, ignore=frozenset(
-                s for s in graph.dependencies(project) if s not in options.services))
-        await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
-                       options.timeout, dependencies, volumes=ctx.volumes).run(plan)
-        if options.start:
-            await ensure_supervisor(ctx.layout, project.name, ctx.environ)
-    records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project.name)
-    return [r for r in records if r.service in project.services]
-
-
-async def up(ctx: Context, project: Project, options: UpOptions) -> int:
+async def up(ctx: Context, output: Output, project: Project, options: UpOptions) -> int:
+    """``output``: the console, which prints the followed logs."""
     known = list(project.services)
     completes = {c.service for s in project.services.values()
                  for c in depwait.conditions(s.canonical) if c.condition == depwait.COMPLETED}
@@ -174,105 +36,9 @@ async def up(ctx: Context, project: Project, options: UpOptions) -> int:
     if options.attach:
         watched = [r for r in records if r.service in options.attach]
     watched = [r for r in watched if r.service not in options.no_attach]
-    return await attached(ctx, project, records, watched, options)
-
-
-async def wait_for_services(ctx: Context, records: Sequence[ContainerRecord],
-                            completes: Collection[str], timeout: float | None) -> int:
-    """``up --wait``: every container running, or healthy when it has a health
-    check; one-shots done.  1 with the reason when one fails or time runs out."""
-
-    async def one(record: ContainerRecord) -> None:
-        await depwait.wait_running_or_healthy(ctx.layout, ctx.containers, record,
-                                              ctx.image_config,
-                                              completes=record.service in completes)
-        ctx.output.progress(Progress("Container", record.name,
-                                     "Exited" if record.service in completes else "Healthy",
-                                     done=True))
-
-    with trio.move_on_after(math.inf if timeout is None else timeout) as scope:
-        try:
-            await run_concurrently([partial(one, r) for r in records])
-        except depwait.DependencyFailed as exc:
-            ctx.output.err.print(f"error: {exc}", markup=False)
-            return 1
-    if scope.cancelled_caught:
-        ctx.output.err.print(f"error: application not healthy after {timeout:g}s",
-                             markup=False)
-        return 1
-    return 0
-
-
-async def attached(ctx: Context, project: Project, records: list[ContainerRecord],
-                   watched: list[ContainerRecord], options: UpOptions) -> int:
-    """Stream the logs of ``watched`` until they have all exited, as docker compose
-    does.  The first Ctrl-C stops all ``records`` gracefully (dependents first), a
-    second one kills them."""
-    printer = LogPrinter(ctx.output, watched, prefix=options.log_prefix,
+    printer = LogPrinter(output, watched, prefix=options.log_prefix,
                          timestamps=options.timestamps)
-    order = graph.levels(graph.dependencies(project))
-
-    async def stop_all(timeout: float | None) -> None:
-        for level in reversed(order):
-            await run_concurrently([
-                partial(stop_by_user, ctx.layout, ctx.containers, r, timeout)
-                for r in records if r.service in level
-            ])
-
-    abort = Abort(options)
-    async with trio.open_nursery() as nursery:
-
-        async def watch_signals() -> None:
-            with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                count = 0
-                async for _ in signals:
-                    count += 1
-                    abort.interrupted = True
-                    if count == 1:
-                        ctx.output.err.print("Gracefully stopping... (press Ctrl+C again to force)")
-                        nursery.start_soon(stop_all, options.timeout)
-                    else:
-                        nursery.start_soon(stop_all, 0.0)
-
-        def exited(record: ContainerRecord, code: int | None) -> None:
-            if abort.exited(record, code):
-                ctx.output.text("Aborting on container exit...")
-                nursery.start_soon(stop_all, options.timeout)
-
-        nursery.start_soon(watch_signals)
-        await follow_all(ctx, watched, printer, on_exit=exited)
-        nursery.cancel_scope.cancel()
-    return abort.exit_code
-
-
-class Abort:
-    """``--abort-on-container-exit`` / ``-failure`` and ``--exit-code-from``: when the
-    first exit stops everything, and what ``up`` then returns (docker compose's: the
-    named service's code, else the code of the exit that aborted)."""
-
-    def __init__(self, options: UpOptions) -> None:
-        self.options = options
-        self.aborting = False
-        self.interrupted = False
-        self.exit_code = 0
-
-    def exited(self, record: ContainerRecord, code: int | None) -> bool:
-        """Note an exit for good; True when it should stop every container."""
-        options = self.options
-        if self.interrupted:
-            return False  # Ctrl-C: docker compose returns 0
-        if options.exit_code_from is not None:
-            if record.service == options.exit_code_from:
-                self.exit_code = code if code is not None else 1
-        elif not self.aborting and (options.abort_on_exit or
-                                    (options.abort_on_failure and code != 0)):
-            self.exit_code = code if code is not None else 1
-        wants = options.abort_on_exit or options.exit_code_from is not None or \
-            (options.abort_on_failure and code != 0)
-        if self.aborting or not wants:
-            return False
-        self.aborting = True
-        return True
+    return await attached(ctx, project, records, watched, printer, options, options.timeout)
 
 
 def register(verbs: Verbs) -> None:
@@ -378,4 +144,4 @@ def prepare(inv: Invocation) -> Prepared:
         scale=scale_arg(args.scale, loaded.project.services),
         renew_anon_volumes=args.renew_anon_volumes,
     )
-    return lambda ctx: up(ctx, loaded.project, options)
+    return lambda ctx: up(ctx, inv.output, loaded.project, options)

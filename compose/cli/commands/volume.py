@@ -24,13 +24,12 @@ from compose.cli.views.volumelist import (
     users,
 )
 from compose.engine.context import Context
-from volumes import store
-from volumes.local import LOCAL, DriverError, check_driver, check_name
+
+LOCAL = "local"
 
 
 async def ls(ctx: Context, quiet: bool, fmt: str) -> int:
-    volumes = list((await trio.to_thread.run_sync(store.list_volumes, ctx.layout)).values())
-    return show(ctx, volumes, quiet, fmt)
+    return show(ctx, list((await ctx.volumes.volumes()).values()), quiet, fmt)
 
 
 def show(ctx: Context, volumes: list[VolumeRecord], quiet: bool, fmt: str) -> int:
@@ -40,8 +39,7 @@ def show(ctx: Context, volumes: list[VolumeRecord], quiet: bool, fmt: str) -> in
             ctx.output.text(volume.name)
     elif fmt == "json":
         for volume in volumes:
-            ctx.output.raw(json_line(volume, str(store.data_dir(ctx.layout, volume.name)))
-                           + "\n")
+            ctx.output.raw(json_line(volume, ctx.volumes.data_dir(volume.name)) + "\n")
     else:
         ctx.output.text(table(volumes))
     return 0
@@ -51,33 +49,25 @@ async def project_volumes(ctx: Context, project: str, services: list[str], quiet
                           fmt: str) -> int:
     """``pycompose volumes``: the project's volumes (those its services' containers
     mount, when services are named)."""
-    def run() -> list[VolumeRecord]:
-        volumes = store.list_volumes(ctx.layout)
-        if not services:
-            return [v for v in volumes.values() if v.project == project]
-        records = state.container_records(ctx.layout, project)
-        wanted = {n for r in records if r.service in services for n in r.volumes.values()}
-        return [v for name, v in volumes.items() if name in wanted]
-
-    return show(ctx, await trio.to_thread.run_sync(run), quiet, fmt)
+    volumes = await ctx.volumes.volumes()
+    if not services:
+        return show(ctx, [v for v in volumes.values() if v.project == project], quiet, fmt)
+    records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project)
+    wanted = {n for r in records if r.service in services for n in r.volumes.values()}
+    return show(ctx, [v for name, v in volumes.items() if name in wanted], quiet, fmt)
 
 
-def _find(ctx: Context, name: str) -> VolumeRecord:
-    try:
-        volume = store.read(ctx.layout, name)
-    except ValueError:
-        volume = None
-    if volume is None:
-        raise UsageError(f"no such volume: {name}")
-    return volume
+async def _find(ctx: Context, names: list[str]) -> list[VolumeRecord]:
+    volumes = await ctx.volumes.volumes()
+    for name in names:
+        if name not in volumes:
+            raise UsageError(f"no such volume: {name}")
+    return [volumes[name] for name in names]
 
 
 async def inspect_volumes(ctx: Context, names: list[str]) -> int:
-    def run() -> list[dict[str, object]]:
-        return [inspect(v, str(store.data_dir(ctx.layout, v.name)))
-                for v in (_find(ctx, n) for n in names)]
-
-    ctx.output.raw(json.dumps(await trio.to_thread.run_sync(run), indent=4) + "\n")
+    found = [inspect(v, ctx.volumes.data_dir(v.name)) for v in await _find(ctx, names)]
+    ctx.output.raw(json.dumps(found, indent=4) + "\n")
     return 0
 
 
@@ -86,37 +76,29 @@ async def create(ctx: Context, name: str | None, driver: str, options: list[str]
     extra = {} if name else {ANONYMOUS_LABEL: ""}  # docker marks a generated name so
     name = name or secrets.token_hex(32)
     try:
-        check_name(name)
-        opts = parse_pairs(options, "option")
-        check_driver(driver, opts, f"volume {name}")
-        wanted = VolumeRecord(name, LOCAL, {**parse_pairs(labels, "label"), **extra}, opts,
-                              time.time())
-    except (DriverError, ValueError) as exc:
+        wanted = VolumeRecord(name, driver, {**parse_pairs(labels, "label"), **extra},
+                              parse_pairs(options, "option"), time.time())
+    except ValueError as exc:
         raise UsageError(str(exc)) from None
-    await trio.to_thread.run_sync(store.create, ctx.layout, wanted)
+    await ctx.volumes.create_volume(wanted)
     ctx.output.text(name)
     return 0
 
 
 async def rm(ctx: Context, names: list[str], force: bool) -> int:
-    def run() -> tuple[list[str], list[str]]:
-        used = users(state.container_records(ctx.layout))
-        removed, errors = [], []
-        for name in names:
-            try:
-                _find(ctx, name)
-            except UsageError as exc:
-                if not force:
-                    errors.append(str(exc))
-                continue
-            if name in used:
-                errors.append(f"remove {name}: volume is in use - [{', '.join(used[name])}]")
-                continue
-            store.remove(ctx.layout, name)
-            removed.append(name)
-        return removed, errors
-
-    removed, errors = await trio.to_thread.run_sync(run)
+    volumes = await ctx.volumes.volumes()
+    used = users(await trio.to_thread.run_sync(state.container_records, ctx.layout))
+    removed, errors = [], []
+    for name in names:
+        if name not in volumes:
+            if not force:
+                errors.append(f"no such volume: {name}")
+            continue
+        if name in used:
+            errors.append(f"remove {name}: volume is in use - [{', '.join(used[name])}]")
+            continue
+        await ctx.volumes.remove_volume(volumes[name])
+        removed.append(name)
     for name in removed:
         ctx.output.text(name)
     if errors:
@@ -124,28 +106,17 @@ async def rm(ctx: Context, names: list[str], force: bool) -> int:
     return 0
 
 
-async def prune(ctx: Context, all_volumes: bool, force: bool) -> int:
-    if not force:
-        kind = "local volumes" if all_volumes else "anonymous local volumes"
-        ctx.output.err.print(f"WARNING! This will remove {kind} not used by at least one "
-                             "container.\nAre you sure you want to continue? [y/N] ", end="")
-        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
-            return 0
-
-    def run() -> tuple[list[str], int]:
-        used = users(state.container_records(ctx.layout))
-        chosen = prunable(store.list_volumes(ctx.layout), used, all_volumes=all_volumes)
-        freed = 0
-        for volume in chosen:
-            freed += store.disk_usage(store.data_dir(ctx.layout, volume.name))
-            store.remove(ctx.layout, volume.name)
-        return [v.name for v in chosen], freed
-
-    names, freed = await trio.to_thread.run_sync(run)
-    if names:
+async def prune(ctx: Context, all_volumes: bool) -> int:
+    used = users(await trio.to_thread.run_sync(state.container_records, ctx.layout))
+    chosen = prunable(await ctx.volumes.volumes(), used, all_volumes=all_volumes)
+    freed = 0
+    for volume in chosen:
+        freed += await ctx.volumes.disk_usage(volume.name)
+        await ctx.volumes.remove_volume(volume)
+    if chosen:
         ctx.output.text("Deleted Volumes:")
-        for name in names:
-            ctx.output.text(name)
+        for volume in chosen:
+            ctx.output.text(volume.name)
         ctx.output.text("")
     ctx.output.text(f"Total reclaimed space: {human_size(freed, 3)}")
     return 0
@@ -182,8 +153,7 @@ def register(verbs: Verbs) -> None:
     parser.add_argument("-a", "--all", action="store_true",
                         help="all unused volumes, not only anonymous ones")
     parser.add_argument("-f", "--force", action="store_true", help="do not ask")
-    parser.set_defaults(prepare=lambda inv: lambda ctx: prune(ctx, inv.args.all,
-                                                               inv.args.force))
+    parser.set_defaults(prepare=_prepare_prune)
 
 
 def _prepare_project_volumes(inv: Invocation) -> Prepared:
@@ -195,3 +165,15 @@ def _prepare_project_volumes(inv: Invocation) -> Prepared:
 def _prepare_create(inv: Invocation) -> Prepared:
     args = inv.args
     return lambda ctx: create(ctx, args.name, args.driver, args.opt, args.label)
+
+
+def _prepare_prune(inv: Invocation) -> Prepared:
+    """Ask first, as docker does, unless ``-f``."""
+    args = inv.args
+    if not args.force:
+        kind = "local volumes" if args.all else "anonymous local volumes"
+        inv.output.err.print(f"WARNING! This will remove {kind} not used by at least one "
+                             "container.\nAre you sure you want to continue? [y/N] ", end="")
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            return 0
+    return lambda ctx: prune(ctx, args.all)

@@ -10,16 +10,15 @@ from functools import partial
 import trio
 
 from common.records import ContainerRecord
-from compose.cli.commands.down import down
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.engine.context import Context
+from compose.engine.down import down
 from compose.engine.executor import run_concurrently
 from compose.engine.targets import project_records
-from compose.supervisor.daemon import adopt
 
 
 async def wait(ctx: Context, project: str, services: list[str], *, down_project: bool) -> int:
-    await adopt(ctx.layout, project, ctx.environ)  # exits are seen, restarts happen
+    await ctx.supervisors.adopt(project)  # exits are seen, restarts happen
     records = await project_records(ctx.layout, project, services)
     codes: list[int] = []
     first = trio.Event()

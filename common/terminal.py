@@ -1,0 +1,46 @@
+"""The terminal pycompose runs in: whether there is one, raw mode while a
+container owns it, its size."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import struct
+import sys
+import termios
+import tty as ttymod
+from collections.abc import Iterator
+
+
+def is_terminal() -> bool:
+    """Both ends of our stdio are a terminal: only then is a pseudo-terminal wanted."""
+    return os.isatty(0) and os.isatty(1)
+
+
+@contextlib.contextmanager
+def raw_terminal(enabled: bool) -> Iterator[None]:
+    """Our terminal in raw mode (keys go to the container as they are typed)."""
+    if not enabled or not os.isatty(0):
+        yield
+        return
+    saved = termios.tcgetattr(0)
+    try:
+        ttymod.setraw(0)
+        yield
+    finally:
+        termios.tcsetattr(0, termios.TCSADRAIN, saved)
+
+
+def terminal_size() -> tuple[int, int] | None:
+    try:
+        rows, cols, _, _ = struct.unpack("HHHH", fcntl.ioctl(1, termios.TIOCGWINSZ, b"\0" * 8))
+    except OSError:
+        return None
+    return rows, cols
+
+
+def flush_stdio() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()

@@ -1,0 +1,51 @@
+"""The supervisor process (``pycompose -p NAME supervise``, started by
+``daemon.ensure_supervisor``): JSON logs, the project's lock, then the
+``Supervisor`` until it is told to end."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import structlog
+import trio
+
+from common.records import ContainerRecord
+from common.status import Probe
+from compose.engine.context import Context
+from compose.planning.health import HealthConfig
+from compose.supervisor import control
+from compose.supervisor.daemon import hold_lock, signal_ready
+from compose.supervisor.dnshost import DnsHost
+from compose.supervisor.watch import Supervisor
+
+
+def _configure_json_logs() -> None:
+    structlog.configure(
+        processors=[structlog.processors.add_log_level,
+                    structlog.processors.TimeStamper(fmt="iso", utc=True),
+                    structlog.processors.JSONRenderer()],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        logger_factory=structlog.PrintLoggerFactory(),
+    )
+
+
+async def supervise(ctx: Context, project: str, environ: Mapping[str, str]) -> int:
+    """The supervisor process's life: its lock held, its containers watched until
+    SIGTERM; 0 at once when another supervisor has the project."""
+    _configure_json_logs()
+    with hold_lock(ctx.layout, project) as mine:
+        if not mine:
+            return 0  # another supervisor has the project
+
+        async def prober(record: ContainerRecord, config: HealthConfig) -> Probe:
+            return await ctx.containers.probe(record, config.command, config.timeout)
+
+        supervisor = Supervisor(ctx.layout, project, ctx.containers, ctx.networks, prober,
+                                ctx.image_config, dns=DnsHost(ctx.layout, ctx.containers.is_running),
+                                control=control.socket_path(ctx.layout, project))
+        async with trio.open_nursery() as nursery:
+            # ready once it watches every container and answers on its socket
+            await nursery.start(supervisor.run)
+            signal_ready(environ)
+    return 0
