@@ -1,8 +1,8 @@
 """Reconcile what the project asks for with what is there, into a plan (pure).
 
-A plan is a sequence of stages; the operations inside one stage are independent
-and run concurrently, stages run one after the other.  Nothing here awaits or
-touches the system, so plans are tested as rendered text.
+A plan is a sequence of stages of operations (compose/planning/ops.py); the
+records of the containers it creates are made in compose/planning/records.py.
+Nothing here awaits or touches the system, so plans are tested as rendered text.
 """
 
 from __future__ import annotations
@@ -10,177 +10,39 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 from common.errors import UsageError
-from common.records import ContainerRecord, NetworkRecord, VolumeRecord
+from common.records import ContainerRecord, VolumeRecord
 from compose.planning import netplan, rollout
 from compose.planning.netconfig import service_networking
 from compose.planning.netplan import hosts_files, plan_networks
 from compose.planning.observed import RUNNING, ContainerStatus, ObservedState
-from compose.planning.rollout import UpdateConfig
-from compose.spec import graph, names
+from compose.planning.ops import (
+    CreateContainer,
+    CreateNetwork,
+    CreateVolume,
+    Op,
+    Plan,
+    RemoveContainer,
+    RemoveNetwork,
+    RemoveVolume,
+    ReplaceContainers,
+    StartContainer,
+    StopContainer,
+    WriteHosts,
+)
+from compose.planning.records import NewContainer, RecordMaker, name_of
+from compose.spec import graph
 from compose.spec.model import Project, Service
-from network import ipam
 from volumes.local import DriverError, anonymous_volume, project_volume
-from volumes.mounts import anonymous_targets, volume_names
 
 # Keys that do not change the container itself (docker compose's hash.go).
 _NOT_HASHED = {"depends_on"}
 # Storage fields join the hash only when set, so containers made before they existed
 # are not recreated for nothing.
 _HASHED_IF_SET = {"mounts", "volumes_from", "files"}
-
-
-@dataclass(frozen=True)
-class CreateNetwork:
-    network: NetworkRecord
-
-    def render(self) -> str:
-        n = self.network
-        text = f"create network {n.name} bridge={n.bridge} subnet={n.subnet}"
-        if n.subnet6:
-            text += f" subnet6={n.subnet6}"
-        return text + (" internal" if n.internal else "")
-
-
-@dataclass(frozen=True)
-class RemoveNetwork:
-    network: NetworkRecord
-
-    def render(self) -> str:
-        return f"remove network {self.network.name} bridge={self.network.bridge}"
-
-
-@dataclass(frozen=True)
-class CreateVolume:
-    volume: VolumeRecord
-
-    def render(self) -> str:
-        kind = " anonymous" if self.volume.anonymous else ""
-        return f"create{kind} volume {self.volume.name}"
-
-
-@dataclass(frozen=True)
-class RemoveVolume:
-    volume: VolumeRecord
-
-    def render(self) -> str:
-        return f"remove volume {self.volume.name}"
-
-
-@dataclass(frozen=True)
-class CreateContainer:
-    record: ContainerRecord
-    service: Service
-    hosts: str
-
-    def render(self) -> str:
-        addresses = " ".join(x for a in self.record.attachments
-                             for x in (a.address, a.address6) if x)
-        mode = self.record.network.mode
-        where = f"network_mode={mode}" if mode else addresses
-        return f"create container {self.record.name} image={self.record.image} {where}"
-
-
-@dataclass(frozen=True)
-class StartContainer:
-    record: ContainerRecord
-
-    def render(self) -> str:
-        return f"start container {self.record.name}"
-
-
-@dataclass(frozen=True)
-class StopContainer:
-    record: ContainerRecord
-
-    def render(self) -> str:
-        return f"stop container {self.record.name}"
-
-
-@dataclass(frozen=True)
-class RemoveContainer:
-    record: ContainerRecord
-
-    def render(self) -> str:
-        return f"remove container {self.record.name}"
-
-
-@dataclass(frozen=True)
-class WriteHosts:
-    """Rewrite the ``/etc/hosts`` of existing containers whose peers changed."""
-
-    hosts: tuple[tuple[ContainerRecord, str], ...]
-
-    def render(self) -> str:
-        return f"write hosts files ({len(self.hosts)})"
-
-
-@dataclass(frozen=True)
-class ReplaceContainers:
-    """A rolling update: each running replica (old) replaced by a new container made
-    from ``service``, batch by batch as ``config`` says (compose/planning/rollout.py)."""
-
-    service: Service
-    pairs: tuple[tuple[ContainerRecord, ContainerRecord], ...]
-    hosts: tuple[str, ...]
-    """The new containers' ``/etc/hosts``, pair by pair."""
-    config: UpdateConfig
-
-    def render(self) -> str:
-        names = ", ".join(new.name for _, new in self.pairs)
-        return f"roll {names} ({self.config.describe()})"
-
-
-Op = (CreateNetwork | RemoveNetwork | CreateVolume | RemoveVolume | CreateContainer
-      | StartContainer | StopContainer | RemoveContainer | WriteHosts | ReplaceContainers)
-
-
-@dataclass(frozen=True)
-class Plan:
-    stages: tuple[tuple[Op, ...], ...] = ()
-    warnings: tuple[str, ...] = ()
-    kept: tuple[ContainerRecord, ...] = field(default=())
-    """Containers left as they are (already running with the same configuration)."""
-
-    def render(self) -> str:
-        lines = []
-        for number, stage in enumerate(self.stages, 1):
-            for op in stage:
-                lines.append(f"{number}. {op.render()}")
-        return "\n".join(lines)
-
-    @property
-    def ops(self) -> list[Op]:
-        return [op for stage in self.stages for op in stage]
-
-    def starting(self) -> list[ContainerRecord]:
-        """The containers this plan starts."""
-        return [op.record for op in self.ops if isinstance(op, StartContainer)]
-
-    def removing(self) -> list[ContainerRecord]:
-        """The containers this plan removes."""
-        return [op.record for op in self.ops if isinstance(op, RemoveContainer)]
-
-    def with_records(self, records: Iterable[ContainerRecord]) -> Plan:
-        """The same plan with these records (by id) in every operation, e.g. once
-        their random host ports are chosen."""
-        by_id = {r.id: r for r in records}
-        if not by_id:
-            return self
-
-        def swap(op: Op) -> Op:
-            match op:
-                case CreateContainer(record) | StartContainer(record) if record.id in by_id:
-                    return replace(op, record=by_id[record.id])
-                case WriteHosts(hosts):
-                    return WriteHosts(tuple((by_id.get(r.id, r), text) for r, text in hosts))
-            return op
-
-        return replace(self, stages=tuple(tuple(swap(op) for op in stage)
-                                          for stage in self.stages))
 
 
 def config_hash(service: Service, image_id: str, namespace: str = "") -> str:
@@ -274,13 +136,13 @@ def plan_up(
     new_volumes = _declared_volumes(project, observed, now, warnings)
     deps = graph.dependencies(project)
 
-    creates: list[_Create] = []
+    creates: list[NewContainer] = []
     removals: list[ContainerRecord] = []
     starts: dict[str, list[ContainerRecord]] = {}
-    final: dict[str, ContainerRecord | _Create] = {}
+    final: dict[str, ContainerRecord | NewContainer] = {}
     kept: list[ContainerRecord] = []
-    replicas_of: dict[str, list[ContainerRecord | _Create]] = {}
-    rolling: dict[str, list[tuple[ContainerRecord, _Create]]] = {}
+    replicas_of: dict[str, list[ContainerRecord | NewContainer]] = {}
+    rolling: dict[str, list[tuple[ContainerRecord, NewContainer]]] = {}
     for service_name in graph.start_order(deps):
         service = project.services[service_name]
         wanted = replicas(service, scale)
@@ -309,9 +171,9 @@ def plan_up(
                 else:
                     starts.setdefault(service_name, []).append(current.record)
                 continue
-            create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace,
-                             current.record if current is not None and not renew_anonymous
-                             else None, number)
+            create = NewContainer(service, new_id(), wanted_hash, image_ids[service_name],
+                                  namespace, current.record if current is not None
+                                  and not renew_anonymous else None, number)
             if current is not None and current.state == RUNNING and start and \
                     rollout.rolls(service.canonical, wanted):
                 rolling.setdefault(service_name, []).append((current.record, create))
@@ -350,10 +212,10 @@ def plan_up(
         leases.note(status.record, staying=status.record.id not in removed)
     for record in observed.surroundings.containers:
         leases.note(record, staying=True)
-    context = _Context(project, networks, leases, now, runtime, observed, final,
-                       image_volumes or {}, new_id)
+    context = RecordMaker(project, networks, leases, now, runtime, observed, final,
+                          image_volumes or {}, new_id)
     static = {c.container_id: netplan.static_addresses(
-        _name(project, c.service, c.number), c.service, networks, leases) for c in creates}
+        name_of(project, c.service, c.number), c.service, networks, leases) for c in creates}
     made: dict[str, ContainerRecord] = {}  # by container id
     rolled = {create.container_id for pairs in rolling.values() for _, create in pairs}
     for create in creates:
@@ -369,7 +231,7 @@ def plan_up(
             if name not in known_volumes:
                 known_volumes.add(name)
                 new_volumes.append(CreateVolume(anonymous_volume(name, now, project.name)))
-    finals = [made[c.container_id] if isinstance(c, _Create) else c
+    finals = [made[c.container_id] if isinstance(c, NewContainer) else c
               for chosen in replicas_of.values() for c in chosen]
 
     stopping = [r for r in removals if _is_running(observed, r)]
@@ -415,20 +277,6 @@ def plan_up(
     )
 
 
-@dataclass(frozen=True)
-class _Create:
-    service: Service
-    container_id: str
-    config_hash: str
-    image_id: str
-    namespace: str
-    """``container:<id>`` when it joins another container's network namespace."""
-    previous: ContainerRecord | None = None
-    """The container it replaces (its anonymous volumes are inherited)."""
-    number: int = 1
-    """Its replica number: ``<project>-<service>-<number>``."""
-
-
 def _check_files(project: Project) -> None:
     """Secrets and configs that cannot be granted, refused before anything is made."""
     for service in project.services.values():
@@ -468,16 +316,12 @@ def _declared_volumes(project: Project, observed: ObservedState, now: float,
     return made
 
 
-def _name(project: Project, service: Service, number: int = 1) -> str:
-    return service.container_name or names.container_name(project.name, service.name, number)
-
-
 def _external(project: Project, key: str) -> bool:
     network = project.networks.get(key)
     return network is not None and network.external
 
 
-def _namespace_of(service: Service, final: Mapping[str, ContainerRecord | _Create],
+def _namespace_of(service: Service, final: Mapping[str, ContainerRecord | NewContainer],
                   observed: ObservedState) -> str:
     """The network mode as recorded: another container's namespace by its id."""
     networking = service_networking(service.canonical)
@@ -490,97 +334,12 @@ def _namespace_of(service: Service, final: Mapping[str, ContainerRecord | _Creat
         if target is None:
             raise UsageError(f"service {service.name}: network_mode service:{name} names no "
                              "service that is being started")
-        return f"container:{target.container_id if isinstance(target, _Create) else target.id}"
+        target_id = target.container_id if isinstance(target, NewContainer) else target.id
+        return f"container:{target_id}"
     for record in (*(c.record for c in observed.containers), *observed.surroundings.containers):
         if record.name == name:
             return f"container:{record.id}"
     raise UsageError(f"service {service.name}: network_mode container:{name}: no such container")
-
-
-@dataclass(frozen=True)
-class _Context:
-    project: Project
-    networks: Mapping[str, NetworkRecord]
-    leases: netplan.Leases
-    now: float
-    runtime: str
-    observed: ObservedState
-    final: Mapping[str, ContainerRecord | _Create]
-    image_volumes: Mapping[str, Iterable[str]]
-    new_id: Callable[[], str]
-
-    def anonymous(self, create: _Create) -> dict[str, str]:
-        """Container path -> anonymous volume: the replaced container's, else new."""
-        inherited: dict[str, str] = {}
-        if create.previous is not None:
-            mine = set(create.previous.anonymous_volumes)
-            inherited = {t: n for t, n in create.previous.volumes.items() if n in mine}
-        targets = anonymous_targets(create.service,
-                                    self.image_volumes.get(create.service.name, ()))
-        return {t: inherited.get(t) or self.new_id() for t in targets}
-
-    def container_name(self, service: str) -> str:
-        target = self.final.get(service)
-        if isinstance(target, ContainerRecord):
-            return target.name
-        for status in self.observed.of_service(service):
-            return status.record.name
-        if service in self.project.services:
-            return _name(self.project, self.project.services[service])
-        return names.container_name(self.project.name, service, 1)
-
-    def record(self, create: _Create, static: Mapping[tuple[str, int], ipam.IPAddress],
-               made: Mapping[str, ContainerRecord]) -> ContainerRecord:
-        project, service = self.project, create.service
-        name = _name(project, service, create.number)
-        attachments = netplan.attachments(create.container_id, name, service, self.networks,
-                                          self.leases, static)
-        gateway_of: ContainerRecord | None = None
-        if create.namespace.startswith("container:"):
-            target = create.namespace[len("container:"):]
-            gateway_of = next((r for r in (*made.values(), *self._known()) if r.id == target),
-                              None)
-        networking = service_networking(service.canonical)
-        links = {target: self.container_name(target) for target, _ in networking.links}
-        gateway = netplan.first_gateway(gateway_of.attachments if gateway_of else attachments)
-        anonymous = self.anonymous(create)
-        return ContainerRecord(
-            id=create.container_id,
-            name=name,
-            project=project.name,
-            service=service.name,
-            number=create.number,
-            image=service.image,
-            image_id=create.image_id,
-            config_hash=create.config_hash,
-            created=self.now,
-            command=tuple(service.command or ()),
-            hostname=service.hostname or create.container_id[:12],
-            runtime=self.runtime,
-            stop_signal=service.stop_signal or "SIGTERM",
-            stop_grace_period=service.stop_grace_period,
-            attachments=attachments,
-            labels={
-                "com.docker.compose.project": project.name,
-                "com.docker.compose.service": service.name,
-                "com.docker.compose.container-number": str(create.number),
-                "com.docker.compose.config-hash": create.config_hash,
-                "com.docker.compose.project.working_dir": project.working_dir,
-                "com.docker.compose.project.config_files": ",".join(project.config_files),
-                "com.docker.compose.oneoff": "False",
-                "com.docker.compose.depends_on": ",".join(
-                    f"{dep}:{d.condition}:{str(d.restart).lower()}"
-                    for dep, d in service.depends_on.items()),
-                **service.labels,
-            },
-            network=netplan.settings(networking, create.namespace, gateway, links),
-            volumes=volume_names(service, anonymous),
-            anonymous_volumes=tuple(anonymous.values()),
-        )
-
-    def _known(self) -> list[ContainerRecord]:
-        return [*(c.record for c in self.observed.containers),
-                *self.observed.surroundings.containers]
 
 
 def _is_running(observed: ObservedState, record: ContainerRecord) -> bool:

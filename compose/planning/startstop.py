@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from compose.engine.targets import is_oneoff
 from compose.planning.observed import CREATED, ContainerStatus, ObservedState
-from compose.planning.plan import Plan, StartContainer, StopContainer, recorded_dependencies
+from compose.planning.ops import Plan, StartContainer, StopContainer
+from compose.planning.plan import recorded_dependencies
 from compose.spec import graph
 
 

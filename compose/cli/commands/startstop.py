@@ -10,7 +10,7 @@ from compose.cli.invocation import Invocation, Prepared, Verbs, timeout_arg
 from compose.engine.executor import Executor
 from compose.engine.observe import observe
 from compose.engine.targets import is_oneoff
-from compose.planning.plan import Plan
+from compose.planning.ops import Plan
 from compose.planning.startstop import plan_restart, plan_start, plan_stop
 from compose.supervisor.daemon import ensure_supervisor
 from compose.wiring import Context
