@@ -131,90 +131,134 @@ def plan_mounts(
     name -> its driver options; ``files``: a granted file's target -> the host file
     holding its content; ``inherited``: (mounts, "ro"/"rw"/"") per ``volumes_from``
     entry."""
-    mounts: dict[str, dict[str, Any]] = {}
-    create: list[str] = []
-    required: list[tuple[str, str]] = []
-    populate: list[Populate] = []
-    warnings: list[str] = []
-    where = f"services.{service.name}"
+    draft = _Draft(f"services.{service.name}")
+    _inherit(draft, inherited)
+    for mount in service.mounts:
+        _service_mount(draft, mount, selinux)
+    _volume_mounts(draft, service, volumes, volume_data, volume_options)
+    _file_mounts(draft, service, files or {})
+    return draft.plan()
 
+
+@dataclass
+class _Draft:
+    """What ``plan_mounts`` has gathered so far.  Mounts are by container path: a
+    later one replaces an earlier one at the same path (the service's own mounts
+    over inherited ones, granted files over everything)."""
+
+    where: str
+    mounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    create: list[str] = field(default_factory=list)
+    required: list[tuple[str, str]] = field(default_factory=list)
+    populate: list[Populate] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def plan(self) -> MountPlan:
+        """Parents mounted before their children; each path to create listed once."""
+        ordered = sorted(self.mounts.values(), key=lambda m: depth(str(m["destination"])))
+        return MountPlan(tuple(ordered), tuple(dict.fromkeys(self.create)),
+                         tuple(self.required), tuple(self.populate), tuple(self.warnings))
+
+
+def _inherit(draft: _Draft, inherited: Sequence[tuple[Sequence[dict[str, Any]], str]]) -> None:
+    """``volumes_from``: the other container's mounts, read-only when the entry says
+    ``ro``, or when it says nothing and the mount was."""
     for inherited_mounts, mode in inherited:
         for m in inherited_mounts:
             options = [o for o in m.get("options", []) if o not in ("ro", "rw")]
             read_only = mode == "ro" or (mode != "rw" and "ro" in m.get("options", []))
-            mounts[m["destination"]] = {**m, "options": options + _ro(read_only)}
+            draft.mounts[m["destination"]] = {**m, "options": options + _ro(read_only)}
 
-    for mount in service.mounts:
-        if not mount.target.startswith("/"):
-            raise MountError(f"{where}.volumes: {mount.target!r}: the container path must "
-                             "be absolute")
-        if mount.type == "bind":
-            if not mount.source:
-                raise MountError(f"{where}.volumes: {mount.target}: a bind mount needs a "
-                                 "source")
-            if mount.selinux and not selinux:
-                warnings.append(f"{where}.volumes: {mount.source}:{mount.target}: "
-                                f":{mount.selinux} ignored, SELinux is not enabled on this host")
-            if mount.propagation and mount.propagation not in PROPAGATIONS:
-                raise MountError(f"{where}.volumes: invalid propagation mode "
-                                 f"{mount.propagation!r}")
-            if mount.create_host_path:
-                create.append(mount.source)
-            else:
-                required.append((mount.source, f"{where}.volumes: invalid mount config for "
-                                 f"type \"bind\": bind source path does not exist: "
-                                 f"{mount.source}"))
-            mounts[mount.target] = _entry("bind", mount.target, mount.source, "bind",
-                                          _bind_options(mount))
-        elif mount.type == "tmpfs":
-            options = list(TMPFS_OPTIONS)
-            if mount.tmpfs_size:
-                options.append(f"size={mount.tmpfs_size}")
-            if mount.tmpfs_mode is not None:
-                options.append(f"mode={mount.tmpfs_mode:o}")
-            if mount.read_only:
-                options[0] = "ro"
-            mounts[mount.target] = _entry("tmpfs", mount.target, "tmpfs", "tmpfs", options)
-        elif mount.type == "volume":
-            pass  # below, with the anonymous ones
-        else:
-            raise MountError(f"{where}.volumes: {mount.target}: mount type {mount.type!r} "
-                             "is not supported")
 
+def _service_mount(draft: _Draft, mount: Mount, selinux: bool) -> None:
+    """A bind or tmpfs of ``volumes``; volume mounts come after, with the anonymous ones."""
+    if not mount.target.startswith("/"):
+        raise MountError(f"{draft.where}.volumes: {mount.target!r}: the container path must "
+                         "be absolute")
+    if mount.type == "bind":
+        _bind(draft, mount, selinux)
+    elif mount.type == "tmpfs":
+        draft.mounts[mount.target] = _tmpfs(mount)
+    elif mount.type != "volume":
+        raise MountError(f"{draft.where}.volumes: {mount.target}: mount type {mount.type!r} "
+                         "is not supported")
+
+
+def _bind(draft: _Draft, mount: Mount, selinux: bool) -> None:
+    """A host path: created when missing for the short syntax, required otherwise."""
+    where = draft.where
+    if not mount.source:
+        raise MountError(f"{where}.volumes: {mount.target}: a bind mount needs a source")
+    if mount.selinux and not selinux:
+        draft.warnings.append(f"{where}.volumes: {mount.source}:{mount.target}: "
+                              f":{mount.selinux} ignored, SELinux is not enabled on this host")
+    if mount.propagation and mount.propagation not in PROPAGATIONS:
+        raise MountError(f"{where}.volumes: invalid propagation mode {mount.propagation!r}")
+    if mount.create_host_path:
+        draft.create.append(mount.source)
+    else:
+        draft.required.append((mount.source, f"{where}.volumes: invalid mount config for "
+                               f"type \"bind\": bind source path does not exist: "
+                               f"{mount.source}"))
+    draft.mounts[mount.target] = _entry("bind", mount.target, mount.source, "bind",
+                                        _bind_options(mount))
+
+
+def _tmpfs(mount: Mount) -> dict[str, Any]:
+    """Docker's tmpfs options, then the size and mode asked for."""
+    options = list(TMPFS_OPTIONS)
+    if mount.tmpfs_size:
+        options.append(f"size={mount.tmpfs_size}")
+    if mount.tmpfs_mode is not None:
+        options.append(f"mode={mount.tmpfs_mode:o}")
+    if mount.read_only:
+        options[0] = "ro"
+    return _entry("tmpfs", mount.target, "tmpfs", "tmpfs", options)
+
+
+def _volume_mounts(draft: _Draft, service: Service, volumes: Mapping[str, str],
+                   volume_data: Mapping[str, str],
+                   volume_options: Mapping[str, Mapping[str, str]]) -> None:
+    """Named and anonymous volumes: mounted as their driver options say, else a bind
+    of their data directory."""
     by_target = {m.target: m for m in service.mounts if m.type == "volume"}
     for target, name in volumes.items():
         declared = by_target.get(target)
         read_only = bool(declared and declared.read_only)
         driver_opts = volume_options.get(name) or {}
         if driver_opts:
-            mounts[target] = local_volume_mount(name, target, driver_opts, read_only)
-            continue
-        data = volume_data[name]
-        source = data
-        subpath = declared.subpath if declared else ""
-        if subpath:
-            clean = posixpath.normpath(subpath)
-            if clean.startswith("..") or posixpath.isabs(clean):
-                raise MountError(f"{where}.volumes: {target}: subpath {subpath!r} must stay "
-                                 "inside the volume")
-            source = posixpath.join(data, clean)
-            required.append((source, f"{where}.volumes: {target}: subpath {subpath!r} does "
-                             f"not exist in volume {name}"))
-        elif not (declared and declared.nocopy):
-            populate.append(Populate(name, data, target))
-        mounts[target] = _entry("volume", target, source, "bind",
-                                ["rbind", "rprivate", *_ro(read_only)])
+            draft.mounts[target] = local_volume_mount(name, target, driver_opts, read_only)
+        else:
+            draft.mounts[target] = _volume_data(draft, target, name, volume_data[name],
+                                                declared, read_only)
 
-    files = files or {}
+
+def _volume_data(draft: _Draft, target: str, name: str, data: str, declared: Mount | None,
+                 read_only: bool) -> dict[str, Any]:
+    """A bind of the volume's data directory, or of a ``subpath`` that must exist in
+    it; a whole volume is populated from the image unless ``nocopy``."""
+    source = data
+    subpath = declared.subpath if declared else ""
+    if subpath:
+        clean = posixpath.normpath(subpath)
+        if clean.startswith("..") or posixpath.isabs(clean):
+            raise MountError(f"{draft.where}.volumes: {target}: subpath {subpath!r} must "
+                             "stay inside the volume")
+        source = posixpath.join(data, clean)
+        draft.required.append((source, f"{draft.where}.volumes: {target}: subpath "
+                               f"{subpath!r} does not exist in volume {name}"))
+    elif not (declared and declared.nocopy):
+        draft.populate.append(Populate(name, data, target))
+    return _entry("volume", target, source, "bind", ["rbind", "rprivate", *_ro(read_only)])
+
+
+def _file_mounts(draft: _Draft, service: Service, files: Mapping[str, str]) -> None:
+    """Granted secrets and configs: read-only binds of the host files holding them."""
     for grant in service.files:
         if grant.target not in files:
             continue
-        mounts[grant.target] = _entry(grant.kind, grant.target, files[grant.target], "bind",
-                                      ["rbind", "rprivate", "ro"])
-
-    ordered = sorted(mounts.values(), key=lambda m: depth(str(m["destination"])))
-    return MountPlan(tuple(ordered), tuple(dict.fromkeys(create)), tuple(required),
-                     tuple(populate), tuple(warnings))
+        draft.mounts[grant.target] = _entry(grant.kind, grant.target, files[grant.target],
+                                            "bind", ["rbind", "rprivate", "ro"])
 
 
 def depth(path: str) -> tuple[int, str]:

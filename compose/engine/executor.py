@@ -23,7 +23,7 @@ from compose.engine import depwait, eventlog, runstate
 from compose.engine.backends import ContainerBackend, NetworkBackend, VolumeBackend
 from compose.engine.events import Progress, Reporter
 from compose.planning import rollout
-from compose.planning.plan import (
+from compose.planning.ops import (
     CreateContainer,
     CreateNetwork,
     CreateVolume,

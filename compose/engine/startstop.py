@@ -11,7 +11,7 @@ from compose.engine.context import Context
 from compose.engine.converge import start_dependencies
 from compose.engine.executor import Executor
 from compose.engine.observe import observe
-from compose.planning.plan import Plan
+from compose.planning.ops import Plan
 from compose.planning.startstop import plan_restart, plan_start, plan_stop
 
 

@@ -1,16 +1,16 @@
 """Reconcile what the project asks for with what is there, into a plan (pure).
 
-A plan is a sequence of stages; the operations inside one stage are independent
-and run concurrently, stages run one after the other.  Nothing here awaits or
-touches the system, so plans are tested as rendered text.
+A plan is a sequence of stages of operations (compose/planning/ops.py); the
+records of the containers it creates are made in compose/planning/records.py.
+Nothing here awaits or touches the system, so plans are tested as rendered text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from common.errors import UsageError
@@ -20,168 +20,30 @@ from compose.planning import netplan, rollout
 from compose.planning.netconfig import service_networking
 from compose.planning.netplan import hosts_files, plan_networks
 from compose.planning.observed import ObservedState
-from compose.planning.rollout import UpdateConfig
-from compose.spec import graph, names
+from compose.planning.ops import (
+    CreateContainer,
+    CreateNetwork,
+    CreateVolume,
+    Op,
+    Plan,
+    RemoveContainer,
+    RemoveNetwork,
+    RemoveVolume,
+    ReplaceContainers,
+    StartContainer,
+    StopContainer,
+    WriteHosts,
+)
+from compose.planning.records import NewContainer, RecordMaker, name_of
+from compose.spec import graph
 from compose.spec.model import Project, Service
-from network import ipam
 from volumes.local import DriverError, anonymous_volume, project_volume
-from volumes.mounts import anonymous_targets, volume_names
 
 # Keys that do not change the container itself (docker compose's hash.go).
 _NOT_HASHED = {"depends_on"}
 # Storage fields join the hash only when set, so containers made before they existed
 # are not recreated for nothing.
 _HASHED_IF_SET = {"mounts", "volumes_from", "files"}
-
-
-@dataclass(frozen=True)
-class CreateNetwork:
-    network: NetworkRecord
-
-    def render(self) -> str:
-        n = self.network
-        text = f"create network {n.name} bridge={n.bridge} subnet={n.subnet}"
-        if n.subnet6:
-            text += f" subnet6={n.subnet6}"
-        return text + (" internal" if n.internal else "")
-
-
-@dataclass(frozen=True)
-class RemoveNetwork:
-    network: NetworkRecord
-
-    def render(self) -> str:
-        return f"remove network {self.network.name} bridge={self.network.bridge}"
-
-
-@dataclass(frozen=True)
-class CreateVolume:
-    volume: VolumeRecord
-
-    def render(self) -> str:
-        kind = " anonymous" if self.volume.anonymous else ""
-        return f"create{kind} volume {self.volume.name}"
-
-
-@dataclass(frozen=True)
-class RemoveVolume:
-    volume: VolumeRecord
-
-    def render(self) -> str:
-        return f"remove volume {self.volume.name}"
-
-
-@dataclass(frozen=True)
-class CreateContainer:
-    record: ContainerRecord
-    service: Service
-    hosts: str
-
-    def render(self) -> str:
-        addresses = " ".join(x for a in self.record.attachments
-                             for x in (a.address, a.address6) if x)
-        mode = self.record.network.mode
-        where = f"network_mode={mode}" if mode else addresses
-        return f"create container {self.record.name} image={self.record.image} {where}"
-
-
-@dataclass(frozen=True)
-class StartContainer:
-    record: ContainerRecord
-
-    def render(self) -> str:
-        return f"start container {self.record.name}"
-
-
-@dataclass(frozen=True)
-class StopContainer:
-    record: ContainerRecord
-
-    def render(self) -> str:
-        return f"stop container {self.record.name}"
-
-
-@dataclass(frozen=True)
-class RemoveContainer:
-    record: ContainerRecord
-
-    def render(self) -> str:
-        return f"remove container {self.record.name}"
-
-
-@dataclass(frozen=True)
-class WriteHosts:
-    """Rewrite the ``/etc/hosts`` of existing containers whose peers changed."""
-
-    hosts: tuple[tuple[ContainerRecord, str], ...]
-
-    def render(self) -> str:
-        return f"write hosts files ({len(self.hosts)})"
-
-
-@dataclass(frozen=True)
-class ReplaceContainers:
-    """A rolling update: each running replica (old) replaced by a new container made
-    from ``service``, batch by batch as ``config`` says (compose/planning/rollout.py)."""
-
-    service: Service
-    pairs: tuple[tuple[ContainerRecord, ContainerRecord], ...]
-    hosts: tuple[str, ...]
-    """The new containers' ``/etc/hosts``, pair by pair."""
-    config: UpdateConfig
-
-    def render(self) -> str:
-        names = ", ".join(new.name for _, new in self.pairs)
-        return f"roll {names} ({self.config.describe()})"
-
-
-Op = (CreateNetwork | RemoveNetwork | CreateVolume | RemoveVolume | CreateContainer
-      | StartContainer | StopContainer | RemoveContainer | WriteHosts | ReplaceContainers)
-
-
-@dataclass(frozen=True)
-class Plan:
-    stages: tuple[tuple[Op, ...], ...] = ()
-    warnings: tuple[str, ...] = ()
-    kept: tuple[ContainerRecord, ...] = field(default=())
-    """Containers left as they are (already running with the same configuration)."""
-
-    def render(self) -> str:
-        lines = []
-        for number, stage in enumerate(self.stages, 1):
-            for op in stage:
-                lines.append(f"{number}. {op.render()}")
-        return "\n".join(lines)
-
-    @property
-    def ops(self) -> list[Op]:
-        return [op for stage in self.stages for op in stage]
-
-    def starting(self) -> list[ContainerRecord]:
-        """The containers this plan starts."""
-        return [op.record for op in self.ops if isinstance(op, StartContainer)]
-
-    def removing(self) -> list[ContainerRecord]:
-        """The containers this plan removes."""
-        return [op.record for op in self.ops if isinstance(op, RemoveContainer)]
-
-    def with_records(self, records: Iterable[ContainerRecord]) -> Plan:
-        """The same plan with these records (by id) in every operation, e.g. once
-        their random host ports are chosen."""
-        by_id = {r.id: r for r in records}
-        if not by_id:
-            return self
-
-        def swap(op: Op) -> Op:
-            match op:
-                case CreateContainer(record) | StartContainer(record) if record.id in by_id:
-                    return replace(op, record=by_id[record.id])
-                case WriteHosts(hosts):
-                    return WriteHosts(tuple((by_id.get(r.id, r), text) for r, text in hosts))
-            return op
-
-        return replace(self, stages=tuple(tuple(swap(op) for op in stage)
-                                          for stage in self.stages))
 
 
 def config_hash(service: Service, image_id: str, namespace: str = "") -> str:
@@ -240,6 +102,51 @@ def _stages(*groups: Iterable[Op]) -> tuple[tuple[Op, ...], ...]:
 RECREATE_DIVERGED, RECREATE_FORCE, RECREATE_NEVER = "diverged", "force", "never"
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What ``plan_up`` was asked for that decides each replica's fate."""
+
+    image_ids: Mapping[str, str]
+    scale: Mapping[str, int] | None
+    recreate: Mapping[str, str]
+    start: bool
+    renew_anonymous: bool
+    new_id: Callable[[], str]
+
+
+@dataclass
+class _Draft:
+    """What ``plan_up``'s phases have decided so far, in the order they decided it
+    (the plan's operations keep that order)."""
+
+    warnings: list[str] = field(default_factory=list)
+    volumes: list[CreateVolume] = field(default_factory=list)
+    creates: list[NewContainer] = field(default_factory=list)
+    removals: list[ContainerRecord] = field(default_factory=list)
+    starts: dict[str, list[ContainerRecord]] = field(default_factory=dict)
+    kept: list[ContainerRecord] = field(default_factory=list)
+    """Left as they are: running with the same configuration."""
+    along: list[ContainerRecord] = field(default_factory=list)
+    """Kept running, but restarted with a recreated dependency."""
+    replicas_of: dict[str, list[ContainerRecord | NewContainer]] = field(default_factory=dict)
+    final: dict[str, ContainerRecord | NewContainer] = field(default_factory=dict)
+    """Each service's first replica, the one ``network_mode: service:`` joins."""
+    rolling: dict[str, list[tuple[ContainerRecord, NewContainer]]] = field(
+        default_factory=dict)
+    made: dict[str, ContainerRecord] = field(default_factory=dict)
+    """The new containers' records, by container id."""
+
+    @property
+    def removed(self) -> set[str]:
+        """The containers being removed: their addresses can be given again."""
+        return {r.id for r in self.removals}
+
+    @property
+    def rolled(self) -> set[str]:
+        """The new containers a rolling update starts (not a start stage)."""
+        return {create.container_id for pairs in self.rolling.values() for _, create in pairs}
+
+
 def plan_up(
     project: Project,
     image_ids: Mapping[str, str],
@@ -270,164 +177,213 @@ def plan_up(
     instead of their predecessors'.
     """
     networks = plan_networks(project, observed, root_tag)
-    warnings: list[str] = []
+    draft = _Draft()
     _check_files(project)
-    new_volumes = _declared_volumes(project, observed, now, warnings)
+    draft.volumes = _declared_volumes(project, observed, now, draft.warnings)
     deps = graph.dependencies(project)
+    asked = _Asked(image_ids, scale, recreate or {}, start, renew_anonymous, new_id)
+    for name in graph.start_order(deps):
+        _choose_replicas(draft, name, project.services[name], observed, asked)
+    if start:
+        _restart_along(draft, project)
+    _orphans(draft, observed, project.services if known_services is None else known_services,
+             remove_orphans)
+    _make_records(draft, RecordMaker(
+        project, networks, _leases(networks, observed, draft.removed), now, runtime,
+        observed, draft.final, image_volumes or {}, new_id))
+    _anonymous_volumes(draft, observed, project.name, now)
+    return _up_stages(draft, project, observed, networks, deps, start)
 
-    creates: list[_Create] = []
-    removals: list[ContainerRecord] = []
-    starts: dict[str, list[ContainerRecord]] = {}
-    final: dict[str, ContainerRecord | _Create] = {}
-    kept: list[ContainerRecord] = []
-    replicas_of: dict[str, list[ContainerRecord | _Create]] = {}
-    rolling: dict[str, list[tuple[ContainerRecord, _Create]]] = {}
-    for service_name in graph.start_order(deps):
-        service = project.services[service_name]
-        wanted = replicas(service, scale)
-        if wanted > 1 and service.container_name:
-            raise UsageError(f"services.{service_name}: container_name "
-                             f"{service.container_name!r} cannot be shared by {wanted} "
-                             "replicas: it must be unique")
-        namespace = _namespace_of(service, final, observed)
-        wanted_hash = config_hash(service, image_ids[service_name], namespace)
-        by_number: dict[int, ContainerStatus] = {}
-        for status in observed.of_service(service_name):
-            if status.record.number in by_number or status.record.number > wanted:
-                removals.append(status.record)  # beyond the scale, or a duplicate
+
+def _choose_replicas(draft: _Draft, name: str, service: Service, observed: ObservedState,
+                     asked: _Asked) -> None:
+    """Each replica number's container: the existing one kept (or started), else a new
+    one that replaces it, by a rolling update when the service asks for one."""
+    wanted = replicas(service, asked.scale)
+    if wanted > 1 and service.container_name:
+        raise UsageError(f"services.{name}: container_name {service.container_name!r} "
+                         f"cannot be shared by {wanted} replicas: it must be unique")
+    namespace = _namespace_of(service, draft.final, observed)
+    wanted_hash = config_hash(service, asked.image_ids[name], namespace)
+    by_number = _numbered(draft, observed, name, wanted)
+    policy = asked.recreate.get(name, RECREATE_DIVERGED)
+    chosen = draft.replicas_of.setdefault(name, [])
+    for number in range(1, wanted + 1):
+        current = by_number.get(number)
+        if current is not None and _stays(current.record, wanted_hash, policy):
+            chosen.append(current.record)
+            if current.state == RUNNING:
+                draft.kept.append(current.record)
             else:
-                by_number[status.record.number] = status
-        policy = (recreate or {}).get(service_name, RECREATE_DIVERGED)
-        chosen = replicas_of.setdefault(service_name, [])
-        for number in range(1, wanted + 1):
-            current = by_number.get(number)
-            same = current is not None and current.record.config_hash == wanted_hash
-            if current is not None and (policy == RECREATE_NEVER
-                                        or (same and policy != RECREATE_FORCE)):
-                chosen.append(current.record)
-                if current.state == RUNNING:
-                    kept.append(current.record)
-                else:
-                    starts.setdefault(service_name, []).append(current.record)
-                continue
-            create = _Create(service, new_id(), wanted_hash, image_ids[service_name], namespace,
-                             current.record if current is not None and not renew_anonymous
-                             else None, number)
-            if current is not None and current.state == RUNNING and start and \
-                    rollout.rolls(service.canonical, wanted):
-                rolling.setdefault(service_name, []).append((current.record, create))
-            elif current is not None:
-                removals.append(current.record)
-            chosen.append(create)
-            creates.append(create)
-        if chosen:
-            final[service_name] = chosen[0]
+                draft.starts.setdefault(name, []).append(current.record)
+            continue
+        create = NewContainer(service, asked.new_id(), wanted_hash, asked.image_ids[name],
+                              namespace, current.record if current is not None
+                              and not asked.renew_anonymous else None, number)
+        if current is not None and current.state == RUNNING and asked.start and \
+                rollout.rolls(service.canonical, wanted):
+            draft.rolling.setdefault(name, []).append((current.record, create))
+        elif current is not None:
+            draft.removals.append(current.record)
+        chosen.append(create)
+        draft.creates.append(create)
+    if chosen:
+        draft.final[name] = chosen[0]
 
-    # depends_on with restart: true: a dependent kept running is restarted when its
-    # dependency is recreated (stopped first, started after it)
-    recreated = {c.service.name for c in creates}
-    along = [r for r in kept if any(
+
+def _stays(record: ContainerRecord, wanted_hash: str, policy: str) -> bool:
+    """An existing replica is kept when it is never to be recreated, or when its
+    configuration has not changed and no recreation is forced."""
+    return policy == RECREATE_NEVER or (record.config_hash == wanted_hash
+                                        and policy != RECREATE_FORCE)
+
+
+def _numbered(draft: _Draft, observed: ObservedState, name: str,
+              wanted: int) -> dict[int, ContainerStatus]:
+    """The service's containers by replica number; one beyond the scale, or a
+    duplicate number, is removed."""
+    by_number: dict[int, ContainerStatus] = {}
+    for status in observed.of_service(name):
+        if status.record.number in by_number or status.record.number > wanted:
+            draft.removals.append(status.record)
+        else:
+            by_number[status.record.number] = status
+    return by_number
+
+
+def _restart_along(draft: _Draft, project: Project) -> None:
+    """``depends_on`` with ``restart: true``: a dependent kept running is restarted
+    when its dependency is recreated (stopped first, started after it)."""
+    recreated = {c.service.name for c in draft.creates}
+    draft.along = [r for r in draft.kept if any(
         dep.restart and name in recreated
-        for name, dep in project.services[r.service].depends_on.items())] if start else []
-    for record in along:
-        kept.remove(record)
-        starts.setdefault(record.service, []).append(record)
+        for name, dep in project.services[r.service].depends_on.items())]
+    for record in draft.along:
+        draft.kept.remove(record)
+        draft.starts.setdefault(record.service, []).append(record)
 
-    known = project.services if known_services is None else known_services
+
+def _orphans(draft: _Draft, observed: ObservedState, known: Collection[str],
+             remove_orphans: bool) -> None:
+    """Containers of services the file no longer has: removed if asked, else named
+    in a warning, as docker compose does."""
     orphans = [c for c in observed.containers if c.record.service not in known]
     if orphans and remove_orphans:
-        removals.extend(o.record for o in orphans)
+        draft.removals.extend(o.record for o in orphans)
     elif orphans:
         listed = ", ".join(sorted(o.record.name for o in orphans))
-        warnings.append(
+        draft.warnings.append(
             f"Found orphan containers ({listed}) for this project. If you removed or renamed "
             "this service in your compose file, you can run this command with the "
             "--remove-orphans flag to clean it up."
         )
 
-    removed = {r.id for r in removals}
+
+def _leases(networks: Mapping[str, NetworkRecord], observed: ObservedState,
+            removed: Collection[str]) -> netplan.Leases:
+    """The addresses already taken, so new containers get free ones; those of the
+    containers being removed can be given again."""
     leases = netplan.Leases(networks)
     for status in observed.containers:
         leases.note(status.record, staying=status.record.id not in removed)
     for record in observed.surroundings.containers:
         leases.note(record, staying=True)
-    context = _Context(project, networks, leases, now, runtime, observed, final,
-                       image_volumes or {}, new_id)
+    return leases
+
+
+def _make_records(draft: _Draft, maker: RecordMaker) -> None:
+    """The new containers' records (static addresses claimed before any is given
+    out), and the start of those no rolling update starts."""
     static = {c.container_id: netplan.static_addresses(
-        _name(project, c.service, c.number), c.service, networks, leases) for c in creates}
-    made: dict[str, ContainerRecord] = {}  # by container id
-    rolled = {create.container_id for pairs in rolling.values() for _, create in pairs}
-    for create in creates:
-        record = context.record(create, static[create.container_id], made)
-        made[create.container_id] = record
+        name_of(maker.project, c.service, c.number), c.service, maker.networks, maker.leases)
+        for c in draft.creates}
+    rolled = draft.rolled
+    for create in draft.creates:
+        record = maker.record(create, static[create.container_id], draft.made)
+        draft.made[create.container_id] = record
         if create.container_id not in rolled:
-            starts.setdefault(create.service.name, []).append(record)
-    for starting in starts.values():
+            draft.starts.setdefault(create.service.name, []).append(record)
+    for starting in draft.starts.values():
         starting.sort(key=lambda r: r.number)
-    known_volumes = set(observed.volumes) | {v.volume.name for v in new_volumes}
-    for record in made.values():
+
+
+def _anonymous_volumes(draft: _Draft, observed: ObservedState, project: str,
+                       now: float) -> None:
+    """The new containers' anonymous volumes that do not exist yet."""
+    known_volumes = set(observed.volumes) | {v.volume.name for v in draft.volumes}
+    for record in draft.made.values():
         for name in record.anonymous_volumes:
             if name not in known_volumes:
                 known_volumes.add(name)
-                new_volumes.append(CreateVolume(anonymous_volume(name, now, project.name)))
-    finals = [made[c.container_id] if isinstance(c, _Create) else c
-              for chosen in replicas_of.values() for c in chosen]
+                draft.volumes.append(CreateVolume(anonymous_volume(name, now, project)))
 
-    stopping = [r for r in removals if _is_running(observed, r)]
-    new_networks = [
-        CreateNetwork(n) for k, n in networks.items()
-        if not _external(project, k) and (
-            k not in observed.networks or k in observed.absent_networks)
-    ]
-    final_ids = {r.id for r in finals}
-    others = [c.record for c in observed.containers
-              if c.record.id not in final_ids and c.record.id not in removed]
-    hosts = hosts_files(finals, networks, [*others, *observed.surroundings.containers])
-    created = [made[c.container_id] for c in creates if c.container_id not in rolled]
+
+def _up_stages(draft: _Draft, project: Project, observed: ObservedState,
+               networks: Mapping[str, NetworkRecord], deps: Mapping[str, Sequence[str]],
+               start: bool) -> Plan:
+    """The decisions as stages: stop and remove, make networks and volumes, create
+    (a shared namespace before who joins it), rewrite hosts files, then start."""
+    finals = [draft.made[c.container_id] if isinstance(c, NewContainer) else c
+              for chosen in draft.replicas_of.values() for c in chosen]
+    stopping = [r for r in draft.removals if _is_running(observed, r)]
+    hosts = _hosts(draft, finals, observed, networks)
+    rolled = draft.rolled
+    created = [draft.made[c.container_id] for c in draft.creates
+               if c.container_id not in rolled]
     created_ids = {r.id for r in created} | rolled
     rewrites = tuple((r, hosts[r.id]) for r in finals if r.id not in created_ids)
     joining = {r.id for r in created if r.network.mode.startswith("container:")}
-    start_stages: list[list[Op]] = [
-        [*(StartContainer(r) for name in level for r in starts.get(name, [])),
-         *(ReplaceContainers(
-             project.services[name],
-             tuple((old, made[new.container_id]) for old, new in rolling[name]),
-             tuple(hosts[new.container_id] for _, new in rolling[name]),
-             rollout.UpdateConfig.of(project.services[name].canonical))
-           for name in level if name in rolling)]
-        for level in graph.levels(deps)
-    ] if start else []
     return Plan(
         stages=_stages(
-            (StopContainer(r) for r in along),  # dependents first
+            (StopContainer(r) for r in draft.along),  # dependents first
             (StopContainer(r) for r in stopping),
-            (RemoveContainer(r) for r in removals),
-            [*new_networks, *new_volumes],
+            (RemoveContainer(r) for r in draft.removals),
+            [*_new_networks(project, observed, networks), *draft.volumes],
             (CreateContainer(r, project.services[r.service], hosts[r.id])
              for r in created if r.id not in joining),
             # a shared namespace must exist before the container that joins it
             (CreateContainer(r, project.services[r.service], hosts[r.id])
              for r in created if r.id in joining),
-            [WriteHosts(rewrites)] if creates and rewrites else [],
-            *start_stages,
+            [WriteHosts(rewrites)] if draft.creates and rewrites else [],
+            *(_start_stages(draft, project, deps, hosts) if start else []),
         ),
-        warnings=tuple(warnings),
-        kept=tuple(kept),
+        warnings=tuple(draft.warnings),
+        kept=tuple(draft.kept),
     )
 
 
-@dataclass(frozen=True)
-class _Create:
-    service: Service
-    container_id: str
-    config_hash: str
-    image_id: str
-    namespace: str
-    """``container:<id>`` when it joins another container's network namespace."""
-    previous: ContainerRecord | None = None
-    """The container it replaces (its anonymous volumes are inherited)."""
-    number: int = 1
-    """Its replica number: ``<project>-<service>-<number>``."""
+def _new_networks(project: Project, observed: ObservedState,
+                  networks: Mapping[str, NetworkRecord]) -> list[CreateNetwork]:
+    """The project's networks that are missing (external ones are never made)."""
+    return [CreateNetwork(n) for k, n in networks.items()
+            if not _external(project, k) and (
+                k not in observed.networks or k in observed.absent_networks)]
+
+
+def _hosts(draft: _Draft, finals: Iterable[ContainerRecord], observed: ObservedState,
+           networks: Mapping[str, NetworkRecord]) -> dict[str, str]:
+    """``/etc/hosts`` of every container the project ends up with, by container id:
+    its peers include the containers that stay and those of other projects."""
+    final_ids = {r.id for r in finals}
+    removed = draft.removed
+    others = [c.record for c in observed.containers
+              if c.record.id not in final_ids and c.record.id not in removed]
+    return hosts_files(finals, networks, [*others, *observed.surroundings.containers])
+
+
+def _start_stages(draft: _Draft, project: Project, deps: Mapping[str, Sequence[str]],
+                  hosts: Mapping[str, str]) -> list[list[Op]]:
+    """Starts and rolling updates, dependencies first: one stage per level."""
+    return [
+        [*(StartContainer(r) for name in level for r in draft.starts.get(name, [])),
+         *(ReplaceContainers(
+             project.services[name],
+             tuple((old, draft.made[new.container_id]) for old, new in draft.rolling[name]),
+             tuple(hosts[new.container_id] for _, new in draft.rolling[name]),
+             rollout.UpdateConfig.of(project.services[name].canonical))
+           for name in level if name in draft.rolling)]
+        for level in graph.levels(deps)
+    ]
 
 
 def _check_files(project: Project) -> None:
@@ -469,16 +425,12 @@ def _declared_volumes(project: Project, observed: ObservedState, now: float,
     return made
 
 
-def _name(project: Project, service: Service, number: int = 1) -> str:
-    return service.container_name or names.container_name(project.name, service.name, number)
-
-
 def _external(project: Project, key: str) -> bool:
     network = project.networks.get(key)
     return network is not None and network.external
 
 
-def _namespace_of(service: Service, final: Mapping[str, ContainerRecord | _Create],
+def _namespace_of(service: Service, final: Mapping[str, ContainerRecord | NewContainer],
                   observed: ObservedState) -> str:
     """The network mode as recorded: another container's namespace by its id."""
     networking = service_networking(service.canonical)
@@ -491,97 +443,12 @@ def _namespace_of(service: Service, final: Mapping[str, ContainerRecord | _Creat
         if target is None:
             raise UsageError(f"service {service.name}: network_mode service:{name} names no "
                              "service that is being started")
-        return f"container:{target.container_id if isinstance(target, _Create) else target.id}"
+        target_id = target.container_id if isinstance(target, NewContainer) else target.id
+        return f"container:{target_id}"
     for record in (*(c.record for c in observed.containers), *observed.surroundings.containers):
         if record.name == name:
             return f"container:{record.id}"
     raise UsageError(f"service {service.name}: network_mode container:{name}: no such container")
-
-
-@dataclass(frozen=True)
-class _Context:
-    project: Project
-    networks: Mapping[str, NetworkRecord]
-    leases: netplan.Leases
-    now: float
-    runtime: str
-    observed: ObservedState
-    final: Mapping[str, ContainerRecord | _Create]
-    image_volumes: Mapping[str, Iterable[str]]
-    new_id: Callable[[], str]
-
-    def anonymous(self, create: _Create) -> dict[str, str]:
-        """Container path -> anonymous volume: the replaced container's, else new."""
-        inherited: dict[str, str] = {}
-        if create.previous is not None:
-            mine = set(create.previous.anonymous_volumes)
-            inherited = {t: n for t, n in create.previous.volumes.items() if n in mine}
-        targets = anonymous_targets(create.service,
-                                    self.image_volumes.get(create.service.name, ()))
-        return {t: inherited.get(t) or self.new_id() for t in targets}
-
-    def container_name(self, service: str) -> str:
-        target = self.final.get(service)
-        if isinstance(target, ContainerRecord):
-            return target.name
-        for status in self.observed.of_service(service):
-            return status.record.name
-        if service in self.project.services:
-            return _name(self.project, self.project.services[service])
-        return names.container_name(self.project.name, service, 1)
-
-    def record(self, create: _Create, static: Mapping[tuple[str, int], ipam.IPAddress],
-               made: Mapping[str, ContainerRecord]) -> ContainerRecord:
-        project, service = self.project, create.service
-        name = _name(project, service, create.number)
-        attachments = netplan.attachments(create.container_id, name, service, self.networks,
-                                          self.leases, static)
-        gateway_of: ContainerRecord | None = None
-        if create.namespace.startswith("container:"):
-            target = create.namespace[len("container:"):]
-            gateway_of = next((r for r in (*made.values(), *self._known()) if r.id == target),
-                              None)
-        networking = service_networking(service.canonical)
-        links = {target: self.container_name(target) for target, _ in networking.links}
-        gateway = netplan.first_gateway(gateway_of.attachments if gateway_of else attachments)
-        anonymous = self.anonymous(create)
-        return ContainerRecord(
-            id=create.container_id,
-            name=name,
-            project=project.name,
-            service=service.name,
-            number=create.number,
-            image=service.image,
-            image_id=create.image_id,
-            config_hash=create.config_hash,
-            created=self.now,
-            command=tuple(service.command or ()),
-            hostname=service.hostname or create.container_id[:12],
-            runtime=self.runtime,
-            stop_signal=service.stop_signal or "SIGTERM",
-            stop_grace_period=service.stop_grace_period,
-            attachments=attachments,
-            labels={
-                "com.docker.compose.project": project.name,
-                "com.docker.compose.service": service.name,
-                "com.docker.compose.container-number": str(create.number),
-                "com.docker.compose.config-hash": create.config_hash,
-                "com.docker.compose.project.working_dir": project.working_dir,
-                "com.docker.compose.project.config_files": ",".join(project.config_files),
-                "com.docker.compose.oneoff": "False",
-                "com.docker.compose.depends_on": ",".join(
-                    f"{dep}:{d.condition}:{str(d.restart).lower()}"
-                    for dep, d in service.depends_on.items()),
-                **service.labels,
-            },
-            network=netplan.settings(networking, create.namespace, gateway, links),
-            volumes=volume_names(service, anonymous),
-            anonymous_volumes=tuple(anonymous.values()),
-        )
-
-    def _known(self) -> list[ContainerRecord]:
-        return [*(c.record for c in self.observed.containers),
-                *self.observed.surroundings.containers]
 
 
 def _is_running(observed: ObservedState, record: ContainerRecord) -> bool:

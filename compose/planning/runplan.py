@@ -18,7 +18,8 @@ from typing import Any
 
 from common.records import ONEOFF, ContainerRecord
 from compose.planning.observed import ObservedState
-from compose.planning.plan import CreateContainer, CreateNetwork, CreateVolume, Op, Plan, plan_up
+from compose.planning.ops import CreateContainer, CreateNetwork, CreateVolume, Op, Plan
+from compose.planning.plan import plan_up
 from compose.spec.model import Project, Service, frozen_map
 
 SLUG = "com.docker.compose.slug"

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from common.records import is_oneoff
 from common.status import CREATED, ContainerStatus
 from compose.planning.observed import ObservedState
-from compose.planning.plan import Plan, StartContainer, StopContainer, recorded_dependencies
+from compose.planning.ops import Plan, StartContainer, StopContainer
+from compose.planning.plan import recorded_dependencies
 from compose.spec import graph
 
 

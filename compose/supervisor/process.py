@@ -41,8 +41,9 @@ async def supervise(ctx: Context, project: str, environ: Mapping[str, str]) -> i
         async def prober(record: ContainerRecord, config: HealthConfig) -> Probe:
             return await ctx.containers.probe(record, config.command, config.timeout)
 
+        dns = DnsHost(ctx.layout, ctx.containers.is_running)
         supervisor = Supervisor(ctx.layout, project, ctx.containers, ctx.networks, prober,
-                                ctx.image_config, dns=DnsHost(ctx.layout, ctx.containers.is_running),
+                                ctx.image_config, dns=dns,
                                 control=control.socket_path(ctx.layout, project))
         async with trio.open_nursery() as nursery:
             # ready once it watches every container and answers on its socket

@@ -15,13 +15,18 @@ from typing import Any
 
 from compose.spec.model import Service
 from runtime.ocispec.capabilities import CapabilityError, container_capabilities
-from runtime.ocispec.devices import DeviceError, block_io, devices
+from runtime.ocispec.devices import DeviceError, Devices, block_io, devices
 from runtime.ocispec.host import DeviceNode, HostFacts
 from runtime.ocispec.namespaces import NamespaceError, Namespaces, namespaces
-from runtime.ocispec.resources import ResourceError, resources
+from runtime.ocispec.resources import ResourceError, Resources, resources
 from runtime.ocispec.seccomp import ProfileError, parse_profile, to_oci
 from runtime.ocispec.seccomp_default import DEFAULT_PROFILE
-from runtime.ocispec.security import SecurityError, check_sysctls, security_options
+from runtime.ocispec.security import (
+    SecurityError,
+    SecurityOptions,
+    check_sysctls,
+    security_options,
+)
 from runtime.ocispec.spec import (
     INIT_PATH,
     MASKED_PATHS,
@@ -31,7 +36,7 @@ from runtime.ocispec.spec import (
     process_args,
     process_env,
 )
-from runtime.ocispec.users import UnknownUser, group_ids, resolve_user
+from runtime.ocispec.users import ProcessUser, UnknownUser, group_ids, resolve_user
 
 DEFAULT_CGROUP_PARENT = "/pycompose"
 # Docker's options for a ``tmpfs`` entry before the user's own.
@@ -111,21 +116,64 @@ def decide(service: Service, image_config: Mapping[str, Any], gathered: Gathered
 
 
 def _decide(service: Service, image_config: Mapping[str, Any], g: Gathered) -> Decided:
+    """Phase by phase, in the order their errors are reported; warnings in that order too."""
     raw = service.canonical
-    host = g.host
     warnings: list[str] = []
-    privileged = bool(raw.get("privileged"))
-    tty = bool(raw.get("tty"))
+    process = _process(service, image_config, g)
+    security = _security(raw, g, warnings)
+    ns: Namespaces = namespaces(raw, netns=g.netns, cgroup2=g.host.cgroup2)
+    warnings += ns.warnings
+    sysctls = _sysctls(raw, ns)
+    limits = _limits(raw, g, warnings)
+    spec = _spec(service, image_config, g, process, security, ns, sysctls, limits)
+    stop_signal = service.stop_signal or image_config.get("StopSignal") or "SIGTERM"
+    return Decided(spec, str(stop_signal), dict(ns.joins), tuple(warnings))
 
+
+@dataclass(frozen=True)
+class _Process:
+    """What the container runs, where, and as whom."""
+
+    args: tuple[str, ...]
+    mounts: tuple[Mapping[str, Any], ...]
+    """``tmpfs`` entries, the storage mounts, then the init binary."""
+    cwd: str
+    user: ProcessUser
+    gids: tuple[int, ...]
+    """The user's additional groups, then ``group_add``'s."""
+
+
+@dataclass(frozen=True)
+class _Security:
+    """What the container may do: capabilities, seccomp, hidden system paths."""
+
+    capabilities: tuple[str, ...]
+    options: SecurityOptions
+    seccomp: Mapping[str, Any] | None
+    unconfined_paths: bool
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The cgroup (with ``blkio_config``), rlimits and the devices it gets."""
+
+    resources: Resources
+    cgroup: dict[str, Any]
+    devices: Devices
+
+
+def _process(service: Service, image_config: Mapping[str, Any], g: Gathered) -> _Process:
+    """The command (behind tini with ``init: true``), working directory and user:
+    the service's, else the image's."""
+    raw = service.canonical
     args = process_args(service.entrypoint, service.command, image_config)
-    mounts = [*tmpfs_mounts(raw.get("tmpfs")), *g.mounts]
+    mounts: list[Mapping[str, Any]] = [*tmpfs_mounts(raw.get("tmpfs")), *g.mounts]
     if raw.get("init"):
-        if host.init is None:
+        if g.host.init is None:
             raise SpecError("init: true needs tini-static on the host (Debian package tini)")
         args = (INIT_PATH, "--", *args)
-        mounts.append({"destination": INIT_PATH, "type": "bind", "source": host.init,
+        mounts.append({"destination": INIT_PATH, "type": "bind", "source": g.host.init,
                        "options": ["bind", "ro", "nosuid", "nodev"]})
-
     cwd = service.working_dir or image_config.get("WorkingDir") or "/"
     if not cwd.startswith("/"):
         raise SpecError(f"working_dir: the working directory {cwd!r} is invalid, it needs "
@@ -133,75 +181,100 @@ def _decide(service: Service, image_config: Mapping[str, Any], g: Gathered) -> D
     user = resolve_user(service.user or image_config.get("User") or None, g.passwd, g.group)
     extra_gids = group_ids(raw.get("group_add") or (), g.group)
     gids = tuple(dict.fromkeys((*user.additional_gids, *extra_gids)))
+    return _Process(args, tuple(mounts), cwd, user, gids)
 
+
+def _security(raw: Mapping[str, Any], g: Gathered, warnings: list[str]) -> _Security:
+    """Capabilities and ``security_opt``; a privileged container is left unconfined."""
+    privileged = bool(raw.get("privileged"))
     caps = container_capabilities(raw.get("cap_add") or (), raw.get("cap_drop") or (),
-                                  privileged=privileged, bounding=host.bounding)
+                                  privileged=privileged, bounding=g.host.bounding)
     warnings += caps.warnings
     options = security_options(raw.get("security_opt") or ())
     warnings += options.warnings
     seccomp = None
     if not privileged and options.seccomp != "unconfined":
-        profile = DEFAULT_PROFILE
-        if options.seccomp != "builtin":
-            if g.seccomp_profile is None:
-                raise SpecError(f"security_opt: cannot read seccomp profile {options.seccomp}")
-            profile = parse_profile(g.seccomp_profile)
-        seccomp = to_oci(profile, capabilities=caps.granted, arch=host.arch, kernel=host.kernel)
-    unconfined_paths = privileged or options.systempaths_unconfined
+        seccomp = _seccomp(options.seccomp, caps.granted, g)
+    return _Security(caps.granted, options, seccomp,
+                     privileged or options.systempaths_unconfined)
 
-    ns: Namespaces = namespaces(raw, netns=g.netns, cgroup2=host.cgroup2)
-    warnings += ns.warnings
+
+def _seccomp(wanted: str, capabilities: tuple[str, ...], g: Gathered) -> dict[str, Any]:
+    """Docker's default profile, or the file's, filtered for the granted capabilities
+    and this host's architecture and kernel."""
+    profile = DEFAULT_PROFILE
+    if wanted != "builtin":
+        if g.seccomp_profile is None:
+            raise SpecError(f"security_opt: cannot read seccomp profile {wanted}")
+        profile = parse_profile(g.seccomp_profile)
+    return to_oci(profile, capabilities=capabilities, arch=g.host.arch, kernel=g.host.kernel)
+
+
+def _sysctls(raw: Mapping[str, Any], ns: Namespaces) -> dict[str, str]:
+    """``sysctls``, refused when they would reach a namespace the container shares."""
     sysctls = {str(k): str(v) for k, v in (raw.get("sysctls") or {}).items()}
     check_sysctls(sysctls, ipc=ns.private("ipc") or "ipc" in ns.joins,
                   net=ns.private("network"),
                   uts=any(t == "uts" for t, _ in ns.entries))
+    return sysctls
 
-    res = resources(raw, host)
+
+def _limits(raw: Mapping[str, Any], g: Gathered, warnings: list[str]) -> _Limits:
+    """Resources within what the host has, block IO weights and the devices."""
+    res = resources(raw, g.host)
     warnings += res.warnings
     cgroup = dict(res.cgroup)
     blkio = block_io(raw.get("blkio_config") or {}, g.devices)
     if blkio:
         cgroup["blockIO"] = blkio
     devs = devices(raw.get("devices") or (), g.devices, raw.get("device_cgroup_rules") or (),
-                   privileged=privileged, host_devices=g.host_devices)
+                   privileged=bool(raw.get("privileged")), host_devices=g.host_devices)
+    return _Limits(res, cgroup, devs)
 
+
+def _spec(service: Service, image_config: Mapping[str, Any], g: Gathered, process: _Process,
+          security: _Security, ns: Namespaces, sysctls: Mapping[str, str],
+          limits: _Limits) -> ContainerSpec:
+    """The phases' decisions with what the driver gathered, as one spec."""
+    raw = service.canonical
+    tty = bool(raw.get("tty"))
+    res = limits.resources
     annotations = {**g.labels, **{str(k): str(v) for k, v in
                                   (raw.get("annotations") or {}).items()}}
-    spec = ContainerSpec(
+    return ContainerSpec(
         container_id=g.container_id,
-        args=args,
+        args=process.args,
         env=process_env(image_config.get("Env") or [], service.environment, g.hostname,
                         tty=tty),
-        cwd=cwd,
+        cwd=process.cwd,
         hostname=g.hostname,
         rootfs=g.rootfs,
-        uid=user.uid,
-        gid=user.gid,
-        additional_gids=gids,
+        uid=process.user.uid,
+        gid=process.user.gid,
+        additional_gids=process.gids,
         netns=g.netns,
         files=dict(g.files),
         rlimits=res.rlimits,
         cgroups_path=cgroups_path(raw.get("cgroup_parent"), g.container_id),
         annotations=annotations,
         terminal=tty,
-        capabilities=caps.granted,
-        no_new_privileges=options.no_new_privileges,
-        seccomp=seccomp,
+        capabilities=security.capabilities,
+        no_new_privileges=security.options.no_new_privileges,
+        seccomp=security.seccomp,
         readonly_root=bool(raw.get("read_only")),
-        masked_paths=() if unconfined_paths else (*MASKED_PATHS, *host.thermal_throttle),
-        readonly_paths=() if unconfined_paths else READONLY_PATHS,
-        privileged=privileged,
+        masked_paths=(() if security.unconfined_paths
+                      else (*MASKED_PATHS, *g.host.thermal_throttle)),
+        readonly_paths=() if security.unconfined_paths else READONLY_PATHS,
+        privileged=bool(raw.get("privileged")),
         namespaces=ns.entries,
         shm=ns.shm,
         shm_size=res.shm_size,
         shm_source=g.shm_source,
-        mounts=tuple(mounts),
-        devices=devs.nodes,
-        device_rules=devs.rules,
-        resources=cgroup,
+        mounts=process.mounts,
+        devices=limits.devices.nodes,
+        device_rules=limits.devices.rules,
+        resources=limits.cgroup,
         oom_score_adj=res.oom_score_adj,
         sysctl=sysctls,
         domainname=str(raw.get("domainname") or ""),
     )
-    stop_signal = service.stop_signal or image_config.get("StopSignal") or "SIGTERM"
-    return Decided(spec, str(stop_signal), dict(ns.joins), tuple(warnings))

@@ -13,7 +13,8 @@ from common.paths import Layout
 from common.records import ContainerRecord
 from compose.engine.executor import Executor
 from compose.planning.observed import ObservedState
-from compose.planning.plan import CreateContainer, plan_up
+from compose.planning.ops import CreateContainer
+from compose.planning.plan import plan_up
 from compose.spec.loader import LoadOptions, load_project
 from tests.fakes import FakeContainers, FakeNetworks
 

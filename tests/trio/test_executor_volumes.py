@@ -13,7 +13,8 @@ from common.paths import Layout
 from common.records import VolumeRecord
 from compose.engine.executor import Executor
 from compose.engine.observe import observe
-from compose.planning.plan import Plan, plan_down, plan_up
+from compose.planning.ops import Plan
+from compose.planning.plan import plan_down, plan_up
 from compose.spec.loader import LoadOptions, load_project
 from tests.fakes import FakeNetworks
 from tests.trio.test_executor import RecordingContainers

@@ -14,7 +14,8 @@ from common.paths import Layout
 from common.records import ContainerRecord
 from compose.engine.executor import Executor, UpdateFailed
 from compose.engine.observe import observe
-from compose.planning.plan import Plan, ReplaceContainers, plan_up
+from compose.planning.ops import Plan, ReplaceContainers
+from compose.planning.plan import plan_up
 from compose.planning.rollout import UpdateConfig, batches
 from compose.spec.loader import LoadOptions, load_project
 from tests.fakes import FakeNetworks

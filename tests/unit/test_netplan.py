@@ -16,7 +16,7 @@ import pytest
 from common.errors import UsageError
 from common.records import ContainerRecord, NetworkRecord, PortBinding
 from common.status import ContainerStatus
-from compose.planning import plan
+from compose.planning import ops, plan
 from compose.planning.observed import ObservedState, Surroundings
 from compose.spec.loader import LoadOptions, load_project
 from compose.spec.model import IpamConfig, Network, Project
@@ -45,25 +45,25 @@ def ids(start: int = 1) -> Callable[[], str]:
     return lambda: (f"{next(counter):x}" * 64)[:64]
 
 
-def up(project: Project, observed: ObservedState | None = None, start: int = 1) -> plan.Plan:
+def up(project: Project, observed: ObservedState | None = None, start: int = 1) -> ops.Plan:
     return plan.plan_up(project, dict.fromkeys(project.services, "sha256:i"),
                         observed or ObservedState(project.name), root_tag="t",
                         new_id=ids(start), now=0.0, runtime="/usr/sbin/runc")
 
 
-def created(result: plan.Plan) -> dict[str, ContainerRecord]:
+def created(result: ops.Plan) -> dict[str, ContainerRecord]:
     return {op.record.service: op.record for op in result.ops
-            if isinstance(op, plan.CreateContainer)}
+            if isinstance(op, ops.CreateContainer)}
 
 
-def networks_of(result: plan.Plan) -> dict[str, NetworkRecord]:
+def networks_of(result: ops.Plan) -> dict[str, NetworkRecord]:
     return {op.network.key: op.network for op in result.ops
-            if isinstance(op, plan.CreateNetwork)}
+            if isinstance(op, ops.CreateNetwork)}
 
 
-def hosts_of(result: plan.Plan) -> dict[str, str]:
+def hosts_of(result: ops.Plan) -> dict[str, str]:
     return {op.record.service: op.hosts for op in result.ops
-            if isinstance(op, plan.CreateContainer)}
+            if isinstance(op, ops.CreateContainer)}
 
 
 TWO_NETWORKS = """

@@ -13,7 +13,7 @@ import pytest
 from common.errors import UsageError
 from common.records import Attachment, ContainerRecord, NetworkRecord
 from common.status import ContainerStatus
-from compose.planning import plan
+from compose.planning import ops, plan
 from compose.planning.observed import ObservedState
 from compose.spec.model import Dependency, Network, Project, Service
 from network import names as ifnames
@@ -58,15 +58,15 @@ def project(**overrides: Service) -> Project:
 
 
 def up(proj: Project, observed: ObservedState, new_id: Callable[[], str] | None = None,
-       **kwargs: bool) -> plan.Plan:
+       **kwargs: bool) -> ops.Plan:
     return plan.plan_up(proj, IMAGE_IDS, observed, root_tag=ROOT_TAG,
                         new_id=new_id or ids(), now=NOW, runtime=RUNTIME, **kwargs)
 
 
-def fresh() -> tuple[plan.Plan, NetworkRecord, list[ContainerRecord]]:
+def fresh() -> tuple[ops.Plan, NetworkRecord, list[ContainerRecord]]:
     result = up(project(), ObservedState("demo"))
-    network = next(op.network for op in result.ops if isinstance(op, plan.CreateNetwork))
-    records = [op.record for op in result.ops if isinstance(op, plan.CreateContainer)]
+    network = next(op.network for op in result.ops if isinstance(op, ops.CreateNetwork))
+    records = [op.record for op in result.ops if isinstance(op, ops.CreateContainer)]
     return result, network, records
 
 
@@ -95,7 +95,7 @@ def test_fresh_project() -> None:
     )
     assert result.warnings == ()
     assert result.kept == ()
-    assert not any(isinstance(op, plan.WriteHosts) for op in result.ops)
+    assert not any(isinstance(op, ops.WriteHosts) for op in result.ops)
 
 
 def test_fresh_network_record() -> None:
@@ -143,7 +143,7 @@ def test_fresh_container_record() -> None:
 def test_fresh_hosts_files() -> None:
     result, _, _ = fresh()
     hosts = {op.record.name: op.hosts for op in result.ops
-             if isinstance(op, plan.CreateContainer)}
+             if isinstance(op, ops.CreateContainer)}
     # peers are found through the embedded DNS server, not /etc/hosts
     assert hosts["demo-db-1"] == HEADER + "10.89.0.2\t111111111111\n"
     assert hosts["demo-web-1"] == HEADER + "10.89.0.4\t333333333333\n"
@@ -154,7 +154,7 @@ def test_service_options_reach_the_record() -> None:
                      stop_signal="SIGINT", stop_grace_period=3.0, command=None,
                      labels=MappingProxyType({"com.example": "x"}))
     result = up(project(db=custom), ObservedState("demo"))
-    db = next(op.record for op in result.ops if isinstance(op, plan.CreateContainer))
+    db = next(op.record for op in result.ops if isinstance(op, ops.CreateContainer))
     assert db.name == "the-db"
     assert db.hostname == "dbhost"
     assert (db.stop_signal, db.stop_grace_period) == ("SIGINT", 3.0)
@@ -185,15 +185,15 @@ def test_changed_service_is_recreated() -> None:
         "5. start container demo-web-1"
     )
     stop, remove = result.stages[0][0], result.stages[1][0]
-    assert isinstance(stop, plan.StopContainer)
-    assert isinstance(remove, plan.RemoveContainer)
+    assert isinstance(stop, ops.StopContainer)
+    assert isinstance(remove, ops.RemoveContainer)
     assert stop.record.id == remove.record.id == "3" * 64
     create = result.stages[2][0]
-    assert isinstance(create, plan.CreateContainer)
+    assert isinstance(create, ops.CreateContainer)
     assert create.record.id == "a" * 64
     assert create.record.command == ("nginx",)
     write = result.stages[3][0]
-    assert isinstance(write, plan.WriteHosts)
+    assert isinstance(write, ops.WriteHosts)
     rewritten = dict((r.name, text) for r, text in write.hosts)
     assert rewritten["demo-db-1"] == HEADER + "10.89.0.2\t111111111111\n"
     assert [r.name for r in result.kept] == ["demo-db-1", "demo-cache-1"]
@@ -360,7 +360,7 @@ def scaled(service: Service, replicas: int) -> Service:
 
 def test_replicas_are_numbered_containers() -> None:
     result = up(project(cache=scaled(project().services["cache"], 3)), ObservedState("demo"))
-    creates = [op.record for op in result.ops if isinstance(op, plan.CreateContainer)]
+    creates = [op.record for op in result.ops if isinstance(op, ops.CreateContainer)]
     cache = [(r.name, r.number, r.labels["com.docker.compose.container-number"])
              for r in creates if r.service == "cache"]
     assert cache == [("demo-cache-1", 1, "1"), ("demo-cache-2", 2, "2"),
@@ -378,7 +378,7 @@ def test_scaling_up_and_down_keeps_the_others_and_does_not_recreate() -> None:
         "2. write hosts files (3)\n"
         "3. start container demo-cache-2"
     )
-    second = next(op.record for op in more.ops if isinstance(op, plan.CreateContainer))
+    second = next(op.record for op in more.ops if isinstance(op, ops.CreateContainer))
     fewer = up(project(), observed(network, [*records, second]), scale={"cache": 1})
     assert fewer.render() == (
         "1. stop container demo-cache-2\n"
@@ -419,7 +419,7 @@ def test_taken_subnets_are_skipped() -> None:
     assert lines[0] == f"1. create network demo_default bridge={BRIDGE} subnet=10.89.2.0/24"
     assert lines[1] == "2. create container demo-db-1 image=postgres 10.89.2.2/24"
     create = result.stages[1][0]
-    assert isinstance(create, plan.CreateContainer)
+    assert isinstance(create, ops.CreateContainer)
     assert create.record.attachments[0].gateway == "10.89.2.1"
 
 

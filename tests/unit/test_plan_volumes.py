@@ -10,7 +10,7 @@ import pytest
 from common.errors import UsageError
 from common.records import ContainerRecord, VolumeRecord
 from common.status import ContainerStatus
-from compose.planning import plan
+from compose.planning import ops, plan
 from compose.planning.observed import ObservedState, Surroundings
 from compose.spec.model import FileGrant, Mount, Network, Project, Service, Volume
 from tests.unit.test_plan import IMAGE_IDS, NOW, ROOT_TAG, RUNTIME, ids
@@ -30,14 +30,14 @@ def project(*volumes: Volume, mounts: tuple[Mount, ...] = ()) -> Project:
 
 
 def up(proj: Project, observed: ObservedState, image_volumes: tuple[str, ...] = (),
-       start: int = 1) -> plan.Plan:
+       start: int = 1) -> ops.Plan:
     return plan.plan_up(proj, IMAGE_IDS, observed, root_tag=ROOT_TAG, new_id=ids(start),
                         now=NOW, runtime=RUNTIME, image_volumes={"db": image_volumes})
 
 
-def volume_ops(result: plan.Plan) -> list[str]:
-    return [op.render() for op in result.ops if isinstance(op, plan.CreateVolume
-                                                           | plan.RemoveVolume)]
+def volume_ops(result: ops.Plan) -> list[str]:
+    return [op.render() for op in result.ops if isinstance(op, ops.CreateVolume
+                                                           | ops.RemoveVolume)]
 
 
 def test_up_creates_declared_and_anonymous_volumes_before_containers() -> None:
@@ -50,7 +50,7 @@ def test_up_creates_declared_and_anonymous_volumes_before_containers() -> None:
                         "1. create volume demo_data",
                         f"1. create anonymous volume {'2' * 64}",
                         f"1. create anonymous volume {'3' * 64}"]
-    record = next(op.record for op in result.ops if isinstance(op, plan.CreateContainer))
+    record = next(op.record for op in result.ops if isinstance(op, ops.CreateContainer))
     assert record.volumes == {"/data": "demo_data", "/scratch": "2" * 64,
                               "/var/lib/db": "3" * 64}
     assert record.anonymous_volumes == ("2" * 64, "3" * 64)
@@ -83,12 +83,12 @@ def test_unknown_driver_is_an_error() -> None:
 def test_recreate_inherits_anonymous_volumes() -> None:
     proj = project(mounts=(Mount("volume", "/scratch"),))
     first = up(proj, ObservedState("demo"))
-    old = next(op.record for op in first.ops if isinstance(op, plan.CreateContainer))
+    old = next(op.record for op in first.ops if isinstance(op, ops.CreateContainer))
     observed = ObservedState("demo", containers=(
         ContainerStatus(dataclasses.replace(old, config_hash="stale"), "running"),),
         volumes={n: anonymous_volume(n, NOW, "demo") for n in old.anonymous_volumes})
     second = up(proj, observed, start=7)
-    new = next(op.record for op in second.ops if isinstance(op, plan.CreateContainer))
+    new = next(op.record for op in second.ops if isinstance(op, ops.CreateContainer))
     assert new.id != old.id
     assert new.volumes == old.volumes and new.anonymous_volumes == old.anonymous_volumes
     assert volume_ops(second) == []
@@ -148,11 +148,11 @@ def test_ungrantable_files_fail_before_anything_is_made(grant: FileGrant,
 def test_renew_anonymous_volumes() -> None:
     proj = project(mounts=(Mount("volume", "/scratch"),))
     old = next(op.record for op in up(proj, ObservedState("demo")).ops
-               if isinstance(op, plan.CreateContainer))
+               if isinstance(op, ops.CreateContainer))
     observed = ObservedState("demo", containers=(
         ContainerStatus(dataclasses.replace(old, config_hash="stale"), "running"),))
     renewed = plan.plan_up(proj, IMAGE_IDS, observed, root_tag=ROOT_TAG, new_id=ids(7),
                            now=NOW, runtime=RUNTIME, renew_anonymous=True)
-    new = next(op.record for op in renewed.ops if isinstance(op, plan.CreateContainer))
+    new = next(op.record for op in renewed.ops if isinstance(op, ops.CreateContainer))
     assert new.anonymous_volumes != old.anonymous_volumes
     assert volume_ops(renewed) == [f"create anonymous volume {new.anonymous_volumes[0]}"]

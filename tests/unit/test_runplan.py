@@ -7,7 +7,8 @@ from pathlib import Path
 
 from common.status import ContainerStatus
 from compose.planning.observed import ObservedState
-from compose.planning.plan import CreateContainer, CreateNetwork, plan_up
+from compose.planning.ops import CreateContainer, CreateNetwork
+from compose.planning.plan import plan_up
 from compose.planning.runplan import RunOverrides, one_off_service, plan_run
 from compose.spec.loader import LoadOptions, load_project
 from compose.spec.model import Project
