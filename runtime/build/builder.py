@@ -28,10 +28,17 @@ from common.errors import BuildError, ImageError
 from common.paths import Layout
 from runtime.build import context as buildcontext
 from runtime.build.cache import BuildCache, CacheRecord
-from runtime.build.dockerfile import Dockerfile, Heredoc, Instruction, instruction_from_text, parse
+from runtime.build.copying import (
+    CopyStep,
+    context_digest,
+    copy_from_context,
+    copy_from_stage,
+    parse_copy,
+)
+from runtime.build.dockerfile import Dockerfile, Instruction, instruction_from_text, parse
 from runtime.build.dockerignore import Pattern, parse_ignore
-from runtime.build.files import expand_heredoc, tree_key, write_files
-from runtime.build.shellexpand import expand_word, expand_words
+from runtime.build.files import tree_key
+from runtime.build.shellexpand import expand_word
 from runtime.build.stages import (
     PROXY_ARGS,
     Stage,
@@ -45,7 +52,16 @@ from runtime.build.stages import (
     stages,
     used_args,
 )
-from runtime.build.steprun import RunMount, RunStep, Workspace, commit, run_step, workspace
+from runtime.build.steprun import (
+    RunMount,
+    RunStep,
+    Workspace,
+    commit,
+    layers_of,
+    mounted_workspace,
+    run_step,
+    workspace,
+)
 from runtime.images.documents import (
     MEDIA_CONFIG,
     MEDIA_MANIFEST,
@@ -57,7 +73,7 @@ from runtime.images.documents import (
     parse_platform,
 )
 from runtime.images.reference import InvalidReference, parse_reference
-from runtime.images.store import ImageStore, Layer
+from runtime.images.store import ImageStore
 from runtime.oci.runtime import Runtime
 from runtime.ocispec.users import resolve_in_root
 
@@ -302,6 +318,15 @@ class _Build:
         state.chain("image", image.manifest_digest)
         return state
 
+    async def _stage_or_image(self, name: str,
+                              find: Callable[[str], Stage | None]) -> StageState:
+        """What ``COPY --from`` and ``RUN --mount=from=`` name: a stage built
+        already, else an image."""
+        other = find(name)
+        if other is not None and other.index in self.results:
+            return self.results[other.index]
+        return await self._base_image(name)
+
     # instructions
 
     async def _instruction(self, state: StageState, instruction: Instruction,
@@ -369,26 +394,13 @@ class _Build:
         self._event(self.step, text, "cached")
         return True
 
-    def _layers(self, state: StageState) -> list[Layer]:
-        return [Layer(Descriptor(d["mediaType"], d["digest"], d["size"]), diff_id)
-                for d, diff_id in state.layers]
-
     async def _fs_step(self, state: StageState, text: str,
                        action: Callable[[Workspace], Awaitable[None]]) -> None:
         """Do ``action`` in an overlay of the stage, keep its change as a layer."""
-        layers = self._layers(state)
         b = self.b
-        ctx = await trio.to_thread.run_sync(workspace, b.layout, b.store, layers)
-        space = await trio.to_thread.run_sync(ctx.__enter__)
-        try:
+        async with mounted_workspace(b.layout, b.store, layers_of(state.layers)) as space:
             await action(space)
             committed = await trio.to_thread.run_sync(commit, b.layout, b.store, space)
-        except BaseException as exc:
-            with trio.CancelScope(shield=True):
-                await trio.to_thread.run_sync(ctx.__exit__, type(exc), exc, exc.__traceback__)
-            raise
-        with trio.CancelScope(shield=True):
-            await trio.to_thread.run_sync(ctx.__exit__, None, None, None)
         created = _now()
         layer = committed.layer
         if layer is not None:
@@ -506,16 +518,12 @@ class _Build:
                 keys.append(f"secret:{ident}:{target}")  # contents stay out of the key
             elif options.get("from"):  # bind from another stage's (or image's) root
                 name = expand_word(options["from"], state.expansion_env(), self.escape)
-                other = find(name)
-                if other is not None and other.index in self.results:
-                    from_state = self.results[other.index]
-                else:
-                    from_state = await self._base_image(name)
+                from_state = await self._stage_or_image(name, find)
                 source_rel = options.get("source", "/")
                 mounts.append(RunMount(target, "stage", source_rel,
                                        readonly=options.get("rw") != "true"
                                        and options.get("readwrite") != "true",
-                                       layers=tuple(self._layers(from_state))))
+                                       layers=tuple(layers_of(from_state.layers))))
                 keys.append(f"bind-from:{target}:{from_state.key}:{source_rel}")
             else:  # bind: from the context
                 source_rel = options.get("source", "")
@@ -533,114 +541,24 @@ class _Build:
 
     async def _copy(self, state: StageState, instruction: Instruction, text: str,
                     find: Callable[[str], Stage | None]) -> None:
-        keyword = instruction.keyword
         env = state.expansion_env()
-        exec_form = instruction.exec_form
-        if exec_form is not None:
-            words = [expand_word(w, env, self.escape) for w in exec_form]
-        else:
-            words = expand_words(instruction.rest, env, self.escape)
-        if len(words) < 2 and not instruction.heredocs:
-            raise BuildError(f"line {instruction.line}: {keyword} requires at least two "
-                             "arguments")
-        *sources, dest = words
-        chown = expand_word(instruction.flag("chown") or "", env, self.escape)
-        chmod_text = instruction.flag("chmod") or ""
-        mode = buildcontext.parse_chmod(chmod_text)
-        source_from = instruction.flag("from")
-        what = f"line {instruction.line}: {keyword}"
-        root = str(self.request.context)
-        ignore = self.ignore
-        from_key = ""
-        from_layers: list[Layer] | None = None
-        if source_from:
-            source_from = expand_word(source_from, env, self.escape)
-            other = find(source_from)
-            if other is not None and other.index in self.results:
-                from_state = self.results[other.index]
-            else:
-                from_state = await self._base_image(source_from)
-            from_layers = self._layers(from_state)
-            from_key = from_state.key
-            ignore = []
-        heredoc_names = {h.name: h for h in instruction.heredocs}
-
-        def heredoc_of(word: str) -> Heredoc | None:
-            if not word.startswith("<<"):
-                return None
-            return heredoc_names.get(word[2:].lstrip("-").strip("\"'"))
-
-        heredocs = [h for h in (heredoc_of(s) for s in sources) if h is not None]
-        sources = [s for s in sources if heredoc_of(s) is None]
-        if keyword == "COPY" and any(_is_url(s) for s in sources):
-            raise BuildError(f"{what}: source can't be a URL for COPY (use ADD)")
-        remote = [s for s in sources if s.startswith(("http://", "https://", "git@"))]
-        if remote:
-            raise BuildError(f"{what}: {remote[0]}: remote sources need network access, "
-                             f"which builds here do not have (network: "
-                             f"{self.request.network})")
-        files = [(h.name, expand_heredoc(h.content, env) if h.expand else h.content)
-                 for h in heredocs]
-        state.chain(keyword, json.dumps([sources, dest, chown, chmod_text, files,
-                                         instruction.flag("link") or ""]), from_key)
-        workdir = state.workdir()
-        into_dir = dest.endswith("/") or len(sources) + len(files) > 1
-
-        def plan_files(root_dir: str, heredoc_dir: str) -> buildcontext.CopyPlan:
-            plan = (buildcontext.plan_copy(root_dir, sources, dest, workdir, ignore, what)
-                    if sources else None)
-            target = posixpath.normpath(dest if dest.startswith("/")
-                                        else posixpath.join(workdir, dest))
-            if plan is None:
-                plan = buildcontext.CopyPlan(target if into_dir else
-                                             posixpath.dirname(target) or "/", ())
-            extra = tuple(buildcontext.Entry(os.path.join(heredoc_dir, name),
-                                             name if into_dir else posixpath.basename(target))
-                          for name, _ in files if heredoc_dir)  # (keyed by their text)
-            return buildcontext.CopyPlan(plan.dest_dir, plan.entries + extra)
-
-        if from_layers is None:
-            plan = await trio.to_thread.run_sync(plan_files, root, "")
-            content = await trio.to_thread.run_sync(buildcontext.content_key, plan, chown,
-                                                    chmod_text)
-            state.chain("content", content)
-            if await self._cached(state, text):
-                return
-
-            async def from_context(space: Workspace) -> None:
-                heredoc_dir = space.path / "heredocs"
-                heredoc_dir.mkdir()
-                for name, body in files:
-                    (heredoc_dir / name).write_text(body)
-                    os.chmod(heredoc_dir / name, 0o644)
-                final = await trio.to_thread.run_sync(plan_files, root, str(heredoc_dir))
-                await self._write_files(space, keyword, final, dest, chown, mode)
-
-            await self._fs_step(state, text, from_context)
-            return
-        if await self._cached(state, text):
-            return
+        copy = parse_copy(instruction, env, self.escape)
+        source = None
+        if copy.source_from is not None:
+            source = await self._stage_or_image(copy.source_from, find)
+        copy.refuse_remote(self.request.network)
+        step = CopyStep(copy, copy.heredoc_files(env), state.workdir())
+        state.chain(copy.keyword, step.key(), source.key if source is not None else "")
         b = self.b
-
-        async def from_stage(space: Workspace) -> None:
-            source_ctx = await trio.to_thread.run_sync(workspace, b.layout, b.store,
-                                                       from_layers)
-            source_space = await trio.to_thread.run_sync(source_ctx.__enter__)
-            try:
-                plan = await trio.to_thread.run_sync(plan_files, str(source_space.rootfs), "")
-                await self._write_files(space, keyword, plan, dest, chown, mode,
-                                        extract=False)
-            finally:
-                with trio.CancelScope(shield=True):
-                    await trio.to_thread.run_sync(source_ctx.__exit__, None, None, None)
-
-        await self._fs_step(state, text, from_stage)
-
-    async def _write_files(self, space: Workspace, keyword: str,
-                           plan: buildcontext.CopyPlan, dest: str, chown: str,
-                           mode: int | None, *, extract: bool = True) -> None:
-        await trio.to_thread.run_sync(partial(write_files, str(space.rootfs), keyword, plan,
-                                              dest, chown, mode, extract=extract))
+        if source is not None:
+            action = partial(copy_from_stage, b.layout, b.store, layers_of(source.layers), step)
+        else:
+            root = str(self.request.context)
+            digest = await trio.to_thread.run_sync(context_digest, step, root, self.ignore)
+            state.chain("content", digest)
+            action = partial(copy_from_context, step, root, self.ignore)
+        if not await self._cached(state, text):
+            await self._fs_step(state, text, action)
 
     # the image
 
@@ -675,10 +593,6 @@ def _only_heredoc(rest: str) -> bool:
     """``RUN <<EOF``: the here-document is the whole script."""
     words = rest.split()
     return len(words) == 1 and words[0].startswith("<<")
-
-
-def _is_url(text: str) -> bool:
-    return text.startswith(("http://", "https://"))
 
 
 def _arg_names(instruction: Instruction) -> list[tuple[str, str | None]]:
