@@ -10,13 +10,10 @@ failed build tags nothing.  Progress is ``BuildEvent`` data for the CLI to draw.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-import posixpath
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -37,31 +34,23 @@ from runtime.build.copying import (
 )
 from runtime.build.dockerfile import Dockerfile, Instruction, instruction_from_text, parse
 from runtime.build.dockerignore import Pattern, parse_ignore
-from runtime.build.files import tree_key
+from runtime.build.runinstruction import RunSettings, bound_stage_mounts, plan_run
 from runtime.build.shellexpand import expand_word
 from runtime.build.stages import (
     PROXY_ARGS,
     Stage,
+    Stages,
     StageState,
     apply_config,
+    arg_declarations,
     config_text,
     declare_args,
     meta_scope,
     needed_stages,
-    parse_mount,
     stages,
     used_args,
 )
-from runtime.build.steprun import (
-    RunMount,
-    RunStep,
-    Workspace,
-    commit,
-    layers_of,
-    mounted_workspace,
-    run_step,
-    workspace,
-)
+from runtime.build.steprun import RunStep, Workspace, commit, layers_of, mounted_workspace, run_step
 from runtime.images.documents import (
     MEDIA_CONFIG,
     MEDIA_MANIFEST,
@@ -75,7 +64,6 @@ from runtime.images.documents import (
 from runtime.images.reference import InvalidReference, parse_reference
 from runtime.images.store import ImageStore
 from runtime.oci.runtime import Runtime
-from runtime.ocispec.users import resolve_in_root
 
 
 @dataclass(frozen=True)
@@ -174,6 +162,9 @@ class _Build:
         self.ignore: list[Pattern] = []
         self.escape = "\\"
         self.platform = host_platform()
+        self.build_args = dict(request.args)
+        self.meta: dict[str, str] = {}
+        self.parsed = Stages((), ())
 
     # reading the Dockerfile
 
@@ -216,21 +207,20 @@ class _Build:
         dockerfile = self._read()
         self.escape = dockerfile.escape
         self.platform = self._platform()
-        parsed = stages(dockerfile)
-        build_args = dict(request.args)
-        meta = meta_scope(parsed.meta_args, build_args, _auto_args(self.platform))
-        self.consumed |= {k for i in parsed.meta_args for k, _ in _arg_names(i)}
-        chosen = needed_stages(parsed, request.target, meta)
+        parsed = self.parsed = stages(dockerfile)
+        self.meta = meta_scope(parsed.meta_args, self.build_args, _auto_args(self.platform))
+        self.consumed |= {k for i in parsed.meta_args for k, _ in arg_declarations(i)}
+        chosen = needed_stages(parsed, request.target, self.meta)
         self.total = sum(1 + len(s.instructions) for s in chosen)
         self.ignore = parse_ignore(buildcontext.read_ignore(
             request.context, None if request.dockerfile_inline is not None
             else request.context / request.dockerfile))
         state: StageState | None = None
         for stage in chosen:
-            state = await self._stage(stage, parsed.find, meta, build_args)
+            state = await self._stage(stage)
             self.results[stage.index] = state
         assert state is not None
-        unused = sorted(set(build_args) - self.consumed - PROXY_ARGS)
+        unused = sorted(set(self.build_args) - self.consumed - PROXY_ARGS)
         if unused:
             self._event(0, f"[Warning] One or more build-args {unused} were not consumed",
                         "output")
@@ -243,22 +233,25 @@ class _Build:
         self.b.report(BuildEvent(self.request.label, step, self.total, text, status,
                                  elapsed, exit_code))
 
+    def _output(self, text: str) -> None:
+        """A line under the current step: a RUN's output, a warning."""
+        self._event(self.step, text, "output")
+
     # stages
 
-    async def _stage(self, stage: Stage, find: Callable[[str], Stage | None],
-                     meta: Mapping[str, str], build_args: Mapping[str, str]) -> StageState:
+    async def _stage(self, stage: Stage) -> StageState:
         self.step += 1
-        base_text = expand_word(stage.base, meta, self.escape)
+        base_text = expand_word(stage.base, self.meta, self.escape)
         text = f"FROM {base_text}" + (f" AS {stage.name}" if stage.name else "")
         self._event(self.step, text, "running")
         started = time.monotonic()
         platform_flag = stage.from_instruction.flag("platform")
         if platform_flag:
-            wanted = parse_platform(expand_word(platform_flag, meta, self.escape))
+            wanted = parse_platform(expand_word(platform_flag, self.meta, self.escape))
             if wanted != self.platform:
                 raise BuildError(f"service {self.request.label}: FROM --platform={wanted}: "
                                  f"only the host's platform {self.platform} can be built")
-        other = find(base_text)
+        other = self.parsed.find(base_text)
         if other is not None and other.index in self.results:
             state = self.results[other.index].copy()
             state.args = {}
@@ -278,10 +271,10 @@ class _Build:
             state.config["OnBuild"] = None
         for trigger in triggers:
             instruction = instruction_from_text(trigger, stage.from_instruction.line)
-            await self._instruction(state, instruction, find, meta, build_args, counted=False)
+            await self._instruction(state, instruction, counted=False)
         for instruction in stage.instructions:
             self.step += 1
-            await self._instruction(state, instruction, find, meta, build_args)
+            await self._instruction(state, instruction)
         return state
 
     async def _base_image(self, name: str) -> StageState:
@@ -318,11 +311,10 @@ class _Build:
         state.chain("image", image.manifest_digest)
         return state
 
-    async def _stage_or_image(self, name: str,
-                              find: Callable[[str], Stage | None]) -> StageState:
+    async def _stage_or_image(self, name: str) -> StageState:
         """What ``COPY --from`` and ``RUN --mount=from=`` name: a stage built
         already, else an image."""
-        other = find(name)
+        other = self.parsed.find(name)
         if other is not None and other.index in self.results:
             return self.results[other.index]
         return await self._base_image(name)
@@ -330,12 +322,11 @@ class _Build:
     # instructions
 
     async def _instruction(self, state: StageState, instruction: Instruction,
-                           find: Callable[[str], Stage | None], meta: Mapping[str, str],
-                           build_args: Mapping[str, str], counted: bool = True) -> None:
+                           counted: bool = True) -> None:
         keyword = instruction.keyword
         text = config_text(instruction)
         if keyword == "ARG":
-            declare_args(state, instruction, build_args, meta, self.consumed)
+            declare_args(state, instruction, self.build_args, self.meta, self.consumed)
             state.chain("args", used_args(state))
             if counted:
                 self._event(self.step, text, "done")
@@ -351,15 +342,15 @@ class _Build:
             if counted:
                 self._event(self.step, text, "done")
             return
-        for name in _proxy_and_declared(state, build_args):
+        for name in _proxy_and_declared(state, self.build_args):
             self.consumed.add(name)
         self._event(self.step, text, "running")
         started = time.monotonic()
         try:
             if keyword == "RUN":
-                await self._run(state, instruction, text, find)
+                await self._run(state, instruction, text)
             else:
-                await self._copy(state, instruction, text, find)
+                await self._copy(state, instruction, text)
         except BuildError as exc:
             self._event(self.step, f"{text}: {exc}", "error", time.monotonic() - started)
             raise
@@ -414,138 +405,37 @@ class _Build:
 
     # RUN
 
-    async def _run(self, state: StageState, instruction: Instruction, text: str,
-                   find: Callable[[str], Stage | None]) -> None:
-        request = self.request
-        exec_form = instruction.exec_form
-        scripts: tuple[tuple[str, str], ...] = ()
-        if exec_form is not None:
-            args = exec_form
-        elif len(instruction.heredocs) == 1 and _only_heredoc(instruction.rest):
-            heredoc = instruction.heredocs[0]
-            if heredoc.content.startswith("#!"):
-                scripts = ((f"/dev/pipes/{heredoc.name}", heredoc.content),)
-                args = [f"/dev/pipes/{heredoc.name}"]
-            else:
-                args = [*state.shell(), heredoc.content]
-        elif instruction.heredocs:
-            script = instruction.rest + "\n" + "".join(
-                f"{h.content}{h.name}\n" for h in instruction.heredocs)
-            args = [*state.shell(), script]
-        else:
-            args = [*state.shell(), instruction.rest]
-        network = (instruction.flag("network") or request.network or "default").lower()
-        if network not in ("none", "host", "default"):
-            raise BuildError(f"RUN --network={network}: only none, host and default")
-        mounts, mount_keys = await self._mounts(state, instruction, find)
-        step = RunStep(tuple(args), tuple(state.run_env()), state.workdir(),
-                       str(state.config.get("User") or ""), network, request.extra_hosts,
-                       request.shm_size, tuple(mounts), scripts)
-        keyed_env = [e for e in step.env if e.partition("=")[0] not in PROXY_ARGS]
-        state.chain("run", json.dumps([step.args, keyed_env, step.cwd, step.user,
-                                       step.network, mount_keys, step.scripts]))
+    async def _run(self, state: StageState, instruction: Instruction, text: str) -> None:
+        step, key = await plan_run(instruction, state, self._run_settings(),
+                                   self._stage_or_image)
+        state.chain("run", key)
         if await self._cached(state, text):
             return
-        output: list[str] = []
+        await self._fs_step(state, text, partial(self._execute, step))
 
-        def line(value: str) -> None:
-            output.append(value)
-            self._event(self.step, value, "output")
+    def _run_settings(self) -> RunSettings:
+        request = self.request
+        return RunSettings(request.network, request.extra_hosts, request.shm_size,
+                           request.secrets, request.context, self.ignore,
+                           self.b.layout.root / "buildcache-mounts", self.escape)
 
-        async def action(space: Workspace) -> None:
-            async with self._stage_mounts(step) as resolved:
-                code = await run_step(self.b.layout, self.b.runtime, space, resolved, line)
-            if code != 0:
-                raise BuildError(f"service {request.label}: process \"{' '.join(args)}\" "
-                                 f"did not complete successfully: exit code: {code}")
-
-        await self._fs_step(state, text, action)
-
-    @asynccontextmanager
-    async def _stage_mounts(self, step: RunStep) -> AsyncIterator[RunStep]:
-        """The step with its ``from=`` mounts bound from overlays of their stages,
-        unmounted afterwards."""
+    async def _execute(self, step: RunStep, space: Workspace) -> None:
         b = self.b
-        contexts = []
-        mounts = []
-        try:
-            for mount in step.mounts:
-                if mount.kind != "stage":
-                    mounts.append(mount)
-                    continue
-                ctx = await trio.to_thread.run_sync(workspace, b.layout, b.store,
-                                                    list(mount.layers))
-                space = await trio.to_thread.run_sync(ctx.__enter__)
-                contexts.append(ctx)
-                source = resolve_in_root(str(space.rootfs), mount.source)
-                mounts.append(RunMount(mount.target, "bind", source, mount.readonly))
-            yield dataclasses.replace(step, mounts=tuple(mounts))
-        finally:
-            with trio.CancelScope(shield=True):
-                for ctx in reversed(contexts):
-                    await trio.to_thread.run_sync(ctx.__exit__, None, None, None)
-
-    async def _mounts(self, state: StageState, instruction: Instruction,
-                      find: Callable[[str], Stage | None]) -> tuple[list[RunMount], list[str]]:
-        mounts: list[RunMount] = []
-        keys: list[str] = []
-        for raw in instruction.flag_all("mount"):
-            options = parse_mount(raw, instruction.line)
-            kind = options["type"]
-            target = options.get("target", "")
-            if target and not target.startswith("/"):
-                target = posixpath.join(state.workdir(), target)
-            if kind == "cache":
-                ident = options.get("id") or target
-                directory = self.b.layout.root / "buildcache-mounts" / \
-                    __import__("hashlib").sha256(ident.encode()).hexdigest()[:32]
-                directory.mkdir(parents=True, exist_ok=True)
-                mounts.append(RunMount(target, "bind", str(directory)))
-                keys.append(f"cache:{target}:{ident}")
-            elif kind == "tmpfs":
-                mounts.append(RunMount(target, "tmpfs"))
-                keys.append(f"tmpfs:{target}")
-            elif kind == "secret":
-                ident = options.get("id") or posixpath.basename(target)
-                source = self.request.secrets.get(ident)
-                if source is None:
-                    if options.get("required") == "true":
-                        raise BuildError(f"secret {ident!r} is not defined for this build "
-                                         "(build.secrets)")
-                    continue
-                mounts.append(RunMount(target or f"/run/secrets/{ident}", "bind", source,
-                                       readonly=True))
-                keys.append(f"secret:{ident}:{target}")  # contents stay out of the key
-            elif options.get("from"):  # bind from another stage's (or image's) root
-                name = expand_word(options["from"], state.expansion_env(), self.escape)
-                from_state = await self._stage_or_image(name, find)
-                source_rel = options.get("source", "/")
-                mounts.append(RunMount(target, "stage", source_rel,
-                                       readonly=options.get("rw") != "true"
-                                       and options.get("readwrite") != "true",
-                                       layers=tuple(layers_of(from_state.layers))))
-                keys.append(f"bind-from:{target}:{from_state.key}:{source_rel}")
-            else:  # bind: from the context
-                source_rel = options.get("source", "")
-                source = resolve_in_root(str(self.request.context), source_rel)
-                plan = buildcontext.CopyPlan("/", (buildcontext.Entry(source, ""),))
-                digest = await trio.to_thread.run_sync(
-                    tree_key, source, self.ignore, str(self.request.context))
-                mounts.append(RunMount(target, "bind", source,
-                                       readonly=options.get("rw") != "true"
-                                       and options.get("readwrite") != "true"))
-                keys.append(f"bind:{target}:{digest}:{plan.dest_dir}")
-        return mounts, keys
+        async with bound_stage_mounts(b.layout, b.store, step) as bound:
+            code = await run_step(b.layout, b.runtime, space, bound, self._output)
+        if code != 0:
+            raise BuildError(f"service {self.request.label}: process "
+                             f"\"{' '.join(step.args)}\" did not complete successfully: "
+                             f"exit code: {code}")
 
     # COPY / ADD
 
-    async def _copy(self, state: StageState, instruction: Instruction, text: str,
-                    find: Callable[[str], Stage | None]) -> None:
+    async def _copy(self, state: StageState, instruction: Instruction, text: str) -> None:
         env = state.expansion_env()
         copy = parse_copy(instruction, env, self.escape)
         source = None
         if copy.source_from is not None:
-            source = await self._stage_or_image(copy.source_from, find)
+            source = await self._stage_or_image(copy.source_from)
         copy.refuse_remote(self.request.network)
         step = CopyStep(copy, copy.heredoc_files(env), state.workdir())
         state.chain(copy.keyword, step.key(), source.key if source is not None else "")
@@ -587,18 +477,6 @@ class _Build:
             store.add_dangling(manifest)
         return BuildResult(config_desc.digest, manifest, request.tags, self.cached,
                            self.total)
-
-
-def _only_heredoc(rest: str) -> bool:
-    """``RUN <<EOF``: the here-document is the whole script."""
-    words = rest.split()
-    return len(words) == 1 and words[0].startswith("<<")
-
-
-def _arg_names(instruction: Instruction) -> list[tuple[str, str | None]]:
-    from runtime.build.stages import arg_declarations
-
-    return arg_declarations(instruction)
 
 
 def _proxy_and_declared(state: StageState, build_args: Mapping[str, str]) -> list[str]:
