@@ -15,7 +15,6 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from runtime.build.dockerfile import Dockerfile, Instruction, instruction_from_t
 from runtime.build.dockerignore import Pattern, parse_ignore
 from runtime.build.runinstruction import RunSettings, bound_stage_mounts, plan_run
 from runtime.build.shellexpand import expand_word
+from runtime.build.stageimage import BaseImages, Puller, created_time, now, scratch, write_image
 from runtime.build.stages import (
     PROXY_ARGS,
     Stage,
@@ -51,19 +51,11 @@ from runtime.build.stages import (
     used_args,
 )
 from runtime.build.steprun import RunStep, Workspace, commit, layers_of, mounted_workspace, run_step
-from runtime.images.documents import (
-    MEDIA_CONFIG,
-    MEDIA_MANIFEST,
-    Descriptor,
-    Platform,
-    canonical_json,
-    host_platform,
-    oci_manifest,
-    parse_platform,
-)
-from runtime.images.reference import InvalidReference, parse_reference
+from runtime.images.documents import Descriptor, Platform, host_platform, parse_platform
 from runtime.images.store import ImageStore
 from runtime.oci.runtime import Runtime
+
+__all__ = ["BuildEvent", "BuildReporter", "BuildRequest", "BuildResult", "Builder", "Puller"]
 
 
 @dataclass(frozen=True)
@@ -100,7 +92,6 @@ class BuildEvent:
 
 
 BuildReporter = Callable[[BuildEvent], None]
-Puller = Callable[[str, Platform | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -110,10 +101,6 @@ class BuildResult:
     tags: tuple[str, ...]
     cached_steps: int
     steps: int
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _auto_args(platform: Platform) -> dict[str, str]:
@@ -224,7 +211,10 @@ class _Build:
         if unused:
             self._event(0, f"[Warning] One or more build-args {unused} were not consumed",
                         "output")
-        return await trio.to_thread.run_sync(self._write_image, state)
+        config, manifest = await trio.to_thread.run_sync(
+            write_image, self.b.store, state, self.platform, request.labels, request.tags,
+            request.label)
+        return BuildResult(config.digest, manifest, request.tags, self.cached, self.total)
 
     # progress
 
@@ -257,13 +247,9 @@ class _Build:
             state.args = {}
             state.chain("stage", str(other.index))
         elif base_text == "scratch":
-            state = StageState({"architecture": self.platform.architecture,
-                                "os": self.platform.os, "config": {},
-                                "rootfs": {"type": "layers", "diff_ids": []}, "history": []},
-                               [], key="")
-            state.chain("scratch", str(self.platform))
+            state = scratch(self.platform)
         else:
-            state = await self._base_image(base_text)
+            state = await self._bases().load(base_text)
         state.escape = self.escape
         self._event(self.step, text, "done", time.monotonic() - started)
         triggers = list(state.config.get("OnBuild") or [])
@@ -277,39 +263,10 @@ class _Build:
             await self._instruction(state, instruction)
         return state
 
-    async def _base_image(self, name: str) -> StageState:
-        request = self.request
-        try:
-            reference = parse_reference(name)
-        except InvalidReference as exc:
-            raise BuildError(f"service {request.label}: FROM {name}: {exc}") from None
-        entry = await trio.to_thread.run_sync(self.b.store.find, name)
-        if entry is None or request.pull:
-            if self.b.pull is None:
-                if entry is None:
-                    raise BuildError(f"service {request.label}: base image "
-                                     f"{reference.familiar} is not in the local store")
-            else:
-                try:
-                    await self.b.pull(name, self.platform)
-                except ImageError as exc:
-                    if entry is None:
-                        raise BuildError(f"service {request.label}: base image "
-                                         f"{reference.familiar}: {exc}") from None
-                    self._event(self.step, f"[Warning] cannot pull {reference.familiar} "
-                                f"({exc}): using the image in the store", "output")
-            entry = await trio.to_thread.run_sync(self.b.store.find, name)
-            if entry is None:
-                raise BuildError(f"service {request.label}: base image {reference.familiar} "
-                                 "is not in the local store")
-        image = await trio.to_thread.run_sync(self.b.store.image, entry)
-        document = json.loads(json.dumps(image.config))
-        document.setdefault("config", {})
-        document.setdefault("history", [])
-        state = StageState(document, [(layer.descriptor.as_json(), layer.diff_id)
-                                      for layer in image.layers])
-        state.chain("image", image.manifest_digest)
-        return state
+    def _bases(self) -> BaseImages:
+        b = self.b
+        return BaseImages(b.store, b.pull, self.request.pull, self.platform,
+                          self.request.label, self._output)
 
     async def _stage_or_image(self, name: str) -> StageState:
         """What ``COPY --from`` and ``RUN --mount=from=`` name: a stage built
@@ -317,7 +274,7 @@ class _Build:
         other = self.parsed.find(name)
         if other is not None and other.index in self.results:
             return self.results[other.index]
-        return await self._base_image(name)
+        return await self._bases().load(name)
 
     # instructions
 
@@ -338,7 +295,7 @@ class _Build:
                 raise BuildError(f"service {self.request.label}: line {instruction.line}: "
                                  f"{exc}") from None
             state.chain("config", json.dumps(state.config, sort_keys=True))
-            state.add_history(text, empty=True, created=self._created(state))
+            state.add_history(text, empty=True, created=created_time(state))
             if counted:
                 self._event(self.step, text, "done")
             return
@@ -357,13 +314,6 @@ class _Build:
         if not self.was_cached:
             self._event(self.step, text, "done", time.monotonic() - started)
         self.was_cached = False
-
-    def _created(self, state: StageState) -> str:
-        history = state.image.get("history") or []
-        if history:
-            return str(history[-1].get("created", ""))
-        # a config-only stage on scratch: a fixed time keeps rebuilds identical
-        return str(state.image.get("created", "")) or "1970-01-01T00:00:00Z"
 
     async def _cached(self, state: StageState, text: str) -> bool:
         """Take the step from the cache if its key is known; True if it was."""
@@ -392,7 +342,7 @@ class _Build:
         async with mounted_workspace(b.layout, b.store, layers_of(state.layers)) as space:
             await action(space)
             committed = await trio.to_thread.run_sync(commit, b.layout, b.store, space)
-        created = _now()
+        created = now()
         layer = committed.layer
         if layer is not None:
             state.layers.append((layer.descriptor.as_json(), layer.diff_id))
@@ -449,34 +399,6 @@ class _Build:
             action = partial(copy_from_context, step, root, self.ignore)
         if not await self._cached(state, text):
             await self._fs_step(state, text, action)
-
-    # the image
-
-    def _write_image(self, state: StageState) -> BuildResult:
-        request = self.request
-        store = self.b.store
-        image = json.loads(json.dumps(state.image))
-        if request.labels:
-            config = image.setdefault("config", {})
-            config["Labels"] = {**(config.get("Labels") or {}), **request.labels}
-        history = image.get("history") or []
-        image["created"] = history[-1]["created"] if history else self._created(state)
-        image["rootfs"] = {"type": "layers", "diff_ids": [d for _, d in state.layers]}
-        image["architecture"], image["os"] = self.platform.architecture, self.platform.os
-        if self.platform.variant:
-            image["variant"] = self.platform.variant
-        config_desc = store.put_blob(canonical_json(image), MEDIA_CONFIG)
-        layers = [Descriptor(d["mediaType"], d["digest"], d["size"]) for d, _ in state.layers]
-        manifest = store.put_blob(oci_manifest(config_desc, layers), MEDIA_MANIFEST)
-        for tag in request.tags:
-            try:
-                store.tag(parse_reference(tag), manifest)
-            except InvalidReference as exc:
-                raise BuildError(f"service {request.label}: tag {tag!r}: {exc}") from None
-        if not request.tags:
-            store.add_dangling(manifest)
-        return BuildResult(config_desc.digest, manifest, request.tags, self.cached,
-                           self.total)
 
 
 def _proxy_and_declared(state: StageState, build_args: Mapping[str, str]) -> list[str]:
