@@ -1,11 +1,13 @@
 """Building an image from a Dockerfile with the store and the OCI runtime (trio).
 
 The stages the target needs run in file order.  Config instructions are applied
-in memory (``buildstages.apply_config``); ``RUN``, ``COPY`` and ``ADD`` each work in
-an overlay of the stage's layers (``buildrun``) and leave one layer, unless the
-step's cache key (``buildcache``) names a layer already made.  Only when every
-step has succeeded are the config and manifest written and the tags moved, so a
-failed build tags nothing.  Progress is ``BuildEvent`` data for the CLI to draw.
+in memory (``stages.apply_config``); ``RUN`` (``runinstruction``), ``COPY`` and
+``ADD`` (``copying``) each work in an overlay of the stage's layers (``steprun``)
+and leave one layer, unless the step's cache key (``cache``) names a layer already
+made.  Only when every step has succeeded is the image written and tagged
+(``stageimage``), so a failed build tags nothing.  Progress is ``BuildEvent`` data
+for the CLI to draw.  This module is the orchestration: the order of the steps,
+the cache, the events.
 """
 
 from __future__ import annotations
@@ -14,15 +16,13 @@ import json
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import trio
 
-from common.errors import BuildError, ImageError
+from common.errors import BuildError
 from common.paths import Layout
-from runtime.build import context as buildcontext
 from runtime.build.cache import BuildCache, CacheRecord
 from runtime.build.copying import (
     CopyStep,
@@ -31,8 +31,15 @@ from runtime.build.copying import (
     copy_from_stage,
     parse_copy,
 )
-from runtime.build.dockerfile import Dockerfile, Instruction, instruction_from_text, parse
-from runtime.build.dockerignore import Pattern, parse_ignore
+from runtime.build.dockerfile import Instruction, instruction_from_text
+from runtime.build.dockerignore import Pattern
+from runtime.build.request import (
+    BuildRequest,
+    build_platform,
+    ignore_patterns,
+    platform_args,
+    read_dockerfile,
+)
 from runtime.build.runinstruction import RunSettings, bound_stage_mounts, plan_run
 from runtime.build.shellexpand import expand_word
 from runtime.build.stageimage import BaseImages, Puller, created_time, now, scratch, write_image
@@ -51,32 +58,11 @@ from runtime.build.stages import (
     used_args,
 )
 from runtime.build.steprun import RunStep, Workspace, commit, layers_of, mounted_workspace, run_step
-from runtime.images.documents import Descriptor, Platform, host_platform, parse_platform
+from runtime.images.documents import Descriptor, host_platform, parse_platform
 from runtime.images.store import ImageStore
 from runtime.oci.runtime import Runtime
 
 __all__ = ["BuildEvent", "BuildReporter", "BuildRequest", "BuildResult", "Builder", "Puller"]
-
-
-@dataclass(frozen=True)
-class BuildRequest:
-    label: str
-    """What progress lines are prefixed with (the service name)."""
-    context: Path
-    dockerfile: str = "Dockerfile"
-    dockerfile_inline: str | None = None
-    args: Mapping[str, str] = field(default_factory=dict)
-    target: str | None = None
-    labels: Mapping[str, str] = field(default_factory=dict)
-    tags: tuple[str, ...] = ()
-    no_cache: bool = False
-    pull: bool = False
-    network: str = "default"
-    extra_hosts: tuple[tuple[str, str], ...] = ()
-    shm_size: int | None = None
-    secrets: Mapping[str, str] = field(default_factory=dict)
-    """Secret id to host file, for ``RUN --mount=type=secret``."""
-    platforms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,17 +87,6 @@ class BuildResult:
     tags: tuple[str, ...]
     cached_steps: int
     steps: int
-
-
-def _auto_args(platform: Platform) -> dict[str, str]:
-    host = host_platform()
-    values = {}
-    for prefix, p in (("TARGET", platform), ("BUILD", host)):
-        values[f"{prefix}PLATFORM"] = str(p)
-        values[f"{prefix}OS"] = p.os
-        values[f"{prefix}ARCH"] = p.architecture
-        values[f"{prefix}VARIANT"] = p.variant
-    return values
 
 
 class Builder:
@@ -153,55 +128,20 @@ class _Build:
         self.meta: dict[str, str] = {}
         self.parsed = Stages((), ())
 
-    # reading the Dockerfile
-
-    def _read(self) -> Dockerfile:
-        request = self.request
-        if request.dockerfile_inline is not None:
-            return parse(request.dockerfile_inline, "dockerfile_inline")
-        path = Path(request.dockerfile)
-        if not path.is_absolute():
-            path = request.context / path
-        try:
-            text = path.read_text()
-        except (FileNotFoundError, NotADirectoryError):
-            raise BuildError(f"service {request.label}: Dockerfile {path} not found") from None
-        except OSError as exc:
-            raise BuildError(f"service {request.label}: cannot read {path}: "
-                             f"{exc.strerror}") from None
-        try:
-            return parse(text, str(path))
-        except BuildError as exc:
-            raise BuildError(f"service {request.label}: {exc}") from None
-
-    def _platform(self) -> Platform:
-        host = host_platform()
-        for text in self.request.platforms:
-            try:
-                wanted = parse_platform(text)
-            except ImageError as exc:
-                raise BuildError(f"service {self.request.label}: {exc}") from None
-            if wanted != host:
-                raise BuildError(f"service {self.request.label}: platform {wanted} cannot be "
-                                 f"built on this {host} host (only the host's platform is)")
-        return host
-
     async def run(self) -> BuildResult:
         request = self.request
         if not request.context.is_dir():
             raise BuildError(f"service {request.label}: build context {request.context} "
                              "is not a directory")
-        dockerfile = self._read()
+        dockerfile = read_dockerfile(request)
         self.escape = dockerfile.escape
-        self.platform = self._platform()
+        self.platform = build_platform(request)
         parsed = self.parsed = stages(dockerfile)
-        self.meta = meta_scope(parsed.meta_args, self.build_args, _auto_args(self.platform))
+        self.meta = meta_scope(parsed.meta_args, self.build_args, platform_args(self.platform))
         self.consumed |= {k for i in parsed.meta_args for k, _ in arg_declarations(i)}
         chosen = needed_stages(parsed, request.target, self.meta)
         self.total = sum(1 + len(s.instructions) for s in chosen)
-        self.ignore = parse_ignore(buildcontext.read_ignore(
-            request.context, None if request.dockerfile_inline is not None
-            else request.context / request.dockerfile))
+        self.ignore = ignore_patterns(request)
         state: StageState | None = None
         for stage in chosen:
             state = await self._stage(stage)
