@@ -91,10 +91,10 @@ def parse_copy(instruction: Instruction, env: Mapping[str, str],
     raw_from = instruction.flag("from")
     source_from = expand_word(raw_from, env, escape) if raw_from else None
     named = {h.name: h for h in instruction.heredocs}
-    heredocs = [h for h in (_heredoc_named(s, named) for s in sources) if h is not None]
+    words_heredocs = [(s, _heredoc_named(s, named)) for s in sources]
     return CopyInstruction(
-        keyword, instruction.line,
-        tuple(s for s in sources if _heredoc_named(s, named) is None), tuple(heredocs),
+        keyword, instruction.line, tuple(s for s, h in words_heredocs if h is None),
+        tuple(h for _, h in words_heredocs if h is not None),
         dest, chown, chmod, mode, source_from, instruction.flag("link") or "")
 
 
@@ -116,7 +116,8 @@ class CopyStep:
 
     def key(self) -> str:
         """The instruction as the cache key holds it (the file contents are keyed
-        apart: ``context_digest``, or the source stage's key)."""
+        apart: ``context_digest``, or the source stage's key).  Existing cache
+        entries were keyed with exactly this list: keep its shape."""
         copy = self.copy
         return json.dumps([list(copy.sources), copy.dest, copy.chown, copy.chmod,
                            list(self.files), copy.link])

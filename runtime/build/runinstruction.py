@@ -32,7 +32,7 @@ from runtime.ocispec.users import resolve_in_root
 StageSource = Callable[[str], Awaitable[StageState]]
 """A stage (by name or index) or an image, as ``--mount=from=`` names it."""
 
-Found = tuple[RunMount, str] | None
+ResolvedMount = tuple[RunMount, str] | None
 """A mount and its part of the cache key, or None when nothing is mounted."""
 
 
@@ -106,7 +106,7 @@ async def run_mounts(instruction: Instruction, state: StageState, settings: RunS
         if target and not target.startswith("/"):
             target = posixpath.join(state.workdir(), target)
         kind = options["type"]
-        found: Found
+        found: ResolvedMount
         if kind == "cache":
             found = _cache_mount(options, target, settings.cache_mounts)
         elif kind == "tmpfs":
@@ -124,7 +124,7 @@ async def run_mounts(instruction: Instruction, state: StageState, settings: RunS
     return mounts, keys
 
 
-def _cache_mount(options: Mapping[str, str], target: str, root: Path) -> Found:
+def _cache_mount(options: Mapping[str, str], target: str, root: Path) -> ResolvedMount:
     ident = options.get("id") or target
     directory = root / hashlib.sha256(ident.encode()).hexdigest()[:32]
     directory.mkdir(parents=True, exist_ok=True)
@@ -132,7 +132,7 @@ def _cache_mount(options: Mapping[str, str], target: str, root: Path) -> Found:
 
 
 def _secret_mount(options: Mapping[str, str], target: str,
-                  secrets: Mapping[str, str]) -> Found:
+                  secrets: Mapping[str, str]) -> ResolvedMount:
     ident = options.get("id") or posixpath.basename(target)
     source = secrets.get(ident)
     if source is None:
@@ -144,7 +144,7 @@ def _secret_mount(options: Mapping[str, str], target: str,
             f"secret:{ident}:{target}")
 
 
-def _stage_mount(options: Mapping[str, str], target: str, stage: StageState) -> Found:
+def _stage_mount(options: Mapping[str, str], target: str, stage: StageState) -> ResolvedMount:
     source = options.get("source", "/")
     return (RunMount(target, "stage", source, readonly=_readonly(options),
                      layers=tuple(layers_of(stage.layers))),
@@ -152,7 +152,7 @@ def _stage_mount(options: Mapping[str, str], target: str, stage: StageState) -> 
 
 
 async def _context_mount(options: Mapping[str, str], target: str,
-                         settings: RunSettings) -> Found:
+                         settings: RunSettings) -> ResolvedMount:
     context = str(settings.context)
     source = resolve_in_root(context, options.get("source", ""))
     digest = await trio.to_thread.run_sync(tree_key, source, settings.ignore, context)
