@@ -74,6 +74,9 @@ class Dockerfile:
 
 
 def json_list(text: str) -> list[str] | None:
+    """The exec form's arguments, or None for the shell form.  As in Docker, only a
+    JSON list of strings is exec form (``["a", 1]`` is not); shared with
+    ``importer`` so ``import --change`` reads ``CMD`` as a build does."""
     text = text.strip()
     if not text.startswith("["):
         return None

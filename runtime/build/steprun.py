@@ -22,8 +22,8 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from common.errors import BuildError, RuntimeFailure
 from common.libc import libc
 from common.paths import Layout
 from runtime.build.layerdiff import is_empty, write_layer
-from runtime.images.documents import MEDIA_LAYER_GZIP
+from runtime.images.documents import MEDIA_LAYER_GZIP, Descriptor
 from runtime.images.store import ImageStore, Layer
 from runtime.oci import rootfs
 from runtime.oci.runtime import Runtime
@@ -127,6 +127,30 @@ def workspace(layout: Layout, store: ImageStore, layers: Sequence[Layer]) -> Ite
             rootfs.unmount_rootfs(path)
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+@asynccontextmanager
+async def mounted_workspace(layout: Layout, store: ImageStore,
+                            layers: Sequence[Layer]) -> AsyncIterator[Workspace]:
+    """``workspace`` from trio: mounted and removed in worker threads, removed even
+    when the task is cancelled."""
+    ctx = await trio.to_thread.run_sync(workspace, layout, store, layers)
+    space = await trio.to_thread.run_sync(ctx.__enter__)
+    try:
+        yield space
+    except BaseException as exc:
+        with trio.CancelScope(shield=True):
+            await trio.to_thread.run_sync(ctx.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    with trio.CancelScope(shield=True):
+        await trio.to_thread.run_sync(ctx.__exit__, None, None, None)
+
+
+def layers_of(descriptors: Sequence[tuple[dict[str, Any], str]]) -> list[Layer]:
+    """A stage's layers (``StageState.layers``: descriptor JSON, diff_id) as the
+    store's ``Layer`` values, to mount."""
+    return [Layer(Descriptor(d["mediaType"], d["digest"], d["size"]), diff_id)
+            for d, diff_id in descriptors]
 
 
 def commit(layout: Layout, store: ImageStore, space: Workspace) -> Committed:

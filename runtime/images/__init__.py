@@ -1,2 +1,2 @@
-"""The local image store: an OCI image layout, references, layers, archives,
-import and the offline bootstrap image."""
+"""The local image store: an OCI image layout, references, layers, archives
+and the offline bootstrap image (``import`` is ``runtime.build.importer``)."""

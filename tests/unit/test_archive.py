@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from common.errors import ImageError
+from runtime.build.importer import import_rootfs
 from runtime.images.archive import load_archive, save_archive
 from runtime.images.documents import MEDIA_CONFIG, MEDIA_LAYER_TAR, MEDIA_MANIFEST, canonical_json
-from runtime.images.importer import import_rootfs
 from runtime.images.reference import parse_reference
 from runtime.images.store import ImageStore, sha256_digest
 

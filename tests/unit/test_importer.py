@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from common.errors import ImageError
-from runtime.images.importer import apply_changes
+from runtime.build.importer import apply_changes
 
 
 def test_changes() -> None:
@@ -37,3 +37,11 @@ def test_changes_do_not_touch_the_input() -> None:
 def test_bad_changes(change: str, message: str) -> None:
     with pytest.raises(ImageError, match=message):
         apply_changes({}, [change])
+
+
+def test_a_list_of_non_strings_is_not_exec_form() -> None:
+    """The Dockerfile parser's rule (``dockerfile.json_list``), as a build reads CMD."""
+    config = apply_changes({}, ['CMD ["a", 1]', 'ENTRYPOINT ["run"]', 'VOLUME ["/v", 2]'])
+    assert config["Cmd"] == ["/bin/sh", "-c", '["a", 1]']
+    assert config["Entrypoint"] == ["run"]
+    assert config["Volumes"] == {'["/v",': {}, "2]": {}}

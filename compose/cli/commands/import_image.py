@@ -10,8 +10,8 @@ import trio
 from common.errors import ImageError, UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.wiring import WiredContext as Context
+from runtime.build.importer import import_rootfs
 from runtime.images.documents import parse_platform
-from runtime.images.importer import import_rootfs
 from runtime.images.store import ImageStore
 
 

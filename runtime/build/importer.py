@@ -1,6 +1,7 @@
 """``import``: an image from a flat root filesystem tarball, one layer, with a
 config made here (``--change`` takes Dockerfile instructions, as docker import's
-``-c`` does).  Synchronous."""
+``-c`` does).  It lives with the builder because those instructions are read with
+the Dockerfile parser's rules (``dockerfile.json_list``).  Synchronous."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from common.errors import ImageError
+from runtime.build.dockerfile import json_list
 from runtime.images.documents import (
     MEDIA_CONFIG,
     MEDIA_LAYER_GZIP,
@@ -58,7 +60,7 @@ def apply_changes(config: dict[str, Any], changes: Sequence[str]) -> dict[str, A
             ports: dict[str, Any] = {p if "/" in p else f"{p}/tcp": {} for p in rest.split()}
             result["ExposedPorts"] = {**result.get("ExposedPorts", {}), **ports}
         elif keyword == "VOLUME":
-            paths: dict[str, Any] = {path: {} for path in _json_list(rest) or rest.split()}
+            paths: dict[str, Any] = {path: {} for path in json_list(rest) or rest.split()}
             result["Volumes"] = {**result.get("Volumes", {}), **paths}
         else:
             result[{"USER": "User", "WORKDIR": "WorkingDir",
@@ -66,19 +68,9 @@ def apply_changes(config: dict[str, Any], changes: Sequence[str]) -> dict[str, A
     return result
 
 
-def _json_list(text: str) -> list[str] | None:
-    if not text.startswith("["):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return [str(v) for v in value] if isinstance(value, list) else None
-
-
 def _command(text: str) -> list[str]:
     """Exec form (a JSON list) as it is; shell form runs through ``/bin/sh -c``."""
-    exec_form = _json_list(text)
+    exec_form = json_list(text)
     return exec_form if exec_form is not None else ["/bin/sh", "-c", text]
 
 
