@@ -1,6 +1,7 @@
 # pycompose: the two commands a newcomer runs, as root, on a fresh Debian 12 machine.
 #   make demo   installs everything and brings up samples/hello
-#   make test   installs everything, checks lint and types, runs the whole test suite
+#   make test   installs everything, checks lint, types and the import contracts, runs
+#               the whole test suite
 # Both are idempotent.
 
 VENV       ?= .venv
@@ -55,6 +56,7 @@ demo-down: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 # Three tests at a time: most of an integration test is waiting on runc, conmon and
 # the kernel, and each runs in a namespace and state root of its own.

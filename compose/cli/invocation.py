@@ -88,6 +88,14 @@ class Invocation:
             return str(name)
         return self.load().project.name
 
+    def project_and_services(self) -> tuple[str, list[str]]:
+        """For verbs acting on a project's containers: the project's name and the
+        services named on the command line, checked against the file (if any)."""
+        services = self.named_services()
+        name = self.project_name()
+        self.check_services(services)
+        return name, services
+
     def check_services(self, names: Sequence[str]) -> None:
         if not names:
             return
@@ -103,3 +111,26 @@ class Invocation:
                 raise UsageError(f"no such service: {name}")
 
 
+ProjectAct = Callable[[Any, str, list[str], argparse.Namespace], Awaitable[int]]
+"""What a project verb does: ``(ctx, project, services, args)`` to an exit status."""
+
+
+def project_verb(verbs: Verbs, name: str, help: str, act: ProjectAct, *,
+                 dest: str = "services", at_least_one: bool = False,
+                 check: Callable[[argparse.Namespace], None] | None = None,
+                 ) -> argparse.ArgumentParser:
+    """A verb acting on the containers of a project's services, as most of docker
+    compose's are: ``SERVICE...`` arguments (all services when none is named),
+    the project from ``-p`` or the file, the names checked, and ``check`` run on
+    the arguments, all before any backend is touched."""
+    parser: argparse.ArgumentParser = verbs.add_parser(name, help=help)
+    parser.add_argument(dest, nargs="+" if at_least_one else "*", metavar="SERVICE")
+
+    def prepare(inv: Invocation) -> Prepared:
+        if check is not None:
+            check(inv.args)
+        project, services = inv.project_and_services()
+        return lambda ctx: act(ctx, project, services, inv.args)
+
+    parser.set_defaults(prepare=prepare, named_services=dest)
+    return parser

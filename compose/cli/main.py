@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
+import keyword
 import os
 import pkgutil
 import sys
@@ -25,22 +27,12 @@ from compose.engine.context import Host
 ORDER = ("up", "down", "ps", "logs", "config")
 
 
-# Which modules of compose.cli.commands register each verb, so a command line imports
-# only what it runs (start-up time); `--help` and unknown verbs import them all.
-VERB_MODULES: dict[str, tuple[str, ...]] = {
-    "up": ("up",), "down": ("down",), "ps": ("ps",), "logs": ("logs",),
-    "config": ("config",), "run": ("run",), "exec": ("exec",), "kill": ("kill",),
-    "pause": ("pause",), "unpause": ("pause",), "top": ("top",), "stats": ("stats",),
-    "cp": ("cp",), "rm": ("rm",), "port": ("port",), "pull": ("pull",), "push": ("push",),
-    "images": ("images",), "image": ("image", "image_store"), "import": ("import_image",),
-    "load": ("load",), "save": ("save",), "login": ("login",), "logout": ("logout",),
-    "supervise": ("supervise",), "start": ("startstop",), "stop": ("startstop",),
-    "restart": ("startstop",), "ls": ("ls",), "wait": ("wait",), "events": ("events",),
-    "systemd": ("systemd",), "inspect": ("inspect",), "volume": ("volume",),
-    "volumes": ("volume",),
-    "convert": ("convert",),
-    "build": ("build",),
-}
+def module_name(verb: str) -> str:
+    """Each verb lives in ``compose.cli.commands.<verb>`` (``import`` in ``import_``),
+    so a command line imports only the module of the verb it runs (start-up time)."""
+    return f"{verb}_" if keyword.iskeyword(verb) else verb.replace("-", "_")
+
+
 _GLOBAL_WITH_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory",
                       "--env-file", "--profile"}
 
@@ -61,15 +53,14 @@ def requested_verb(argv: Sequence[str]) -> str | None:
 
 def command_modules(verb: str | None = None) -> list[ModuleType]:
     """The modules of ``compose.cli.commands`` that register verbs (``register``): the
-    ones for ``verb`` when it is known, else all of them."""
+    one of ``verb`` when there is one, else all of them (``--help``, a typo)."""
     if verb == "version":
         return []
-    if verb in VERB_MODULES:
-        return [importlib.import_module(f"compose.cli.commands.{name}")
-                for name in VERB_MODULES[verb]]
+    if verb and importlib.util.find_spec(f"{commands.__name__}.{module_name(verb)}"):
+        return [importlib.import_module(f"{commands.__name__}.{module_name(verb)}")]
     names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
     names.sort(key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
-    modules = [importlib.import_module(f"compose.cli.commands.{n}") for n in names]
+    modules = [importlib.import_module(f"{commands.__name__}.{n}") for n in names]
     return [m for m in modules if hasattr(m, "register")]
 
 

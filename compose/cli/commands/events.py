@@ -83,11 +83,10 @@ def register(verbs: Verbs) -> None:
 
 def prepare(inv: Invocation) -> Prepared:
     args = inv.args
-    name = inv.project_name()
-    inv.check_services(args.services)
+    name, services = inv.project_and_services()
     now = time.time()
     since = None if args.since is None else logselect.parse_when(args.since, now)
     until = None if args.until is None else logselect.parse_when(args.until, now)
-    return lambda ctx: events(ctx, name, list(args.services), as_json=args.json,
+    return lambda ctx: events(ctx, name, services, as_json=args.json,
                               since=since, until=until)
 

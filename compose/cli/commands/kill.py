@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import signal
 from functools import partial
 
 from common.errors import UsageError
 from common.records import ContainerRecord
-from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.invocation import Verbs, project_verb
 from compose.engine import runstate
 from compose.engine.context import Context
 from compose.engine.events import Progress
@@ -40,18 +41,15 @@ async def kill(ctx: Context, project: str, services: list[str], sig: str) -> int
     return 0
 
 
+def _check(args: argparse.Namespace) -> None:
+    signal_name(args.signal)  # a bad signal is an error before anything runs
+
+
 def register(verbs: Verbs) -> None:
-    parser = verbs.add_parser("kill", help="force stop service containers")
+    parser = project_verb(verbs, "kill", "force stop service containers",
+                          lambda ctx, project, services, args: kill(
+                              ctx, project, services, signal_name(args.signal)),
+                          check=_check)
     parser.add_argument("-s", "--signal", default="SIGKILL", help="signal to send (SIGKILL)")
     parser.add_argument("--remove-orphans", action="store_true",
                         help="accepted for compatibility")
-    parser.add_argument("services", nargs="*", metavar="SERVICE")
-    parser.set_defaults(prepare=prepare)
-
-
-def prepare(inv: Invocation) -> Prepared:
-    args = inv.args
-    sig = signal_name(args.signal)
-    name = inv.project_name()
-    inv.check_services(args.services)
-    return lambda ctx: kill(ctx, name, list(args.services), sig)

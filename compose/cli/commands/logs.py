@@ -64,12 +64,11 @@ def register(verbs: Verbs) -> None:
 
 def prepare(inv: Invocation) -> Prepared:
     args = inv.args
-    name = inv.project_name()
-    inv.check_services(args.services)
+    name, services = inv.project_and_services()
     tail = logselect.parse_tail(args.tail)
     for value in (args.since, args.until):
         if value is not None:
             logselect.parse_when(value, 0.0)  # a bad time is an error before anything runs
-    return lambda ctx: logs(ctx, inv.output, name, services=args.services, follow=args.follow,
+    return lambda ctx: logs(ctx, inv.output, name, services=services, follow=args.follow,
                             timestamps=args.timestamps, prefix=not args.no_log_prefix,
                             tail=tail, since=args.since, until=args.until)

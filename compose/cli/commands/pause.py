@@ -1,12 +1,12 @@
-"""``pycompose pause`` / ``unpause``: freeze and thaw every process of the
-services' running containers (the freezer cgroup, through the OCI runtime)."""
+"""``pycompose pause``: freeze every process of the services' running containers
+(the freezer cgroup, through the OCI runtime); ``unpause`` thaws them."""
 
 from __future__ import annotations
 
 from functools import partial
 
 from common.records import ContainerRecord
-from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.invocation import Verbs, project_verb
 from compose.engine.context import Context
 from compose.engine.events import Progress
 from compose.engine.executor import run_concurrently
@@ -35,14 +35,5 @@ async def pause(ctx: Context, project: str, services: list[str], *, thaw: bool) 
 
 
 def register(verbs: Verbs) -> None:
-    for verb, helptext in (("pause", "pause services"), ("unpause", "unpause services")):
-        parser = verbs.add_parser(verb, help=helptext)
-        parser.add_argument("services", nargs="*", metavar="SERVICE")
-        parser.set_defaults(prepare=prepare, thaw=verb == "unpause")
-
-
-def prepare(inv: Invocation) -> Prepared:
-    args = inv.args
-    name = inv.project_name()
-    inv.check_services(args.services)
-    return lambda ctx: pause(ctx, name, list(args.services), thaw=args.thaw)
+    project_verb(verbs, "pause", "pause services",
+                 lambda ctx, project, services, args: pause(ctx, project, services, thaw=False))

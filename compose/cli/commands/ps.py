@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 
 from common.status import ContainerStatus
-from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.invocation import Verbs, project_verb
 from compose.cli.views.pslist import ps_row, ps_table
 from compose.engine import runstate
 from compose.engine.context import Context
@@ -57,18 +57,13 @@ def health_of(ctx: Context, status: ContainerStatus) -> str:
 
 
 def register(verbs: Verbs) -> None:
-    parser = verbs.add_parser("ps", help="list containers")
+    parser = project_verb(verbs, "ps", "list containers",
+                          lambda ctx, project, services, args: ps(
+                              ctx, project, services=services, all_containers=args.all,
+                              fmt=args.format, quiet=args.quiet,
+                              list_services=args.services),
+                          dest="services_filter")
     parser.add_argument("-a", "--all", action="store_true", help="include stopped containers")
     parser.add_argument("-q", "--quiet", action="store_true", help="only IDs")
     parser.add_argument("--services", action="store_true", help="only service names")
     parser.add_argument("--format", choices=["table", "json"], default="table")
-    parser.add_argument("services_filter", nargs="*", metavar="SERVICE")
-    parser.set_defaults(prepare=prepare, named_services="services_filter")
-
-
-def prepare(inv: Invocation) -> Prepared:
-    args = inv.args
-    name = inv.project_name()
-    inv.check_services(args.services_filter)
-    return lambda ctx: ps(ctx, name, services=args.services_filter, all_containers=args.all,
-                          fmt=args.format, quiet=args.quiet, list_services=args.services)

@@ -6,7 +6,7 @@ import sys
 from functools import partial
 
 from common.records import ContainerRecord, VolumeRecord
-from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.invocation import Verbs, project_verb
 from compose.engine.context import Context
 from compose.engine.events import Progress
 from compose.engine.executor import run_concurrently, stop_by_user
@@ -56,18 +56,11 @@ async def rm(ctx: Context, project: str, services: list[str], *, force: bool,
 
 
 def register(verbs: Verbs) -> None:
-    parser = verbs.add_parser("rm", help="remove stopped service containers")
+    parser = project_verb(verbs, "rm", "remove stopped service containers",
+                          lambda ctx, project, services, args: rm(
+                              ctx, project, services, force=args.force, stop=args.stop,
+                              volumes=args.volumes))
     parser.add_argument("-f", "--force", action="store_true", help="do not ask to confirm")
     parser.add_argument("-s", "--stop", action="store_true", help="stop them first if needed")
     parser.add_argument("-v", "--volumes", action="store_true",
                         help="also remove the containers' anonymous volumes")
-    parser.add_argument("services", nargs="*", metavar="SERVICE")
-    parser.set_defaults(prepare=prepare)
-
-
-def prepare(inv: Invocation) -> Prepared:
-    args = inv.args
-    name = inv.project_name()
-    inv.check_services(args.services)
-    return lambda ctx: rm(ctx, name, list(args.services), force=args.force, stop=args.stop,
-                          volumes=args.volumes)

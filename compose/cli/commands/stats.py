@@ -101,7 +101,6 @@ def register(verbs: Verbs) -> None:
 
 def prepare(inv: Invocation) -> Prepared:
     args = inv.args
-    name = inv.project_name()
-    inv.check_services(args.services)
-    return lambda ctx: stats(ctx, inv.output, name, list(args.services), stream=not args.no_stream,
+    name, services = inv.project_and_services()
+    return lambda ctx: stats(ctx, inv.output, name, services, stream=not args.no_stream,
                              fmt=args.format, all_containers=args.all)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.invocation import Verbs, project_verb
 from compose.cli.views.texttable import text_table
 from compose.engine.context import Context
 from compose.engine.targets import project_records
@@ -26,13 +26,5 @@ async def top(ctx: Context, project: str, services: list[str]) -> int:
 
 
 def register(verbs: Verbs) -> None:
-    parser = verbs.add_parser("top", help="display the running processes")
-    parser.add_argument("services", nargs="*", metavar="SERVICE")
-    parser.set_defaults(prepare=prepare)
-
-
-def prepare(inv: Invocation) -> Prepared:
-    args = inv.args
-    name = inv.project_name()
-    inv.check_services(args.services)
-    return lambda ctx: top(ctx, name, list(args.services))
+    project_verb(verbs, "top", "display the running processes",
+                 lambda ctx, project, services, args: top(ctx, project, services))

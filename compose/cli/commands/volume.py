@@ -45,18 +45,6 @@ def show(ctx: Context, volumes: list[VolumeRecord], quiet: bool, fmt: str) -> in
     return 0
 
 
-async def project_volumes(ctx: Context, project: str, services: list[str], quiet: bool,
-                          fmt: str) -> int:
-    """``pycompose volumes``: the project's volumes (those its services' containers
-    mount, when services are named)."""
-    volumes = await ctx.volumes.volumes()
-    if not services:
-        return show(ctx, [v for v in volumes.values() if v.project == project], quiet, fmt)
-    records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project)
-    wanted = {n for r in records if r.service in services for n in r.volumes.values()}
-    return show(ctx, [v for name, v in volumes.items() if name in wanted], quiet, fmt)
-
-
 async def _find(ctx: Context, names: list[str]) -> list[VolumeRecord]:
     volumes = await ctx.volumes.volumes()
     for name in names:
@@ -123,11 +111,6 @@ async def prune(ctx: Context, all_volumes: bool) -> int:
 
 
 def register(verbs: Verbs) -> None:
-    listing = verbs.add_parser("volumes", help="list the project's volumes")
-    listing.add_argument("-q", "--quiet", action="store_true", help="only names")
-    listing.add_argument("--format", choices=["table", "json"], default="table")
-    listing.add_argument("services", nargs="*", metavar="SERVICE")
-    listing.set_defaults(prepare=_prepare_project_volumes)
     volume = verbs.add_parser("volume", help="manage volumes")
     sub = volume.add_subparsers(dest="volume_verb", metavar="COMMAND", required=True)
     parser = sub.add_parser("ls", aliases=["list"], help="list volumes")
@@ -155,11 +138,6 @@ def register(verbs: Verbs) -> None:
     parser.add_argument("-f", "--force", action="store_true", help="do not ask")
     parser.set_defaults(prepare=_prepare_prune)
 
-
-def _prepare_project_volumes(inv: Invocation) -> Prepared:
-    args = inv.args
-    name = inv.project_name()
-    return lambda ctx: project_volumes(ctx, name, list(args.services), args.quiet, args.format)
 
 
 def _prepare_create(inv: Invocation) -> Prepared:

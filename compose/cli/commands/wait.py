@@ -10,7 +10,7 @@ from functools import partial
 import trio
 
 from common.records import ContainerRecord
-from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.invocation import Verbs, project_verb
 from compose.engine.context import Context
 from compose.engine.down import down
 from compose.engine.executor import run_concurrently
@@ -43,15 +43,9 @@ async def wait(ctx: Context, project: str, services: list[str], *, down_project:
 
 
 def register(verbs: Verbs) -> None:
-    parser = verbs.add_parser("wait", help="block until the services' containers stop")
+    parser = project_verb(verbs, "wait", "block until the services' containers stop",
+                          lambda ctx, project, services, args: wait(
+                              ctx, project, services, down_project=args.down_project),
+                          at_least_one=True)
     parser.add_argument("--down-project", action="store_true",
                         help="take the project down when the first container stops")
-    parser.add_argument("services", nargs="+", metavar="SERVICE")
-    parser.set_defaults(prepare=prepare)
-
-
-def prepare(inv: Invocation) -> Prepared:
-    args = inv.args
-    name = inv.project_name()
-    inv.check_services(args.services)
-    return lambda ctx: wait(ctx, name, list(args.services), down_project=args.down_project)
