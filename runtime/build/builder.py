@@ -17,7 +17,6 @@ import posixpath
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -25,7 +24,9 @@ from pathlib import Path
 import trio
 
 from common.errors import BuildError, ImageError
+from common.images import BuildRequest, BuildResult
 from common.paths import Layout
+from common.progress import BuildEvent, BuildReporter
 from runtime.build import context as buildcontext
 from runtime.build.cache import BuildCache, CacheRecord
 from runtime.build.dockerfile import Dockerfile, Heredoc, Instruction, instruction_from_text, parse
@@ -61,51 +62,7 @@ from runtime.images.store import ImageStore, Layer
 from runtime.oci.runtime import Runtime
 from runtime.ocispec.users import resolve_in_root
 
-
-@dataclass(frozen=True)
-class BuildRequest:
-    label: str
-    """What progress lines are prefixed with (the service name)."""
-    context: Path
-    dockerfile: str = "Dockerfile"
-    dockerfile_inline: str | None = None
-    args: Mapping[str, str] = field(default_factory=dict)
-    target: str | None = None
-    labels: Mapping[str, str] = field(default_factory=dict)
-    tags: tuple[str, ...] = ()
-    no_cache: bool = False
-    pull: bool = False
-    network: str = "default"
-    extra_hosts: tuple[tuple[str, str], ...] = ()
-    shm_size: int | None = None
-    secrets: Mapping[str, str] = field(default_factory=dict)
-    """Secret id to host file, for ``RUN --mount=type=secret``."""
-    platforms: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class BuildEvent:
-    label: str
-    step: int
-    total: int
-    text: str
-    status: str
-    """``running``, ``cached``, ``done``, ``error`` or ``output`` (one line in ``text``)."""
-    elapsed: float = 0.0
-    exit_code: int | None = None
-
-
-BuildReporter = Callable[[BuildEvent], None]
 Puller = Callable[[str, Platform | None], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    image_id: str
-    manifest: Descriptor
-    tags: tuple[str, ...]
-    cached_steps: int
-    steps: int
 
 
 def _now() -> str:
@@ -667,7 +624,7 @@ class _Build:
                 raise BuildError(f"service {request.label}: tag {tag!r}: {exc}") from None
         if not request.tags:
             store.add_dangling(manifest)
-        return BuildResult(config_desc.digest, manifest, request.tags, self.cached,
+        return BuildResult(config_desc.digest, manifest.digest, request.tags, self.cached,
                            self.total)
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import trio
-
 from common import state
 from common.errors import ImageError
 from common.records import ContainerRecord
-from compose.cli.commands import image_store
 from compose.cli.invocation import Invocation, Prepared, Verbs, timeout_arg
 from compose.engine.context import Context
 from compose.engine.events import Progress
@@ -46,7 +43,7 @@ def images_to_remove(records: Sequence[ContainerRecord], project: str, rmi: str)
 async def remove_images(ctx: Context, names: Sequence[str]) -> None:
     for name in names:
         try:
-            await trio.to_thread.run_sync(image_store.remove_names, ctx, [name], False)
+            await ctx.images.remove([name], force=False)
         except ImageError as exc:
             ctx.output.warn(str(exc))
             continue

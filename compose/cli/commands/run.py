@@ -44,7 +44,7 @@ async def create_one_off(ctx: Context, project: Project, service: str,
             project, service, overrides, images[service].id, observed,
             slug=secrets.token_hex(32), root_tag=ctx.layout.tag,
             new_id=lambda: secrets.token_hex(32), now=time.time(),
-            runtime=ctx.oci.runtime.path,
+            runtime=ctx.runtime,
             image_volumes=images[service].runtime_config.get("Volumes") or ())
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
                        volumes=ctx.volumes).run(plan)

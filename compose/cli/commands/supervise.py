@@ -56,7 +56,7 @@ async def supervise(ctx: Context, project: str, environ: Mapping[str, str]) -> i
             return 0  # another supervisor has the project
 
         async def prober(record: ContainerRecord, config: HealthConfig) -> Probe:
-            return await run_probe(ctx.layout, record.runtime or ctx.oci.runtime.path,
+            return await run_probe(ctx.layout, record.runtime or ctx.runtime,
                                    record.id, config.command, config.timeout)
 
         supervisor = Supervisor(ctx.layout, project, ctx.containers, ctx.networks, prober,

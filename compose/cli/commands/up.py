@@ -10,6 +10,7 @@ import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any
 
 import trio
 
@@ -29,7 +30,6 @@ from compose.spec import graph
 from compose.spec.model import Project
 from compose.supervisor.daemon import ensure_supervisor
 from compose.supervisor.dnshost import resolves_here, wait_ready
-from runtime.images.store import Image
 from runtime.ocispec.spec import SpecError, process_args
 
 
@@ -76,6 +76,14 @@ def select(project: Project, services: Sequence[str], *, no_deps: bool = False) 
         graph.with_dependencies(graph.dependencies(project), services))
 
 
+@dataclass(frozen=True)
+class Image:
+    """A service's image as resolved in the store."""
+
+    id: str
+    runtime_config: Mapping[str, Any]
+
+
 async def resolve_images(ctx: Context, project: Project,
                          build: bool | None = None) -> dict[str, Image]:
     """Build and pull what ``--build`` and each service's ``pull_policy`` ask for,
@@ -88,7 +96,7 @@ async def resolve_images(ctx: Context, project: Project,
     images: dict[str, Image] = {}
     for name, service in project.services.items():
         try:
-            images[name] = await trio.to_thread.run_sync(ctx.store.resolve, service.image)
+            images[name] = Image(*await ctx.images.resolve(service.image))
         except ImageError as exc:
             never = service.canonical.get("pull_policy") in ("never", "build")
             hint = f" (pull_policy: {service.canonical['pull_policy']})" if never else ""
@@ -129,7 +137,7 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
             root_tag=ctx.layout.tag,
             new_id=lambda: secrets.token_hex(32),
             now=time.time(),
-            runtime=ctx.oci.runtime.path,
+            runtime=ctx.runtime,
             remove_orphans=options.remove_orphans,
             recreate={name: options.recreate if not options.services
                       or name in options.services else options.recreate_dependencies
