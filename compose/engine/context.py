@@ -57,7 +57,7 @@ class Reporter(Protocol):
 
     def transfers(self, verb: str, quiet: bool) -> AbstractContextManager[TransferReporter]:
         """Pull or push progress (``verb``: ``Pulling``, ``Pushing``) drawn while the
-        block runs; nothing but errors when ``quiet``."""
+        block runs; nothing is drawn when ``quiet``."""
 
     def builds(self, quiet: bool) -> AbstractContextManager[BuildSink]:
         """Build progress drawn while the block runs; only a failure when ``quiet``."""
