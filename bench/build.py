@@ -25,8 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import Figure, main  # noqa: E402
+from common.images import BuildRequest  # noqa: E402
 from common.paths import Layout  # noqa: E402
-from runtime.build.builder import Builder, BuildEvent, BuildRequest  # noqa: E402
+from common.progress import BuildEvent  # noqa: E402
+from runtime.build.builder import Builder  # noqa: E402
 from runtime.images.bootstrap import bootstrap_busybox  # noqa: E402
 from runtime.images.store import ImageStore  # noqa: E402
 from runtime.oci.runtime import detect_runtime  # noqa: E402

@@ -7,25 +7,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from common.errors import UsageError
 from common.paths import Layout
 from compose.engine.context import Context, Reporter
-
-if TYPE_CHECKING:
-    from runtime.images.store import ImageStore
-    from runtime.oci.runtime import OciRuntime
-
-
-@dataclass
-class WiredContext(Context):
-    """The engine's context with the concrete store and runtime still at hand, for
-    the verbs not yet moved behind the Protocols."""
-
-    store: ImageStore = None  # type: ignore[assignment]
-    oci: OciRuntime = None  # type: ignore[assignment]
 
 
 def require_root() -> None:
@@ -50,7 +35,7 @@ class LocalHost:
         layout = Layout.from_environ(environ)
         store = ImageStore(layout.images)
         oci = OciRuntime(layout, await detect_runtime(layout, dict(environ)))
-        return WiredContext(
+        return Context(
             layout=layout,
             containers=ContainerDriver(layout, store, oci),
             networks=NetworkDriver(layout),
@@ -60,8 +45,6 @@ class LocalHost:
             output=output,
             environ=dict(environ),
             runtime=oci.runtime.path,
-            store=store,
-            oci=oci,
         )
 
     def login(self, server: str | None, username: str, password: str,

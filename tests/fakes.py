@@ -4,15 +4,28 @@ the trio layer that need no kernel (run under ``autojump_clock``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import hashlib
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from ipaddress import IPv4Network
 from typing import Any
 
 import trio
 
-from common.errors import RuntimeFailure, UsageError
+from common.errors import BuildError, ImageError, RuntimeFailure, UsageError
+from common.images import (
+    BasePuller,
+    BuildRequest,
+    BuildResult,
+    ImageRow,
+    LoadedImage,
+    LocalImage,
+    Pruned,
+    PulledImage,
+    PushedImage,
+)
+from common.progress import BuildEvent, BuildReporter, Transfer, TransferReporter
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
 from common.status import (
     CREATED,
@@ -24,6 +37,7 @@ from common.status import (
     Probe,
     Usage,
 )
+from compose.engine.events import Progress
 from compose.spec.model import Service
 
 
@@ -220,3 +234,212 @@ class FakeSupervisors:
 
     async def dns_ready(self, record: ContainerRecord) -> bool:
         return True
+
+
+# images: FakeImages (the ImageBackend), its registry session, and an Output
+# stand-in that records what the engine reports.
+
+
+class FakeImages:
+    """The image store as names to image IDs, and a registry as the names it
+    offers; builds make an image per request.  ``log`` says what was done."""
+
+    def __init__(self, *, local: Mapping[str, Mapping[str, Any]] | None = None,
+                 registry: Collection[str] = (), fail_push: Collection[str] = ()) -> None:
+        self.log: list[str] = []
+        self.names: dict[str, str] = {}
+        self.tagged: dict[str, float] = {}
+        self.configs: dict[str, Mapping[str, Any]] = {}
+        self.registry = set(registry)
+        self.fail_push = set(fail_push)
+        self.in_use: set[str] = set()
+        for name, config in (local or {}).items():
+            self.add(name, config)
+
+    def add(self, name: str, config: Mapping[str, Any] | None = None) -> str:
+        image_id = "sha256:" + hashlib.sha256(name.encode()).hexdigest()
+        self.names[name] = image_id
+        self.configs[image_id] = dict(config or {})
+        self.tagged[name] = 1000.0
+        return image_id
+
+    def _id(self, reference: str) -> str | None:
+        if reference.startswith("sha256:") or reference in self.configs:
+            return reference if reference in self.configs else None
+        if not reference or reference != reference.strip() or reference.lower() != reference:
+            raise ImageError(f"invalid reference format: {reference!r}")
+        return self.names.get(reference)
+
+    def config(self, image_id: str) -> Mapping[str, Any]:
+        return self.configs.get(image_id, {})
+
+    async def resolve(self, reference: str) -> tuple[str, Mapping[str, Any]]:
+        image_id = self._id(reference)
+        if image_id is None:
+            raise ImageError(f"image {reference} is not in the local store")
+        return image_id, self.configs[image_id]
+
+    async def find(self, reference: str) -> LocalImage | None:
+        image_id = self._id(reference)
+        if image_id is None:
+            return None
+        name = reference if reference in self.names else None
+        return LocalImage(name, image_id, self.tagged.get(reference))
+
+    async def rows(self, wanted: str | None = None) -> list[ImageRow]:
+        return [ImageRow(*name.partition(":")[::2], image_id, "", 1000)
+                for name, image_id in self.names.items()
+                if wanted is None or name.partition(":")[0] == wanted.partition(":")[0]]
+
+    async def inspect(self, names: Sequence[str]) -> list[dict[str, Any]]:
+        found = []
+        for name in names:
+            image_id, config = await self.resolve(name)
+            found.append({"Id": image_id, "Config": dict(config)})
+        return found
+
+    async def tag(self, source: str, target: str) -> None:
+        image_id, _ = await self.resolve(source)
+        self.names[target] = image_id
+        self.log.append(f"tag {source} {target}")
+
+    async def remove(self, names: Sequence[str], force: bool) -> list[str]:
+        lines = []
+        for name in names:
+            image_id = self.names.get(name)
+            if image_id is None:
+                raise ImageError(f"no such image: {name}")
+            if image_id in self.in_use and not force:
+                raise ImageError(f"conflict: {name} is used by a container")
+            del self.names[name]
+            lines.append(f"Untagged: {name}")
+            if image_id not in self.names.values():
+                lines.append(f"Deleted: {image_id}")
+        self.log.append(f"rm {' '.join(names)}")
+        return lines
+
+    async def prune(self, all_images: bool) -> Pruned:
+        named = set(self.names.values())
+        gone = [i for i in self.configs if i not in self.in_use
+                and (all_images or i not in named)]
+        for name in [n for n, i in self.names.items() if i in gone]:
+            del self.names[name]
+        for image_id in gone:
+            del self.configs[image_id]
+        return Pruned(tuple(f"deleted: {i}" for i in gone), 100 * len(gone))
+
+    @asynccontextmanager
+    async def transfers(self, report: TransferReporter) -> AsyncIterator[FakeSession]:
+        yield FakeSession(self, report)
+
+    async def build(self, request: BuildRequest, report: BuildReporter,
+                    pull: BasePuller | None = None) -> BuildResult:
+        base = request.args.get("BASE", "busybox")
+        if self._id(base) is None or request.pull:
+            if pull is None:
+                raise BuildError(f"service {request.label}: base image {base} is not here")
+            await pull(base, None)
+        report(BuildEvent(request.label, 1, 2, f"FROM {base}", "done", 0.1))
+        report(BuildEvent(request.label, 2, 2, "RUN make", "done", 1.0))
+        image_id = ""
+        for tag in request.tags:
+            image_id = self.add(tag, {"Labels": dict(request.labels)})
+        self.log.append(f"build {request.label}")
+        return BuildResult(image_id, image_id, request.tags, 0, 2)
+
+    async def load(self, path: str | None) -> list[LoadedImage]:
+        self.log.append(f"load {path}")
+        return [LoadedImage(("loaded:1",), self.add("loaded:1"))]
+
+    async def save(self, names: Sequence[str], path: str | None) -> None:
+        for name in names:
+            await self.resolve(name)
+        self.log.append(f"save {' '.join(names)} {path}")
+
+    async def import_rootfs(self, path: str, name: str | None, changes: Sequence[str],
+                            message: str, platform: str | None) -> str:
+        self.log.append(f"import {path}")
+        return self.add(name or f"imported-{len(self.configs)}")
+
+    async def bootstrap(self, name: str) -> str:
+        return self.add(name)
+
+
+class FakeSession:
+    """A registry session over ``FakeImages.registry``, reporting as the real one."""
+
+    def __init__(self, images: FakeImages, report: TransferReporter) -> None:
+        self.images = images
+        self.report = report
+
+    async def pull(self, name: str, platform: str | None = None,
+                   label: str | None = None) -> PulledImage:
+        label = label or name
+        self.report(Transfer(label, "Pulling"))
+        await trio.sleep(0.1)
+        if name not in self.images.registry:
+            self.report(Transfer(label, "Error", done=True, error=True))
+            raise ImageError(f"{name}: not found in the registry")
+        self.report(Transfer(label, "Pull complete", "0123456789ab", 10, 10, done=True))
+        image_id = self.images.add(name)
+        self.images.log.append(f"pull {name}" + (f" {platform}" if platform else ""))
+        self.report(Transfer(label, "Pulled", done=True))
+        return PulledImage(name, image_id, "sha256:m" + image_id[8:])
+
+    async def push(self, name: str, label: str | None = None) -> PushedImage:
+        label = label or name
+        self.report(Transfer(label, "Pushing"))
+        await trio.sleep(0.1)
+        if name in self.images.fail_push or name not in self.images.names:
+            self.report(Transfer(label, "Error", done=True, error=True))
+            raise ImageError(f"cannot push {name}: denied")
+        self.images.log.append(f"push {name}")
+        self.report(Transfer(label, "Pushed", done=True))
+        return PushedImage("sha256:" + "d" * 64, 527)
+
+
+class RecordingOutput:
+    """A ``Reporter`` keeping what the engine reports: lines, warnings, transfer
+    and build events (``transfers``/``builds`` blocks open and closed in order)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.warnings: list[str] = []
+        self.events: list[Any] = []
+        self.blocks: list[str] = []
+
+    def progress(self, event: Progress) -> None:
+        self.events.append(event)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def text(self, message: str) -> None:
+        self.lines.append(message)
+
+    def raw(self, text: str) -> None:
+        self.lines.append(text)
+
+    def error(self, message: str) -> None:
+        self.lines.append(message)
+
+    @contextmanager
+    def transfers(self, verb: str, quiet: bool) -> Iterator[TransferReporter]:
+        self.blocks.append(f"{verb} quiet={quiet}")
+        yield self.events.append
+        self.blocks.append(f"end {verb}")
+
+    @contextmanager
+    def builds(self, quiet: bool) -> Iterator[RecordingOutput]:
+        self.blocks.append(f"Building quiet={quiet}")
+        yield self
+        self.blocks.append("end Building")
+
+    def start(self, label: str) -> None:
+        self.events.append(f"start {label}")
+
+    def report(self, event: BuildEvent) -> None:
+        self.events.append(event)
+
+    def finish(self, label: str, result: BuildResult) -> None:
+        self.events.append(f"finish {label} {result.tags}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
 from rich.color import ColorSystem
@@ -15,7 +16,9 @@ from common.records import ContainerRecord
 from compose.engine.events import Progress
 
 if TYPE_CHECKING:
+    from common.progress import TransferReporter
     from common.status import LogLine
+    from compose.engine.context import BuildSink
 
 _COLOURS = ("cyan", "yellow", "green", "magenta", "blue", "bright_cyan", "bright_yellow",
             "bright_green", "bright_magenta", "bright_blue")
@@ -49,6 +52,20 @@ class Output:
         """Exactly ``text``: machine-readable output passes rich untouched."""
         self.out.file.write(text)
         self.out.file.flush()
+
+    @contextmanager
+    def transfers(self, verb: str, quiet: bool) -> Iterator[TransferReporter]:
+        from compose.cli.views.transferview import TransferView  # rich.live: only when used
+
+        with TransferView(self.err, verb, quiet=quiet) as view:
+            yield view
+
+    @contextmanager
+    def builds(self, quiet: bool) -> Iterator[BuildSink]:
+        from compose.cli.views.buildview import BuildView  # rich.live: only when building
+
+        with BuildView(self.err, quiet=quiet) as view:
+            yield view
 
 
 class LogPrinter:

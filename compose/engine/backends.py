@@ -11,10 +11,22 @@ progress), so neither side imports the other.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from ipaddress import IPv4Network, IPv6Network
 from typing import Any, Protocol
 
+from common.images import (
+    BasePuller,
+    BuildRequest,
+    BuildResult,
+    ImageRow,
+    LoadedImage,
+    LocalImage,
+    Pruned,
+    PulledImage,
+    PushedImage,
+)
+from common.progress import BuildReporter, TransferReporter
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
 from common.status import ContainerStatus, LogLine, Probe, Usage
 from compose.spec.model import Service
@@ -164,6 +176,19 @@ class VolumeBackend(Protocol):
         """Bytes the volume's data takes."""
 
 
+class ImageTransfers(Protocol):
+    """One command's registry session (``ImageBackend.transfers``): a connection
+    and token per registry shared by every image, each blob moved once."""
+
+    async def pull(self, name: str, platform: str | None = None,
+                   label: str | None = None) -> PulledImage:
+        """Fetch ``name`` for ``platform`` (``os/arch[/variant]``, the host's by
+        default) and tag it; progress lines are headed ``label``."""
+
+    async def push(self, name: str, label: str | None = None) -> PushedImage:
+        """Push the image ``name`` names to the registry its name says."""
+
+
 class ImageBackend(Protocol):
     """The image store, registries, archives and builds."""
 
@@ -178,6 +203,46 @@ class ImageBackend(Protocol):
     async def remove(self, names: Sequence[str], force: bool) -> list[str]:
         """``image rm``: untag or delete images; docker's ``Untagged:``/``Deleted:``
         lines."""
+
+    async def find(self, reference: str) -> LocalImage | None:
+        """The store's entry for a reference or image ID, None when absent
+        (``ImageError`` when the reference is malformed): pull policies ask."""
+
+    async def rows(self, wanted: str | None = None) -> list[ImageRow]:
+        """``images``: a row per name (and per dangling image), unsorted; only
+        ``wanted``'s repository (and tag, if it names one) when given."""
+
+    async def inspect(self, names: Sequence[str]) -> list[dict[str, Any]]:
+        """``image inspect``: docker's document per image, plus its manifest."""
+
+    async def tag(self, source: str, target: str) -> None:
+        """Give the image ``source`` names the name ``target`` too."""
+
+    async def prune(self, all_images: bool) -> Pruned:
+        """Remove the dangling images (every image with ``all_images``) that no
+        container uses."""
+
+    def transfers(self, report: TransferReporter) -> AbstractAsyncContextManager[ImageTransfers]:
+        """A registry session for pulls and pushes, reporting their progress."""
+
+    async def build(self, request: BuildRequest, report: BuildReporter,
+                    pull: BasePuller | None = None) -> BuildResult:
+        """Build and tag an image from a Dockerfile; base images the store lacks
+        are fetched through ``pull`` (none: the build fails)."""
+
+    async def load(self, path: str | None) -> list[LoadedImage]:
+        """Images from a ``docker save`` or OCI archive (None: our stdin)."""
+
+    async def save(self, names: Sequence[str], path: str | None) -> None:
+        """Images to one archive at ``path`` (None: our stdout)."""
+
+    async def import_rootfs(self, path: str, name: str | None, changes: Sequence[str],
+                            message: str, platform: str | None) -> str:
+        """An image from a root filesystem tarball (``-``: our stdin); its ID."""
+
+    async def bootstrap(self, name: str) -> str:
+        """A busybox image made from the host's static busybox, offline; its
+        manifest digest."""
 
 
 class Supervisors(Protocol):

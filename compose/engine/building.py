@@ -1,6 +1,7 @@
 """Building a project's images (``build``, ``up --build``, ``pull_policy: build``):
 the services' ``build:`` sections as ``BuildRequest``s (pure), and the thin trio
-layer that runs ``runtime.build.builder`` for them and draws its progress."""
+layer that has the image backend build them, its progress drawn through
+``ctx.output``."""
 
 from __future__ import annotations
 
@@ -9,14 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import trio
-
 from common.errors import BuildError
-from compose.cli.views.buildview import BuildView
+from common.images import BuildRequest, BuildResult
+from compose.engine.context import Context
 from compose.spec.model import Project, Service
-from compose.wiring import WiredContext as Context
-from runtime.build.builder import Builder, BuildRequest, BuildResult
-from runtime.images.documents import Platform
 
 
 @dataclass(frozen=True)
@@ -107,25 +104,21 @@ async def build_services(ctx: Context, project: Project, names: Sequence[str],
     name are built once."""
     requests = [build_request(project, project.services[n], options) for n in names]
     results: dict[str, BuildResult] = {}
-    with BuildView(ctx.output.err, quiet=options.quiet) as view:
 
-        async def pull(name: str, platform: Platform | None) -> None:
-            from compose.cli.views.transferview import TransferView
-            from runtime.distribution.transfers import open_transfers
+    async def pull(name: str, platform: str | None) -> None:
+        with ctx.output.transfers("Pulling", options.quiet) as report:
+            async with ctx.images.transfers(report) as session:
+                await session.pull(name, platform, name)
 
-            with TransferView(ctx.output.err, "Pulling", quiet=options.quiet) as transfers_view:
-                async with open_transfers(ctx.store, ctx.environ, transfers_view) as transfers:
-                    await transfers.pull(name, platform, name)
-
-        builder = Builder(ctx.layout, ctx.store, ctx.oci.runtime, view.report, pull)
+    with ctx.output.builds(options.quiet) as sink:
         built: dict[tuple[str, ...], BuildResult] = {}
         for request in requests:
             if request.tags in built:
                 results[request.label] = built[request.tags]
                 continue
-            view.start(request.label)
-            result = await builder.build(request)
-            view.finish(request.label, result)
+            sink.start(request.label)
+            result = await ctx.images.build(request, sink.report, pull)
+            sink.finish(request.label, result)
             built[request.tags] = results[request.label] = result
     return results
 
@@ -136,10 +129,7 @@ async def ensure_built(ctx: Context, project: Project, build: bool | None) -> No
     if not names or build is False:
         return
 
-    def presence() -> dict[str, bool]:
-        return {n: ctx.store.find(project.services[n].image) is not None for n in names}
-
-    present = await trio.to_thread.run_sync(presence)
+    present = {n: await ctx.images.find(project.services[n].image) is not None for n in names}
     chosen = to_build(project, present, build=build)
     if chosen:
         await build_services(ctx, project, chosen, BuildOptions())

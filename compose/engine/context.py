@@ -9,10 +9,13 @@ a ``Host``, handed to it by ``compose/app.py``, so no verb imports a backend.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from common.images import BuildResult
 from common.paths import Layout
+from common.progress import BuildEvent, TransferReporter
 from common.records import ContainerRecord
 from compose.engine.backends import (
     ContainerBackend,
@@ -22,6 +25,17 @@ from compose.engine.backends import (
     VolumeBackend,
 )
 from compose.engine.events import Progress
+
+
+class BuildSink(Protocol):
+    """Where one command's builds report: each image's start, its steps' events
+    (``BuildReporter``), and what it made."""
+
+    def start(self, label: str) -> None: ...
+
+    def report(self, event: BuildEvent) -> None: ...
+
+    def finish(self, label: str, result: BuildResult) -> None: ...
 
 
 class Reporter(Protocol):
@@ -40,6 +54,13 @@ class Reporter(Protocol):
 
     def error(self, message: str) -> None:
         """One line on standard error, as it is."""
+
+    def transfers(self, verb: str, quiet: bool) -> AbstractContextManager[TransferReporter]:
+        """Pull or push progress (``verb``: ``Pulling``, ``Pushing``) drawn while the
+        block runs; nothing is drawn when ``quiet``."""
+
+    def builds(self, quiet: bool) -> AbstractContextManager[BuildSink]:
+        """Build progress drawn while the block runs; only a failure when ``quiet``."""
 
 
 @dataclass

@@ -16,13 +16,14 @@ import json
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 
 import trio
 
 from common.errors import BuildError
+from common.images import BuildRequest, BuildResult
 from common.paths import Layout
+from common.progress import BuildEvent, BuildReporter
 from runtime.build.cache import BuildCache, CacheRecord
 from runtime.build.copying import (
     CopyStep,
@@ -34,7 +35,6 @@ from runtime.build.copying import (
 from runtime.build.dockerfile import Instruction, instruction_from_text
 from runtime.build.dockerignore import Pattern
 from runtime.build.request import (
-    BuildRequest,
     build_platform,
     ignore_patterns,
     platform_args,
@@ -58,35 +58,13 @@ from runtime.build.stages import (
     used_args,
 )
 from runtime.build.steprun import RunStep, Workspace, commit, layers_of, mounted_workspace, run_step
-from runtime.images.documents import Descriptor, host_platform, parse_platform
+from runtime.images.documents import host_platform, parse_platform
 from runtime.images.store import ImageStore
 from runtime.oci.runtime import Runtime
 
 __all__ = ["BuildEvent", "BuildReporter", "BuildRequest", "BuildResult", "Builder", "Puller"]
 
 
-@dataclass(frozen=True)
-class BuildEvent:
-    label: str
-    step: int
-    total: int
-    text: str
-    status: str
-    """``running``, ``cached``, ``done``, ``error`` or ``output`` (one line in ``text``)."""
-    elapsed: float = 0.0
-    exit_code: int | None = None
-
-
-BuildReporter = Callable[[BuildEvent], None]
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    image_id: str
-    manifest: Descriptor
-    tags: tuple[str, ...]
-    cached_steps: int
-    steps: int
 
 
 class Builder:
@@ -154,7 +132,8 @@ class _Build:
         config, manifest = await trio.to_thread.run_sync(
             write_image, self.b.store, state, self.platform, request.labels, request.tags,
             request.label)
-        return BuildResult(config.digest, manifest, request.tags, self.cached, self.total)
+        return BuildResult(config.digest, manifest.digest, request.tags, self.cached,
+                           self.total)
 
     # progress
 

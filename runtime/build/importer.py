@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import shlex
+import sys
 import tarfile
 import time
 import zlib
@@ -26,7 +27,9 @@ from runtime.images.documents import (
     canonical_json,
     host_platform,
     oci_manifest,
+    parse_platform,
 )
+from runtime.images.fileio import one_line
 from runtime.images.layerblob import store_layer
 from runtime.images.reference import InvalidReference, parse_reference
 from runtime.images.store import ImageStore
@@ -138,3 +141,20 @@ def _check_tarball(store: ImageStore, layer: Descriptor) -> None:
                     pass
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise ImageError(f"the file to import is not a tar archive: {exc}") from None
+
+
+def import_file(store: ImageStore, path: str, name: str | None, changes: list[str],
+                message: str, platform: str | None) -> str:
+    """A root filesystem tarball (``-``: stdin) as an image; returns its ID."""
+
+    def run() -> str:
+        with store.lock(exclusive=False):
+            target = parse_platform(platform) if platform else None
+            if path == "-":
+                return import_rootfs(store, sys.stdin.buffer, name, changes=changes,
+                                     message=message, platform=target)
+            with open(path, "rb") as handle:
+                return import_rootfs(store, handle, name, changes=changes, message=message,
+                                     platform=target)
+
+    return one_line("import", run)

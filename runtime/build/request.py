@@ -6,36 +6,14 @@ step runs: the Dockerfile (in the context, elsewhere, or inline), the platform
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.errors import BuildError, ImageError
+from common.images import BuildRequest
 from runtime.build.context import read_ignore
 from runtime.build.dockerfile import Dockerfile, parse
 from runtime.build.dockerignore import Pattern, parse_ignore
 from runtime.images.documents import Platform, host_platform, parse_platform
-
-
-@dataclass(frozen=True)
-class BuildRequest:
-    label: str
-    """What progress lines are prefixed with (the service name)."""
-    context: Path
-    dockerfile: str = "Dockerfile"
-    dockerfile_inline: str | None = None
-    args: Mapping[str, str] = field(default_factory=dict)
-    target: str | None = None
-    labels: Mapping[str, str] = field(default_factory=dict)
-    tags: tuple[str, ...] = ()
-    no_cache: bool = False
-    pull: bool = False
-    network: str = "default"
-    extra_hosts: tuple[tuple[str, str], ...] = ()
-    shm_size: int | None = None
-    secrets: Mapping[str, str] = field(default_factory=dict)
-    """Secret id to host file, for ``RUN --mount=type=secret``."""
-    platforms: tuple[str, ...] = ()
 
 
 def read_dockerfile(request: BuildRequest) -> Dockerfile:

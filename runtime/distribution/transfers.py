@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 from typing import Any
@@ -20,9 +20,11 @@ from typing import Any
 import httpx
 import trio
 
+from common.concurrency import run_all
 from common.errors import ImageError
+from common.progress import Transfer, TransferReporter
 from runtime.distribution import credentials
-from runtime.distribution.progress import Transfer, TransferReporter, short_id
+from runtime.distribution.progress import short_id
 from runtime.distribution.registry import Registry, RegistryOptions, open_registry
 from runtime.images.documents import (
     INDEX_TYPES,
@@ -287,19 +289,3 @@ async def _store_lock(store: ImageStore) -> AsyncIterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-async def run_all(operations: Iterable[Callable[[], Awaitable[None]]]) -> None:
-    """Run concurrently; the first ImageError is raised as itself, not in a group."""
-    try:
-        async with trio.open_nursery() as nursery:
-            for operation in operations:
-                nursery.start_soon(operation)
-    except BaseExceptionGroup as group:
-        matched, _ = group.split(ImageError)
-        if matched is None:
-            raise
-        first: BaseException = matched
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        raise first from None

@@ -12,10 +12,10 @@ import io
 import json
 import tarfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import IO, Any
 
 from common.errors import ImageError
+from common.images import LoadedImage
 from runtime.images.documents import (
     INDEX_TYPES,
     MAX_MANIFEST,
@@ -38,14 +38,6 @@ from runtime.images.reference import InvalidReference, Reference, parse_referenc
 from runtime.images.store import REF_ANNOTATION, Entry, ImageStore
 
 CONTAINERD_NAME = "io.containerd.image.name"
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """One image an archive held: its names (none if untagged) and its ID."""
-
-    names: tuple[str, ...]
-    image_id: str
 
 
 class _Archive:
@@ -74,7 +66,7 @@ def _clean(name: str) -> str:
     return "/".join(p for p in name.split("/") if p not in ("", "."))
 
 
-def load_archive(store: ImageStore, path: str) -> list[Loaded]:
+def load_archive(store: ImageStore, path: str) -> list[LoadedImage]:
     """Load every image of the archive at ``path`` (plain or compressed tar)."""
     try:
         with tarfile.open(path, "r:*") as tar:
@@ -89,7 +81,7 @@ def load_archive(store: ImageStore, path: str) -> list[Loaded]:
                      "nor an OCI archive (index.json)")
 
 
-def _load_docker(store: ImageStore, archive: _Archive) -> list[Loaded]:
+def _load_docker(store: ImageStore, archive: _Archive) -> list[LoadedImage]:
     try:
         items = json.loads(archive.read("manifest.json"))
     except ValueError:
@@ -118,11 +110,11 @@ def _load_docker(store: ImageStore, archive: _Archive) -> list[Loaded]:
         names = tuple(_tag(store, name, manifest) for name in item.get("RepoTags") or [])
         if not names:
             store.add_dangling(manifest)
-        loaded.append(Loaded(names, config_desc.digest))
+        loaded.append(LoadedImage(names, config_desc.digest))
     return loaded
 
 
-def _load_oci(store: ImageStore, archive: _Archive) -> list[Loaded]:
+def _load_oci(store: ImageStore, archive: _Archive) -> list[LoadedImage]:
     index = parse_json(archive.read("index.json"), "index.json of the archive")
     entries = index.get("manifests")
     if not isinstance(entries, list) or not entries:
@@ -137,7 +129,7 @@ def _load_oci(store: ImageStore, archive: _Archive) -> list[Loaded]:
         if not names:
             store.add_dangling(top)
         image = store.image(Entry(None, top))
-        loaded.append(Loaded(names, image.id))
+        loaded.append(LoadedImage(names, image.id))
     return loaded
 
 

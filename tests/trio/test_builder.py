@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from common.errors import BuildError
+from common.images import BuildRequest
 from common.paths import Layout
-from runtime.build.builder import Builder, BuildEvent, BuildRequest
+from common.progress import BuildEvent
+from runtime.build.builder import Builder
 from runtime.images.store import ImageStore
 from runtime.oci.runtime import Runtime
 

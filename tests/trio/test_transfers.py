@@ -17,7 +17,7 @@ import pytest
 import trio
 
 from common.errors import ImageError
-from runtime.distribution.progress import Transfer
+from common.progress import Transfer
 from runtime.distribution.transfers import open_transfers
 from runtime.images.documents import MEDIA_CONFIG, MEDIA_LAYER_GZIP, MEDIA_MANIFEST, canonical_json
 from runtime.images.reference import parse_reference

@@ -10,10 +10,10 @@ import pytest
 from rich.console import Console
 
 from common.errors import BuildError
+from common.images import BuildResult
+from common.progress import BuildEvent
 from compose.cli.views.buildview import BuildView
-from runtime.build.builder import BuildEvent, BuildResult
 from runtime.build.steprun import RunMount, RunStep, _missing_stubs, _remove_stubs, run_spec
-from runtime.images.documents import Descriptor
 from runtime.ocispec.host import HostFacts
 
 
@@ -98,7 +98,7 @@ def test_stubs_made_by_the_runtime_are_removed(root: Path) -> None:
 
 
 def result() -> BuildResult:
-    return BuildResult("sha256:x", Descriptor("m", "sha256:y", 1), ("p-web",), 1, 3)
+    return BuildResult("sha256:x", "sha256:y", ("p-web",), 1, 3)
 
 
 def view(quiet: bool = False) -> tuple[BuildView, io.StringIO]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from compose.cli.views.imagelist import ImageRow, created_time, json_row, sort_rows, table
+from common.images import ImageRow
+from compose.cli.views.imagelist import created_time, json_row, sort_rows, table
 from compose.cli.views.units import human_size
 
 ID = "sha256:3681024e4ceb1f285b463d6e15093cdf8be6125f432da51162452dc760ca9eaf"

@@ -1,11 +1,11 @@
-"""compose/planning/imageremoval.py: rm and prune decided like dockerd."""
+"""runtime/images/removal.py: rm and prune decided like dockerd."""
 
 from __future__ import annotations
 
 import pytest
 
 from common.errors import ImageError
-from compose.planning.imageremoval import Named, plan_prune, plan_rm
+from runtime.images.removal import Named, plan_prune, plan_rm
 
 A = Named("docker.io/library/a:1", "a:1", "sha256:ma", "sha256:" + "a" * 64)
 A2 = Named("docker.io/library/a:2", "a:2", "sha256:ma", "sha256:" + "a" * 64)

@@ -6,8 +6,8 @@ import io
 
 from rich.console import Console
 
+from common.progress import Transfer
 from compose.cli.views.transferview import TransferView
-from runtime.distribution.progress import Transfer
 
 EVENTS = [
     Transfer("web", "Pulling"),

@@ -6,15 +6,14 @@ from collections.abc import Mapping, Sequence
 
 from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.building import BuildOptions, build_services
+from compose.engine.context import Context
 from compose.spec import graph
 from compose.spec.model import Project
-from compose.wiring import WiredContext as Context
 
 
 async def build(ctx: Context, project: Project, names: Sequence[str], *, no_cache: bool,
                 pull: bool, args: Mapping[str, str], quiet: bool) -> int:
-    from compose.engine.building import BuildOptions, build_services  # rich and the builder
-
     await build_services(ctx, project, names,
                          BuildOptions(no_cache=no_cache, pull=pull, args=args, quiet=quiet))
     return 0

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import trio
-
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.wiring import WiredContext as Context
-from runtime.images.bootstrap import bootstrap_busybox
+from compose.engine.context import Context
 
 
 async def bootstrap(ctx: Context, name: str = "busybox:latest") -> int:
-    digest = await trio.to_thread.run_sync(bootstrap_busybox, ctx.store, name)
+    digest = await ctx.images.bootstrap(name)
     ctx.output.text(f"{name} {digest}")
     return 0
 

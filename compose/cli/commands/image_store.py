@@ -10,135 +10,44 @@ import argparse
 import json
 from typing import Any
 
-import trio
-
-from common import state
-from common.errors import ImageError, UsageError
 from compose.cli.commands.images import add_list_arguments, images
-from compose.cli.commands.push import push_images
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.cli.views.units import human_size
-from compose.planning.imageremoval import Named, Removal, plan_prune, plan_rm
-from compose.wiring import WiredContext as Context
-from runtime.images.catalog import inspect
-from runtime.images.documents import parse_platform
-from runtime.images.reference import InvalidReference, parse_reference
-from runtime.images.store import Entry, ImageStore
-
-
-def _named(store: ImageStore) -> list[Named]:
-    found = []
-    for entry in store.entries():
-        familiar = parse_reference(entry.name).familiar if entry.name else None
-        found.append(Named(entry.name, familiar, entry.manifest.digest,
-                           store.config_digest(entry)))
-    return found
-
-
-def _in_use(ctx: Context) -> dict[str, str]:
-    return {r.image_id: r.name for r in state.container_records(ctx.layout)}
-
-
-def _apply(ctx: Context, removal: Removal) -> int:
-    """Carry out a removal under the store's exclusive lock; returns bytes freed."""
-    store = ctx.store
-    with store.lock(exclusive=True):
-        entries = {e.manifest.digest: e for e in store.entries()}
-        for name in removal.untag:
-            store.untag(name)
-        for digest in removal.keep_dangling:
-            store.add_dangling(entries[digest].manifest)
-        store.forget(set(removal.forget))
-        return store.collect_garbage(ctx.layout.layers)
-
-
-def remove_names(ctx: Context, names: list[str], force: bool) -> list[str]:
-    store = ctx.store
-    entries = _named(store)
-    requests = []
-    for text in names:
-        entry = store.find(text)
-        if entry is None:
-            raise ImageError(f"no such image: {text}")
-        image_id = store.config_digest(entry)
-        by_id = not _is_reference(text, entry)
-        named = Named(entry.name, parse_reference(entry.name).familiar if entry.name else None,
-                      entry.manifest.digest, image_id)
-        requests.append((text, named, by_id))
-    removal = plan_rm(requests, entries, _in_use(ctx), force=force)
-    _apply(ctx, removal)
-    return removal.lines
-
-
-def _is_reference(text: str, entry: Entry) -> bool:
-    try:
-        return entry.name == str(parse_reference(text))
-    except InvalidReference:
-        return False
+from compose.engine.context import Context
+from compose.engine.pulling import pull_image
+from compose.engine.pushing import push_images
 
 
 async def rm(ctx: Context, names: list[str], force: bool) -> int:
-    for line in await trio.to_thread.run_sync(remove_names, ctx, names, force):
+    for line in await ctx.images.remove(names, force):
         ctx.output.text(line)
     return 0
 
 
 async def prune(ctx: Context, all_images: bool) -> int:
-    def run() -> tuple[list[str], int]:
-        removal = plan_prune(_named(ctx.store), _in_use(ctx), all_images=all_images)
-        return removal.lines, _apply(ctx, removal)
-
-    lines, freed = await trio.to_thread.run_sync(run)
-    if lines:
+    pruned = await ctx.images.prune(all_images)
+    if pruned.lines:
         ctx.output.text("Deleted Images:")
-        for line in lines:
+        for line in pruned.lines:
             ctx.output.text(line)
         ctx.output.text("")
-    ctx.output.text(f"Total reclaimed space: {human_size(freed, 3)}")
+    ctx.output.text(f"Total reclaimed space: {human_size(pruned.freed, 3)}")
     return 0
 
 
 async def inspect_images(ctx: Context, names: list[str]) -> int:
-    def run() -> list[dict[str, Any]]:
-        found = []
-        for name in names:
-            entry = ctx.store.find(name)
-            if entry is None:
-                raise ImageError(f"no such image: {name}")
-            found.append(inspect(ctx.store, entry))
-        return found
-
-    ctx.output.raw(json.dumps(await trio.to_thread.run_sync(run), indent=4) + "\n")
+    ctx.output.raw(json.dumps(await ctx.images.inspect(names), indent=4) + "\n")
     return 0
 
 
 async def tag(ctx: Context, source: str, target: str) -> int:
-    def run() -> None:
-        entry = ctx.store.find(source)
-        if entry is None:
-            raise ImageError(f"no such image: {source}")
-        try:
-            reference = parse_reference(target)
-        except InvalidReference as exc:
-            raise UsageError(str(exc)) from None
-        if reference.digest:
-            raise UsageError(f"cannot tag {target}: a tag names no digest")
-        ctx.store.tag(reference, entry.manifest, source_digest=entry.source_digest)
-
-    await trio.to_thread.run_sync(run)
+    await ctx.images.tag(source, target)
     return 0
 
 
 async def pull_one(ctx: Context, name: str, platform: str | None, quiet: bool) -> int:
-    from compose.cli.views.transferview import (
-        TransferView,  # httpx and rich.live: only when pulling
-    )
-    from runtime.distribution.transfers import open_transfers
-
-    with TransferView(ctx.output.err, "Pulling", quiet=quiet) as view:
-        async with open_transfers(ctx.store, ctx.environ, view) as transfers:
-            image = await transfers.pull(name, parse_platform(platform) if platform else None)
-    ctx.output.text(f"{image.reference.familiar}: {image.manifest_digest}")
+    image = await pull_image(ctx, name, platform, quiet)
+    ctx.output.text(f"{image.name}: {image.manifest_digest}")
     return 0
 
 

@@ -9,43 +9,14 @@ from __future__ import annotations
 import json
 import time
 
-import trio
-
-from common.errors import ImageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.cli.views.imagelist import ImageRow, json_row, sort_rows, table
-from compose.wiring import WiredContext as Context
-from runtime.images.catalog import summaries
-from runtime.images.reference import InvalidReference, parse_reference
-from runtime.images.store import ImageStore
-
-
-def image_rows(store: ImageStore, wanted: str | None = None) -> list[ImageRow]:
-    """Rows for every entry (synchronous); only ``wanted``'s repository (and tag,
-    if it names one) when given."""
-    match, any_tag = None, True
-    if wanted:
-        try:
-            match = parse_reference(wanted)
-        except InvalidReference as exc:
-            raise ImageError(str(exc)) from None
-        any_tag = ":" not in wanted.rsplit("/", 1)[-1]
-    rows = []
-    for s in summaries(store):
-        if match is not None:
-            ref = s.reference
-            if ref is None or (ref.registry, ref.repository) != (match.registry,
-                                                                 match.repository):
-                continue
-            if not any_tag and ref.tag != match.tag:
-                continue
-        rows.append(ImageRow(s.repository, s.tag, s.image.id, s.created, s.size, s.digest))
-    return sort_rows(rows)
+from compose.cli.views.imagelist import json_row, sort_rows, table
+from compose.engine.context import Context
 
 
 async def images(ctx: Context, *, wanted: str | None = None, fmt: str = "table",
                  quiet: bool = False, digests: bool = False) -> int:
-    rows = await trio.to_thread.run_sync(image_rows, ctx.store, wanted)
+    rows = sort_rows(await ctx.images.rows(wanted))
     if quiet:
         for image_id in dict.fromkeys(r.image_id.removeprefix("sha256:")[:12] for r in rows):
             ctx.output.text(image_id)

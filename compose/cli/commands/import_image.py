@@ -3,44 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 
-import trio
-
-from common.errors import ImageError, UsageError
+from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.wiring import WiredContext as Context
-from runtime.build.importer import import_rootfs
-from runtime.images.documents import parse_platform
-from runtime.images.store import ImageStore
-
-
-def _import_file(store: ImageStore, path: str, name: str | None, changes: list[str],
-                 message: str, platform: str | None) -> str:
-    with store.lock(exclusive=False):
-        target = parse_platform(platform) if platform else None
-        if path == "-":
-            return import_rootfs(store, sys.stdin.buffer, name, changes=changes,
-                                 message=message, platform=target)
-        with open(path, "rb") as handle:
-            return import_rootfs(store, handle, name, changes=changes, message=message,
-                                 platform=target)
-
-
-def import_file(store: ImageStore, path: str, name: str | None, changes: list[str],
-                message: str, platform: str | None) -> str:
-    """Disk errors (full, unreadable, a closed pipe) as one line, not a traceback."""
-    try:
-        return _import_file(store, path, name, changes, message, platform)
-    except OSError as exc:
-        where = f" {exc.filename}" if exc.filename else ""
-        raise ImageError(f"cannot import:{where} {exc.strerror or exc}") from None
+from compose.engine.context import Context
 
 
 async def import_image(ctx: Context, path: str, name: str | None, changes: list[str],
                        message: str, platform: str | None) -> int:
-    image_id = await trio.to_thread.run_sync(import_file, ctx.store, path, name, changes,
-                                             message, platform)
+    image_id = await ctx.images.import_rootfs(path, name, changes, message, platform)
     ctx.output.text(image_id)
     return 0
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.context import Context
+from compose.engine.pulling import pull_services
 from compose.spec import graph
 from compose.spec.model import Project
-from compose.wiring import WiredContext as Context
 
 
 async def pull(ctx: Context, project: Project, *, policy: str | None = None,
                quiet: bool = False, ignore_failures: bool = False) -> int:
     """As docker compose: services whose ``pull_policy`` is ``never`` or ``build``
     are skipped, ``missing`` ones pulled only if absent, the others always."""
-    from compose.engine.pulling import pull_services  # httpx and rich.live: only when pulling
-
     await pull_services(ctx, project, ctx.environ, policy=policy, default="always",
                         quiet=quiet, ignore_failures=ignore_failures)
     return 0

@@ -5,47 +5,11 @@ pushes every service image that names a registry and is in the local store."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import partial
-from typing import TYPE_CHECKING
-
-from common.errors import ImageError, UsageError
+from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.engine.context import Context
+from compose.engine.pushing import push_images
 from compose.spec.model import Project
-from compose.wiring import WiredContext as Context
-
-if TYPE_CHECKING:
-    from runtime.distribution.transfers import Transfers
-
-
-async def push_images(ctx: Context, images: Sequence[tuple[str, str]], *, quiet: bool = False,
-                      ignore_failures: bool = False) -> list[str]:
-    """Push ``(label, image)`` pairs; returns one ``tag: digest: ... size: ...`` line
-    each, as docker prints after a push."""
-    from compose.cli.views.transferview import (
-        TransferView,  # httpx and rich.live: only when pushing
-    )
-    from runtime.distribution.transfers import open_transfers, run_all
-
-    lines: list[str] = []
-    failures: list[str] = []
-
-    async def one(transfers: Transfers, label: str, image: str) -> None:
-        try:
-            pushed = await transfers.push(image, label)
-        except ImageError as exc:
-            if not ignore_failures:
-                raise
-            failures.append(f"{label}: {exc}")
-            return
-        lines.append(f"{image}: digest: {pushed.digest} size: {pushed.size}")
-
-    with TransferView(ctx.output.err, "Pushing", quiet=quiet) as view:
-        async with open_transfers(ctx.store, ctx.environ, view) as transfers:
-            await run_all(partial(one, transfers, label, image) for label, image in images)
-    for failure in failures:
-        ctx.output.warn(failure)
-    return lines
 
 
 async def push(ctx: Context, project: Project, *, quiet: bool = False,

@@ -3,53 +3,16 @@ tools read (an OCI layout plus docker's ``manifest.json``)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import tempfile
 
-import trio
-
-from common.errors import ImageError, UsageError
+from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.wiring import WiredContext as Context
-from runtime.images.archive import save_archive
-from runtime.images.store import ImageStore
-
-
-def _save_file(store: ImageStore, names: list[str], path: str | None) -> None:
-    """Write to ``path`` atomically (a temporary file renamed), or to stdout."""
-    with store.lock(exclusive=False):
-        if path is None:
-            save_archive(store, names, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-            return
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".save-", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                save_archive(store, names, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)
-            os.rename(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-
-
-def save_file(store: ImageStore, names: list[str], path: str | None) -> None:
-    """Disk errors (full, unreadable, a closed pipe) as one line, not a traceback."""
-    try:
-        _save_file(store, names, path)
-    except OSError as exc:
-        where = f" {exc.filename}" if exc.filename else ""
-        raise ImageError(f"cannot save images:{where} {exc.strerror or exc}") from None
+from compose.engine.context import Context
 
 
 async def save(ctx: Context, names: list[str], path: str | None) -> int:
-    await trio.to_thread.run_sync(save_file, ctx.store, names, path)
+    await ctx.images.save(names, path)
     return 0
 
 

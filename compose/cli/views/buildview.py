@@ -6,8 +6,8 @@ running step its last output lines (`` => => # ...``), as BuildKit's tty mode
 draws them.  Otherwise (logs, tests, ``--progress plain``-like): one line per
 step as it ends and a RUN's output lines as they come.  In both, a failure ends
 with BuildKit's block: the failing step, its last output lines and its exit
-code; ``-q`` prints only that.  Only renders: the ``BuildEvent``s come from
-``runtime.build.builder``.
+code; ``-q`` prints only that.  Only renders: the ``BuildEvent``s come from the
+image backend's builder.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
-from runtime.build.builder import BuildEvent, BuildResult
+from common.images import BuildResult
+from common.progress import BuildEvent
 
 _TAIL = 30
 _LIVE_TAIL = 6

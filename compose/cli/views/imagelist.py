@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from common.images import ImageRow
 from compose.cli.views.humanize import docker_time, human_duration
 from compose.cli.views.texttable import text_table
 from compose.cli.views.units import human_size
-
-
-@dataclass(frozen=True)
-class ImageRow:
-    repository: str
-    tag: str
-    image_id: str
-    created: str  # RFC 3339 from the image config, or ""
-    size: int
-    digest: str = "<none>"
 
 
 def created_time(created: str) -> float | None:

@@ -3,7 +3,7 @@
 On a terminal: a live block, one line per image and one per layer under it, with
 a bar while a layer moves.  Otherwise (logs, tests): one line per step, without
 the byte counts.  Only renders: the ``Transfer`` events come from
-``runtime.distribution.transfers``.
+the image backend's registry sessions.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
+from common.progress import Transfer
 from compose.cli.views.units import human_size
-from runtime.distribution.progress import Transfer
 
 _REFRESH = 0.1
 _BAR = 30
