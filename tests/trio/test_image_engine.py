@@ -12,7 +12,8 @@ import pytest
 from common.errors import BuildError, ImageError
 from common.paths import Layout
 from common.progress import BuildEvent, Transfer
-from compose.cli.commands import image_store, images, load, save
+from compose.cli.commands import image as image_store
+from compose.cli.commands import images, load, save
 from compose.cli.commands.push import push
 from compose.engine.building import BuildOptions, build_services, ensure_built
 from compose.engine.context import Context
