@@ -9,11 +9,21 @@ from typing import Any
 
 import pytest
 
-from compose.engine import backends
+from compose.cli.console import Output
+from compose.engine import backends, context
 from compose.supervisor.daemon import ProjectSupervisors
+from compose.wiring import LocalHost
 from network.driver import NetworkDriver
+from runtime.image_backend import ImageService
 from runtime.oci.containers import ContainerDriver
-from tests.fakes import FakeContainers, FakeNetworks, FakeSupervisors, FakeVolumes
+from tests.fakes import (
+    FakeContainers,
+    FakeImages,
+    FakeNetworks,
+    FakeSupervisors,
+    FakeVolumes,
+    RecordingOutput,
+)
 from volumes.driver import LocalVolumes
 
 
@@ -36,6 +46,11 @@ CASES = [
     (backends.VolumeBackend, LocalVolumes),
     (backends.Supervisors, FakeSupervisors),
     (backends.Supervisors, ProjectSupervisors),
+    (backends.ImageBackend, FakeImages),
+    (backends.ImageBackend, ImageService),
+    (context.Reporter, RecordingOutput),
+    (context.Reporter, Output),
+    (context.Host, LocalHost),
 ]
 
 
