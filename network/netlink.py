@@ -24,6 +24,7 @@ from ipaddress import (
 from typing import Any
 
 from common.errors import NetworkFailure
+from common.libc import skip_ldconfig
 
 IFA_F_NODAD = 0x02
 
@@ -31,31 +32,15 @@ IFA_F_NODAD = 0x02
 # pyroute2 takes a fifth of a second to import; commands that touch no network
 # (ps, logs) should not pay for it, so it is imported on first use.
 def IPRoute(**kwargs: Any) -> Any:
-    _skip_ldconfig()
+    skip_ldconfig()
     from pyroute2 import IPRoute as _IPRoute
 
     return _IPRoute(**kwargs)
 
 
-def _skip_ldconfig() -> None:
-    """pyroute2 looks libc up with ``ctypes.util.find_library("c")``, which runs
-    ``ldconfig -p`` (tens of milliseconds, on every import); the interpreter's own
-    libc is the answer, so that one lookup is answered without it."""
-    import ctypes.util
-
-    lookup = ctypes.util.find_library
-    if getattr(lookup, "skips_ldconfig", False):
-        return
-
-    def find_library(name: str) -> str | None:
-        return None if name == "c" else lookup(name)  # CDLL(None): this process's libc
-
-    find_library.skips_ldconfig = True  # type: ignore[attr-defined]
-    ctypes.util.find_library = find_library
-
 
 def _netlink_error() -> type[Exception]:
-    _skip_ldconfig()
+    skip_ldconfig()
     from pyroute2.netlink.exceptions import NetlinkError
 
     return NetlinkError  # type: ignore[no-any-return]

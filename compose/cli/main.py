@@ -15,13 +15,14 @@ import pkgutil
 import sys
 from collections.abc import Mapping, Sequence
 from types import ModuleType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from common.errors import PycomposeError, first_user_error
+from compose import __version__
 from compose.cli import commands
-from compose.cli.console import Output
-from compose.cli.invocation import Invocation, Runner
-from compose.engine.context import Host
+
+if TYPE_CHECKING:  # imported when a verb runs: `pycompose version` needs none of them
+    from compose.cli.invocation import Invocation, Runner
+    from compose.engine.context import Host
 
 # The order verbs are listed in ``--help``; modules not named here follow by name.
 ORDER = ("up", "down", "ps", "logs", "config")
@@ -62,15 +63,6 @@ def command_modules(verb: str | None = None) -> list[ModuleType]:
     names.sort(key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     modules = [importlib.import_module(f"{commands.__name__}.{n}") for n in names]
     return [m for m in modules if hasattr(m, "register")]
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pycompose")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
@@ -128,6 +120,9 @@ def main(
     other keyword arguments let tests run it in-process."""
     environ = dict(os.environ if environ is None else environ)
     words = list(sys.argv[1:] if argv is None else argv)
+    if words in (["version"], ["--version"]):  # the fast path: nothing else to import
+        (stdout or sys.stdout).write(f"pycompose version {__version__}\n")
+        return 0
     wants_help = any(w in ("-h", "--help") for w in words[:1]) or not words
     parser = build_parser(None if wants_help else requested_verb(words))
     args = parser.parse_args(words)
@@ -135,16 +130,23 @@ def main(
         parser.print_help(stderr or sys.stderr)
         return 2
     _configure_logging(args.verbose)
+    from common.errors import PycomposeError, first_user_error
+    from compose.cli.console import Output
+    from compose.cli.invocation import Invocation
+
     output = Output(no_color=getattr(args, "no_color", False) or "NO_COLOR" in environ,
                     stdout=stdout, stderr=stderr)
     inv = Invocation(args, environ, cwd or os.getcwd(), output, host)
     try:
         if args.version or args.verb == "version":
-            output.text(f"pycompose version {_version()}")
+            output.text(f"pycompose version {__version__}")
             return 0
         prepared = args.prepare(inv)  # loading and checks, before any backend
         if isinstance(prepared, int):
             return prepared
+        from common.libc import skip_ldconfig
+
+        skip_ldconfig()  # before trio's import looks libpthread up
         import trio  # verbs that need no backend (config, version) start faster without it
 
         return trio.run(_run, inv, prepared)
