@@ -19,6 +19,9 @@ APT_PACKAGES := runc crun conmon busybox-static util-linux iproute2 python3-venv
 
 setup: system-packages $(VENV)/.installed
 	@ln -sf $(CURDIR)/$(PYCOMPOSE) /usr/local/bin/pycompose
+	@# bytecode written now, whatever PYTHONDONTWRITEBYTECODE says: every command
+	@# would otherwise compile each module it imports (incremental: only what changed)
+	@$(PY) -m compileall -q common compose runtime network volumes
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do \

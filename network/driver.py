@@ -28,7 +28,7 @@ from common import state
 from common.paths import Layout
 from common.records import Attachment, ContainerRecord, NetworkRecord
 from common.statefiles import write_atomic
-from network import firewall, netlink, ports, sysctl
+from network import firewall, netlink, ports, procnet, sysctl
 from network.hosts import embedded_resolv_conf, resolv_conf_for
 from network.netns import bind_netns, create_netns, remove_netns
 from network.nft import apply_nft
@@ -148,10 +148,10 @@ class NetworkDriver:
             await apply_nft(firewall.replace_script(table, body), needed=body is not None)
 
     async def routed_networks(self) -> list[IPv4Network | IPv6Network]:
-        return await trio.to_thread.run_sync(netlink.routed_networks)
+        return procnet.read_routed_networks()  # a few small /proc files: no thread
 
     async def link_names(self) -> set[str]:
-        return set(await trio.to_thread.run_sync(netlink.link_names))
+        return set(procnet.read_link_names())
 
 
 def _interface(attachment: Attachment) -> netlink.Interface:

@@ -15,11 +15,8 @@ from dataclasses import dataclass
 from ipaddress import (
     IPv4Address,
     IPv4Interface,
-    IPv4Network,
     IPv6Address,
     IPv6Interface,
-    IPv6Network,
-    ip_network,
 )
 from typing import Any
 
@@ -37,6 +34,12 @@ def IPRoute(**kwargs: Any) -> Any:
 
     return _IPRoute(**kwargs)
 
+
+
+def preload() -> None:
+    """Import pyroute2 now, before it is needed (a process that will need it)."""
+    skip_ldconfig()
+    import pyroute2  # noqa: F401
 
 
 def _netlink_error() -> type[Exception]:
@@ -58,23 +61,6 @@ def _index(ipr: Any, name: str) -> int | None:
 def link_exists(name: str) -> bool:
     with IPRoute() as ipr:
         return _index(ipr, name) is not None
-
-
-def link_names() -> list[str]:
-    with IPRoute() as ipr:
-        return [str(link.get_attr("IFLA_IFNAME")) for link in ipr.get_links()]
-
-
-def routed_networks() -> list[IPv4Network | IPv6Network]:
-    """Destinations of the routes in this namespace (for choosing free subnets)."""
-    networks: list[IPv4Network | IPv6Network] = []
-    with IPRoute() as ipr:
-        for family in (socket.AF_INET, socket.AF_INET6):
-            for route in ipr.get_routes(family=family):
-                dst = route.get_attr("RTA_DST")
-                if dst:
-                    networks.append(ip_network(f"{dst}/{route['dst_len']}", strict=False))
-    return networks
 
 
 def ensure_bridge(name: str, gateways: Sequence[IPv4Interface | IPv6Interface],

@@ -123,6 +123,9 @@ def main(
     if words in (["version"], ["--version"]):  # the fast path: nothing else to import
         (stdout or sys.stdout).write(f"pycompose version {__version__}\n")
         return 0
+    from common.libc import skip_ldconfig
+
+    skip_ldconfig()  # before a verb's module imports trio, which looks libpthread up
     wants_help = any(w in ("-h", "--help") for w in words[:1]) or not words
     parser = build_parser(None if wants_help else requested_verb(words))
     args = parser.parse_args(words)
@@ -144,10 +147,10 @@ def main(
         prepared = args.prepare(inv)  # loading and checks, before any backend
         if isinstance(prepared, int):
             return prepared
-        from common.libc import skip_ldconfig
-
-        skip_ldconfig()  # before trio's import looks libpthread up
         import trio  # verbs that need no backend (config, version) start faster without it
+
+        if getattr(args, "supervises", False):
+            host.fork_supervisor(environ)  # before trio runs: a fork takes no event loop
 
         return trio.run(_run, inv, prepared)
     except PycomposeError as exc:

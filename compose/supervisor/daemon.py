@@ -28,6 +28,8 @@ from common.paths import Layout
 from common.processes import wait_for_exit
 from common.records import ContainerRecord
 from compose.supervisor import control
+from compose.supervisor.dnsready import resolves_here, wait_ready
+from compose.supervisor.standby import Standby
 
 READY_TIMEOUT = 10.0
 READY_FD = "PYCOMPOSE_SUPERVISOR_READY_FD"
@@ -90,14 +92,17 @@ _starting: dict[tuple[str, str], trio.Lock] = {}
 it as each container starts, concurrently, and all but the first must find it."""
 
 
-async def ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, str]) -> int:
-    """Start the project's supervisor unless it runs; tell a running one to look for
-    new containers.  Returns its pid once it is ready."""
+async def ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, str],
+                            standby: Standby | None = None) -> int:
+    """Start the project's supervisor unless it runs (the command's ``standby`` if
+    it has one, else a new process); tell a running one to look for new containers.
+    Returns its pid once it is ready."""
     async with _starting.setdefault((str(layout.root), project), trio.Lock()):
-        return await _ensure_supervisor(layout, project, environ)
+        return await _ensure_supervisor(layout, project, environ, standby)
 
 
-async def _ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, str]) -> int:
+async def _ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, str],
+                             standby: Standby | None) -> int:
     pid = running_pid(layout, project)
     if pid is not None:
         answer = await control.request(control.socket_path(layout, project), {"op": "rescan"})
@@ -107,6 +112,22 @@ async def _ensure_supervisor(layout: Layout, project: str, environ: Mapping[str,
             os.kill(pid, signal.SIGHUP)  # an older supervisor, without a socket
             return pid
     log = log_path(layout, project)
+    if standby is not None and standby.go >= 0:
+        read_fd = standby.take(project, log)  # already running, everything imported
+    else:
+        read_fd = await _spawn(project, environ, log)
+    async with trio.lowlevel.FdStream(read_fd) as ready:
+        with trio.move_on_after(READY_TIMEOUT):
+            await ready.receive_some(1)  # a byte when ready, nothing if it gave up
+    pid = running_pid(layout, project)
+    if pid is None:
+        raise StateError(f"the supervisor of project {project} did not start; see {log}")
+    return pid
+
+
+async def _spawn(project: str, environ: Mapping[str, str], log: Path) -> int:
+    """A new supervisor process (no standby: ``adopt`` after a crash, say); the fd
+    its readiness arrives on."""
     log.parent.mkdir(parents=True, exist_ok=True)
     read_fd, write_fd = os.pipe()
     try:
@@ -118,13 +139,7 @@ async def _ensure_supervisor(layout: Layout, project: str, environ: Mapping[str,
             )
     finally:
         os.close(write_fd)
-    async with trio.lowlevel.FdStream(read_fd) as ready:
-        with trio.move_on_after(READY_TIMEOUT):
-            await ready.receive_some(1)  # a byte when ready, nothing if it gave up
-    pid = running_pid(layout, project)
-    if pid is None:
-        raise StateError(f"the supervisor of project {project} did not start; see {log}")
-    return pid
+    return read_fd
 
 
 def signal_ready(environ: Mapping[str, str]) -> None:
@@ -136,14 +151,15 @@ def signal_ready(environ: Mapping[str, str]) -> None:
             os.close(int(fd))
 
 
-async def adopt(layout: Layout, project: str, environ: Mapping[str, str]) -> None:
+async def adopt(layout: Layout, project: str, environ: Mapping[str, str],
+                standby: Standby | None = None) -> None:
     """Make sure a project that has containers has its supervisor: after a crash of
     the old one (or a reboot), the next pycompose call for the project starts one,
     which takes over every container where its records say they are."""
     from common import state
 
     if running_pid(layout, project) is None and state.container_records(layout, project):
-        await ensure_supervisor(layout, project, environ)
+        await ensure_supervisor(layout, project, environ, standby)
 
 
 async def stop_supervisor(layout: Layout, project: str) -> None:
@@ -169,22 +185,22 @@ async def stop_supervisor(layout: Layout, project: str) -> None:
 class ProjectSupervisors:
     """The engine's ``Supervisors`` for one state root: the functions above."""
 
-    def __init__(self, layout: Layout, environ: Mapping[str, str]) -> None:
+    def __init__(self, layout: Layout, environ: Mapping[str, str],
+                 standby: Standby | None = None) -> None:
         self.layout = layout
         self.environ = environ
+        self.standby = standby
 
     async def ensure(self, project: str) -> None:
-        await ensure_supervisor(self.layout, project, self.environ)
+        await ensure_supervisor(self.layout, project, self.environ, self.standby)
 
     async def adopt(self, project: str) -> None:
-        await adopt(self.layout, project, self.environ)
+        await adopt(self.layout, project, self.environ, self.standby)
 
     async def stop(self, project: str) -> None:
         await stop_supervisor(self.layout, project)
 
     async def dns_ready(self, record: ContainerRecord) -> bool:
-        from compose.supervisor.dnshost import resolves_here, wait_ready  # dnspython: lazily
-
         if not resolves_here(record):
             return True
         await self.ensure(record.project)

@@ -25,11 +25,11 @@ from pathlib import Path
 import structlog
 import trio
 
-from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.records import ContainerRecord
 from compose.engine import runstate
 from compose.planning.health import UNHEALTHY
+from compose.supervisor.dnsready import READY, resolves_here
 from network.dns import DnsServer, serve_dns, serve_dns_tcp, upstreams_from
 from network.dnstable import build_table
 from network.firewall import dns_redirect_script
@@ -37,14 +37,8 @@ from network.hosts import EMBEDDED_DNS
 from network.nft import apply_nft
 from network.nssocket import trio_socket_in_netns
 
-READY = "dns.ready"
 HOST_RESOLV_CONF = Path("/etc/resolv.conf")
 
-
-def resolves_here(record: ContainerRecord) -> bool:
-    """Containers with a namespace of their own and a network use the embedded server
-    (host-mode ones use the host's resolvers, joined ones their owner's socket)."""
-    return record.network.mode == "" and bool(record.attachments)
 
 
 class DnsHost:
@@ -108,15 +102,3 @@ class DnsHost:
         scope = self._scopes.pop(container_id, None)
         if scope is not None:
             scope.cancel()
-
-
-async def wait_ready(layout: Layout, record: ContainerRecord, timeout: float = 15.0) -> bool:
-    """In ``up``: wait until the supervisor serves DNS in this container's namespace."""
-    if not resolves_here(record):
-        return True
-    directory = layout.container_dir(record.id)
-    with FileWatch(directory, DIRECTORY_CHANGES) as changes, trio.move_on_after(timeout):
-        while not (directory / READY).exists():
-            await changes.changed()
-        return True
-    return False

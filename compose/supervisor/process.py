@@ -6,18 +6,51 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 
 import structlog
 import trio
 
+from common.progress import TransferReporter
 from common.records import ContainerRecord
 from common.status import Probe
-from compose.engine.context import Context
+from compose.engine.context import BuildSink, Context
+from compose.engine.events import Progress
 from compose.planning.health import HealthConfig
 from compose.supervisor import control
 from compose.supervisor.daemon import hold_lock, signal_ready
 from compose.supervisor.dnshost import DnsHost
 from compose.supervisor.watch import Supervisor
+
+
+class LogReporter:
+    """The supervisor's ``Reporter``: plain lines in its log (it draws nothing)."""
+
+    def progress(self, event: Progress) -> None:
+        if event.done:
+            print(f"{event.kind} {event.name} {event.status}", flush=True)
+
+    def warn(self, message: str) -> None:
+        print(f"WARN {message}", flush=True)
+
+    def text(self, message: str) -> None:
+        print(message, flush=True)
+
+    def raw(self, text: str) -> None:
+        print(text, end="", flush=True)
+
+    def error(self, message: str) -> None:
+        print(message, flush=True)
+
+    def transfers(self, verb: str, quiet: bool) -> AbstractContextManager[TransferReporter]:
+        return nullcontext(_ignore)
+
+    def builds(self, quiet: bool) -> AbstractContextManager[BuildSink]:
+        raise RuntimeError("the supervisor builds no image")
+
+
+def _ignore(_: object) -> None:
+    """Transfer progress the supervisor does not show."""
 
 
 def _configure_json_logs() -> None:

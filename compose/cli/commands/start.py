@@ -7,5 +7,6 @@ from compose.engine.startstop import start
 
 
 def register(verbs: Verbs) -> None:
-    project_verb(verbs, "start", "start existing containers",
-                 lambda ctx, project, services, args: start(ctx, project, services))
+    parser = project_verb(verbs, "start", "start existing containers",
+                          lambda ctx, project, services, args: start(ctx, project, services))
+    parser.set_defaults(supervises=True)
