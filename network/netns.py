@@ -1,9 +1,11 @@
 """Persistent network namespaces as bind-mounted files under the runtime directory.
 
 A container's namespace is made before the container and outlives its process,
-so a restarted container keeps its interfaces and address.  util-linux's
-``unshare --net=FILE`` makes it (no namespace code of our own); removing it is an
-unmount and an unlink.  A container that shares another's namespace (or the
+so a restarted container keeps its interfaces and address.  It is made in-process,
+as util-linux's ``unshare --net=FILE`` makes it, without its process: a thread of
+its own unshares its network namespace and bind-mounts it onto the file, then
+ends (the switch dies with the thread, never reaching trio's thread cache);
+removing it is an unmount and an unlink.  A container that shares another's namespace (or the
 host's) gets a bind mount of that namespace under its own name, so the runtime
 always finds its namespace at ``<run>/netns/<id>``.
 """
@@ -13,12 +15,15 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import threading
+from functools import partial
 from pathlib import Path
 
 import trio
 
 from common.errors import NetworkFailure
 from common.libc import libc
+from network.nsthread import CLONE_NEWNET, in_own_thread
 
 _libc = libc
 MNT_DETACH = 2
@@ -30,14 +35,17 @@ async def create_netns(path: Path) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(exist_ok=True)
-    result = await trio.run_process(
-        ["unshare", f"--net={path}", "true"], capture_stdout=True, capture_stderr=True,
-        check=False, stdin=b"",
-    )
-    if result.returncode != 0:
+    await trio.to_thread.run_sync(in_own_thread, partial(_unshare_onto, path))
+
+
+def _unshare_onto(path: Path) -> None:
+    """In a thread about to end: a new network namespace, kept at ``path``."""
+    if _libc.unshare(CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
         path.unlink(missing_ok=True)
-        message = result.stderr.decode(errors="replace").strip()
-        raise NetworkFailure(f"cannot create network namespace {path}: {message}")
+        raise NetworkFailure(f"cannot create network namespace {path}: {os.strerror(err)}")
+    bind_netns(Path(f"/proc/self/task/{threading.get_native_id()}/ns/net"), path)
+
 
 
 def bind_netns(source: Path, path: Path) -> None:

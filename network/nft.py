@@ -1,27 +1,98 @@
-"""Running ``nft -f`` scripts (``firewall.py`` writes them, purely): the project's
-table on the host, and the DNS redirect inside a container's namespace."""
+"""Running nftables scripts (``firewall.py`` writes them, purely): the project's
+table on the host, and the DNS redirect inside a container's namespace.
+
+They go through libnftables (the library behind ``nft``, Debian's libnftables1,
+which nftables depends on) in-process: no ``nft`` process per network and no
+``nsenter`` per container.  The namespace is entered by a thread of its own
+(``nsthread.py``).  Without the library the ``nft`` command does the same.
+"""
 
 from __future__ import annotations
 
+import ctypes
+from functools import partial
 from pathlib import Path
 
 import trio
 
 from common.errors import NetworkFailure
+from network.nsthread import in_own_thread
+
+_LIBRARY = "libnftables.so.1"
+NFT_CTX_DEFAULT = 0
+_MISSING = ("nft is not installed (Debian package nftables); pycompose needs it to publish "
+            "ports and let containers reach the outside")
+
+
+class _Library:
+    """libnftables's few functions, loaded once (None when it is not installed)."""
+
+    handle: ctypes.CDLL | None = None
+    tried = False
+
+    @classmethod
+    def load(cls) -> ctypes.CDLL | None:
+        if not cls.tried:
+            cls.tried = True
+            try:
+                lib = ctypes.CDLL(_LIBRARY)
+            except OSError:
+                return None
+            lib.nft_ctx_new.restype = ctypes.c_void_p
+            lib.nft_ctx_new.argtypes = [ctypes.c_uint32]
+            lib.nft_ctx_free.argtypes = [ctypes.c_void_p]
+            lib.nft_ctx_buffer_output.argtypes = [ctypes.c_void_p]
+            lib.nft_ctx_buffer_error.argtypes = [ctypes.c_void_p]
+            lib.nft_ctx_get_error_buffer.restype = ctypes.c_char_p
+            lib.nft_ctx_get_error_buffer.argtypes = [ctypes.c_void_p]
+            lib.nft_run_cmd_from_buffer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+            cls.handle = lib
+        return cls.handle
+
+
+def run_script(lib: ctypes.CDLL, script: str) -> str | None:
+    """Run ``script`` in this thread's namespace; nft's error text, or None."""
+    ctx = lib.nft_ctx_new(NFT_CTX_DEFAULT)
+    if not ctx:
+        return "cannot make an nftables context"
+    try:
+        lib.nft_ctx_buffer_output(ctx)
+        lib.nft_ctx_buffer_error(ctx)
+        if lib.nft_run_cmd_from_buffer(ctx, script.encode()) == 0:
+            return None
+        error: bytes | None = lib.nft_ctx_get_error_buffer(ctx)
+        return (error or b"").decode(errors="replace").strip() or "?"
+    finally:
+        lib.nft_ctx_free(ctx)
 
 
 async def apply_nft(script: str, needed: bool = True, netns: Path | None = None) -> None:
-    """Run an ``nft -f`` script (in the namespace at ``netns``, if given); without nft,
-    only a script that adds rules fails (so ``down`` still works where nft never was)."""
+    """Run an nftables script (in the namespace at ``netns``, if given); without
+    nftables, only a script that adds rules fails (so ``down`` still works where
+    nft never was)."""
+    lib = _Library.load()
+    if lib is None:
+        error = await _run_command(script, needed, netns)
+    elif netns is None:
+        error = await trio.to_thread.run_sync(run_script, lib, script)
+    else:
+        error = await trio.to_thread.run_sync(in_own_thread, partial(run_script, lib, script),
+                                              netns)
+    if error is not None:
+        lines = error.splitlines()
+        raise NetworkFailure(f"nft refused the firewall rules: {lines[0] if lines else '?'}")
+
+
+async def _run_command(script: str, needed: bool, netns: Path | None) -> str | None:
+    """The ``nft`` command (under ``nsenter`` for a namespace): its error, or None."""
     inside = ["nsenter", f"--net={netns}", "--"] if netns is not None else []
     try:
         result = await trio.run_process([*inside, "nft", "-f", "-"], stdin=script.encode(),
                                         capture_stdout=True, capture_stderr=True, check=False)
     except FileNotFoundError:
         if not needed:
-            return
-        raise NetworkFailure("nft is not installed (Debian package nftables); pycompose needs "
-                             "it to publish ports and let containers reach the outside") from None
+            return None
+        raise NetworkFailure(_MISSING) from None
     if result.returncode != 0:
-        message = result.stderr.decode(errors="replace").strip().splitlines()
-        raise NetworkFailure(f"nft refused the firewall rules: {message[0] if message else '?'}")
+        return result.stderr.decode(errors="replace").strip() or "?"
+    return None
