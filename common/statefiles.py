@@ -1,6 +1,9 @@
 """Atomic state files: write a temporary file, fsync, rename, fsync the directory.
 
 A crash at any point leaves either the old content or the new, never a torn file.
+Several files of one directory can share the directory's fsync (``sync_dir=False``
+for all but the last, or ``sync_directory`` once): a container's bundle is a
+handful of files whose record comes last.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> None:
+def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int = 0o644, *,
+                 sync_dir: bool = True) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -28,15 +32,25 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    dir_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    if sync_dir:
+        sync_directory(target.parent)
+
+
+def sync_directory(path: str | os.PathLike[str]) -> None:
+    """Make the renames done in ``path`` durable."""
+    dir_fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
 
 
-def write_json(path: str | os.PathLike[str], value: Any) -> None:
-    write_atomic(path, (json.dumps(value, indent=2, sort_keys=True) + "\n").encode())
+def write_json(path: str | os.PathLike[str], value: Any, *, sync_dir: bool = True,
+               compact: bool = False) -> None:
+    """``compact``: for machines only (an OCI config), no indentation to encode."""
+    text = json.dumps(value, separators=(",", ":")) if compact else \
+        json.dumps(value, indent=2, sort_keys=True)
+    write_atomic(path, (text + "\n").encode(), sync_dir=sync_dir)
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:

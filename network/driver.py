@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Sequence
+from functools import partial
 from ipaddress import (
     IPv4Address,
     IPv4Interface,
@@ -32,6 +33,7 @@ from network import firewall, netlink, ports, procnet, sysctl
 from network.hosts import embedded_resolv_conf, resolv_conf_for
 from network.netns import bind_netns, create_netns, remove_netns
 from network.nft import apply_nft
+from network.nsthread import in_own_thread
 
 HOST_RESOLV_CONF = Path("/etc/resolv.conf")
 
@@ -80,11 +82,10 @@ class NetworkDriver:
     async def _make_namespace(self, record: ContainerRecord, path: Path) -> None:
         await create_netns(path)
         try:
-            await trio.to_thread.run_sync(netlink.loopback_up, str(path))
-            for attachment in record.attachments:
-                await trio.to_thread.run_sync(
-                    netlink.attach_veth, attachment.bridge, attachment.veth, attachment.peer,
-                    str(path), _interface(attachment))
+            veths = [netlink.Veth(a.bridge, a.veth, a.peer, _interface(a))
+                     for a in record.attachments]
+            await trio.to_thread.run_sync(
+                in_own_thread, partial(netlink.attach_veths, str(path), veths))
             if record.network.ports:
                 await self.sync_firewall(record.project)
         except BaseException:

@@ -2,7 +2,8 @@
 
 Every function is synchronous and opens its own ``IPRoute``; trio code calls them
 through ``trio.to_thread.run_sync`` (pyroute2's async API does not run under
-trio).  Namespaces are opened with ``flags=0`` so a wrong path never creates one.
+trio).  A container's namespace is configured from a thread that entered it
+(pyroute2's own ``netns=`` would start a process to open its socket there).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import (
@@ -18,10 +20,12 @@ from ipaddress import (
     IPv6Address,
     IPv6Interface,
 )
+from pathlib import Path
 from typing import Any
 
 from common.errors import NetworkFailure
 from common.libc import skip_ldconfig
+from network.nsthread import enter, enter_fd
 
 IFA_F_NODAD = 0x02
 
@@ -104,17 +108,6 @@ def delete_link(name: str) -> None:
             raise NetworkFailure(f"cannot delete {name}: {os.strerror(_errno(exc))}") from None
 
 
-def loopback_up(netns_path: str) -> None:
-    try:
-        with IPRoute(netns=netns_path, flags=0) as ns:
-            index = _index(ns, "lo")
-            if index is not None:
-                ns.link("set", index=index, state="up")
-    except _netlink_error() as exc:
-        raise NetworkFailure(f"cannot bring up lo in {netns_path}: "
-                             f"{os.strerror(_errno(exc))}") from None
-
-
 @dataclass(frozen=True)
 class Interface:
     """The container end of a veth pair, as it is inside the namespace."""
@@ -128,49 +121,82 @@ class Interface:
     mtu: int = 0
 
 
-def attach_veth(bridge: str, host_name: str, peer_name: str, netns_path: str,
-                interface: Interface) -> None:
-    """Connect a network namespace to ``bridge``: a veth pair whose host end is
-    enslaved to the bridge and whose other end becomes ``interface`` in the
-    namespace."""
+@dataclass(frozen=True)
+class Veth:
+    """A veth pair from ``bridge`` into a container's namespace."""
+
+    bridge: str
+    host_name: str
+    peer_name: str
+    interface: Interface
+
+
+def attach_veths(netns_path: str, veths: Sequence[Veth]) -> None:
+    """Connect the network namespace at ``netns_path`` to its bridges: per veth pair
+    the host end enslaved to the bridge, the other end moved into the namespace
+    and made ``interface``; ``lo`` up.  Synchronous, for a thread of its own (it
+    enters the namespace; ``nsthread.in_own_thread``): one netlink conversation
+    on each side, and no process to open a socket in the namespace."""
+    host_ns = os.open(f"/proc/self/task/{threading.get_native_id()}/ns/net",
+                      os.O_RDONLY | os.O_CLOEXEC)
     try:
         with IPRoute() as ipr:
-            bridge_index = _index(ipr, bridge)
-            if bridge_index is None:
-                raise NetworkFailure(f"bridge {bridge} does not exist")
-            if _index(ipr, host_name) is not None:
-                ipr.link("del", index=_index(ipr, host_name))
-            peer: dict[str, Any] = {"ifname": peer_name}
-            if interface.mac:
-                peer["address"] = interface.mac
-            size = {"mtu": interface.mtu} if interface.mtu else {}
-            ipr.link("add", ifname=host_name, kind="veth", peer={**peer, **size}, **size)
-            host_index = _index(ipr, host_name)
-            peer_index = _index(ipr, peer_name)
-            ipr.link("set", index=host_index, master=bridge_index)
-            ns_fd = os.open(netns_path, os.O_RDONLY)
-            try:
-                ipr.link("set", index=peer_index, net_ns_fd=ns_fd)
-            finally:
-                os.close(ns_fd)
-            ipr.link("set", index=host_index, state="up")
-        with IPRoute(netns=netns_path, flags=0) as ns:
-            index = _index(ns, peer_name)
-            if index is None:
-                raise NetworkFailure(f"{peer_name} did not arrive in {netns_path}")
-            ns.link("set", index=index, ifname=interface.ifname)
-            _add_address(ns, index, interface.address)
-            if interface.address6 is not None:
-                _add_address(ns, index, interface.address6)
-            ns.link("set", index=index, state="up")
-            loopback = _index(ns, "lo")
-            if loopback is not None:
-                ns.link("set", index=loopback, state="up")
-            if interface.gateway is not None:
-                ns.route("add", dst="0.0.0.0/0", gateway=str(interface.gateway))
-            if interface.gateway6 is not None:
-                ns.route("add", dst="::/0", gateway=str(interface.gateway6), family=socket.AF_INET6)
+            for veth in veths:
+                _make_pair(ipr, veth, netns_path)
+        enter(Path(netns_path))
+        try:
+            with IPRoute() as ns:
+                for veth in veths:
+                    _configure_peer(ns, veth, netns_path)
+                loopback = _index(ns, "lo")
+                if loopback is not None:
+                    ns.link("set", index=loopback, state="up")
+        finally:
+            enter_fd(host_ns)
     except _netlink_error() as exc:
-        raise NetworkFailure(
-            f"cannot connect {host_name} to bridge {bridge}: {os.strerror(_errno(exc))}"
-        ) from None
+        names = ", ".join(v.host_name for v in veths) or "lo"
+        raise NetworkFailure(f"cannot connect {names} in {netns_path}: "
+                             f"{os.strerror(_errno(exc))}") from None
+    finally:
+        os.close(host_ns)
+
+
+def _make_pair(ipr: Any, veth: Veth, netns_path: str) -> None:
+    """The pair, its host end on the bridge and up, its other end in the namespace."""
+    bridge_index = _index(ipr, veth.bridge)
+    if bridge_index is None:
+        raise NetworkFailure(f"bridge {veth.bridge} does not exist")
+    if _index(ipr, veth.host_name) is not None:
+        ipr.link("del", index=_index(ipr, veth.host_name))
+    interface = veth.interface
+    peer: dict[str, Any] = {"ifname": veth.peer_name}
+    if interface.mac:
+        peer["address"] = interface.mac
+    size = {"mtu": interface.mtu} if interface.mtu else {}
+    ipr.link("add", ifname=veth.host_name, kind="veth", peer={**peer, **size}, **size)
+    host_index = _index(ipr, veth.host_name)
+    peer_index = _index(ipr, veth.peer_name)
+    ipr.link("set", index=host_index, master=bridge_index)
+    ns_fd = os.open(netns_path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        ipr.link("set", index=peer_index, net_ns_fd=ns_fd)
+    finally:
+        os.close(ns_fd)
+    ipr.link("set", index=host_index, state="up")
+
+
+def _configure_peer(ns: Any, veth: Veth, netns_path: str) -> None:
+    """Inside the namespace: the interface's name, addresses, state and routes."""
+    interface = veth.interface
+    index = _index(ns, veth.peer_name)
+    if index is None:
+        raise NetworkFailure(f"{veth.peer_name} did not arrive in {netns_path}")
+    ns.link("set", index=index, ifname=interface.ifname)
+    _add_address(ns, index, interface.address)
+    if interface.address6 is not None:
+        _add_address(ns, index, interface.address6)
+    ns.link("set", index=index, state="up")
+    if interface.gateway is not None:
+        ns.route("add", dst="0.0.0.0/0", gateway=str(interface.gateway))
+    if interface.gateway6 is not None:
+        ns.route("add", dst="::/0", gateway=str(interface.gateway6), family=socket.AF_INET6)

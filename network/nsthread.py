@@ -26,11 +26,16 @@ def enter(netns: Path) -> None:
     """Move the calling thread into the network namespace at ``netns``."""
     fd = os.open(netns, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, os.strerror(err))
+        enter_fd(fd)
     finally:
         os.close(fd)
+
+
+def enter_fd(fd: int) -> None:
+    """Move the calling thread into the network namespace ``fd`` refers to."""
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
 
 
 def in_own_thread(action: Callable[[], T], netns: Path | None = None) -> T:

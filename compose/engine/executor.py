@@ -7,6 +7,7 @@ and forgotten only after it is gone, so an interrupted run leaves nothing that
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,10 @@ from compose.planning.ops import (
 )
 from compose.spec.model import Service
 
+CONTAINERS_AT_ONCE = max(4, 2 * (os.cpu_count() or 1))
+"""Container creations, starts or removals in flight at once (each holds a worker
+thread for its file work and a few runtime processes)."""
+
 
 class Executor:
     def __init__(self, layout: Layout, containers: ContainerBackend, networks: NetworkBackend,
@@ -54,6 +59,9 @@ class Executor:
         self.dependencies = dependencies
         # project.json is read, changed and rewritten: one network op at a time
         self._project_file = trio.Lock()
+        # A stage's containers are made side by side, as many at once as keeps both
+        # the cores and the disk busy without a hundred threads contending.
+        self._containers_at_once = trio.CapacityLimiter(CONTAINERS_AT_ONCE)
 
     async def run(self, plan: Plan) -> None:
         plan = await self._reserve_ports(plan)
@@ -206,10 +214,12 @@ class Executor:
                 self.report(Progress("Volume", volume.name, "Removed", done=True))
             case CreateContainer(record, service, hosts):
                 self.report(Progress("Container", record.name, "Creating"))
-                await self.containers.create(record, service, hosts)
-                runstate.write_supervision(self.layout.container_dir(record.id),
-                                           service.canonical)
-                await self.networks.connect(record)
+                async with self._containers_at_once:
+                    await self.containers.create(record, service, hosts)
+                    await trio.to_thread.run_sync(
+                        runstate.write_supervision, self.layout.container_dir(record.id),
+                        service.canonical)
+                    await self.networks.connect(record)
                 self._event(record, "create")
                 self.report(Progress("Container", record.name, "Created", done=True))
             case WriteHosts(hosts):
@@ -222,9 +232,11 @@ class Executor:
                 if self.dependencies is not None and self.dependencies.ready is not None:
                     await self.dependencies.ready(record)
                 self.report(Progress("Container", record.name, "Starting"))
-                runstate.mark_started_by_user(self.layout.container_dir(record.id))
-                await self.networks.connect(record)
-                await self.containers.start(record)
+                async with self._containers_at_once:
+                    await trio.to_thread.run_sync(runstate.mark_started_by_user,
+                                                  self.layout.container_dir(record.id))
+                    await self.networks.connect(record)
+                    await self.containers.start(record)
                 self._event(record, "start")
                 self.report(Progress("Container", record.name, "Started", done=True))
             case StopContainer(record):
@@ -234,8 +246,9 @@ class Executor:
                 self.report(Progress("Container", record.name, "Stopped", done=True))
             case RemoveContainer(record):
                 self.report(Progress("Container", record.name, "Removing"))
-                await self.containers.remove(record)
-                await self.networks.disconnect(record)
+                async with self._containers_at_once:
+                    await self.containers.remove(record)
+                    await self.networks.disconnect(record)
                 self._event(record, "destroy")
                 self.report(Progress("Container", record.name, "Removed", done=True))
 

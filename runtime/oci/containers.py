@@ -30,7 +30,7 @@ from common.paths import Layout
 from common.processes import wait_for_exit
 from common.records import ContainerRecord
 from common.sizes import parse_bytes
-from common.statefiles import read_json, write_atomic, write_json
+from common.statefiles import read_json, sync_directory, write_atomic, write_json
 from common.status import (
     CREATED,
     DEAD,
@@ -116,45 +116,53 @@ class ContainerDriver:
     # --- create ------------------------------------------------------------------------
 
     async def create(self, record: ContainerRecord, service: Service, hosts: str) -> None:
-        directory = self.directory(record)
-        directory.mkdir(parents=True, exist_ok=True)
-        # No config hash until the bundle is complete: if anything below fails, the
-        # next ``up`` sees a changed container and makes it again.
-        write_json(directory / RECORD, dataclasses.replace(record, config_hash="").to_json())
         runtime = self.oci.runtime
         if service.canonical.get("runtime"):
             try:
                 runtime = named_runtime(str(service.canonical["runtime"]))
             except RuntimeFailure as exc:
                 raise RuntimeFailure(f"container {record.name}: {exc}") from None
-        image = await trio.to_thread.run_sync(self._image, record)
-        await trio.to_thread.run_sync(
-            rootfs.mount_rootfs, self.store, self.layout.layers, image, directory
-        )
+        # One worker thread does all of a container's file work: the blocking writes
+        # and fsyncs never hold the event loop, and containers are made side by side.
+        for warning in await trio.to_thread.run_sync(
+                self._make_bundle, record, service, hosts, runtime):
+            self.warn(f"container {record.name}: {warning}")
+
+    def _make_bundle(self, record: ContainerRecord, service: Service, hosts: str,
+                     runtime: Runtime) -> list[str]:
+        """The container's directory made into its bundle (synchronous); warnings."""
+        directory = self.directory(record)
+        directory.mkdir(parents=True, exist_ok=True)
+        # No config hash until the bundle is complete: if anything below fails, the
+        # next ``up`` sees a changed container and makes it again.
+        write_json(directory / RECORD, dataclasses.replace(record, config_hash="").to_json())
+        image = self._image(record)
+        rootfs.mount_rootfs(self.store, self.layout.layers, image, directory)
         notes: list[str] = []
-        storage = await trio.to_thread.run_sync(
-            prepare_storage, self.layout, record, service, str(directory / "rootfs"),
-            notes.append)
-        for note in notes:
-            self.warn(f"container {record.name}: {note}")
+        storage = prepare_storage(self.layout, record, service, str(directory / "rootfs"),
+                                  notes.append)
         try:
-            gathered = await trio.to_thread.run_sync(self._gather, record, service, directory)
-            gathered = dataclasses.replace(gathered, mounts=tuple(storage))
+            gathered = dataclasses.replace(self._gather(record, service, directory),
+                                           mounts=tuple(storage))
             decided = decide(service, image.runtime_config, gathered)
         except SpecError as exc:
             raise RuntimeFailure(f"container {record.name}: {exc}") from None
-        for warning in decided.warnings:
-            self.warn(f"container {record.name}: {warning}")
         record = dataclasses.replace(record, stop_signal=decided.stop_signal,
                                      runtime=runtime.path)
+        # The bundle's files share one directory fsync, made before the record that
+        # says the bundle is complete.
         write_json(directory / BUNDLE, {**_bundle_options(service, decided),
-                                        "runtime": runtime.path})
-        write_atomic(directory / "hostname", f"{record.hostname}\n".encode())
+                                        "runtime": runtime.path}, sync_dir=False)
+        write_atomic(directory / "hostname", f"{record.hostname}\n".encode(), sync_dir=False)
         write_atomic(directory / "resolv.conf",
-                     render_resolv_conf(_read_text(Path("/etc/resolv.conf"))).encode())
-        write_atomic(directory / "hosts", hosts.encode())
-        write_json(directory / "config.json", build_spec(decided.spec))
+                     render_resolv_conf(_read_text(Path("/etc/resolv.conf"))).encode(),
+                     sync_dir=False)
+        write_atomic(directory / "hosts", hosts.encode(), sync_dir=False)
+        write_json(directory / "config.json", build_spec(decided.spec), sync_dir=False,
+                   compact=True)
+        sync_directory(directory)
         write_json(directory / RECORD, record.to_json())
+        return [*notes, *decided.warnings]
 
     def _gather(self, record: ContainerRecord, service: Service, directory: Path) -> Gathered:
         """Everything the spec needs from the host and the image's files."""
