@@ -89,6 +89,9 @@ class FakeContainers:
     def oom_killed(self, record: ContainerRecord) -> bool:
         return False
 
+    async def release(self, record: ContainerRecord) -> None:
+        self.log.append(f"release {record.name}")
+
     async def run_attached(self, record: ContainerRecord, *, tty: bool,
                            interactive: bool) -> int | None:
         await self.start(record)

@@ -61,6 +61,10 @@ class ContainerBackend(Protocol):
     async def start(self, record: ContainerRecord, *, stdin: bool | None = None) -> None:
         """Run the container's process under conmon (again, if it ran before)."""
 
+    async def release(self, record: ContainerRecord) -> None:
+        """Let go of an exited container's runtime state (its files, root filesystem
+        and namespace stay): a restart's first step, done while it backs off."""
+
     async def run_attached(self, record: ContainerRecord, *, tty: bool,
                            interactive: bool) -> int | None:
         """Start the container with our stdio on its terminal (signals forwarded

@@ -295,7 +295,9 @@ class Supervisor:
     async def _backoff(self, watch: _Watch, step: _Backoff) -> _Step | None:
         """Docker's back-off, then the restart (unless a user stopped it meanwhile)."""
         record, directory = watch.record, self._directory(watch.record)
-        await trio.sleep(step.decision.after)
+        async with trio.open_nursery() as nursery:  # the runtime lets go meanwhile
+            nursery.start_soon(self._release, record)
+            await trio.sleep(step.decision.after)
         if not directory.is_dir() or runstate.read_restart(directory).manually_stopped:
             return None
         await self.networks.connect(record)
@@ -307,6 +309,12 @@ class Supervisor:
         (directory / runstate.HEALTH).unlink(missing_ok=True)
         await self._restart_dependents(record)
         return _Observe()
+
+    async def _release(self, record: ContainerRecord) -> None:
+        try:
+            await self.containers.release(record)
+        except PycomposeError as exc:  # the start does it again, and says why it failed
+            self.log.warning("release failed", container=record.name, error=str(exc))
 
     _STEPS: Mapping[type, Callable[[Supervisor, _Watch, Any], Awaitable[_Step | None]]] = {
         _Observe: _observe, _Running: _running, _WaitStart: _wait_start,

@@ -246,6 +246,14 @@ class ContainerDriver:
                                    f"container {record.name} is being started"):
             await self._start(record, directory, stdin, before_start)
 
+    async def release(self, record: ContainerRecord) -> None:
+        """Forget an exited container in the runtime (``runc delete``), keeping its
+        files, overlay and namespace: what a restart would do first, done ahead."""
+        oci = self.runtime_for(record)
+        current = await oci.state(record.id)
+        if current is not None and current.get("status") == "stopped":
+            await oci.delete(record.id)
+
     async def _start(self, record: ContainerRecord, directory: Path, stdin: bool | None,
                      before_start: Callable[[], Awaitable[None]] | None) -> None:
         oci = self.runtime_for(record)
