@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from functools import partial
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the rest is imported when a verb connects: `version` needs none of it
@@ -28,26 +27,12 @@ class LocalHost:
     def __init__(self) -> None:
         self._standby: Standby | None = None
 
-    def fork_supervisor(self, environ: Mapping[str, str]) -> None:
-        """Before the event loop: a standby supervisor forked from this process, for
-        the verbs that may start one (``compose/supervisor/standby.py``)."""
+    def start_standby_supervisor(self, environ: Mapping[str, str]) -> None:
+        """Before the event loop: a supervisor started ahead of need, for the verbs
+        that may want one (``compose/supervisor/standby.py``)."""
         from compose.supervisor import standby
 
-        self._standby = standby.fork(partial(self._become, dict(environ)), _warm)
-
-    def _become(self, environ: Mapping[str, str], project: str, ready: int) -> int:
-        """In the standby: this project's supervisor, on its own event loop."""
-        import trio
-
-        from compose.supervisor.daemon import READY_FD
-        from compose.supervisor.process import LogReporter, supervise
-
-        env = {**environ, READY_FD: str(ready)}
-
-        async def run() -> int:
-            return await supervise(await self.connect(LogReporter(), env), project, env)
-
-        return trio.run(run)
+        self._standby = standby.spawn(environ)
 
     async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
         # Imported here: verbs that need no backend (config, version) start faster.
@@ -87,15 +72,3 @@ class LocalHost:
         from runtime.distribution.login import logout
 
         return logout(server, environ)
-
-
-def _warm() -> None:
-    """What a supervisor imports, imported by the standby before it is needed."""
-    import compose.supervisor.process  # noqa: F401 - the watcher, the DNS host, structlog
-    import network.driver
-    import network.netlink
-    import runtime.image_backend
-    import runtime.oci.containers  # noqa: F401
-    import volumes.driver  # noqa: F401
-
-    network.netlink.preload()

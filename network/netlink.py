@@ -40,11 +40,6 @@ def IPRoute(**kwargs: Any) -> Any:
 
 
 
-def preload() -> None:
-    """Import pyroute2 now, before it is needed (a process that will need it)."""
-    skip_ldconfig()
-    import pyroute2  # noqa: F401
-
 
 def _netlink_error() -> type[Exception]:
     skip_ldconfig()

@@ -27,6 +27,11 @@ if TYPE_CHECKING:  # imported when a verb runs: `pycompose version` needs none o
 # The order verbs are listed in ``--help``; modules not named here follow by name.
 ORDER = ("up", "down", "ps", "logs", "config")
 
+STARTS_SUPERVISOR = frozenset({"up", "start", "restart", "run"})
+"""Verbs that may start a project's supervisor: one is started ahead for them before
+their module is even imported (``compose/supervisor/standby.py``), so it is ready
+when they need it."""
+
 
 def module_name(verb: str) -> str:
     """Each verb lives in ``compose.cli.commands.<verb>`` (``import`` in ``import_``),
@@ -127,7 +132,10 @@ def main(
 
     skip_ldconfig()  # before a verb's module imports trio, which looks libpthread up
     wants_help = any(w in ("-h", "--help") for w in words[:1]) or not words
-    parser = build_parser(None if wants_help else requested_verb(words))
+    verb = None if wants_help else requested_verb(words)
+    if verb in STARTS_SUPERVISOR and not any(w in ("-h", "--help") for w in words):
+        host.start_standby_supervisor(environ)  # it starts while this command imports
+    parser = build_parser(verb)
     args = parser.parse_args(words)
     if args.verb is None and not args.version:
         parser.print_help(stderr or sys.stderr)
@@ -148,9 +156,6 @@ def main(
         if isinstance(prepared, int):
             return prepared
         import trio  # verbs that need no backend (config, version) start faster without it
-
-        if getattr(args, "supervises", False):
-            host.fork_supervisor(environ)  # before trio runs: a fork takes no event loop
 
         return trio.run(_run, inv, prepared)
     except PycomposeError as exc:

@@ -90,9 +90,9 @@ class Host(Protocol):
     """This machine as the CLI reaches it: the backends (as root), and the registry
     logins that need none."""
 
-    def fork_supervisor(self, environ: Mapping[str, str]) -> None:
-        """Called before the event loop starts, for verbs that may start a
-        supervisor: the moment to fork one that needs no new interpreter."""
+    def start_standby_supervisor(self, environ: Mapping[str, str]) -> None:
+        """Called as soon as the verb is known to be one that may start a supervisor:
+        start one ahead, to be handed the project when it is needed."""
 
     async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
         """The real backends (the state root from ``PYCOMPOSE_ROOT``; root only)."""

@@ -18,7 +18,8 @@ from compose.engine.context import BuildSink, Context
 from compose.engine.events import Progress
 from compose.planning.health import HealthConfig
 from compose.supervisor import control
-from compose.supervisor.daemon import hold_lock, signal_ready
+from compose.supervisor import standby as standby_module
+from compose.supervisor.daemon import READY_FD, hold_lock, signal_ready
 from compose.supervisor.dnshost import DnsHost
 from compose.supervisor.watch import Supervisor
 
@@ -83,3 +84,14 @@ async def supervise(ctx: Context, project: str, environ: Mapping[str, str]) -> i
             await nursery.start(supervisor.run)
             signal_ready(environ)
     return 0
+
+
+async def standby(ctx: Context, go: int, ready: int, environ: Mapping[str, str]) -> int:
+    """A standby (``standby.py``): connected and imported, wait for a project, then
+    be its supervisor; 0 at once when the command that started it did not need it."""
+    handed = await standby_module.wait_for_project(go)
+    if handed is None:
+        return 0
+    project, log = handed
+    standby_module.log_to(log)
+    return await supervise(ctx, project, {**environ, READY_FD: str(ready)})

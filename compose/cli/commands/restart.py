@@ -13,4 +13,3 @@ def register(verbs: Verbs) -> None:
     parser.add_argument("-t", "--timeout", type=timeout_arg, help="stop timeout in seconds")
     parser.add_argument("--no-deps", action="store_true",
                         help="do not restart the services that depend on them")
-    parser.set_defaults(supervises=True)

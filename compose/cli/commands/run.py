@@ -33,7 +33,7 @@ def register(verbs: Verbs) -> None:
     parser.add_argument("--no-deps", action="store_true", help="do not start linked services")
     parser.add_argument("service", metavar="SERVICE")
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND")
-    parser.set_defaults(prepare=prepare, named_services="run_services", supervises=True)
+    parser.set_defaults(prepare=prepare, named_services="run_services")
 
 
 def prepare(inv: Invocation) -> Prepared:

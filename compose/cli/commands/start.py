@@ -7,6 +7,5 @@ from compose.engine.startstop import start
 
 
 def register(verbs: Verbs) -> None:
-    parser = project_verb(verbs, "start", "start existing containers",
-                          lambda ctx, project, services, args: start(ctx, project, services))
-    parser.set_defaults(supervises=True)
+    project_verb(verbs, "start", "start existing containers",
+                 lambda ctx, project, services, args: start(ctx, project, services))

@@ -1,6 +1,7 @@
 """``pycompose supervise`` (internal): the project's supervisor process.
 
-Started by ``up``; runs until ``down`` or SIGTERM.  Its log is JSON lines in the
+Started by ``up`` (ahead of need, with ``--standby``, which waits to be handed a
+project); runs until ``down`` or SIGTERM.  Its log is JSON lines in the
 project's state directory (``supervisor.log``).
 """
 
@@ -10,16 +11,22 @@ import argparse
 
 from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.supervisor.process import supervise
+from compose.supervisor.process import standby, supervise
 
 
 def register(verbs: Verbs) -> None:
     parser = verbs.add_parser("supervise", help=argparse.SUPPRESS)
+    parser.add_argument("--standby", metavar="GO,READY", help=argparse.SUPPRESS)
     parser.set_defaults(prepare=prepare)
     verbs._choices_actions.pop()  # internal: not listed in --help
 
 
 def prepare(inv: Invocation) -> Prepared:
+    if inv.args.standby:  # started ahead by a command (compose/supervisor/standby.py)
+        go, _, ready = str(inv.args.standby).partition(",")
+        if not (go.isdigit() and ready.isdigit()):
+            raise UsageError("supervise --standby needs GO,READY file descriptors")
+        return lambda ctx: standby(ctx, int(go), int(ready), inv.environ)
     project = inv.args.project_name
     if not project:
         raise UsageError("supervise needs -p PROJECT")

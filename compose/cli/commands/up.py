@@ -86,7 +86,7 @@ def register(verbs: Verbs) -> None:
                     help="recreate anonymous volumes instead of reusing those of the "
                     "previous containers")
     up.add_argument("services", nargs="*", metavar="SERVICE")
-    up.set_defaults(prepare=prepare, supervises=True)
+    up.set_defaults(prepare=prepare)
 
 
 def scale_arg(entries: Sequence[str], known: Collection[str]) -> dict[str, int]:
