@@ -117,7 +117,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
         _round(space, project)  # warm-up
         ours = [_round(space, project) for _ in range(rounds)]
         theirs: list[float] = []
-        note = "includes Docker's 100 ms first back-off"
+        note = "includes Docker's 100 ms first back-off; target ≤ back-off + 30 ms"
         if not missing:
             try:
                 _podman_round(space, "pcbench-restart")

@@ -1,21 +1,23 @@
-"""Everything pycompose prints: progress, log lines, warnings (the only rich user)."""
+"""Everything pycompose prints: progress, log lines, warnings (the only rich user).
+
+rich is imported when something is first printed: a supervisor, or a verb that
+prints nothing, never pays for it."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import TYPE_CHECKING, TextIO
-
-from rich.color import ColorSystem
-from rich.console import Console
-from rich.style import Style
-from rich.text import Text
 
 from common.records import ContainerRecord
 from compose.engine.events import Progress
 
 if TYPE_CHECKING:
+    from rich.color import ColorSystem
+    from rich.console import Console
+
     from common.progress import TransferReporter
     from common.status import LogLine
     from compose.engine.context import BuildSink
@@ -27,19 +29,36 @@ _COLOURS = ("cyan", "yellow", "green", "magenta", "blue", "bright_cyan", "bright
 class Output:
     def __init__(self, *, no_color: bool = False, stdout: TextIO | None = None,
                  stderr: TextIO | None = None) -> None:
-        self.out = Console(file=stdout or sys.stdout, highlight=False, soft_wrap=True,
-                           no_color=no_color, emoji=False)
-        self.err = Console(file=stderr or sys.stderr, highlight=False, soft_wrap=True,
-                           no_color=no_color, emoji=False)
+        self.no_color = no_color
+        self._stdout = stdout
+        self._stderr = stderr
+
+    def _console(self, file: TextIO) -> Console:
+        from rich.console import Console
+
+        return Console(file=file, highlight=False, soft_wrap=True, no_color=self.no_color,
+                       emoji=False)
+
+    @cached_property
+    def out(self) -> Console:
+        return self._console(self._stdout or sys.stdout)
+
+    @cached_property
+    def err(self) -> Console:
+        return self._console(self._stderr or sys.stderr)
 
     def progress(self, event: Progress) -> None:
         if not event.done:
             return
+        from rich.text import Text
+
         mark = Text("✔ ", style="green")
         self.err.print(Text.assemble(" ", mark, f"{event.kind} {event.name}  ",
                                      (event.status, "green")))
 
     def warn(self, message: str) -> None:
+        from rich.text import Text
+
         self.err.print(Text.assemble(("WARN", "yellow"), f"[0000] {message}"))
 
     def text(self, message: str) -> None:
@@ -80,6 +99,8 @@ class LogPrinter:
         width = max((len(v) for v in self.labels.values()), default=0)
         services = sorted({r.service for r in records})
         colour = {s: _COLOURS[i % len(_COLOURS)] for i, s in enumerate(services)}
+        from rich.style import Style
+
         system = self.console.color_system if not self.console.no_color else None
         self.styles = {r.id: Style.parse(colour[r.service]) for r in records}
         self.prefixes = {
@@ -114,5 +135,7 @@ class LogPrinter:
 
 
 def _system(name: str | None) -> ColorSystem | None:
+    from rich.color import ColorSystem
+
     return {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT,
             "truecolor": ColorSystem.TRUECOLOR, "windows": ColorSystem.WINDOWS}.get(name or "")

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from common.durations import parse_duration
 from common.errors import UsageError
 from compose.cli.console import Output
-from compose.spec.loader import Loaded, LoadOptions, load_project
 from compose.spec.names import is_valid_project_name
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the loader (yaml, the JSON schema) is imported by the verbs that load
     from compose.engine.context import Host
+    from compose.spec.loader import Loaded, LoadOptions
 
 Runner = Callable[[Any], Awaitable[int]]
 """What a verb does once the real backends are wired (root, runtime detected): it
@@ -58,6 +58,8 @@ class Invocation:
     """This machine's backends, handed in by ``compose/app.py``."""
 
     def load_options(self, *, interpolate: bool = True) -> LoadOptions:
+        from compose.spec.loader import LoadOptions
+
         args = self.args
         return LoadOptions(
             files=tuple(args.file), project_name=args.project_name,
@@ -73,6 +75,8 @@ class Invocation:
         return list(getattr(self.args, field, None) or [])
 
     def load(self, *, warn: bool = True) -> Loaded:
+        from compose.spec.loader import load_project
+
         loaded = load_project(self.load_options())
         if warn:
             for warning in loaded.warnings:

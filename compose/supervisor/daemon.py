@@ -29,7 +29,7 @@ from common.processes import wait_for_exit
 from common.records import ContainerRecord
 from compose.supervisor import control
 from compose.supervisor.dnsready import resolves_here, wait_ready
-from compose.supervisor.standby import Standby
+from compose.supervisor.standby import Standby, supervisor_environ
 
 READY_TIMEOUT = 10.0
 READY_FD = "PYCOMPOSE_SUPERVISOR_READY_FD"
@@ -134,7 +134,8 @@ async def _spawn(project: str, environ: Mapping[str, str], log: Path) -> int:
         with open(log, "ab") as out:
             await trio.lowlevel.open_process(
                 [sys.executable, "-m", "compose", "-p", project, "supervise"],
-                env={**environ, READY_FD: str(write_fd)}, stdin=subprocess.DEVNULL,
+                env={**supervisor_environ(environ), READY_FD: str(write_fd)},
+                stdin=subprocess.DEVNULL,
                 stdout=out, stderr=out, start_new_session=True, pass_fds=(write_fd,),
             )
     finally:

@@ -53,7 +53,8 @@ def spawn(environ: Mapping[str, str]) -> Standby:
         process = subprocess.Popen(
             [sys.executable, "-m", "compose", "supervise", "--standby",
              f"{go_read},{ready_write}"],
-            env=dict(environ), pass_fds=(go_read, ready_write), stdin=subprocess.DEVNULL,
+            env=supervisor_environ(environ), pass_fds=(go_read, ready_write),
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     finally:
         os.close(go_read)
@@ -61,6 +62,14 @@ def spawn(environ: Mapping[str, str]) -> Standby:
     os.set_inheritable(go_write, False)
     os.set_inheritable(ready_read, False)
     return Standby(process, go_write, ready_read)
+
+
+def supervisor_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """A supervisor's environment: the command's, with glibc's malloc held to two
+    arenas (unless set).  The supervisor makes a short-lived thread per container
+    namespace it enters (DNS sockets, nftables), and glibc would give threads arenas
+    of their own that stay: 100 containers kept 25 MB more resident."""
+    return {"MALLOC_ARENA_MAX": "2", **environ}
 
 
 async def wait_for_project(go: int) -> tuple[str, Path] | None:
