@@ -20,6 +20,7 @@ from common.errors import PycomposeError
 from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.records import ContainerRecord
+from common.status import EXITED
 from compose.engine import runstate
 from compose.engine.backends import ContainerBackend
 from compose.planning.health import HEALTHY, UNHEALTHY, health_config
@@ -77,10 +78,16 @@ async def wait_for(layout: Layout, containers: ContainerBackend, dependency: Con
         return
     if condition != HEALTHY_CONDITION:
         return
+    # Docker Compose's order: an exit first, then a missing health check, then health.
     directory = layout.container_dir(dependency.id)
+    status = await containers.status(dependency)
+    if status.state == EXITED:
+        raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
+                               f"exited ({status.exit_code})")
     service = runstate.read_supervision(directory)
     if health_config(service, image_config(dependency)) is None:
-        raise DependencyFailed(f"dependency {dependency.service} has no healthcheck configured")
+        raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
+                               "has no healthcheck configured")
     outcome: list[str] = []
     async with trio.open_nursery() as nursery:
 
