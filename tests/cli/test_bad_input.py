@@ -191,14 +191,17 @@ def test_container_verbs_refuse_bad_arguments(tmp_path: Path, args: tuple[str, .
     assert one_line_error(pycompose(tmp_path, *args)) == expected
 
 
-def test_systemd_unit_is_valid_for_systemd(tmp_path: Path) -> None:
+@pytest.mark.parametrize("folder", ["shop", "my shop"])
+def test_systemd_unit_is_valid_for_systemd(tmp_path: Path, folder: str) -> None:
+    tmp_path = tmp_path / folder
+    tmp_path.mkdir()
     (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
     result = pycompose(tmp_path, "systemd")
     assert result.returncode == 0, result.stderr
-    assert f"-f {tmp_path}/compose.yaml up -d" in result.stdout
+    assert " up -d" in result.stdout and f"{tmp_path}/compose.yaml" in result.stdout
     installed = pycompose(tmp_path, "systemd", "--install", "--unit-dir", str(tmp_path / "u"))
     assert installed.returncode == 0, installed.stderr
-    unit = tmp_path / "u" / f"pycompose-{tmp_path.name.lower()}.service"
+    unit = tmp_path / "u" / f"pycompose-{folder.replace(' ', '')}.service"
     assert unit.read_text() == result.stdout
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed")

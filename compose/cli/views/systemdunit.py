@@ -9,7 +9,6 @@ keeps the containers, so boot finds them as they were.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -39,6 +38,12 @@ def _quote(value: str) -> str:
     return f'"{escaped}"'
 
 
+def _setting(value: str) -> str:
+    """A single-value setting (a path, a description): systemd takes the rest of the
+    line as it is, quotes included, so only specifiers are escaped (systemd.unit(5))."""
+    return value.replace("%", "%%")
+
+
 def unit_text(spec: UnitSpec) -> str:
     globals_ = ["-p", spec.project, "--project-directory", spec.working_dir]
     for path in spec.config_files:
@@ -56,14 +61,14 @@ def unit_text(spec: UnitSpec) -> str:
     return (
         "# Written by pycompose systemd; run it again after changing the project.\n"
         "[Unit]\n"
-        f"Description=pycompose project {spec.project} ({shlex.quote(spec.working_dir)})\n"
+        f"Description={_setting(f'pycompose project {spec.project} ({spec.working_dir})')}\n"
         "Wants=network-online.target\n"
         "After=network-online.target local-fs.target\n"
         "\n"
         "[Service]\n"
         "Type=oneshot\n"
         "RemainAfterExit=yes\n"
-        f"WorkingDirectory={_quote(spec.working_dir)}\n"
+        f"WorkingDirectory={_setting(spec.working_dir)}\n"
         f"{environment}"
         f"ExecStart={command('up', '-d', '--remove-orphans')}\n"
         f"ExecStop={command('stop')}\n"
