@@ -83,14 +83,22 @@ class Invocation:
                 self.output.warn(warning)
         return loaded
 
-    def project_name(self) -> str:
-        """For verbs that only need the name: ``-p`` works without a Compose file."""
+    def given_name(self) -> str | None:
+        """The project's name when the command line or the environment gives it and no
+        file is named (``-p``, or ``COMPOSE_PROJECT_NAME`` without ``COMPOSE_FILE``):
+        as in Docker Compose, enough for verbs that act on recorded containers."""
+        if self.args.file:
+            return None
         name = self.args.project_name
-        if name and not self.args.file:
-            if not is_valid_project_name(name):
-                raise UsageError(f"invalid project name {name!r}")
-            return str(name)
-        return self.load().project.name
+        if not name and not self.environ.get("COMPOSE_FILE"):
+            name = self.environ.get("COMPOSE_PROJECT_NAME") or None
+        if name and not is_valid_project_name(name):
+            raise UsageError(f"invalid project name {name!r}")
+        return str(name) if name else None
+
+    def project_name(self) -> str:
+        """For verbs that only need the name: it works without a Compose file."""
+        return self.given_name() or self.load().project.name
 
     def project_and_services(self) -> tuple[str, list[str]]:
         """For verbs acting on a project's containers: the project's name and the
@@ -103,7 +111,7 @@ class Invocation:
     def check_services(self, names: Sequence[str]) -> None:
         if not names:
             return
-        if self.args.project_name and not self.args.file:
+        if self.given_name():
             try:
                 loaded = self.load(warn=False)
             except UsageError:

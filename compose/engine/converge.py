@@ -144,6 +144,8 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
         )
         for warning in plan.warnings:
             ctx.output.warn(warning)
+        for record in plan.kept:  # up to date and running: said, as Docker Compose does
+            ctx.output.progress(Progress("Container", record.name, "Running", done=True))
         dependencies = start_dependencies(ctx, project.name)
         if options.no_deps:
             dependencies = replace(dependencies, ignore=frozenset(
