@@ -170,8 +170,8 @@ class Executor:
         if self.dependencies is not None:
             self.dependencies.warn(message)
 
-    def _event(self, record: ContainerRecord, action: str) -> None:
-        eventlog.append(self.layout, record, action, time.time())
+    def _event(self, record: ContainerRecord, action: str, **attributes: object) -> None:
+        eventlog.append(self.layout, record, action, time.time(), **attributes)
 
     async def _reserve_ports(self, plan: Plan) -> Plan:
         """Host ports depend on what the host holds, so the network backend checks
@@ -187,6 +187,16 @@ class Executor:
             raise TypeError("this plan has volume operations: the executor needs a "
                             "volume backend")
         return self.volumes
+
+    async def _died(self, record: ContainerRecord) -> None:
+        """The ``die`` of a container this stopped, before its ``stop`` (Docker's
+        order), unless its supervisor announced the exit already."""
+        status = await self.containers.status(record)
+        if status.running or not runstate.claim_exit(
+                self.layout.container_dir(record.id), status.started_at):
+            return
+        code = -1 if status.exit_code is None else status.exit_code
+        self._event(record, "die", exitCode=code)
 
     async def _do(self, op: Op) -> None:
         match op:
@@ -242,6 +252,7 @@ class Executor:
             case StopContainer(record):
                 self.report(Progress("Container", record.name, "Stopping"))
                 await stop_by_user(self.layout, self.containers, record, self.stop_timeout)
+                await self._died(record)
                 self._event(record, "stop")
                 self.report(Progress("Container", record.name, "Stopped", done=True))
             case RemoveContainer(record):

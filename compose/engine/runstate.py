@@ -5,12 +5,17 @@ created, so the supervisor knows the restart policy and health check without the
 Compose file.  ``restart.json``: restarts so far, the back-off delay, whether the
 user stopped it (the CLI writes that *before* stopping, so the supervisor never
 restarts what the user stopped).  ``health.json``: the health check's state.
+``died``: the run whose exit was last announced, so each exit gets one ``die``
+event whoever sees it first (the supervisor, a new supervisor re-adopting the
+container, or the command that stopped it).
 All written atomically; a missing file reads as the initial state.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -24,6 +29,8 @@ from compose.planning.lifecycle import RestartState
 SUPERVISION = "supervision.json"
 RESTART = "restart.json"
 HEALTH = "health.json"
+DIED = "died"
+"""Which run's exit has had its ``die`` event (the run known by its start time)."""
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -78,3 +85,23 @@ def read_health(directory: Path) -> HealthState | None:
 def write_health(directory: Path, state: HealthState) -> None:
     if directory.is_dir():
         write_json(directory / HEALTH, asdict(state))
+
+
+def claim_exit(directory: Path, started_at: float | None) -> bool:
+    """True the first time the exit of the run started at ``started_at`` is claimed
+    (then its ``die`` event is the claimer's to write), False after that."""
+    key = f"{started_at!r}\n".encode()
+    try:
+        fd = os.open(directory / DIED, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except FileNotFoundError:
+        return False  # the container is gone
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.read(fd, 64) == key:
+            return False
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        os.write(fd, key)
+        return True
+    finally:
+        os.close(fd)

@@ -268,7 +268,7 @@ class Supervisor:
             return None  # removed meanwhile (down)
         if (await self.containers.status(record)).state == RUNNING:
             return _Observe()  # started again meanwhile: a user's start or restart
-        await self._died(record, step.code)
+        await self._died(record, step.code, step.run.started_at)
         along = self._along.pop(record.id, None)
         if along is not None:
             await self._restart_after(record, along)
@@ -361,8 +361,12 @@ class Supervisor:
         if self.layout.container_dir(record.id).is_dir():
             eventlog.append(self.layout, record, action, time.time(), **attributes)
 
-    async def _died(self, record: ContainerRecord, code: int | None) -> None:
-        """``oom`` when the kernel killed in its cgroup, then ``die``."""
+    async def _died(self, record: ContainerRecord, code: int | None,
+                    started_at: float | None) -> None:
+        """``oom`` when the kernel killed in its cgroup, then ``die``: once per exit
+        (a supervisor re-adopting an exited container has nothing new to say)."""
+        if not runstate.claim_exit(self._directory(record), started_at):
+            return
         try:
             oom = self.containers.oom_killed(record)  # one small cgroup file: no thread
         except OSError:

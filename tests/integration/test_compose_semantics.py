@@ -4,9 +4,13 @@ verbs that need only a project name work without a Compose file, and a second
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import time
 from pathlib import Path
 
+from compose.supervisor.daemon import running_pid
 from tests.integration.conftest import Stack
 from tests.integration.test_skeleton import write_compose
 
@@ -58,3 +62,38 @@ def test_a_second_up_says_running_for_what_it_leaves_alone(busybox_stack: Stack,
     assert "✔ Container named-web-1  Running" in lines
     stack.run("down", "-t", "0", cwd=project)
     assert os.path.isdir(project)
+
+
+def _actions(stack: Stack, project: Path, service: str) -> list[str]:
+    out = stack.run("events", "--json", "--since", "1h", "--until", "0s", service,
+                    cwd=project).stdout
+    return [json.loads(line)["action"] for line in out.splitlines()]
+
+
+def test_one_die_per_exit_and_die_before_stop(busybox_stack: Stack, tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "ev", """
+        services:
+          once:
+            image: busybox
+            command: ["sh", "-c", "exit 2"]
+          long:
+            image: busybox
+            command: ["sleep", "300"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    stack.wait_for(lambda: "die" in _actions(stack, project, "once"), timeout=20)
+    for _ in range(3):  # each new supervisor looks at the exited container again
+        pid = running_pid(stack.layout, "ev")
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        stack.wait_for(lambda: running_pid(stack.layout, "ev") is None, timeout=10)
+        stack.run("ps", cwd=project)  # adopts: a new supervisor
+        stack.wait_for(lambda: running_pid(stack.layout, "ev") is not None, timeout=10)
+    time.sleep(1)
+    assert _actions(stack, project, "once").count("die") == 1
+    stack.run("stop", "long", cwd=project)
+    actions = _actions(stack, project, "long")
+    assert actions.count("die") == 1
+    assert actions.index("die") < actions.index("stop"), actions
+    stack.run("down", "-t", "0", cwd=project)
