@@ -97,3 +97,21 @@ def test_one_die_per_exit_and_die_before_stop(busybox_stack: Stack, tmp_path: Pa
     assert actions.count("die") == 1
     assert actions.index("die") < actions.index("stop"), actions
     stack.run("down", "-t", "0", cwd=project)
+
+
+def test_listings_take_go_templates(busybox_stack: Stack, tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "proj", TWO).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    names = stack.run("ps", "--format", "{{.Name}}", cwd=project).stdout.split()
+    assert names == ["named-db-1", "named-web-1"]
+    table = stack.run("ps", "--format", r"table {{.Service}}\t{{.State}}",
+                      cwd=project).stdout.splitlines()
+    assert table == ["SERVICE   STATE", "db        running", "web       running"]
+    assert stack.run("ls", "--format", "{{.Name}} {{.Status}}",
+                     cwd=project).stdout.split("\n")[0] == "named running(2)"
+    assert "busybox" in stack.run("images", "--format", "{{.Repository}}:{{.Tag}}",
+                                  cwd=project).stdout
+    bad = stack.run("ps", "--format", "{{.Nope}}", cwd=project, check=False)
+    assert bad.returncode == 1 and "no field .Nope" in bad.stderr
+    stack.run("down", "-t", "0", cwd=project)

@@ -10,7 +10,8 @@ import json
 import time
 
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.cli.views.imagelist import json_row, sort_rows, table
+from compose.cli.views.gotemplate import FORMAT_HELP, is_template, render
+from compose.cli.views.imagelist import IMAGE_HEADERS, json_row, sort_rows, table
 from compose.engine.context import Context
 
 
@@ -22,7 +23,9 @@ async def images(ctx: Context, *, wanted: str | None = None, fmt: str = "table",
             ctx.output.text(image_id)
         return 0
     now = time.time()
-    if fmt == "json":
+    if is_template(fmt):
+        ctx.output.text(render(fmt, [json_row(row, now) for row in rows], IMAGE_HEADERS))
+    elif fmt == "json":
         for row in rows:
             ctx.output.text(json.dumps(json_row(row, now)))
     else:
@@ -33,7 +36,7 @@ async def images(ctx: Context, *, wanted: str | None = None, fmt: str = "table",
 def add_list_arguments(parser: object) -> None:
     add = parser.add_argument  # type: ignore[attr-defined]
     add("-q", "--quiet", action="store_true", help="only image IDs")
-    add("--format", choices=["table", "json"], default="table")
+    add("--format", default="table", help=FORMAT_HELP)
     add("--digests", action="store_true", help="show digests")
     add("wanted", nargs="?", metavar="REPOSITORY[:TAG]")
 

@@ -10,6 +10,7 @@ from common import state
 from common.errors import UsageError
 from common.status import ContainerStatus
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.views.gotemplate import FORMAT_HELP, is_template, render
 from compose.cli.views.projectlist import ls_table, project_rows
 from compose.engine.context import Context
 from compose.engine.observe import observe
@@ -24,6 +25,9 @@ async def ls(ctx: Context, *, all_projects: bool, quiet: bool, fmt: str,
     if quiet:
         for row in rows:
             ctx.output.text(row.name)
+    elif is_template(fmt):
+        ctx.output.text(render(fmt, [row.to_json() for row in rows],
+                               {"ConfigFiles": "CONFIG FILES"}))
     elif fmt == "json":
         ctx.output.text(json.dumps([row.to_json() for row in rows]))
     else:
@@ -35,7 +39,7 @@ def register(verbs: Verbs) -> None:
     parser = verbs.add_parser("ls", help="list running projects")
     parser.add_argument("-a", "--all", action="store_true", help="include stopped projects")
     parser.add_argument("-q", "--quiet", action="store_true", help="only project names")
-    parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument("--format", default="table", help=FORMAT_HELP)
     parser.add_argument("--filter", action="append", default=[], metavar="name=VALUE",
                         help="only projects with this name")
     parser.set_defaults(prepare=prepare)

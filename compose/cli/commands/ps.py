@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from common.status import ContainerStatus
 from compose.cli.invocation import Verbs, project_verb
-from compose.cli.views.pslist import ps_row, ps_table
+from compose.cli.views.gotemplate import FORMAT_HELP, is_template, render
+from compose.cli.views.pslist import PS_HEADERS, ps_row, ps_table
 from compose.engine import runstate
 from compose.engine.context import Context
 from compose.engine.observe import observe
@@ -35,7 +36,9 @@ async def ps(ctx: Context, project_name: str, *, services: Sequence[str] = (),
         return 0
     now = time.time()
     rows = [ps_row(s, now, health_of(ctx, s)) for s in statuses]
-    if fmt == "json":
+    if is_template(fmt):
+        ctx.output.text(render(fmt, rows, PS_HEADERS))
+    elif fmt == "json":
         for row in rows:
             ctx.output.text(json.dumps(row))
     else:
@@ -66,4 +69,4 @@ def register(verbs: Verbs) -> None:
     parser.add_argument("-a", "--all", action="store_true", help="include stopped containers")
     parser.add_argument("-q", "--quiet", action="store_true", help="only IDs")
     parser.add_argument("--services", action="store_true", help="only service names")
-    parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument("--format", default="table", help=FORMAT_HELP)

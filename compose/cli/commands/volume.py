@@ -14,6 +14,7 @@ from common import state
 from common.errors import UsageError
 from common.records import ANONYMOUS_LABEL, VolumeRecord
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.views.gotemplate import FORMAT_HELP, is_template, render
 from compose.cli.views.units import human_size
 from compose.cli.views.volumelist import (
     inspect,
@@ -37,6 +38,9 @@ def show(ctx: Context, volumes: list[VolumeRecord], quiet: bool, fmt: str) -> in
     if quiet:
         for volume in volumes:
             ctx.output.text(volume.name)
+    elif is_template(fmt):
+        rows = [json.loads(json_line(v, ctx.volumes.data_dir(v.name))) for v in volumes]
+        ctx.output.text(render(fmt, rows, {"Name": "VOLUME NAME"}))
     elif fmt == "json":
         for volume in volumes:
             ctx.output.raw(json_line(volume, ctx.volumes.data_dir(volume.name)) + "\n")
@@ -115,7 +119,7 @@ def register(verbs: Verbs) -> None:
     sub = volume.add_subparsers(dest="volume_verb", metavar="COMMAND", required=True)
     parser = sub.add_parser("ls", aliases=["list"], help="list volumes")
     parser.add_argument("-q", "--quiet", action="store_true", help="only names")
-    parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument("--format", default="table", help=FORMAT_HELP)
     parser.set_defaults(prepare=lambda inv: lambda ctx: ls(ctx, inv.args.quiet,
                                                             inv.args.format))
     parser = sub.add_parser("inspect", help="show volumes in detail")

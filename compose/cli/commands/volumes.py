@@ -28,4 +28,5 @@ def register(verbs: Verbs) -> None:
                           lambda ctx, project, services, args: project_volumes(
                               ctx, project, services, args.quiet, args.format))
     parser.add_argument("-q", "--quiet", action="store_true", help="only names")
-    parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument("--format", default="table",
+                        help="table, json, or a Go template ('{{.Name}}')")

@@ -38,6 +38,11 @@ def sort_rows(rows: Sequence[ImageRow]) -> list[ImageRow]:
     return sorted(rows, key=lambda r: (-(created_time(r.created) or 0.0), r.repository, r.tag))
 
 
+IMAGE_HEADERS = {"ID": "IMAGE ID", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT",
+                 "VirtualSize": "SIZE"}
+"""Column titles of ``images --format 'table ...'`` where they are not the field's name."""
+
+
 def json_row(row: ImageRow, now: float) -> dict[str, Any]:
     when = created_time(row.created)
     size = human_size(row.size, 3)

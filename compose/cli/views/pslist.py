@@ -92,6 +92,11 @@ def _group(key: str, first: int, last: int) -> str:
     return f"{ip}:{span}->{span}/{protocol}" if ip else f"{span}/{protocol}"
 
 
+PS_HEADERS = {"ID": "CONTAINER ID", "RunningFor": "CREATED", "CreatedAt": "CREATED AT",
+              "ExitCode": "EXIT CODE", "LocalVolumes": "LOCAL VOLUMES"}
+"""Column titles of ``ps --format 'table ...'`` where they are not the field's name."""
+
+
 def ps_row(status: ContainerStatus, now: float, health: str = "") -> dict[str, Any]:
     """``health``: starting, healthy or unhealthy for a running container with a
     health check, else empty."""
