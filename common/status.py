@@ -65,3 +65,13 @@ class Usage:
     net: tuple[int, int] = (0, 0)
     """Bytes received and sent on every interface but ``lo``."""
     system_cpu_ns: int = 0
+
+
+@dataclass(frozen=True)
+class LogPosition:
+    """Where reading a container's log stopped: the file (by inode, as rotation
+    renames files) and the offset in it.  ``logs -f`` reads the history, then
+    follows from here without losing or repeating a line."""
+
+    inode: int = 0
+    offset: int = 0

@@ -34,6 +34,7 @@ from common.status import (
     CgroupStats,
     ContainerStatus,
     LogLine,
+    LogPosition,
     Probe,
     Usage,
 )
@@ -147,11 +148,12 @@ class FakeContainers:
                    into: bool, archive: bool, follow: bool) -> None:
         self.log.append(f"copy {record.name} {source} {destination}")
 
-    def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], int]:
-        return [], 0
+    def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], LogPosition]:
+        return [], LogPosition()
 
     @contextmanager
-    def open_log(self, record: ContainerRecord, offset: int = 0) -> Iterator[None]:
+    def open_log(self, record: ContainerRecord, position: LogPosition | None = None,
+                 ) -> Iterator[None]:
         yield None  # no log file: followers only wait for the exit
 
     async def keep_rotated_logs(self, record: ContainerRecord, files: int,

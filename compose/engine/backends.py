@@ -28,7 +28,7 @@ from common.images import (
 )
 from common.progress import BuildReporter, TransferReporter
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
-from common.status import ContainerStatus, LogLine, Probe, Usage
+from common.status import ContainerStatus, LogLine, LogPosition, Probe, Usage
 from compose.spec.model import Service
 
 
@@ -42,7 +42,7 @@ class LogStream(Protocol):
         """Unfinished lines too (the container has exited)."""
 
     @property
-    def offset(self) -> int: ...
+    def position(self) -> LogPosition: ...
 
     async def changed(self) -> None:
         """Wait until the file may hold more (inotify: no polling)."""
@@ -122,13 +122,14 @@ class ContainerBackend(Protocol):
                    into: bool, archive: bool, follow: bool) -> None:
         """``cp``: ``into`` the container from the host, or out of it."""
 
-    def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], int]:
-        """Every line the container's log files hold (the kept ones first) and the
-        offset in the current file where following goes on (synchronous)."""
+    def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], LogPosition]:
+        """Every line the container's log files hold (the kept ones first) and where
+        following goes on (synchronous)."""
 
-    def open_log(self, record: ContainerRecord,
-                 offset: int = 0) -> AbstractContextManager[LogStream | None]:
-        """The container's current log file from ``offset``; None if it has none yet."""
+    def open_log(self, record: ContainerRecord, position: LogPosition | None = None,
+                 ) -> AbstractContextManager[LogStream | None]:
+        """The container's log from ``position`` (the current file's start when
+        None), across rotations; None if it has none yet."""
 
     async def keep_rotated_logs(self, record: ContainerRecord, files: int,
                                 on_rotated: Callable[[], None]) -> None:

@@ -10,7 +10,7 @@ from typing import Protocol
 import trio
 
 from common.records import ContainerRecord
-from common.status import LogLine
+from common.status import LogLine, LogPosition
 from compose.engine import runstate
 from compose.engine.context import Context
 from compose.planning.lifecycle import Restart, RestartState, restart_decision
@@ -28,12 +28,13 @@ class LogSink(Protocol):
     def exited(self, record: ContainerRecord, code: int | None) -> None: ...
 
 
-async def follow(ctx: Context, record: ContainerRecord, sink: LogSink, offset: int = 0, *,
+async def follow(ctx: Context, record: ContainerRecord, sink: LogSink,
+                 position: LogPosition | None = None, *,
                  show_exits: bool = False) -> int | None:
-    """Send the container's log from ``offset`` to ``sink`` until it exits for good
+    """Send the container's log from ``position`` to ``sink`` until it exits for good
     (across the restarts its supervisor makes); its last exit code."""
     directory = ctx.layout.container_dir(record.id)
-    with ctx.containers.open_log(record, offset) as log:
+    with ctx.containers.open_log(record, position) as log:
         if log is None:  # never started, or already removed
             return await ctx.containers.wait(record)
         supervision = Supervision.of(runstate.read_supervision(directory), {})
@@ -79,14 +80,15 @@ async def _started_again(ctx: Context, record: ContainerRecord, within: float) -
 
 
 async def follow_all(ctx: Context, records: Sequence[ContainerRecord], sink: LogSink,
-                     offsets: dict[str, int] | None = None, *, show_exits: bool = True,
+                     positions: dict[str, LogPosition] | None = None, *,
+                     show_exits: bool = True,
                      on_exit: Callable[[ContainerRecord, int | None], None] | None = None,
                      ) -> None:
     """Follow every container; return when all have exited.  ``on_exit`` hears of
     each exit for good (not one its supervisor restarts)."""
 
     async def one(record: ContainerRecord) -> None:
-        code = await follow(ctx, record, sink, (offsets or {}).get(record.id, 0),
+        code = await follow(ctx, record, sink, (positions or {}).get(record.id),
                             show_exits=show_exits)
         if on_exit is not None:
             on_exit(record, code)

@@ -38,6 +38,7 @@ from common.status import (
     RUNNING,
     ContainerStatus,
     LogLine,
+    LogPosition,
     Probe,
     Usage,
 )
@@ -493,12 +494,12 @@ class ContainerDriver:
 
     # --- logs -------------------------------------------------------------------------
 
-    def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], int]:
+    def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], LogPosition]:
         return logs.history(self.log_path(record))
 
-    def open_log(self, record: ContainerRecord,
-                 offset: int = 0) -> AbstractContextManager[LogFile | None]:
-        return logs.open_log(self.log_path(record), offset)
+    def open_log(self, record: ContainerRecord, position: LogPosition | None = None,
+                 ) -> AbstractContextManager[LogFile | None]:
+        return logs.open_log(self.log_path(record), position)
 
     async def keep_rotated_logs(self, record: ContainerRecord, files: int,
                                 on_rotated: Callable[[], None]) -> None:

@@ -1,8 +1,8 @@
 """Container logs: conmon's k8s-file format, read and followed.
 
 Each line is ``<RFC3339Nano time> <stdout|stderr> <F|P> <text>``; ``P`` marks a
-partial line that the next entries complete.  Following uses inotify on the file,
-so waiting for new output costs nothing.
+partial line that the next entries complete.  Following uses inotify on the
+container's directory, so waiting for new output costs nothing.
 """
 
 from __future__ import annotations
@@ -11,40 +11,76 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from common.filewatch import DIRECTORY_CHANGES, FileWatch
-from common.status import LogLine
+from common.filewatch import DIRECTORY_CHANGES, IN_MODIFY, FileWatch
+from common.status import LogLine, LogPosition
 from runtime.oci import logrotate
 
 
 class LogReader:
     """Reads a log file incrementally, joining partial entries per stream (stdout
-    and stderr interleave); an unfinished line waits in memory for its end."""
+    and stderr interleave); an unfinished line waits in memory for its end.
 
-    def __init__(self, path: Path, offset: int = 0) -> None:
+    The file stays open between reads: when conmon starts the file anew at its size
+    cap (a new file renamed over the old), the old one is read to its end through
+    the open handle first, then reading goes on at the new file's start, so no line
+    is lost or read twice across rotations."""
+
+    def __init__(self, path: Path, offset: int = 0, handle: BinaryIO | None = None) -> None:
         self.path = path
         self.offset = offset
         self._pending: dict[str, tuple[str, list[str]]] = {}  # stream -> (time, parts)
-        self._inode: int | None = None
+        self._handle = handle
+        """The file being read (maybe no longer at ``path``: rotated away)."""
+
+    @property
+    def position(self) -> LogPosition:
+        handle = self._handle
+        return LogPosition(os.fstat(handle.fileno()).st_ino if handle else 0, self.offset)
 
     def read(self) -> list[LogLine]:
-        """Lines completed since the last read.  When conmon started the file anew
-        (its size cap), reading goes on from the new file's start."""
+        """Lines completed since the last read, across rotations."""
+        lines = self._drain()
+        while self._replaced():
+            self._close()
+            self.offset = 0
+            lines += self._drain()
+        return lines
+
+    def _open(self) -> BinaryIO | None:
+        if self._handle is None:
+            try:
+                self._handle = open(self.path, "rb")  # noqa: SIM115 - kept open across reads
+            except FileNotFoundError:
+                return None
+        return self._handle
+
+    def _replaced(self) -> bool:
+        """The path now names another file than the one open (a rotation)."""
+        if self._handle is None:
+            return False
         try:
-            with open(self.path, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                if self._inode is not None and (info.st_ino != self._inode
-                                                or info.st_size < self.offset):
-                    self.offset = 0
-                self._inode = info.st_ino
-                handle.seek(self.offset)
-                data = handle.read()
+            current = os.stat(self.path).st_ino
         except FileNotFoundError:
+            return False
+        return current != os.fstat(self._handle.fileno()).st_ino
+
+    def _drain(self) -> list[LogLine]:
+        handle = self._open()
+        if handle is None:
             return []
+        if os.fstat(handle.fileno()).st_size < self.offset:
+            self.offset = 0  # truncated in place
+        handle.seek(self.offset)
+        data = handle.read()
         end = data.rfind(b"\n") + 1  # a half-written entry is read next time
         self.offset += end
+        return self._parse(data[:end])
+
+    def _parse(self, data: bytes) -> list[LogLine]:
         lines = []
-        for raw in data[:end].decode(errors="replace").split("\n")[:-1]:
+        for raw in data.decode(errors="replace").split("\n")[:-1]:
             parts = raw.split(" ", 3)
             if len(parts) < 3:
                 continue  # not a log entry
@@ -64,43 +100,72 @@ class LogReader:
         self._pending.clear()
         return lines
 
+    def _close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def close(self) -> None:
+        self._close()
+
 
 class LogFile(LogReader):
-    """A log file being followed: ``changed`` wakes when conmon writes to it."""
+    """A log file being followed: ``changed`` wakes when conmon writes to it, or
+    replaces it (the container's directory is watched, so the new file is seen)."""
 
-    def __init__(self, path: Path, offset: int = 0) -> None:
-        super().__init__(path, offset)
-        self._watch = FileWatch(path)
+    def __init__(self, path: Path, position: LogPosition | None = None) -> None:
+        handle = _open_inode(path, position.inode) if position and position.inode else None
+        offset = position.offset if position and (handle or not position.inode) else 0
+        super().__init__(path, offset, handle)
+        self._watch = FileWatch(path.parent, IN_MODIFY | DIRECTORY_CHANGES)
 
     async def changed(self) -> None:
         await self._watch.changed()
 
     def close(self) -> None:
+        super().close()
         self._watch.close()
 
 
+def _open_inode(path: Path, inode: int) -> BinaryIO | None:
+    """The log file with this inode: the current one, or one kept after a rotation
+    (``ctr.log.live``, ``ctr.log.1``...); None if it is gone."""
+    for candidate in sorted(path.parent.glob(f"{path.name}*")):
+        try:
+            if candidate.stat().st_ino == inode:
+                return open(candidate, "rb")
+        except FileNotFoundError:
+            continue
+    return None
+
+
 @contextlib.contextmanager
-def open_log(path: Path, offset: int = 0) -> Iterator[LogFile | None]:
-    """``path`` followed from ``offset``; None when the container has no log yet."""
+def open_log(path: Path, position: LogPosition | None = None) -> Iterator[LogFile | None]:
+    """``path`` followed from ``position`` (its start when None); None when the
+    container has no log yet."""
     if not path.exists():
         yield None
         return
-    log = LogFile(path, offset)
+    log = LogFile(path, position)
     try:
         yield log
     finally:
         log.close()
 
 
-def history(path: Path) -> tuple[list[LogLine], int]:
-    """Every line of the kept files (oldest first) and of ``path``, and the offset
-    in ``path`` where following goes on (synchronous)."""
+def history(path: Path) -> tuple[list[LogLine], LogPosition]:
+    """Every line of the kept files (oldest first) and of ``path``, and where in
+    which file following goes on (synchronous)."""
     lines: list[LogLine] = []
     for older in logrotate.rotated(path, logrotate.KEPT_AT_MOST):
-        lines += LogReader(older).read()
+        reader = LogReader(older)
+        lines += reader.read()
+        reader.close()
     reader = LogReader(path)
     lines += reader.read()
-    return lines, reader.offset
+    position = reader.position
+    reader.close()
+    return lines, position
 
 
 async def keep_rotated(log: Path, files: int, on_rotated: Callable[[], None]) -> None:

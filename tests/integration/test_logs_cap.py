@@ -63,3 +63,33 @@ def test_replaced_log_files_are_kept_up_to_max_file(busybox_stack: Stack,
     ordered = sorted(lines[:-1], key=lambda t: (int(t.split()[0][1:]), int(t.split()[1])))
     assert lines == [*ordered, "last"]
     stack.run("down", cwd=project)
+
+
+def test_logs_follow_prints_every_line_once_across_rotations(busybox_stack: Stack,
+                                                             tmp_path: Path) -> None:
+    """A 1k cap: the file is started anew every ~20 lines; ``logs -f`` follows across
+    ten and more rotations and prints each line exactly once."""
+    project = write_compose(tmp_path / "rot", """
+        services:
+          loud:
+            image: busybox
+            init: true
+            logging:
+              options:
+                max-size: 1k
+                max-file: "20"
+            command:
+              - sh
+              - -c
+              - sleep 1; i=0; while [ $$i -lt 300 ]; do echo line $$i; i=$$((i+1));
+                [ $$((i % 25)) -eq 0 ] && sleep 0.05; done; echo last
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    follower = stack.popen("logs", "-f", "--no-log-prefix", cwd=project)
+    out, _ = follower.communicate(timeout=60)  # until the container has exited
+    lines = [line for line in out.splitlines() if line.startswith(("line ", "last"))]
+    assert lines == [f"line {i}" for i in range(300)] + ["last"]
+    [directory] = stack.root.glob("containers/*/")
+    assert len(list(directory.glob("ctr.log.[0-9]*"))) >= 10  # it did rotate
+    stack.run("down", cwd=project)

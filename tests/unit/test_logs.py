@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,19 @@ def test_a_log_started_anew_is_read_from_its_start(tmp_path: Path) -> None:
 ])
 def test_log_size_cap_from_the_logging_options(logging: object, cap: int) -> None:
     assert log_size_max(logging) == cap
+
+
+def test_a_file_replaced_by_a_new_one_is_read_to_its_end_first(log: Path) -> None:
+    """conmon's rotation: a new file renamed over the log.  What the old file got
+    after the last read comes first, then the new file from its start, once each."""
+    reader = LogReader(log)
+    append(log, entry(T1, "stdout", "F", "one"))
+    assert reader.read() == [LogLine(T1, "stdout", "one")]
+    append(log, entry(T2, "stdout", "F", "two"))  # written just before the rotation
+    fresh = log.with_name("fresh")
+    fresh.write_text(entry(T3, "stdout", "F", "three"))
+    os.replace(fresh, log)
+    assert reader.read() == [LogLine(T2, "stdout", "two"), LogLine(T3, "stdout", "three")]
+    append(log, entry(T4, "stdout", "F", "four"))
+    assert reader.read() == [LogLine(T4, "stdout", "four")]
+    reader.close()

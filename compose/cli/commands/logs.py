@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import trio
 
 from common.records import ContainerRecord
-from common.status import LogLine
+from common.status import LogLine, LogPosition
 from compose.cli.console import LogPrinter, Output
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.engine import logselect
@@ -32,9 +32,9 @@ async def logs(ctx: Context, output: Output, project_name: str, *, services: Seq
     records = [s.record for s in statuses]
     printer = LogPrinter(output, records, prefix=prefix, timestamps=timestamps)
     history: list[tuple[LogLine, int, ContainerRecord]] = []
-    offsets: dict[str, int] = {}
+    positions: dict[str, LogPosition] = {}
     for index, record in enumerate(records):
-        lines, offsets[record.id] = await trio.to_thread.run_sync(
+        lines, positions[record.id] = await trio.to_thread.run_sync(
             ctx.containers.log_history, record)
         chosen = logselect.select(lines, tail=tail, since=start, until=end)
         history += [(line, index, record) for line in chosen]
@@ -43,7 +43,7 @@ async def logs(ctx: Context, output: Output, project_name: str, *, services: Seq
         printer.line(record, line)
     if follow and (end is None or end > time.time()):
         running = [s.record for s in statuses if s.running]
-        await follow_all(ctx, running, printer, offsets, show_exits=False)
+        await follow_all(ctx, running, printer, positions, show_exits=False)
     return 0
 
 
