@@ -155,13 +155,21 @@ class NetworkDriver:
         return set(procnet.read_link_names())
 
 
+def mac_for(address: IPv4Interface) -> str:
+    """Docker's MAC for a container address: ``02:42`` then the address's four bytes.
+    A container that gets the address of one removed before it gets its MAC too,
+    so its peers' neighbour entries stay right and it is reachable at once."""
+    return "02:42:" + ":".join(f"{byte:02x}" for byte in address.ip.packed)
+
+
 def _interface(attachment: Attachment) -> netlink.Interface:
+    address = IPv4Interface(attachment.address)
     return netlink.Interface(
         ifname=attachment.ifname,
-        address=IPv4Interface(attachment.address),
+        address=address,
         gateway=IPv4Address(attachment.gateway) if attachment.default_route else None,
         address6=IPv6Interface(attachment.address6) if attachment.address6 else None,
         gateway6=IPv6Address(attachment.gateway6)
         if attachment.default_route and attachment.gateway6 else None,
-        mac=attachment.mac, mtu=attachment.mtu,
+        mac=attachment.mac or mac_for(address), mtu=attachment.mtu,
     )

@@ -115,3 +115,45 @@ def test_listings_take_go_templates(busybox_stack: Stack, tmp_path: Path) -> Non
     bad = stack.run("ps", "--format", "{{.Nope}}", cwd=project, check=False)
     assert bad.returncode == 1 and "no field .Nope" in bad.stderr
     stack.run("down", "-t", "0", cwd=project)
+
+
+def test_a_recreated_container_with_a_reused_address_is_reachable_at_once(
+        busybox_stack: Stack, tmp_path: Path) -> None:
+    """The replacement gets the old container's address and, as in Docker, the MAC
+    derived from it: a peer's neighbour entry stays right, no wait for it to expire."""
+    project = write_compose(tmp_path / "reuse", """
+        services:
+          web:
+            image: busybox
+            command: ["sh", "-c", "mkdir -p /www && hostname > /www/index.html &&
+                      exec httpd -f -p 8080 -h /www"]
+          client:
+            image: busybox
+            command: ["sleep", "300"]
+    """).parent
+    stack = busybox_stack
+
+    def fetch() -> str:
+        # busybox-static's wget crashes with -T: its timeout applet bounds it instead
+        return stack.run("exec", "-T", "client", "timeout", "1", "wget", "-q", "-O-",
+                         "http://web:8080/", cwd=project, check=False, timeout=10).stdout
+
+    def address() -> str:
+        return str(stack.run("exec", "-T", "web", "ip", "-4", "-o", "addr", "show", "eth0",
+                             cwd=project).stdout.split()[3])
+
+    stack.run("up", "-d", cwd=project)
+    try:
+        stack.wait_for(lambda: fetch().strip() != "", timeout=10)
+        addresses = [address()]
+        for _ in range(3):
+            stack.run("up", "-d", "--force-recreate", "web", cwd=project)
+            started = time.monotonic()
+            answer = ""
+            while not answer and time.monotonic() - started < 1.0:
+                answer = fetch().strip()
+            assert answer, f"not reachable within 1 s of starting (after {addresses})"
+            addresses.append(address())
+        assert len(set(addresses)) < len(addresses), addresses  # an address came back
+    finally:
+        stack.run("down", "-t", "0", cwd=project)

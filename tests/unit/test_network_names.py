@@ -53,3 +53,12 @@ def test_the_three_kinds_differ_for_the_same_input() -> None:
     names = {f("c" * 64, "p_default") for f in FUNCTIONS}
     assert len(names) == 3
     assert veth_name("c" * 64, "p_default")[2:] == veth_peer_name("c" * 64, "p_default")[2:]
+
+
+def test_a_container_address_s_mac_is_docker_s() -> None:
+    from ipaddress import IPv4Interface
+
+    from network.driver import mac_for
+
+    assert mac_for(IPv4Interface("172.17.0.2/16")) == "02:42:ac:11:00:02"
+    assert mac_for(IPv4Interface("10.89.0.10/24")) == "02:42:0a:59:00:0a"
