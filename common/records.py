@@ -28,6 +28,9 @@ class NetworkRecord:
     masquerade: bool = True
     mtu: int = 0  # 0: the kernel's default
     labels: dict[str, str] = field(default_factory=dict)
+    config_hash: str = ""
+    """What the network was made from (``netplan.network_hash``); when the file now
+    says otherwise, ``up`` makes it again.  Empty in records older than the hash."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

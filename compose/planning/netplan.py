@@ -11,8 +11,10 @@ of the containers that stay.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from ipaddress import ip_interface
 
 from common.errors import UsageError
@@ -33,14 +35,41 @@ def networks_in_use(project: Project) -> list[str]:
     return [key for key in project.networks if key in used]
 
 
-def plan_networks(project: Project, observed: ObservedState,
-                  root_tag: str) -> dict[str, NetworkRecord]:
+def network_hash(network: Network) -> str:
+    """What a network is made from; when it changes, ``up`` makes the network again."""
+    data = {"internal": network.internal, "enable_ipv6": network.enable_ipv6,
+            "labels": dict(network.labels), "driver_opts": dict(network.driver_opts),
+            "ipam": [{f.name: getattr(config, f.name) for f in fields(config)}
+                     for config in network.ipam]}
+    text = json.dumps(data, sort_keys=True,
+                      default=lambda v: dict(v) if isinstance(v, Mapping) else str(v))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def diverged_networks(project: Project, observed: ObservedState) -> frozenset[str]:
+    """Keys of the project's networks that were made from another configuration than
+    the file's now (as Docker Compose finds by its config-hash label): made again,
+    with the containers on them."""
+    found = set()
+    for key in networks_in_use(project):
+        network, record = project.networks[key], observed.networks.get(key)
+        if network.external or record is None or not record.config_hash:
+            continue
+        if record.config_hash != network_hash(network):
+            found.add(key)
+    return frozenset(found)
+
+
+def plan_networks(project: Project, observed: ObservedState, root_tag: str,
+                  renew: frozenset[str] = frozenset()) -> dict[str, NetworkRecord]:
     """The project's networks: the ones already made, the external ones found in
-    other projects, plus fresh ones with free subnets."""
+    other projects, plus fresh ones with free subnets; those of ``renew`` (diverged)
+    are made afresh, their old subnets free again."""
     result: dict[str, NetworkRecord] = {}
     elsewhere = observed.surroundings.networks
     taken: list[IPNetwork] = [*observed.taken_subnets]
-    for record in [*observed.networks.values(), *elsewhere.values()]:
+    old = [r for k, r in observed.networks.items() if k not in renew]
+    for record in [*old, *elsewhere.values()]:
         taken += [ipam.parse_any(s) for s in (record.subnet, record.subnet6) if s]
     for key in networks_in_use(project):
         network = project.networks[key]
@@ -50,7 +79,7 @@ def plan_networks(project: Project, observed: ObservedState,
                 raise UsageError(f"network {network.name} declared as external, but could not "
                                  "be found")
             result[key] = found
-        elif key in observed.networks:
+        elif key in observed.networks and key not in renew:
             result[key] = observed.networks[key]
         elif network.name in elsewhere:
             owner = elsewhere[network.name].project
@@ -88,7 +117,7 @@ def new_network(project: str, network: Network, root_tag: str, taken: Sequence[I
         reserved=tuple(str(a) for a in (*v4.reserved, *(v6.reserved if v6 else ()))),
         internal=network.internal,
         masquerade=network.driver_opts.get(MASQUERADE, "true").lower() != "false",
-        mtu=mtu, labels=dict(network.labels),
+        mtu=mtu, labels=dict(network.labels), config_hash=network_hash(network),
     )
 
 

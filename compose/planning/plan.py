@@ -112,6 +112,8 @@ class _Asked:
     start: bool
     renew_anonymous: bool
     new_id: Callable[[], str]
+    renewed_networks: frozenset[str] = frozenset()
+    """Networks made again: every container on them is made again too."""
 
 
 @dataclass
@@ -176,12 +178,13 @@ def plan_up(
     ``renew_anonymous`` (``up -V``): recreated containers get new anonymous volumes
     instead of their predecessors'.
     """
-    networks = plan_networks(project, observed, root_tag)
+    renewed = netplan.diverged_networks(project, observed)
+    networks = plan_networks(project, observed, root_tag, renewed)
     draft = _Draft()
     _check_files(project)
     draft.volumes = _declared_volumes(project, observed, now, draft.warnings)
     deps = graph.dependencies(project)
-    asked = _Asked(image_ids, scale, recreate or {}, start, renew_anonymous, new_id)
+    asked = _Asked(image_ids, scale, recreate or {}, start, renew_anonymous, new_id, renewed)
     for name in graph.start_order(deps):
         _choose_replicas(draft, name, project.services[name], observed, asked)
     if start:
@@ -192,7 +195,7 @@ def plan_up(
         project, networks, _leases(networks, observed, draft.removed), now, runtime,
         observed, draft.final, image_volumes or {}, new_id))
     _anonymous_volumes(draft, observed, project.name, now)
-    return _up_stages(draft, project, observed, networks, deps, start)
+    return _up_stages(draft, project, observed, networks, deps, start, renewed)
 
 
 def _choose_replicas(draft: _Draft, name: str, service: Service, observed: ObservedState,
@@ -206,7 +209,8 @@ def _choose_replicas(draft: _Draft, name: str, service: Service, observed: Obser
     namespace = _namespace_of(service, draft.final, observed)
     wanted_hash = config_hash(service, asked.image_ids[name], namespace)
     by_number = _numbered(draft, observed, name, wanted)
-    policy = asked.recreate.get(name, RECREATE_DIVERGED)
+    on_renewed = bool(set(service.networks) & asked.renewed_networks)
+    policy = RECREATE_FORCE if on_renewed else asked.recreate.get(name, RECREATE_DIVERGED)
     chosen = draft.replicas_of.setdefault(name, [])
     for number in range(1, wanted + 1):
         current = by_number.get(number)
@@ -221,7 +225,7 @@ def _choose_replicas(draft: _Draft, name: str, service: Service, observed: Obser
                               namespace, current.record if current is not None
                               and not asked.renew_anonymous else None, number)
         if current is not None and current.state == RUNNING and asked.start and \
-                rollout.rolls(service.canonical, wanted):
+                not on_renewed and rollout.rolls(service.canonical, wanted):
             draft.rolling.setdefault(name, []).append((current.record, create))
         elif current is not None:
             draft.removals.append(current.record)
@@ -320,9 +324,10 @@ def _anonymous_volumes(draft: _Draft, observed: ObservedState, project: str,
 
 def _up_stages(draft: _Draft, project: Project, observed: ObservedState,
                networks: Mapping[str, NetworkRecord], deps: Mapping[str, Sequence[str]],
-               start: bool) -> Plan:
-    """The decisions as stages: stop and remove, make networks and volumes, create
-    (a shared namespace before who joins it), rewrite hosts files, then start."""
+               start: bool, renewed: frozenset[str]) -> Plan:
+    """The decisions as stages: stop and remove, remove diverged networks, make
+    networks and volumes, create (a shared namespace before who joins it), rewrite
+    hosts files, then start."""
     finals = [draft.made[c.container_id] if isinstance(c, NewContainer) else c
               for chosen in draft.replicas_of.values() for c in chosen]
     stopping = [r for r in draft.removals if _is_running(observed, r)]
@@ -338,7 +343,8 @@ def _up_stages(draft: _Draft, project: Project, observed: ObservedState,
             (StopContainer(r) for r in draft.along),  # dependents first
             (StopContainer(r) for r in stopping),
             (RemoveContainer(r) for r in draft.removals),
-            [*_new_networks(project, observed, networks), *draft.volumes],
+            (RemoveNetwork(observed.networks[k]) for k in sorted(renewed)),
+            [*_new_networks(project, observed, networks, renewed), *draft.volumes],
             (CreateContainer(r, project.services[r.service], hosts[r.id])
              for r in created if r.id not in joining),
             # a shared namespace must exist before the container that joins it
@@ -353,11 +359,13 @@ def _up_stages(draft: _Draft, project: Project, observed: ObservedState,
 
 
 def _new_networks(project: Project, observed: ObservedState,
-                  networks: Mapping[str, NetworkRecord]) -> list[CreateNetwork]:
-    """The project's networks that are missing (external ones are never made)."""
+                  networks: Mapping[str, NetworkRecord],
+                  renewed: frozenset[str]) -> list[CreateNetwork]:
+    """The project's networks that are missing or made again (external ones are
+    never made)."""
     return [CreateNetwork(n) for k, n in networks.items()
             if not _external(project, k) and (
-                k not in observed.networks or k in observed.absent_networks)]
+                k not in observed.networks or k in observed.absent_networks or k in renewed)]
 
 
 def _hosts(draft: _Draft, finals: Iterable[ContainerRecord], observed: ObservedState,

@@ -157,3 +157,45 @@ def test_a_recreated_container_with_a_reused_address_is_reachable_at_once(
         assert len(set(addresses)) < len(addresses), addresses  # an address came back
     finally:
         stack.run("down", "-t", "0", cwd=project)
+
+
+def test_a_changed_network_is_made_again_with_its_containers(busybox_stack: Stack,
+                                                             tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "net", """
+        services:
+          app:
+            image: busybox
+            command: ["sleep", "300"]
+          other:
+            image: busybox
+            command: ["sleep", "300"]
+            networks: [side]
+        networks:
+          default:
+            ipam:
+              config:
+                - subnet: ${SUBNET}
+          side: {}
+    """).parent
+    stack = busybox_stack
+
+    def address(service: str) -> str:
+        return str(stack.run("exec", "-T", service, "ip", "-4", "-o", "addr", "show", "eth0",
+                             cwd=project).stdout.split()[3])
+
+    base = dict(stack.env)
+    try:
+        stack.env = {**base, "SUBNET": "10.201.0.0/24"}
+        stack.run("up", "-d", cwd=project)
+        assert address("app").startswith("10.201.0.")
+        side = address("other")
+        (before,) = [r["ID"] for r in stack.ps(project) if r["Service"] == "other"]
+        stack.env = {**base, "SUBNET": "10.202.0.0/24"}
+        stack.run("up", "-d", cwd=project)
+        assert address("app").startswith("10.202.0.")  # moved to the new subnet
+        (after,) = [r["ID"] for r in stack.ps(project) if r["Service"] == "other"]
+        assert (after, address("other")) == (before, side)  # the other network: untouched
+    finally:
+        stack.env = {**base, "SUBNET": "10.202.0.0/24"}
+        stack.run("down", "-t", "0", cwd=project)
+        stack.env = base

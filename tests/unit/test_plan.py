@@ -14,6 +14,7 @@ from common.errors import UsageError
 from common.records import Attachment, ContainerRecord, NetworkRecord
 from common.status import ContainerStatus
 from compose.planning import ops, plan
+from compose.planning.netplan import network_hash
 from compose.planning.observed import ObservedState
 from compose.spec.model import Dependency, Network, Project, Service
 from network import names as ifnames
@@ -103,6 +104,7 @@ def test_fresh_network_record() -> None:
     assert network == NetworkRecord(
         key="default", name="demo_default", project="demo", bridge=BRIDGE,
         subnet="10.89.0.0/24", gateway="10.89.0.1",
+        config_hash=network_hash(project().networks["default"]),
     )
     assert ifnames.bridge_name(ROOT_TAG, "demo_default") == BRIDGE
 
@@ -599,3 +601,32 @@ def test_record_json_round_trip() -> None:
     for record in records:
         assert ContainerRecord.from_json(record.to_json()) == record
     assert NetworkRecord.from_json(network.to_json()) == network
+
+
+def _with_network(network: Network) -> Project:
+    return dataclasses.replace(project(), networks=MappingProxyType({"default": network}))
+
+
+def test_a_network_whose_configuration_changed_is_made_again_with_its_containers() -> None:
+    _, network, records = fresh()
+    changed = Network("default", "demo_default", labels=MappingProxyType({"tier": "x"}))
+    result = up(_with_network(changed), observed(network, records), new_id=ids(7))
+    kinds = [[type(op).__name__ for op in stage] for stage in result.stages]
+    order = [kind for stage in kinds for kind in dict.fromkeys(stage)]
+    assert order[:5] == ["StopContainer", "RemoveContainer", "RemoveNetwork", "CreateNetwork",
+                         "CreateContainer"]
+    (removed,) = [op.network for op in result.ops if isinstance(op, ops.RemoveNetwork)]
+    (made,) = [op.network for op in result.ops if isinstance(op, ops.CreateNetwork)]
+    assert removed == network
+    assert made.config_hash == network_hash(changed) != network.config_hash
+    assert sum(isinstance(op, ops.CreateContainer) for op in result.ops) == 3
+    assert result.kept == ()
+
+
+def test_an_unchanged_or_unhashed_network_is_kept() -> None:
+    _, network, records = fresh()
+    for recorded in (network, dataclasses.replace(network, config_hash="")):
+        result = up(project(), observed(recorded, records), new_id=ids(7))
+        assert not any(isinstance(op, ops.RemoveNetwork | ops.CreateNetwork)
+                       for op in result.ops)
+        assert len(result.kept) == 3
