@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import secrets
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -24,7 +24,8 @@ from compose.engine.events import Progress
 from compose.engine.executor import Dependencies, Executor, run_concurrently
 from compose.engine.observe import observe
 from compose.engine.pulling import pull_services
-from compose.planning.plan import RECREATE_DIVERGED, plan_up
+from compose.planning.observed import ObservedState
+from compose.planning.plan import RECREATE_DIVERGED, diverged_volumes, plan_up
 from compose.spec import graph
 from compose.spec.model import Project
 
@@ -54,6 +55,9 @@ class UpOptions:
     build: bool | None = None
     """``--build`` (True), ``--no-build`` (False), or build only missing images."""
     renew_anon_volumes: bool = False
+    confirm: Callable[[str], bool] | None = None
+    """Asks the user a yes/no question (a volume to make again, losing its data);
+    None: yes (``-y``, or no terminal to ask on)."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,7 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
             scale=options.scale,
             renew_anonymous=options.renew_anon_volumes,
             image_volumes={name: image.volumes for name, image in images.items()},
+            recreate_volumes=_recreate_volumes(project, observed, options),
         )
         for warning in plan.warnings:
             ctx.output.warn(warning)
@@ -156,6 +161,15 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
             await ctx.supervisors.ensure(project.name)
     records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project.name)
     return [r for r in records if r.service in project.services]
+
+
+def _recreate_volumes(project: Project, observed: ObservedState, options: UpOptions) -> bool:
+    """Docker Compose's question for each volume whose configuration changed."""
+    if options.confirm is None:
+        return True
+    return all(options.confirm(f"Volume \"{name}\" exists but doesn't match configuration in "
+                               "compose file. Recreate (data will be lost)?")
+               for name in diverged_volumes(project, observed))
 
 
 async def wait_for_services(ctx: Context, records: Sequence[ContainerRecord],

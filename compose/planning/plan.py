@@ -114,6 +114,8 @@ class _Asked:
     new_id: Callable[[], str]
     renewed_networks: frozenset[str] = frozenset()
     """Networks made again: every container on them is made again too."""
+    renewed_volumes: frozenset[str] = frozenset()
+    """Volumes made again: every container mounting them is made again too."""
 
 
 @dataclass
@@ -165,6 +167,7 @@ def plan_up(
     image_volumes: Mapping[str, Iterable[str]] | None = None,
     scale: Mapping[str, int] | None = None,
     renew_anonymous: bool = False,
+    recreate_volumes: bool = True,
 ) -> Plan:
     """Create what is missing, recreate what changed, start what is stopped.
 
@@ -176,15 +179,20 @@ def plan_up(
     ``image_volumes``: each service's image ``VOLUME`` paths (anonymous volumes).
     ``scale``: replicas per service (``--scale``) over the file's.
     ``renew_anonymous`` (``up -V``): recreated containers get new anonymous volumes
-    instead of their predecessors'.
+    instead of their predecessors'.  ``recreate_volumes``: volumes whose driver
+    options or labels changed are made again (with the containers mounting them),
+    else kept with a warning.
     """
     renewed = netplan.diverged_networks(project, observed)
     networks = plan_networks(project, observed, root_tag, renewed)
     draft = _Draft()
     _check_files(project)
-    draft.volumes = _declared_volumes(project, observed, now, draft.warnings)
+    draft.volumes = _declared_volumes(project, observed, now, draft.warnings, recreate_volumes)
+    renewed_volumes = frozenset(diverged_volumes(project, observed)) if recreate_volumes \
+        else frozenset()
     deps = graph.dependencies(project)
-    asked = _Asked(image_ids, scale, recreate or {}, start, renew_anonymous, new_id, renewed)
+    asked = _Asked(image_ids, scale, recreate or {}, start, renew_anonymous, new_id, renewed,
+                   renewed_volumes)
     for name in graph.start_order(deps):
         _choose_replicas(draft, name, project.services[name], observed, asked)
     if start:
@@ -195,7 +203,8 @@ def plan_up(
         project, networks, _leases(networks, observed, draft.removed), now, runtime,
         observed, draft.final, image_volumes or {}, new_id))
     _anonymous_volumes(draft, observed, project.name, now)
-    return _up_stages(draft, project, observed, networks, deps, start, renewed)
+    return _up_stages(draft, project, observed, networks, deps, start, renewed,
+                      renewed_volumes)
 
 
 def _choose_replicas(draft: _Draft, name: str, service: Service, observed: ObservedState,
@@ -209,7 +218,9 @@ def _choose_replicas(draft: _Draft, name: str, service: Service, observed: Obser
     namespace = _namespace_of(service, draft.final, observed)
     wanted_hash = config_hash(service, asked.image_ids[name], namespace)
     by_number = _numbered(draft, observed, name, wanted)
-    on_renewed = bool(set(service.networks) & asked.renewed_networks)
+    on_renewed = bool(set(service.networks) & asked.renewed_networks) or any(
+        set(s.record.volumes.values()) & asked.renewed_volumes
+        for s in observed.of_service(name))
     policy = RECREATE_FORCE if on_renewed else asked.recreate.get(name, RECREATE_DIVERGED)
     chosen = draft.replicas_of.setdefault(name, [])
     for number in range(1, wanted + 1):
@@ -324,7 +335,8 @@ def _anonymous_volumes(draft: _Draft, observed: ObservedState, project: str,
 
 def _up_stages(draft: _Draft, project: Project, observed: ObservedState,
                networks: Mapping[str, NetworkRecord], deps: Mapping[str, Sequence[str]],
-               start: bool, renewed: frozenset[str]) -> Plan:
+               start: bool, renewed: frozenset[str], renewed_volumes: frozenset[str],
+               ) -> Plan:
     """The decisions as stages: stop and remove, remove diverged networks, make
     networks and volumes, create (a shared namespace before who joins it), rewrite
     hosts files, then start."""
@@ -343,7 +355,8 @@ def _up_stages(draft: _Draft, project: Project, observed: ObservedState,
             (StopContainer(r) for r in draft.along),  # dependents first
             (StopContainer(r) for r in stopping),
             (RemoveContainer(r) for r in draft.removals),
-            (RemoveNetwork(observed.networks[k]) for k in sorted(renewed)),
+            [*(RemoveNetwork(observed.networks[k]) for k in sorted(renewed)),
+             *(RemoveVolume(observed.volumes[n]) for n in sorted(renewed_volumes))],
             [*_new_networks(project, observed, networks, renewed), *draft.volumes],
             (CreateContainer(r, project.services[r.service], hosts[r.id])
              for r in created if r.id not in joining),
@@ -408,9 +421,37 @@ def _check_files(project: Project) -> None:
                                  if variable else f"{where}: no file, environment or content")
 
 
+def _volume_diverged(existing: VolumeRecord, wanted: VolumeRecord) -> bool:
+    """A volume made from other driver options or labels than the file's now (the
+    labels pycompose adds itself left out: older records may lack some)."""
+
+    def own(labels: Mapping[str, str]) -> dict[str, str]:
+        return {k: v for k, v in labels.items() if not k.startswith("com.docker.compose.")}
+
+    return (existing.driver, existing.options, own(existing.labels)) != \
+        (wanted.driver, wanted.options, own(wanted.labels))
+
+
+def diverged_volumes(project: Project, observed: ObservedState, now: float = 0.0) -> list[str]:
+    """Names of the project's volumes whose configuration changed: Docker Compose
+    asks before making them again (their data is lost)."""
+    found = []
+    for volume in project.volumes.values():
+        existing = observed.volumes.get(volume.name)
+        if volume.external or existing is None or existing.project != project.name:
+            continue
+        try:
+            if _volume_diverged(existing, project_volume(project.name, volume, now)):
+                found.append(volume.name)
+        except DriverError:
+            continue  # plan_up says why
+    return found
+
+
 def _declared_volumes(project: Project, observed: ObservedState, now: float,
-                      warnings: list[str]) -> list[CreateVolume]:
-    """The project's volumes that are missing; external ones must exist."""
+                      warnings: list[str], renew: bool) -> list[CreateVolume]:
+    """The project's volumes that are missing (or diverged, with ``renew``);
+    external ones must exist."""
     made = []
     for key, volume in project.volumes.items():
         existing = observed.volumes.get(volume.name)
@@ -424,6 +465,12 @@ def _declared_volumes(project: Project, observed: ObservedState, now: float,
             raise UsageError(str(exc)) from None
         if existing is None:
             made.append(CreateVolume(record))
+        elif existing.project == project.name and _volume_diverged(existing, record):
+            if renew:
+                made.append(CreateVolume(record))  # after RemoveVolume(existing)
+            else:
+                warnings.append(f"volume \"{volume.name}\" exists but doesn't match the "
+                                "configuration in the compose file: kept as it is")
         elif existing.project != project.name:
             owner = (f"was created for project \"{existing.project}\" (expected "
                      f"\"{project.name}\")" if existing.project

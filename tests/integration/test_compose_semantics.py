@@ -199,3 +199,35 @@ def test_a_changed_network_is_made_again_with_its_containers(busybox_stack: Stac
         stack.env = {**base, "SUBNET": "10.202.0.0/24"}
         stack.run("down", "-t", "0", cwd=project)
         stack.env = base
+
+
+def test_a_changed_volume_is_made_again_without_a_terminal(busybox_stack: Stack,
+                                                           tmp_path: Path) -> None:
+    """No terminal to ask on: Docker Compose's question is answered yes."""
+    project = write_compose(tmp_path / "vol", """
+        services:
+          app:
+            image: busybox
+            command: ["sleep", "300"]
+            volumes: [data:/data]
+        volumes:
+          data:
+            labels:
+              version: "${VERSION}"
+    """).parent
+    stack = busybox_stack
+    base = dict(stack.env)
+    try:
+        stack.env = {**base, "VERSION": "1"}
+        stack.run("up", "-d", cwd=project)
+        stack.run("exec", "-T", "app", "touch", "/data/kept", cwd=project)
+        stack.env = {**base, "VERSION": "2"}
+        again = stack.run("up", "-d", cwd=project)
+        assert "Traceback" not in again.stderr
+        listing = stack.run("exec", "-T", "app", "ls", "/data", cwd=project).stdout
+        assert "kept" not in listing  # a new volume
+        inspected = json.loads(stack.run("volume", "inspect", "vol_data", cwd=project).stdout)
+        assert inspected[0]["Labels"]["version"] == "2"
+    finally:
+        stack.run("down", "-t", "0", "-v", cwd=project)
+        stack.env = base

@@ -156,3 +156,26 @@ def test_renew_anonymous_volumes() -> None:
     new = next(op.record for op in renewed.ops if isinstance(op, ops.CreateContainer))
     assert new.anonymous_volumes != old.anonymous_volumes
     assert volume_ops(renewed) == [f"create anonymous volume {new.anonymous_volumes[0]}"]
+
+
+def test_a_volume_whose_configuration_changed_is_made_again_only_when_asked() -> None:
+    """Docker Compose asks first: ``recreate_volumes=False`` is a no."""
+    labelled = dataclasses.replace(DATA, labels=MappingProxyType({"v": "2"}))
+    mounts = (Mount("volume", "/data", "data", volume=labelled),)
+    made = up(project(DATA, mounts=mounts), ObservedState("demo"))
+    (volume,) = [op.volume for op in made.ops if isinstance(op, ops.CreateVolume)]
+    records = [op.record for op in made.ops if isinstance(op, ops.CreateContainer)]
+    observed = ObservedState("demo", containers=tuple(ContainerStatus(r, "running")
+                                                      for r in records),
+                             volumes={volume.name: volume})
+    changed = project(labelled, mounts=mounts)
+    assert plan.diverged_volumes(changed, observed) == ["demo_data"]
+    again = up(changed, observed)
+    kinds = [type(op).__name__ for op in again.ops]
+    assert kinds.index("RemoveContainer") < kinds.index("RemoveVolume") < \
+        kinds.index("CreateVolume") < kinds.index("CreateContainer")
+    kept = plan.plan_up(changed, IMAGE_IDS, observed, root_tag=ROOT_TAG, new_id=ids(5),
+                        now=NOW, runtime=RUNTIME, recreate_volumes=False)
+    assert not any(isinstance(op, ops.RemoveVolume | ops.CreateVolume) for op in kept.ops)
+    assert any("doesn't match the configuration" in w for w in kept.warnings)
+    assert plan.diverged_volumes(project(DATA, mounts=mounts), observed) == []

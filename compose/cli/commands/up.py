@@ -3,7 +3,9 @@ containers exit or the user stops them."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Collection, Sequence
+from functools import partial
 
 from common.errors import UsageError
 from compose.cli.console import LogPrinter, Output
@@ -85,6 +87,9 @@ def register(verbs: Verbs) -> None:
     up.add_argument("-V", "--renew-anon-volumes", action="store_true",
                     help="recreate anonymous volumes instead of reusing those of the "
                     "previous containers")
+    up.add_argument("-y", "--yes", action="store_true",
+                    help="assume yes to prompts (a volume whose configuration changed is "
+                    "made again)")
     up.add_argument("services", nargs="*", metavar="SERVICE")
     up.set_defaults(prepare=prepare)
 
@@ -100,6 +105,12 @@ def scale_arg(entries: Sequence[str], known: Collection[str]) -> dict[str, int]:
             raise UsageError(f"no such service: {name}")
         scale[name] = int(count)
     return scale
+
+
+def ask(output: Output, question: str) -> bool:
+    """A yes/no question on the terminal; no unless the answer is yes."""
+    output.err.print(f"{question} [y/N] ", end="", markup=False)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 def prepare(inv: Invocation) -> Prepared:
@@ -143,5 +154,6 @@ def prepare(inv: Invocation) -> Prepared:
         attach=tuple(args.attach), no_attach=tuple(args.no_attach),
         scale=scale_arg(args.scale, loaded.project.services),
         renew_anon_volumes=args.renew_anon_volumes,
+        confirm=None if args.yes or not sys.stdin.isatty() else partial(ask, inv.output),
     )
     return lambda ctx: up(ctx, inv.output, loaded.project, options)
