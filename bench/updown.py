@@ -36,7 +36,7 @@ from bench.common import (
 )
 
 SIZES = (1, 5, 20)
-TARGET_PEER = "target ≤ 0.25x (1 service)"
+TARGET_PEER = {1: "target ≤ 0.25x"}
 """Issue 16's targets: against podman-compose, and against the runc loop."""
 TARGET_FLOOR = {1: "target ≤ 4x", 20: "target ≤ 1.5x"}
 
@@ -107,7 +107,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
             label = f"1. up -d + down, {services} service{'s' * (services > 1)}"
             figures.append(Figure(f"{label}", "s", samples["pycompose"],
                                   "podman-compose", samples.get("podman-compose", []),
-                                  note=f"{missing or TARGET_PEER}; {parts}"))
+                                  note=f"{missing or TARGET_PEER.get(services, '')}; {parts}"))
             figures.append(Figure(f"{label} (vs floor)", "s", samples["pycompose"],
                                   "runc loop (floor)", samples["floor"],
                                   note=TARGET_FLOOR.get(services, "")))
