@@ -44,7 +44,9 @@ async def run(ctx: Context, project: Project, service: str, overrides: RunOverri
         deps = [d for d in graph.with_dependencies(graph.dependencies(project), [service])
                 if d != service]
         if deps:
-            await converge(ctx, select(project, deps), UpOptions(detach=True))
+            # every service of the file is known: the others' containers are no orphans
+            await converge(ctx, select(project, deps), UpOptions(detach=True),
+                           known_services=list(project.services))
     ctx.containers.warn_to(ctx.output.warn)
     record = await create_one_off(ctx, project, service, overrides)
     try:

@@ -6,8 +6,9 @@ was created, as docker compose does, even when the file has changed since.
 
 docker compose's choices, kept: ``stop db`` also stops what depends on ``db``
 (dependents first), never what ``db`` depends on; ``start web`` also starts what
-``web`` depends on (dependencies first); ``restart db`` restarts ``db`` and its
-dependents unless ``--no-deps``.
+``web`` depends on (dependencies first); ``restart db`` restarts ``db`` and only the
+dependents whose ``depends_on`` entry says ``restart: true`` (none with
+``--no-deps``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ def recorded_graph(observed: ObservedState) -> dict[str, tuple[str, ...]]:
                                      if d in services and d != service))
         for service, statuses in services.items()
     }
+
+
+def restart_graph(observed: ObservedState) -> dict[str, tuple[str, ...]]:
+    """Each service's dependencies whose ``depends_on`` entry says ``restart: true``
+    (the label's third field), as the containers' records have them."""
+    found: dict[str, list[str]] = {}
+    for status in observed.containers:
+        label = status.record.labels.get("com.docker.compose.depends_on", "")
+        entries = [entry.split(":") for entry in label.split(",") if entry]
+        found.setdefault(status.record.service, []).extend(
+            e[0] for e in entries if len(e) > 2 and e[2] == "true")
+    return {service: tuple(dict.fromkeys(needs)) for service, needs in found.items()}
 
 
 def dependents_of(deps: Mapping[str, Sequence[str]], names: Iterable[str]) -> set[str]:
@@ -106,10 +119,14 @@ def plan_start(observed: ObservedState, services: Sequence[str] = ()) -> Plan:
 
 def plan_restart(observed: ObservedState, services: Sequence[str] = (), *,
                  no_deps: bool = False) -> Plan:
-    """Stop the services (and, unless ``no_deps``, their dependents), dependents first,
-    then start the same containers again, dependencies first: running and stopped
-    ones alike, as ``docker compose restart`` does (not those never started)."""
-    stop_groups = stopping(observed, services, with_dependents=not no_deps)
+    """Stop the services (and, unless ``no_deps``, their dependents declared with
+    ``restart: true``), dependents first, then start the same containers again,
+    dependencies first: running and stopped ones alike, as ``docker compose restart``
+    does (not those never started)."""
+    named = list(services) or list(recorded_graph(observed))
+    if not no_deps:
+        named = sorted(dependents_of(restart_graph(observed), named))
+    stop_groups = stopping(observed, named, with_dependents=False)
     running = {c.record.id for group in stop_groups for c in group}
     names = {c.record.service for group in stop_groups for c in group}
     if not names:

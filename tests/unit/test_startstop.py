@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from common.records import ContainerRecord
 from common.status import ContainerStatus
 from compose.planning.observed import ObservedState
@@ -97,7 +99,20 @@ def test_nothing_to_start_when_all_run() -> None:
     assert plan_start(observed()).stages == ()
 
 
-def test_restart_stops_dependents_first_then_starts_dependencies_first() -> None:
+def test_restart_leaves_dependents_alone_unless_they_say_restart_true() -> None:
+    """Docker Compose restarts only the named services, plus the dependents whose
+    ``depends_on`` entry says ``restart: true`` (web's on api does not)."""
+    assert plan_restart(observed(), ["api"]).render() == (
+        "1. stop container p-api-1\n"
+        "1. stop container p-api-2\n"
+        "2. start container p-api-1\n"
+        "2. start container p-api-2"
+    )
+
+
+def test_restart_takes_dependents_with_restart_true_dependents_first(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(DEPENDS, "web", "api:service_started:true")
     assert plan_restart(observed(), ["api"]).render() == (
         "1. stop container p-web-1\n"
         "2. stop container p-api-1\n"
@@ -106,6 +121,7 @@ def test_restart_stops_dependents_first_then_starts_dependencies_first() -> None
         "3. start container p-api-2\n"
         "4. start container p-web-1"
     )
+    assert "p-web-1" not in plan_restart(observed(), ["api"], no_deps=True).render()
 
 
 def test_restart_no_deps_leaves_dependents_alone() -> None:
