@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from ipaddress import ip_address, ip_interface
 
-from common.records import ContainerRecord
+from common.records import ContainerRecord, is_oneoff
 
 A, AAAA, PTR = "A", "AAAA", "PTR"
 
@@ -127,8 +127,10 @@ def build_table(records: Iterable[ContainerRecord],
     endpoints, clients, by_address = [], {}, {}
     for record in records:
         up = serving(record)
+        # a one-off (``run``) answers to its own names; its aliases say if more
+        service = "" if is_oneoff(record) else record.service
         for attachment in record.attachments:
-            names = {record.hostname, record.short_id, record.name, record.service,
+            names = {record.hostname, record.short_id, record.name, service,
                      *attachment.aliases}
             ipv4 = _bare(attachment.address)
             ipv6 = _bare(attachment.address6)

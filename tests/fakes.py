@@ -234,6 +234,9 @@ class FakeSupervisors:
     async def adopt(self, project: str) -> None:
         self.log.append(f"adopt {project}")
 
+    async def rescan(self, project: str) -> None:
+        self.log.append(f"rescan {project}")
+
     async def stop(self, project: str) -> None:
         self.log.append(f"stop {project}")
 

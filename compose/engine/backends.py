@@ -260,6 +260,10 @@ class Supervisors(Protocol):
     async def adopt(self, project: str) -> None:
         """Start a supervisor for a project whose containers run without one."""
 
+    async def rescan(self, project: str) -> None:
+        """Ask the project's supervisor, if one runs, to look again (a container was
+        removed: it stops serving it); none is started."""
+
     async def stop(self, project: str) -> None: ...
 
     async def dns_ready(self, record: ContainerRecord) -> bool:

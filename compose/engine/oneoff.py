@@ -37,6 +37,14 @@ async def create_one_off(ctx: Context, project: Project, service: str,
     return record
 
 
+async def serve_names(ctx: Context, record: ContainerRecord) -> None:
+    """The supervisor answers the one-off's DNS questions before it starts, as for
+    the service's own containers (a migration job names the db)."""
+    if not await ctx.supervisors.dns_ready(record):
+        ctx.output.warn(f"{record.name}: the embedded DNS server did not start; "
+                        "service names may not resolve")
+
+
 async def run(ctx: Context, project: Project, service: str, overrides: RunOverrides, *,
               detach: bool = False, remove: bool = False, no_deps: bool = False) -> int:
     """The one-off container's exit status (0 with ``detach``, once it runs)."""
@@ -52,6 +60,7 @@ async def run(ctx: Context, project: Project, service: str, overrides: RunOverri
     try:
         runstate.mark_started_by_user(ctx.layout.container_dir(record.id))
         await ctx.networks.connect(record)
+        await serve_names(ctx, record)
         if detach:
             await ctx.containers.start(record, stdin=False)
             ctx.output.text(record.name)
@@ -69,3 +78,4 @@ async def run(ctx: Context, project: Project, service: str, overrides: RunOverri
                 await ctx.networks.disconnect(record)
                 for name in record.anonymous_volumes:  # as docker run --rm does
                     await ctx.volumes.remove_volume(VolumeRecord(name))
+                await ctx.supervisors.rescan(record.project)  # it stops answering for it

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from common.records import ONEOFF, ContainerRecord
+from common.records import ONEOFF, Attachment, ContainerRecord
 from compose.planning.observed import ObservedState
 from compose.planning.ops import CreateContainer, CreateNetwork, CreateVolume, Op, Plan
 from compose.planning.plan import plan_up
@@ -36,6 +36,9 @@ class RunOverrides:
     labels: Mapping[str, str] = field(default_factory=dict)
     tty: bool = False
     interactive: bool = False
+    use_aliases: bool = False
+    """Answer to the service's name and network aliases (``--use-aliases``); by
+    default a one-off is found only by its own name, as with Docker Compose."""
 
 
 def run_name(project: str, service: str, slug: str) -> str:
@@ -117,10 +120,23 @@ def plan_run(
             elif isinstance(op, CreateContainer) and op.record.service == alias:
                 labels = {**op.record.labels, "com.docker.compose.service": service_name,
                           ONEOFF: "True", SLUG: slug}
-                record = dataclasses.replace(op.record, service=service_name, labels=labels)
+                record = dataclasses.replace(
+                    op.record, service=service_name, labels=labels,
+                    attachments=_aliased(op.record, alias, service_name,
+                                         overrides.use_aliases))
                 kept.append(dataclasses.replace(op, record=record, service=one_off))
         if kept:
             stages.append(tuple(kept))
     if record is None:
         raise AssertionError("plan_up made no container for the one-off service")
     return Plan(stages=tuple(stages)), record, one_off
+
+
+def _aliased(record: ContainerRecord, planned_as: str, service: str, use_aliases: bool
+             ) -> tuple[Attachment, ...]:
+    """The one-off's attachments: found by its name, and with ``use_aliases`` by the
+    service's name and network aliases too (never by the name it was planned as)."""
+    def names(attachment: Attachment) -> tuple[str, ...]:
+        configured = [n for n in attachment.aliases if n not in (planned_as, record.name)]
+        return (record.name, service, *configured) if use_aliases else (record.name,)
+    return tuple(dataclasses.replace(a, aliases=names(a)) for a in record.attachments)

@@ -198,6 +198,11 @@ class ProjectSupervisors:
     async def adopt(self, project: str) -> None:
         await adopt(self.layout, project, self.environ, self.standby)
 
+    async def rescan(self, project: str) -> None:
+        if running_pid(self.layout, project) is not None:
+            await control.request(control.socket_path(self.layout, project),
+                                  {"op": "rescan"})
+
     async def stop(self, project: str) -> None:
         await stop_supervisor(self.layout, project)
 

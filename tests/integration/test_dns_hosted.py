@@ -50,3 +50,41 @@ def test_names_resolve_through_127_0_0_11_and_unhealthy_ones_disappear(
     stack.wait_for(lambda: "Address: 10.89." not in lookup("sick"), timeout=20)
     assert "Address: 10.89." in lookup("own53")  # it runs: port 53 was free for it
     stack.run("down", "-t", "1", cwd=project)
+
+
+def test_one_off_containers_resolve_services_and_are_found_by_their_own_name_only(
+        busybox_stack: Stack, tmp_path: Path) -> None:
+    """``run``, with or without its dependencies, gets the same embedded DNS as the
+    service's containers, and warns about no orphans."""
+    project = write_compose(tmp_path / "oneoff", """
+        services:
+          cache:
+            image: busybox
+            command: ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]
+            networks:
+              default:
+                aliases: [kv]
+          job:
+            image: busybox
+            depends_on: [cache]
+            command: ["nslookup", "cache"]
+          admin:
+            image: busybox
+            command: ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", "cache", "admin", cwd=project)
+    ran = stack.run("run", "--rm", "-T", "job", cwd=project)  # admin-1 is no orphan
+    assert "Address: 10.89." in ran.stdout
+    assert "orphan" not in ran.stderr
+    for name in ("cache", "kv", "oneoff-cache-1"):
+        found = stack.run("run", "--rm", "-T", "--no-deps", "admin", "nslookup", name,
+                          cwd=project)
+        assert "Address: 10.89." in found.stdout, (name, found.stdout)
+        assert "orphan" not in found.stderr
+    # a one-off of cache is not one more "cache" for the others, unless --use-aliases
+    detached = stack.run("run", "-d", "cache", cwd=project).stdout.strip()
+    answers = stack.run("run", "--rm", "-T", "--no-deps", "admin", "sh", "-c",
+                        f"nslookup cache; nslookup {detached}", cwd=project).stdout
+    assert answers.count("Address: 10.89.") == 2, answers  # cache-1, and the one-off
+    stack.run("down", "-t", "0", cwd=project)

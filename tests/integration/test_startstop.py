@@ -28,6 +28,14 @@ CHAIN = """
         depends_on:
           db:
             condition: service_healthy
+      worker:
+        image: busybox
+        init: true
+        command: ["sh", "-c", "echo worker up; exec sleep 300"]
+        depends_on:
+          db:
+            condition: service_started
+            restart: true
       cache:
         image: busybox
         init: true
@@ -35,8 +43,16 @@ CHAIN = """
 """
 
 
+ALL_RUNNING = {"db": "running", "web": "running", "worker": "running", "cache": "running"}
+
+
 def states(stack: Stack, project: Path) -> dict[str, str]:
     return {r["Service"]: r["State"] for r in stack.ps(project)}
+
+
+def pid(stack: Stack, project: Path, service: str) -> int:
+    shown = json.loads(stack.run("inspect", service, cwd=project).stdout)
+    return int(shown[0]["State"]["Pid"])
 
 
 def test_stop_start_and_restart_follow_the_dependencies(busybox_stack: Stack,
@@ -44,34 +60,39 @@ def test_stop_start_and_restart_follow_the_dependencies(busybox_stack: Stack,
     stack = busybox_stack
     project = write_compose(tmp_path / "chain", CHAIN).parent
     stack.run("up", "-d", cwd=project)
-    assert states(stack, project) == {"db": "running", "web": "running", "cache": "running"}
+    assert states(stack, project) == ALL_RUNNING
 
     stopped = stack.run("stop", "db", cwd=project)
     # web depends on db, so it goes first; cache is not touched
     assert stopped.stderr.index("web-1  Stopped") < stopped.stderr.index("db-1  Stopped")
-    assert states(stack, project) == {"db": "exited", "web": "exited", "cache": "running"}
+    assert states(stack, project) == {"db": "exited", "web": "exited", "worker": "exited",
+                                      "cache": "running"}
     time.sleep(1.5)  # restart: always, yet stopped by the user: the supervisor leaves them
-    assert states(stack, project) == {"db": "exited", "web": "exited", "cache": "running"}
+    assert states(stack, project)["web"] == "exited"
 
-    started = stack.run("start", "web", cwd=project)
+    started = stack.run("start", "web", "worker", cwd=project)
     # db first, and web only once db is healthy
     assert started.stderr.index("db-1  Started") < started.stderr.index("db-1  Healthy") \
         < started.stderr.index("web-1  Started")
-    assert states(stack, project) == {"db": "running", "web": "running", "cache": "running"}
+    assert states(stack, project) == ALL_RUNNING
 
+    # only db, and worker (restart: true); web's container and process are untouched
+    web_pid = pid(stack, project, "web")
     restarted = stack.run("restart", "db", cwd=project)
-    for name in ("db", "web"):
+    for name in ("db", "worker"):
         assert f"chain-{name}-1  Started" in restarted.stderr
-    assert "cache" not in restarted.stderr
-    logs = stack.run("logs", "db", cwd=project).stdout
-    assert logs.count("db up") == 3  # up, start, restart
+    assert "web" not in restarted.stderr and "cache" not in restarted.stderr
+    assert pid(stack, project, "web") == web_pid
+    logs = stack.run("logs", "db", "worker", cwd=project).stdout
+    assert logs.count("db up") == 3 and logs.count("worker up") == 3  # up, start, restart
 
     stack.run("restart", "--no-deps", "db", cwd=project)
-    assert stack.run("logs", "web", cwd=project).stdout.count("web up") == 3
-    assert states(stack, project) == {"db": "running", "web": "running", "cache": "running"}
+    assert stack.run("logs", "worker", cwd=project).stdout.count("worker up") == 3
+    assert stack.run("logs", "web", cwd=project).stdout.count("web up") == 2
+    assert states(stack, project) == ALL_RUNNING
 
     listed = stack.run("ls").stdout.splitlines()
-    assert listed[1].split()[:3] == ["chain", "running(3)", str(project / "compose.yaml")]
+    assert listed[1].split()[:3] == ["chain", "running(4)", str(project / "compose.yaml")]
     stack.run("stop", "-t", "0", cwd=project)
     assert set(states(stack, project).values()) == {"exited"}
     assert stack.run("ls", "-q").stdout == ""

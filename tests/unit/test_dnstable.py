@@ -8,7 +8,7 @@ import random
 import pytest
 
 from common.records import Attachment, ContainerRecord, NetworkSettings
-from network.dnstable import FORWARD, NXDOMAIN, Lookup, build_table
+from network.dnstable import FORWARD, NXDOMAIN, A, Lookup, build_table
 
 
 def rec(name: str, service: str, *nets: tuple[str, str, tuple[str, ...]], project: str = "p",
@@ -149,3 +149,17 @@ def test_own_resolvers_are_the_clients() -> None:
     picky = dataclasses.replace(EDGE, network=NetworkSettings(dns=("192.0.2.53",)))
     client = build_table([picky]).client(picky.id)
     assert client is not None and client.upstreams == ("192.0.2.53",)
+
+
+def test_a_one_off_answers_to_its_own_names_not_its_services() -> None:
+    one_off = dataclasses.replace(
+        rec("p-db-run-1a2b", "db", ("back", "10.0.2.7/24", ())),
+        labels={"com.docker.compose.oneoff": "True"})
+    one_off = dataclasses.replace(one_off, attachments=tuple(
+        dataclasses.replace(a, aliases=(one_off.name,)) for a in one_off.attachments))
+    table = build_table([*ALL, one_off])
+    web = table.client(WEB1.id)
+    assert table.lookup(web, "db", A).addresses == ("10.0.2.9",)
+    assert table.lookup(web, "p-db-run-1a2b", A).addresses == ("10.0.2.7",)
+    # it resolves the service itself like any container
+    assert table.lookup(table.client(one_off.id), "db", A).addresses == ("10.0.2.9",)

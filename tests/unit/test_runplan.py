@@ -22,6 +22,8 @@ services:
     environment: {A: "1"}
     ports: ["8080:80"]
     depends_on: [db]
+    networks:
+      default: {aliases: [www]}
     restart: always
     labels: {tier: front}
     deploy:
@@ -96,3 +98,14 @@ def test_one_off_beside_the_running_service(tmp_path: Path) -> None:
     assert record.name == "custom"
     taken = {a.address for s in running for a in s.record.attachments}
     assert record.attachments and not {a.address for a in record.attachments} & taken
+
+
+def test_one_off_is_found_by_its_name_and_with_use_aliases_by_the_services(
+        tmp_path: Path) -> None:
+    """Docker Compose gives a ``run`` container the service's name and aliases only
+    with ``--use-aliases``: by default it is no extra replica of the service."""
+    project = load(tmp_path)
+    _, record, _ = plan(project, ObservedState("proj"))
+    assert [a.aliases for a in record.attachments] == [(record.name,)]
+    _, record, _ = plan(project, ObservedState("proj"), RunOverrides(use_aliases=True))
+    assert [a.aliases for a in record.attachments] == [(record.name, "web", "www")]

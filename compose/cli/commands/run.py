@@ -31,6 +31,8 @@ def register(verbs: Verbs) -> None:
                         help="keep stdin open (the default)")
     parser.add_argument("--name", help="name of the container")
     parser.add_argument("--no-deps", action="store_true", help="do not start linked services")
+    parser.add_argument("--use-aliases", action="store_true",
+                        help="answer to the service's name and network aliases too")
     parser.add_argument("service", metavar="SERVICE")
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND")
     parser.set_defaults(prepare=prepare, named_services="run_services")
@@ -55,6 +57,7 @@ def prepare(inv: Invocation) -> Prepared:
         user=args.user, workdir=args.workdir, name=args.name, labels=labels,
         tty=not args.no_tty and not args.detach and is_terminal(),
         interactive=args.interactive and not args.detach,
+        use_aliases=args.use_aliases,
     )
     return lambda ctx: run(ctx, project, args.service, overrides, detach=args.detach,
                            remove=args.rm, no_deps=args.no_deps)
