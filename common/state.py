@@ -6,18 +6,19 @@ record is ``containers/<id>/container.json``, written by the container backend.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from ipaddress import IPv4Network
+from pathlib import Path
 from typing import Any
 
 import trio
 
 from common.errors import StateError
+from common.locks import try_lock
 from common.paths import Layout
 from common.records import ContainerRecord, NetworkRecord
 from common.statefiles import read_json, write_json
@@ -106,19 +107,16 @@ async def project_lock(layout: Layout, project: str) -> AsyncIterator[None]:
 @asynccontextmanager
 async def file_lock(path: os.PathLike[str], busy: str, timeout: float = 60) -> AsyncIterator[None]:
     """An exclusive flock on ``path``; StateError(``busy``) after ``timeout`` seconds."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    # flock has no async form, and a blocked flock in an abandoned thread could
+    # later lock a reused fd, so poll: contention here is rare and short.
+    fd = try_lock(Path(path))
+    with trio.move_on_after(timeout):
+        while fd is None:
+            await trio.sleep(0.01)
+            fd = try_lock(Path(path))
+    if fd is None:
+        raise StateError(busy)
     try:
-        # flock has no async form, and a blocked flock in an abandoned thread could
-        # later lock a reused fd, so poll: contention here is rare and short.
-        with trio.move_on_after(timeout) as scope:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    await trio.sleep(0.01)
-        if scope.cancelled_caught:
-            raise StateError(busy)
         yield
     finally:
         os.close(fd)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from common import state
+import trio
+
+from common import runtimedir, state
 from common.errors import ImageError
 from common.records import ContainerRecord
 from compose.engine.context import Context
@@ -30,6 +32,8 @@ async def down(ctx: Context, project_name: str, timeout: float | None = None,
         if rmi is not None:
             await remove_images(ctx, images_to_remove(
                 [c.record for c in observed.containers], project_name, rmi))
+    # the last project of the root gone: its idle locks and empty directories too
+    await trio.to_thread.run_sync(runtimedir.tidy, ctx.layout)
     return 0
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import trio
 
 from common.errors import StateError
+from common.locks import try_lock
 from common.paths import Layout
 from common.processes import wait_for_exit
 from common.records import ContainerRecord
@@ -49,14 +50,11 @@ def hold_lock(layout: Layout, project: str) -> Iterator[bool]:
     """In the supervisor: take the lock (False if another supervisor has it) and
     publish our pid; both go away with the process."""
     lock, pidfile = _paths(layout, project)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = try_lock(lock)
+    if fd is None:
+        yield False
+        return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
         pidfile.write_text(f"{os.getpid()}\n")
         try:
             yield True
