@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import trio
@@ -88,6 +89,19 @@ async def wait_for(layout: Layout, containers: ContainerBackend, dependency: Con
     if health_config(service, image_config(dependency)) is None:
         raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
                                "has no healthcheck configured")
+    with runstate.awaited(directory):  # probed every start_interval meanwhile
+        result = await _health_or_exit(containers, dependency, directory)
+    if result == UNHEALTHY:
+        raise DependencyFailed(
+            f"dependency failed to start: container {dependency.name} is unhealthy")
+    if result != HEALTHY:
+        raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
+                               f"{result}")
+
+
+async def _health_or_exit(containers: ContainerBackend, dependency: ContainerRecord,
+                          directory: Path) -> str:
+    """``healthy``/``unhealthy`` or ``exited (N)``, whichever comes first."""
     outcome: list[str] = []
     async with trio.open_nursery() as nursery:
 
@@ -108,13 +122,7 @@ async def wait_for(layout: Layout, containers: ContainerBackend, dependency: Con
 
         nursery.start_soon(healthy)
         nursery.start_soon(exited)
-    result = outcome[0] if outcome else "gone"
-    if result == UNHEALTHY:
-        raise DependencyFailed(
-            f"dependency failed to start: container {dependency.name} is unhealthy")
-    if result != HEALTHY:
-        raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
-                               f"{result}")
+    return outcome[0] if outcome else "gone"
 
 
 async def wait_running_or_healthy(layout: Layout, containers: ContainerBackend,

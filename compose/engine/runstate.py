@@ -5,6 +5,8 @@ created, so the supervisor knows the restart policy and health check without the
 Compose file.  ``restart.json``: restarts so far, the back-off delay, whether the
 user stopped it (the CLI writes that *before* stopping, so the supervisor never
 restarts what the user stopped).  ``health.json``: the health check's state.
+``awaited``: present while a dependent waits for the container to turn healthy
+(the supervisor probes it every ``start_interval`` meanwhile).
 ``died``: the run whose exit was last announced, so each exit gets one ``die``
 event whoever sees it first (the supervisor, a new supervisor re-adopting the
 container, or the command that stopped it).
@@ -13,10 +15,11 @@ All written atomically; a missing file reads as the initial state.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,7 @@ SUPERVISION = "supervision.json"
 RESTART = "restart.json"
 HEALTH = "health.json"
 DIED = "died"
+AWAITED = "awaited"
 """Which run's exit has had its ``die`` event (the run known by its start time)."""
 
 
@@ -105,3 +109,18 @@ def claim_exit(directory: Path, started_at: float | None) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def awaited(directory: Path) -> Iterator[None]:
+    """Say, while inside, that a dependent waits for this container's health."""
+    with contextlib.suppress(FileNotFoundError):
+        (directory / AWAITED).touch()
+    try:
+        yield
+    finally:
+        (directory / AWAITED).unlink(missing_ok=True)
+
+
+def is_awaited(directory: Path) -> bool:
+    return (directory / AWAITED).exists()

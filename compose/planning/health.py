@@ -119,8 +119,12 @@ def record(config: HealthConfig, state: HealthState, probe: Probe,
 
 
 def next_probe_in(config: HealthConfig, state: HealthState, started_at: float,
-                  now: float) -> float:
-    """Seconds from the end of a probe (or from the start) to the next probe."""
-    if in_start_period(config, state, started_at, now):
+                  now: float, *, awaited: bool = False) -> float:
+    """Seconds from the end of a probe (or from the start) to the next probe: the
+    start interval inside the start period, as Docker does, and also while a
+    dependent waits for a container still ``starting`` (``awaited``), so a chain of
+    health-gated services comes up as soon as each is ready."""
+    if state.status == STARTING and (
+            awaited or in_start_period(config, state, started_at, now)):
         return config.start_interval
     return config.interval

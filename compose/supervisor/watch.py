@@ -406,6 +406,24 @@ class Supervisor:
         except OSError as exc:
             self.log.warning("log rotation failed", container=record.name, error=str(exc))
 
+    async def _until_probe(self, directory: Path, config: HealthConfig, run: _Run) -> None:
+        """Sleep until the next probe is due; while the container is ``starting``,
+        look every ``start_interval`` whether a dependent now waits for it (then the
+        probe is due sooner)."""
+        since = self.clock()
+        while True:
+            starting = run.health.status == health_rules.STARTING
+            awaited = starting and runstate.is_awaited(directory)
+            due = since + health_rules.next_probe_in(
+                config, run.health, run.started_at, self.clock(), awaited=awaited)
+            remaining = due - self.clock()
+            if remaining <= 0:
+                return
+            if not starting or awaited:
+                await trio.sleep(remaining)
+                return
+            await trio.sleep(min(remaining, config.start_interval))
+
     async def _probe_loop(self, record: ContainerRecord, supervision: Supervision,
                           run: _Run) -> None:
         config = supervision.health
@@ -416,8 +434,7 @@ class Supervisor:
             run.health = previous  # re-adopted: carry the state on
         log = self.log.bind(container=record.name)
         while True:
-            await trio.sleep(health_rules.next_probe_in(
-                config, run.health, run.started_at, self.clock()))
+            await self._until_probe(directory, config, run)
             probe = await self.prober(record, config)
             before = run.health.status
             run.health = health_rules.record(config, run.health, probe, run.started_at)

@@ -145,3 +145,25 @@ async def test_without_autoheal_unhealthy_is_only_reported(
     assert len(container.starts) == 1
     health = runstate.read_health(directory)
     assert health is not None and health.status == "unhealthy"
+
+
+async def test_a_starting_container_a_dependent_waits_for_is_probed_every_start_interval(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    """Docker would probe it first after the 30 s interval; once a dependent waits
+    (``awaited``) it is probed every start_interval, healthy at the first pass."""
+    container = ScriptedContainer([(1000, 0)])
+    service = {"healthcheck": {"test": ["CMD", "check"], "interval": "30s",
+                               "start_interval": "200ms"}}
+    supervisor, directory = make(tmp_path, service, container, probes=[1, 1, 0])
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(supervisor.watch, RECORD)
+        await trio.sleep(1.05)
+        with runstate.awaited(directory):
+            await trio.sleep(10)  # far less than the interval
+        nursery.cancel_scope.cancel()
+    health = runstate.read_health(directory)
+    assert health is not None and health.status == "healthy"
+    probed = [p.end for p in health.log]
+    # looked at 0.2 s, 0.4 s ... (nobody waiting: no probe), then waited for from 1.05 s
+    assert probed == pytest.approx([1.2, 1.4, 1.6])
+    assert not (directory / runstate.AWAITED).exists()

@@ -87,3 +87,12 @@ def test_the_last_five_results_are_kept_and_output_is_cut() -> None:
         state = record(config, state, probe(at, 0, "y" * 5000), started_at=0)
     assert [p.start for p in state.log] == [2, 3, 4, 5, 6]
     assert all(len(p.output) == 4096 for p in state.log)
+
+
+def test_a_container_a_dependent_waits_for_is_probed_at_the_start_interval() -> None:
+    """Outside any start period (none here), but someone waits: start_interval,
+    until it is no longer starting."""
+    config = HealthConfig(("x",), interval=30, start_interval=0.5)
+    assert next_probe_in(config, HealthState(), started_at=0, now=1) == 30
+    assert next_probe_in(config, HealthState(), started_at=0, now=1, awaited=True) == 0.5
+    assert next_probe_in(config, HealthState(HEALTHY), started_at=0, now=1, awaited=True) == 30
