@@ -90,6 +90,9 @@ class FakeContainers:
     def oom_killed(self, record: ContainerRecord) -> bool:
         return False
 
+    def spec(self, record: ContainerRecord) -> Mapping[str, Any]:
+        return {}
+
     async def release(self, record: ContainerRecord) -> None:
         self.log.append(f"release {record.name}")
 

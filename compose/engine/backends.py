@@ -100,6 +100,10 @@ class ContainerBackend(Protocol):
     def oom_killed(self, record: ContainerRecord) -> bool:
         """Whether the kernel's OOM killer ended a process of the container."""
 
+    def spec(self, record: ContainerRecord) -> Mapping[str, Any]:
+        """The OCI runtime spec it was created with ({} once gone): what it really
+        runs, as whom, with which environment and mounts."""
+
     async def exec(self, record: ContainerRecord, args: Sequence[str], *,
                    user: str | None = None, env: Mapping[str, str] | None = None,
                    cwd: str | None = None, tty: bool = False, detach: bool = False) -> int:

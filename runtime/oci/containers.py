@@ -148,8 +148,10 @@ class ContainerDriver:
             decided = decide(service, image.runtime_config, gathered)
         except SpecError as exc:
             raise RuntimeFailure(f"container {record.name}: {exc}") from None
+        # the command line it really runs, as ``ps`` and ``inspect`` show it
+        command = process_args(service.entrypoint, service.command, image.runtime_config)
         record = dataclasses.replace(record, stop_signal=decided.stop_signal,
-                                     runtime=runtime.path)
+                                     runtime=runtime.path, command=command)
         # The bundle's files share one directory fsync, made before the record that
         # says the bundle is complete.
         write_json(directory / BUNDLE, {**_bundle_options(service, decided),
@@ -420,7 +422,7 @@ class ContainerDriver:
                    user: str | None = None, env: Mapping[str, str] | None = None,
                    cwd: str | None = None, tty: bool = False, detach: bool = False) -> int:
         """Run ``args`` in the running container with our stdio; its exit status."""
-        config = self.config(record)
+        config = self.spec(record)
         process_user = None
         if user:
             root = str(self.directory(record) / "rootfs")
@@ -444,7 +446,8 @@ class ContainerDriver:
         """Host pids of the container's processes."""
         return await self.runtime_for(record).pids(record.id)
 
-    def config(self, record: ContainerRecord) -> dict[str, Any]:
+    def spec(self, record: ContainerRecord) -> dict[str, Any]:
+        """The OCI runtime spec it was created with ({} once gone)."""
         try:
             value: dict[str, Any] = read_json(self.directory(record) / "config.json")
             return value
@@ -454,13 +457,13 @@ class ContainerDriver:
     def oom_killed(self, record: ContainerRecord) -> bool:
         """Whether the kernel's OOM killer ended a process of the container (its
         cgroup is kept until the runtime deletes the container)."""
-        path = self.config(record).get("linux", {}).get("cgroupsPath")
+        path = self.spec(record).get("linux", {}).get("cgroupsPath")
         if not path:
             return False
         return oom_kills(path, cgroup2=host_facts().cgroup2) > 0
 
     async def stats(self, record: ContainerRecord) -> Usage:
-        path = self.config(record).get("linux", {}).get("cgroupsPath") or ""
+        path = self.spec(record).get("linux", {}).get("cgroupsPath") or ""
         pid = (await self.status(record)).pid
         return await trio.to_thread.run_sync(
             partial(usage, path, pid, cgroup2=host_facts().cgroup2))

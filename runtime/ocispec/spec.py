@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.commandline import command_line
 from runtime.ocispec.capabilities import DEFAULT_CAPABILITIES
 from runtime.ocispec.devices import DEFAULT_DEVICE_RULES
 from runtime.ocispec.namespaces import SHM_HOST, SHM_JOINED, SHM_NONE, SHM_PRIVATE, SHM_SHAREABLE
@@ -87,18 +88,11 @@ def process_args(
     command: Sequence[str] | None,
     image_config: Mapping[str, Any],
 ) -> tuple[str, ...]:
-    """Docker's rule (moby ``merge``): with no service entrypoint (unset or empty),
-    an empty or unset command takes the image's Cmd, and an unset entrypoint takes
-    the image's Entrypoint; a service entrypoint drops the image's Cmd."""
-    if not entrypoint:
-        if not command:
-            command = image_config.get("Cmd") or []
-        if entrypoint is None:
-            entrypoint = image_config.get("Entrypoint") or []
-    args = [*(entrypoint or []), *(command or [])]
+    """Docker's rule (common/commandline.py); SpecError when it gives nothing."""
+    args = command_line(entrypoint, command, image_config)
     if not args:
         raise SpecError("no command specified: the service and its image give none")
-    return tuple(str(a) for a in args)
+    return args
 
 
 def process_env(image_env: Sequence[str], service_env: Mapping[str, str],

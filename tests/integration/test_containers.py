@@ -11,6 +11,7 @@ import re
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -490,3 +491,53 @@ def test_exec_and_run_are_interactive_on_a_terminal(busybox_stack: Stack, tmp_pa
         assert "33 101" in seen  # our terminal's size reached the container's
         assert "\n42" in seen.replace("\r", "")
         assert "/dev/pts/0" in seen
+
+
+def test_ps_and_inspect_show_what_the_container_runs(busybox_stack: Stack, tmp_path: Path,
+                                                    down_after: list[Path]) -> None:
+    """An entrypoint-only service run as a named user, crashing once: ``ps`` shows its
+    command, ``inspect`` its entrypoint, user, mounts, health and restart count."""
+    directory = project(tmp_path, """
+        db:
+          image: busybox
+          user: nobody
+          entrypoint:
+            - /bin/sh
+            - -c
+            - "test -f /shared/ran || { touch /shared/ran; exit 1; }; exec sleep 300"
+          restart: on-failure
+          volumes: ["data:/data", "./shared:/shared"]
+          healthcheck: {test: ["CMD", "true"], interval: 300ms}
+    """)
+    with (directory / "compose.yaml").open("a") as compose:
+        compose.write("volumes:\n  data: {}\n")
+    (directory / "shared").mkdir()
+    (directory / "shared").chmod(0o777)
+    down_after.append(directory)
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=directory)
+
+    def shown() -> dict[str, Any]:
+        found: dict[str, Any] = json.loads(stack.run("inspect", "db", cwd=directory).stdout)[0]
+        return found
+
+    def settled() -> dict[str, Any] | None:
+        out = shown()
+        healthy = out["State"].get("Health", {}).get("Status") == "healthy"
+        return out if out["RestartCount"] == 1 and healthy else None
+
+    out = stack.wait_for(settled)
+    assert out["Path"] == "/bin/sh" and out["Args"][0] == "-c"
+    assert out["Config"]["Entrypoint"][:2] == ["/bin/sh", "-c"]
+    assert out["Config"]["Cmd"] is None  # a service entrypoint drops the image's Cmd
+    assert out["Config"]["User"] == "nobody"
+    assert out["State"]["Running"] and out["State"]["Pid"] > 0
+    mounts = {m["Destination"]: m for m in out["Mounts"]}
+    assert mounts["/data"]["Type"] == "volume" and mounts["/data"]["Name"] == "p_data"
+    assert Path(mounts["/data"]["Source"]).is_dir()
+    assert mounts["/shared"]["Type"] == "bind"
+    assert mounts["/shared"]["Source"] == str(directory / "shared")
+    assert out["HostConfig"]["RestartPolicy"]["Name"] == "on-failure"
+    assert any(e.startswith("PATH=") for e in out["Config"]["Env"])
+    row = json.loads(stack.run("ps", "--format", "json", cwd=directory).stdout)
+    assert row["Command"].startswith('"/bin/sh -c'), row["Command"]

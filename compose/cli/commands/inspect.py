@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from common.errors import UsageError
+from common.status import ContainerStatus
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.cli.views.inspection import inspect_json
+from compose.cli.views.inspection import ContainerFacts, inspect_json
 from compose.engine import runstate
 from compose.engine.context import Context
 from compose.engine.observe import observe
@@ -24,13 +25,28 @@ async def inspect(ctx: Context, project: str, targets: list[str]) -> int:
         if not matches:
             raise UsageError(f"no such service or container: {target}")
         found += sorted(matches, key=lambda s: s.record.number)
-    results = []
-    for status in found:
-        directory = ctx.layout.container_dir(status.record.id)
-        health = runstate.read_health(directory) if status.running else None
-        results.append(inspect_json(status, health, runstate.read_supervision(directory)))
+    results = [inspect_json(await gather(ctx, status)) for status in found]
     ctx.output.raw(json.dumps(results, indent=4) + "\n")
     return 0
+
+
+async def gather(ctx: Context, status: ContainerStatus) -> ContainerFacts:
+    """Everything ``inspect`` shows of one container."""
+    record = status.record
+    directory = ctx.layout.container_dir(record.id)
+    running = status.running
+    return ContainerFacts(
+        status=status,
+        directory=str(directory),
+        service=runstate.read_supervision(directory),
+        image_config=ctx.image_config(record),
+        spec=ctx.containers.spec(record),
+        health=runstate.read_health(directory) if running else None,
+        restarts=runstate.read_restart(directory).restarts,
+        paused=running and await ctx.containers.paused(record),
+        oom_killed=not running and ctx.containers.oom_killed(record),
+        volume_sources={name: ctx.volumes.data_dir(name) for name in record.volumes.values()},
+    )
 
 
 def register(verbs: Verbs) -> None:
