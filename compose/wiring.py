@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the rest is imported when a verb connects: `version` needs none of it
     from compose.engine.context import Context, Reporter
@@ -36,6 +36,7 @@ class LocalHost:
 
     async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
         # Imported here: verbs that need no backend (config, version) start faster.
+        from common import trace
         from common.paths import Layout
         from compose.engine.context import Context
         from compose.supervisor.daemon import ProjectSupervisors
@@ -50,17 +51,19 @@ class LocalHost:
         layout = Layout.from_environ(environ)
         store = ImageStore(layout.images)
         oci = OciRuntime(layout, await detect_runtime(layout, dict(environ)))
-        return Context(
-            layout=layout,
-            containers=ContainerDriver(layout, store, oci),
-            networks=NetworkDriver(layout),
-            volumes=LocalVolumes(layout),
-            images=ImageService(layout, store, oci, environ),
-            supervisors=ProjectSupervisors(layout, environ, self._standby),
-            output=output,
-            environ=dict(environ),
-            runtime=oci.runtime.path,
-        )
+        backends: dict[str, Any] = {
+            "containers": ContainerDriver(layout, store, oci),
+            "networks": NetworkDriver(layout),
+            "volumes": LocalVolumes(layout),
+            "images": ImageService(layout, store, oci, environ),
+            "supervisors": ProjectSupervisors(layout, environ, self._standby),
+        }
+        if trace.enabled():  # --verbose: every operation logged with its duration
+            from compose.engine.traced import Traced
+
+            backends = {kind: Traced(backend, kind) for kind, backend in backends.items()}
+        return Context(layout=layout, output=output, environ=dict(environ),
+                       runtime=oci.runtime.path, **backends)
 
     def login(self, server: str | None, username: str, password: str,
               environ: Mapping[str, str]) -> tuple[str, str]:

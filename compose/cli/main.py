@@ -97,19 +97,12 @@ async def _run(inv: Invocation, runner: Runner) -> int:
     return await runner(ctx)
 
 
-def _configure_logging(verbose: bool) -> None:
-    """structlog is configured only when asked for: importing it costs startup time."""
-    if not verbose:
-        return
-    import logging
+def _configure_logging(verbose: bool, stderr: TextIO | None) -> None:
+    """structlog is imported only when asked for: importing it costs startup time."""
+    if verbose:
+        from common import trace
 
-    import structlog
-
-    structlog.configure(
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.DEBUG if verbose else logging.WARNING),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-    )
+        trace.enable(stderr or sys.stderr)
 
 
 def main(
@@ -140,7 +133,7 @@ def main(
     if args.verb is None and not args.version:
         parser.print_help(stderr or sys.stderr)
         return 2
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose, stderr)
     from common.errors import PycomposeError, first_user_error
     from compose.cli.console import Output
     from compose.cli.invocation import Invocation

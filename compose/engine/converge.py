@@ -14,7 +14,7 @@ from typing import Any
 
 import trio
 
-from common import state
+from common import state, trace
 from common.errors import ImageError, UsageError
 from common.records import ContainerRecord
 from compose.engine import depwait
@@ -103,6 +103,7 @@ async def resolve_images(ctx: Context, project: Project,
             never = service.canonical.get("pull_policy") in ("never", "build")
             hint = f" (pull_policy: {service.canonical['pull_policy']})" if never else ""
             raise ImageError(f"service {name}: {exc}{hint}") from None
+        trace.event("image", service=name, reference=service.image, id=images[name].id)
         await ctx.containers.check(service, images[name].config)
     return images
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import trio
 
-from common import state
+from common import state, trace
 from common.errors import PycomposeError, first_user_error
 from common.paths import Layout
 from common.records import ContainerRecord
@@ -65,6 +65,9 @@ class Executor:
 
     async def run(self, plan: Plan) -> None:
         plan = await self._reserve_ports(plan)
+        if trace.enabled():  # --verbose: the plan, step by step
+            for line in plan.render().splitlines():
+                trace.event("plan", step=line)
         for stage in plan.stages:
             await run_concurrently([partial(self._do, op) for op in stage])
 

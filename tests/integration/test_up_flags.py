@@ -142,3 +142,32 @@ def test_no_start_force_recreate_no_recreate_and_no_deps(busybox_stack: Stack,
     assert state["db"]["State"] == "exited" and state["db"]["ID"] == second["db"]
     assert state["web"]["State"] == "running" and state["web"]["ID"] != second["web"]
     stack.run("down", "-t", "0", cwd=project)
+
+
+def test_verbose_logs_each_step_with_its_duration(busybox_stack: Stack,
+                                                  tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "told", """
+        services:
+          app:
+            image: busybox
+            command: ["sleep", "300"]
+    """).parent
+    stack = busybox_stack
+    quiet = stack.run("up", "-d", "--no-start", cwd=project).stderr
+    assert "plan" not in quiet and "ms=" not in quiet
+    told = stack.run("--verbose", "up", "-d", cwd=project).stderr
+    lines = told.splitlines()
+
+    def logged(event: str) -> list[str]:
+        return [line for line in lines if f"] {event} " in line]
+
+    assert logged("plan") == [line for line in lines if "step='1. start container told-app-1'"
+                              in line]
+    assert "id=sha256:" in logged("image")[0] and "service=app" in logged("image")[0]
+    for event in ("images.resolve", "networks.connect", "containers.start",
+                  "supervisors.ensure"):
+        assert logged(event), (event, told)
+        assert all("ms=" in line for line in logged(event)), event
+    assert "about=told-app-1" in logged("containers.start")[0]
+    gone = stack.run("--verbose", "down", cwd=project).stderr
+    assert "step='1. stop container told-app-1'" in gone and "containers.remove" in gone
