@@ -8,13 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from common.logoptions import DEFAULT_MAX_FILES, max_files
 from compose.planning import health as health_rules
 from compose.planning.health import HealthConfig
 from compose.planning.lifecycle import RestartPolicy, parse_policy
 
 AUTOHEAL_ACTIONS = ("restart", "stop", "kill", "none")
-DEFAULT_MAX_FILES = 5
-"""Docker's ``local`` log driver keeps five files."""
 
 
 
@@ -36,13 +35,3 @@ class Supervision:
         return cls(parse_policy(service), health_rules.health_config(service, image_config),
                    action if action in AUTOHEAL_ACTIONS else "none",
                    max_files(service.get("logging")))
-
-
-def max_files(logging: object) -> int:
-    """``logging.options.max-file``: how many files, the current one included."""
-    options = (logging.get("options") or {}) if isinstance(logging, dict) else {}
-    try:
-        value = int(options.get("max-file", DEFAULT_MAX_FILES))
-    except (TypeError, ValueError):
-        return DEFAULT_MAX_FILES
-    return max(1, value)

@@ -21,6 +21,7 @@ from pathlib import Path
 import trio
 
 from common.terminal import flush_stdio, raw_terminal, terminal_size
+from runtime.oci import conmonctl
 
 STDOUT_PIPE, STDERR_PIPE = 2, 3
 _BUFFER = 8192 + 1
@@ -85,12 +86,7 @@ class Attachment:
         size = terminal_size()
         if size is None:
             return
-        with contextlib.suppress(OSError):
-            fd = os.open(self.bundle / "ctl", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-            try:
-                os.write(fd, f"1 {size[0]} {size[1]}\n".encode())
-            finally:
-                os.close(fd)
+        conmonctl.send(self.bundle, conmonctl.RESIZE, size[0], size[1])
 
     async def follow_resizes(self) -> None:
         with trio.open_signal_receiver(signal.SIGWINCH) as signals:

@@ -23,13 +23,12 @@ from typing import Any
 
 import trio
 
-from common import state
+from common import logoptions, state
 from common.errors import ImageError, RuntimeFailure, UsageError
 from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.processes import wait_for_exit
 from common.records import ContainerRecord
-from common.sizes import parse_bytes
 from common.statefiles import read_json, sync_directory, write_atomic, write_json
 from common.status import (
     CREATED,
@@ -45,7 +44,7 @@ from common.status import (
 from compose.spec.model import Service
 from network.hosts import render_resolv_conf
 from runtime.images.store import Image, ImageStore
-from runtime.oci import logs, procs, rootfs
+from runtime.oci import conmonctl, logrotate, logs, procs, rootfs
 from runtime.oci.attach import attached, run_foreground
 from runtime.oci.cgroups import oom_kills, usage
 from runtime.oci.copy import CopyError, container_to_host, host_to_container
@@ -276,7 +275,7 @@ class ContainerDriver:
         await oci.create(record.id, record.name, directory, directory / LOG,
                          terminal=bool(options.get("terminal")),
                          stdin=bool(options.get("stdin") if stdin is None else stdin),
-                         log_size_max=int(options.get("log_size_max") or DEFAULT_LOG_SIZE_MAX))
+                         log_size_max=logrotate.backstop(*_log_limits(options)))
         if before_start is not None:
             await before_start()
         await oci.start(record.id, record.name)
@@ -506,7 +505,9 @@ class ContainerDriver:
 
     async def keep_rotated_logs(self, record: ContainerRecord, files: int,
                                 on_rotated: Callable[[], None]) -> None:
-        await logs.keep_rotated(self.log_path(record), files, on_rotated)
+        cap, _ = _log_limits(self.bundle_options(record))
+        reopen = partial(conmonctl.send, self.directory(record), conmonctl.REOPEN_LOGS)
+        await logs.keep_rotated(self.log_path(record), cap, files, reopen, on_rotated)
 
     async def wait_running(self, record: ContainerRecord) -> None:
         """Until a conmon runs the container (a start, or a restart by its
@@ -536,27 +537,18 @@ def _bundle_options(service: Service, decided: Decided) -> dict[str, Any]:
         options["shm_source"] = "/dev/shm"
     if decided.joins:
         options["joins"] = dict(decided.joins)
-    options["log_size_max"] = log_size_max(raw.get("logging"))
+    options["log_size_max"] = logoptions.max_size(raw.get("logging"))
+    options["log_files"] = logoptions.max_files(raw.get("logging"))
     if service.volumes_from:
         options["volumes_from"] = list(service.volumes_from)
     return options
 
 
-DEFAULT_LOG_SIZE_MAX = 20 << 20
-"""Docker's ``local`` log driver's default cap; past it conmon starts the file anew."""
-
-
-def log_size_max(logging: Any) -> int:
-    """The cap on a container's log file: ``logging.options.max-size`` when set."""
-    options = (logging or {}).get("options") or {} if isinstance(logging, dict) else {}
-    value = options.get("max-size")
-    if value is None:
-        return DEFAULT_LOG_SIZE_MAX
-    try:
-        size = parse_bytes(value)
-    except ValueError:
-        return DEFAULT_LOG_SIZE_MAX
-    return size if size > 0 else DEFAULT_LOG_SIZE_MAX
+def _log_limits(options: Mapping[str, Any]) -> tuple[int, int]:
+    """The log's cap and file count (the defaults for containers made before these
+    were recorded)."""
+    return (int(options.get("log_size_max") or logoptions.DEFAULT_MAX_SIZE),
+            int(options.get("log_files") or logoptions.DEFAULT_MAX_FILES))
 
 
 def _read_text(path: Path) -> str:

@@ -1,12 +1,13 @@
-"""Keeping a few old log files (``logging.options.max-file``).
+"""Rotating a container's log (``logging.options.max-size`` and ``max-file``).
 
-conmon caps a container's ``ctr.log`` itself: past ``--log-size-max`` it writes a
-new file and renames it over the old one, whose content would be lost.  So the
-supervisor keeps a second name, ``ctr.log.live``, for the file conmon writes now;
-when ``ctr.log`` turns out to be another file, the old one is still reachable by
-that name and becomes ``ctr.log.1`` (``.1`` becomes ``.2``...), and the new file
-gets the second name.  Synchronous and small: called on each change of the
-container's directory.
+conmon can cap ``ctr.log`` itself, but it does so by renaming a new file over the
+old one: what the old file held is gone, and a reader that comes by a little late
+misses a whole file.  So with more than one file the supervisor rotates: once the
+log reaches its cap, the kept files move up one (``.1`` becomes ``.2``...), the log
+itself becomes ``.1``, and conmon is asked to start a new file.  conmon keeps
+writing to the renamed file until it has, so no line falls in between.  conmon's
+own cap stays as a backstop for when no supervisor runs (``backstop``).
+Synchronous and small: called on each change of the container's directory.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import contextlib
 import os
 from pathlib import Path
 
-LIVE_SUFFIX = ".live"
 KEPT_AT_MOST = 100
 """Readers look this far for kept files."""
 
@@ -26,28 +26,25 @@ def rotated(log: Path, count: int) -> list[Path]:
             if p.exists()]
 
 
-def keep_rotated(log: Path, files: int) -> bool:
-    """Notice that conmon replaced ``log`` and keep the replaced file as ``.1``;
-    True when it did.  ``files`` counts the current file too."""
-    live = log.with_name(log.name + LIVE_SUFFIX)
+def backstop(cap: int, files: int) -> int:
+    """The size at which conmon starts the file anew by itself: the cap when only
+    one file is kept (Docker starts it anew too), else the whole budget of files,
+    reached only when the supervisor is not there to rotate."""
+    return cap if files <= 1 else cap * files
+
+
+def due(log: Path, cap: int) -> bool:
+    """The log has reached its cap."""
     try:
-        current = os.stat(log)
+        return os.stat(log).st_size >= cap
     except FileNotFoundError:
         return False
-    try:
-        kept = os.stat(live)
-    except FileNotFoundError:
-        os.link(log, live)
-        return False
-    if (kept.st_dev, kept.st_ino) == (current.st_dev, current.st_ino):
-        return False
-    if files > 1:
-        for n in range(files - 1, 1, -1):
-            with contextlib.suppress(FileNotFoundError):
-                os.replace(log.with_name(f"{log.name}.{n - 1}"), log.with_name(f"{log.name}.{n}"))
-        os.replace(live, log.with_name(f"{log.name}.1"))
-    else:
-        live.unlink()
-    with contextlib.suppress(FileExistsError):
-        os.link(log, live)
-    return True
+
+
+def rotate(log: Path, files: int) -> None:
+    """Move the kept files up one, dropping the oldest past ``files`` (the current
+    file counts), and the log to ``.1``; the caller then has conmon start anew."""
+    for n in range(files - 1, 1, -1):
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(log.with_name(f"{log.name}.{n - 1}"), log.with_name(f"{log.name}.{n}"))
+    os.replace(log, log.with_name(f"{log.name}.1"))

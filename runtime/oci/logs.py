@@ -8,10 +8,13 @@ container's directory, so waiting for new output costs nothing.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+import trio
 
 from common.filewatch import DIRECTORY_CHANGES, IN_MODIFY, FileWatch
 from common.status import LogLine, LogPosition
@@ -24,8 +27,9 @@ class LogReader:
 
     The file stays open between reads: when conmon starts the file anew at its size
     cap (a new file renamed over the old), the old one is read to its end through
-    the open handle first, then reading goes on at the new file's start, so no line
-    is lost or read twice across rotations."""
+    the open handle first, then reading goes on at the start of the file that came
+    next (a kept ``.k`` file when several rotations came between two reads), so no
+    line is lost or read twice across rotations."""
 
     def __init__(self, path: Path, offset: int = 0, handle: BinaryIO | None = None) -> None:
         self.path = path
@@ -43,10 +47,24 @@ class LogReader:
         """Lines completed since the last read, across rotations."""
         lines = self._drain()
         while self._replaced():
-            self._close()
+            self._handle = self._successor()
             self.offset = 0
             lines += self._drain()
         return lines
+
+    def _successor(self) -> BinaryIO | None:
+        """The file conmon wrote after the one just read to its end: the kept file
+        that follows it (``.k-1``) when several rotations came between two reads,
+        else the current one (None: opened again at the next read)."""
+        assert self._handle is not None
+        inode = os.fstat(self._handle.fileno()).st_ino
+        self._close()
+        chain = [*logrotate.rotated(self.path, logrotate.KEPT_AT_MOST), self.path]
+        for older, newer in itertools.pairwise(chain):
+            with contextlib.suppress(FileNotFoundError):
+                if os.stat(older).st_ino == inode:
+                    return open(newer, "rb")
+        return None
 
     def _open(self) -> BinaryIO | None:
         if self._handle is None:
@@ -129,7 +147,7 @@ class LogFile(LogReader):
 
 def _open_inode(path: Path, inode: int) -> BinaryIO | None:
     """The log file with this inode: the current one, or one kept after a rotation
-    (``ctr.log.live``, ``ctr.log.1``...); None if it is gone."""
+    (``ctr.log.1``...); None if it is gone."""
     for candidate in sorted(path.parent.glob(f"{path.name}*")):
         try:
             if candidate.stat().st_ino == inode:
@@ -168,11 +186,22 @@ def history(path: Path) -> tuple[list[LogLine], LogPosition]:
     return lines, position
 
 
-async def keep_rotated(log: Path, files: int, on_rotated: Callable[[], None]) -> None:
-    """Keep the files conmon replaces past its size cap, until cancelled: each
-    change of the container's directory is looked at (``logrotate``)."""
-    with FileWatch(log.parent, DIRECTORY_CHANGES) as changes:
+async def keep_rotated(log: Path, cap: int, files: int, reopen: Callable[[], bool],
+                       on_rotated: Callable[[], None]) -> None:
+    """Rotate ``log`` each time it reaches ``cap``, keeping ``files`` files, until
+    cancelled (``logrotate``); ``reopen`` has conmon start a new file.  Writes are
+    looked at no more often than every ``CHECK_EVERY``, so a chatty container does
+    not keep the supervisor busy."""
+    if files <= 1:
+        return  # conmon starts the one file anew by itself
+    with FileWatch(log.parent, IN_MODIFY | DIRECTORY_CHANGES) as changes:
         while True:
-            if logrotate.keep_rotated(log, files):
+            if logrotate.due(log, cap):
+                logrotate.rotate(log, files)
+                reopen()
                 on_rotated()
             await changes.changed()
+            await trio.sleep(CHECK_EVERY)
+
+
+CHECK_EVERY = 0.02

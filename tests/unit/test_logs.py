@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from common.status import LogLine
-from runtime.oci.containers import log_size_max
+from runtime.oci.logrotate import rotate
 from runtime.oci.logs import LogReader
 
 T1 = "2026-11-23T11:02:32.474798848+00:00"
@@ -168,15 +168,6 @@ def test_a_log_started_anew_is_read_from_its_start(tmp_path: Path) -> None:
     assert [line.text for line in reader.read()] == ["four"]
 
 
-@pytest.mark.parametrize(("logging", "cap"), [
-    (None, 20 << 20), ({"driver": "json-file"}, 20 << 20),
-    ({"options": {"max-size": "10k"}}, 10 * 1024), ({"options": {"max-size": "1m"}}, 1 << 20),
-    ({"options": {"max-size": "-1"}}, 20 << 20), ({"options": {"max-size": "lots"}}, 20 << 20),
-])
-def test_log_size_cap_from_the_logging_options(logging: object, cap: int) -> None:
-    assert log_size_max(logging) == cap
-
-
 def test_a_file_replaced_by_a_new_one_is_read_to_its_end_first(log: Path) -> None:
     """conmon's rotation: a new file renamed over the log.  What the old file got
     after the last read comes first, then the new file from its start, once each."""
@@ -190,4 +181,33 @@ def test_a_file_replaced_by_a_new_one_is_read_to_its_end_first(log: Path) -> Non
     assert reader.read() == [LogLine(T2, "stdout", "two"), LogLine(T3, "stdout", "three")]
     append(log, entry(T4, "stdout", "F", "four"))
     assert reader.read() == [LogLine(T4, "stdout", "four")]
+    reader.close()
+
+
+def test_rotations_between_two_reads_read_every_kept_file_once(log: Path) -> None:
+    """Two rotations before the reader looks again: the file written in between is
+    now ``.1``; it is read after the old file and before the current one, not
+    skipped."""
+    reader = LogReader(log)
+    append(log, entry(T1, "stdout", "F", "one"))
+    assert reader.read() == [LogLine(T1, "stdout", "one")]
+    append(log, entry(T2, "stdout", "F", "two"))
+    for time, text in ((T3, "three"), (T4, "four")):
+        rotate(log, 5)
+        log.write_text(entry(time, "stdout", "F", text))  # conmon starts anew
+    assert [line.text for line in reader.read()] == ["two", "three", "four"]
+    reader.close()
+
+
+def test_a_file_moved_away_is_read_on_while_no_new_one_is_there(log: Path) -> None:
+    """Between the rotation and conmon starting the new file, the log's path names
+    nothing; the reader keeps reading the old file under its new name."""
+    reader = LogReader(log)
+    append(log, entry(T1, "stdout", "F", "one"))
+    assert reader.read() == [LogLine(T1, "stdout", "one")]
+    rotate(log, 5)
+    append(log.with_name("ctr.log.1"), entry(T2, "stdout", "F", "two"))
+    assert [line.text for line in reader.read()] == ["two"]
+    log.write_text(entry(T3, "stdout", "F", "three"))
+    assert [line.text for line in reader.read()] == ["three"]
     reader.close()

@@ -33,3 +33,18 @@ def test_value_warnings() -> None:
         "services.a.userns_mode 'remap' is not supported; the container shares the host's "
         "user namespace",
     ]
+
+
+def test_logging_caps_are_acted_on_and_other_drivers_and_options_warned() -> None:
+    kept = {"name": "p", "services": {"a": {
+        "image": "busybox",
+        "logging": {"driver": "json-file", "options": {"max-size": "1k", "max-file": "3"}}}}}
+    assert unsupported(kept) == []
+    other = {"name": "p", "services": {"a": {
+        "logging": {"driver": "syslog",
+                    "options": {"syslog-address": "udp://x", "max-size": "1k"}}}}}
+    assert runtime_warnings(other) == [
+        "services.a.logging.driver 'syslog' is not supported; the output is kept in files "
+        "that `logs` reads",
+        "services.a.logging.options.syslog-address is not supported yet and is ignored",
+    ]

@@ -20,6 +20,11 @@ RUNTIME_SERVICE_KEYS = frozenset({
     "userns_mode", "uts",
 })
 
+# logging: conmon keeps every container's output in files (read by ``logs``); these
+# drivers are file drivers, and these options are what the supervisor acts on.
+_FILE_DRIVERS = {"json-file", "local", "k8s-file"}
+_LOG_OPTIONS = {"max-size", "max-file"}
+
 # deploy keys and what becomes of them.
 _DEPLOY_HONOURED = {"resources", "restart_policy"}
 _SWARM_ONLY = {"mode", "endpoint_mode", "placement", "update_config", "rollback_config",
@@ -65,12 +70,27 @@ def _deploy_warnings(where: str, deploy: Mapping[str, Any]) -> list[str]:
     return warnings
 
 
+def _logging_warnings(where: str, logging: Any) -> list[str]:
+    if not isinstance(logging, Mapping):
+        return []
+    warnings = []
+    driver = logging.get("driver")
+    if driver and driver not in _FILE_DRIVERS:
+        warnings.append(f"{where}.logging.driver {driver!r} is not supported; the output "
+                        "is kept in files that `logs` reads")
+    for key in logging.get("options") or {}:
+        if key not in _LOG_OPTIONS:
+            warnings.append(f"{where}.logging.options.{key} is not supported yet and is ignored")
+    return warnings
+
+
 def runtime_warnings(canonical: Mapping[str, Any]) -> list[str]:
     """Warnings for values of runtime keys that the engine does not act on."""
     warnings: list[str] = []
     for name, service in (canonical.get("services") or {}).items():
         where = f"services.{name}"
         warnings += _security_opt_warnings(where, service.get("security_opt"))
+        warnings += _logging_warnings(where, service.get("logging"))
         if service.get("deploy"):
             warnings += _deploy_warnings(where, service["deploy"])
         mode = service.get("userns_mode")

@@ -35,8 +35,9 @@ from compose.spec.sources import Sources
 SUPPORTED_SERVICE_KEYS = frozenset({
     "image", "command", "entrypoint", "environment", "depends_on", "container_name",
     "hostname", "working_dir", "user", "stop_signal", "stop_grace_period", "labels",
-    # the supervisor: restart policies, health checks (and autoheal via x-pycompose)
-    "restart", "healthcheck",
+    # the supervisor: restart policies, health checks (and autoheal via x-pycompose),
+    # log rotation (max-size, max-file; other drivers and options warned in runtimekeys)
+    "restart", "healthcheck", "logging",
     # images: pulled per policy, for the service's platform
     "pull_policy", "platform",
     # built from a Dockerfile by pycompose itself (compose/engine/building.py,
