@@ -9,6 +9,7 @@ command that needs root builds this object, and most never pull or build.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
+from common.concurrency import run_all
 from common.errors import ImageError
 from common.images import (
     BasePuller,
@@ -29,7 +31,8 @@ from common.images import (
 from common.paths import Layout
 from common.progress import BuildReporter, TransferReporter
 from runtime.images import operations
-from runtime.images.store import ImageStore
+from runtime.images.store import ImageStore, Layer
+from runtime.oci import rootfs
 from runtime.oci.runtime import OciRuntime
 
 if TYPE_CHECKING:
@@ -44,6 +47,15 @@ class ImageService:
         self.store = store
         self.oci = oci
         self.environ = environ
+        self._unpacking: dict[str, trio.Lock] = {}
+        self._unpackers = trio.CapacityLimiter(os.cpu_count() or 1)
+
+    async def unpack(self, layer: Layer) -> None:
+        """Unpack ``layer`` now (pull and import do, per layer, in parallel), so
+        the first container made from it does not wait for it."""
+        async with self._unpacking.setdefault(layer.diff_id, trio.Lock()):
+            await trio.to_thread.run_sync(rootfs.ensure_layer, self.store, self.layout.layers,
+                                          layer, limiter=self._unpackers)
 
     def config(self, image_id: str) -> Mapping[str, Any]:
         try:
@@ -81,7 +93,7 @@ class ImageService:
     async def transfers(self, report: TransferReporter) -> AsyncIterator[RegistrySession]:
         from runtime.distribution.session import open_session  # httpx: only when used
 
-        async with open_session(self.store, self.environ, report) as session:
+        async with open_session(self.store, self.environ, report, self.unpack) as session:
             yield session
 
     async def build(self, request: BuildRequest, report: BuildReporter,
@@ -110,8 +122,11 @@ class ImageService:
                             message: str, platform: str | None) -> str:
         from runtime.build.importer import import_file
 
-        return await trio.to_thread.run_sync(partial(
+        image_id = await trio.to_thread.run_sync(partial(
             import_file, self.store, path, name, list(changes), message, platform))
+        image = await trio.to_thread.run_sync(self.store.resolve, image_id)
+        await run_all(partial(self.unpack, layer) for layer in image.layers)
+        return image_id
 
     async def bootstrap(self, name: str) -> str:
         from runtime.images.bootstrap import bootstrap_busybox

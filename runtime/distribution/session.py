@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from common.images import PulledImage, PushedImage
 from common.progress import TransferReporter
-from runtime.distribution.transfers import Transfers, open_transfers
+from runtime.distribution.transfers import Transfers, Unpacker, open_transfers
 from runtime.images.documents import parse_platform
 from runtime.images.store import ImageStore
 
@@ -30,6 +30,7 @@ class RegistrySession:
 
 @asynccontextmanager
 async def open_session(store: ImageStore, environ: Mapping[str, str],
-                       report: TransferReporter) -> AsyncIterator[RegistrySession]:
-    async with open_transfers(store, environ, report) as transfers:
+                       report: TransferReporter, unpack: Unpacker | None = None,
+                       ) -> AsyncIterator[RegistrySession]:
+    async with open_transfers(store, environ, report, unpack=unpack) as transfers:
         yield RegistrySession(transfers)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 from typing import Any
@@ -34,6 +34,7 @@ from runtime.images.documents import (
     Platform,
     check_config,
     config_platform,
+    diff_ids,
     host_platform,
     media_type_of,
     parse_json,
@@ -41,8 +42,9 @@ from runtime.images.documents import (
     select_manifest,
 )
 from runtime.images.reference import InvalidReference, Reference, parse_reference
-from runtime.images.store import Image, ImageStore
+from runtime.images.store import Image, ImageStore, Layer
 
+Unpacker = Callable[[Layer], Awaitable[None]]
 PARALLEL = 3
 _REPORT_INTERVAL = 0.1
 
@@ -51,8 +53,10 @@ class Transfers:
     """One command's registry sessions; use through ``open_transfers``."""
 
     def __init__(self, store: ImageStore, environ: Mapping[str, str], report: TransferReporter,
-                 stack: AsyncExitStack, transport: httpx.AsyncBaseTransport | None) -> None:
+                 stack: AsyncExitStack, transport: httpx.AsyncBaseTransport | None,
+                 unpack: Unpacker | None = None) -> None:
         self.store = store
+        self.unpack = unpack
         self.environ = environ
         self.report = report
         self.options = RegistryOptions.from_environ(environ)
@@ -117,12 +121,21 @@ class Transfers:
         if platform is not None and config_platform(config) != platform:
             raise ImageError(f"{reference.familiar}: the registry offers "
                              f"{config_platform(config)}, not the requested {platform}")
-        await run_all(partial(self._blob, registry, repo, layer, label)
-                   for layer in dict.fromkeys(manifest.layers))
+        layers = [Layer(d, diff) for d, diff in zip(manifest.layers, diff_ids(config),
+                                                     strict=True)]
+        await run_all(partial(self._layer, registry, repo, layer, label)
+                      for layer in dict.fromkeys(layers))
         await trio.to_thread.run_sync(
             lambda: self.store.tag(reference, Descriptor(kind, digest, len(body)),
                                    source_digest=source))
         return await trio.to_thread.run_sync(self.store.resolve, str(reference))
+
+    async def _layer(self, registry: Registry, repo: str, layer: Layer, label: str) -> None:
+        """Fetch a layer, then have it unpacked (``unpack``) while the other layers
+        are still coming, so the first container does not wait for it."""
+        await self._blob(registry, repo, layer.descriptor, label)
+        if self.unpack is not None:
+            await self.unpack(layer)
 
     async def _blob(self, registry: Registry, repo: str, blob: Descriptor, label: str,
                     quiet: bool = False) -> None:
@@ -269,9 +282,10 @@ class Transfers:
 async def open_transfers(store: ImageStore, environ: Mapping[str, str],
                          report: TransferReporter,
                          transport: httpx.AsyncBaseTransport | None = None,
-                         ) -> AsyncIterator[Transfers]:
+                         unpack: Unpacker | None = None) -> AsyncIterator[Transfers]:
+    """``unpack``, when given, is awaited for each layer once it is in the store."""
     async with AsyncExitStack() as stack:
-        yield Transfers(store, environ, report, stack, transport)
+        yield Transfers(store, environ, report, stack, transport, unpack)
 
 
 def _parse(name: str) -> Reference:

@@ -66,6 +66,16 @@ def openat2_beneath(dir_fd: int, path: str, flags: int) -> int:
     return int(fd)
 
 
+def _beneath(root_fd: int, path: str, flags: int) -> int:
+    try:
+        return openat2_beneath(root_fd, path, flags)
+    except OSError as exc:
+        if exc.errno == errno.EXDEV:
+            raise UnsafeLayer(f"layer entry under {path!r} leads outside the layer "
+                              "through a symlink") from None
+        raise
+
+
 def clean_name(name: str) -> str:
     """The member's path relative to the layer root ("" for the root itself);
     UnsafeLayer for an absolute path or any ``..`` component."""
@@ -78,13 +88,36 @@ def clean_name(name: str) -> str:
 
 
 class _Extractor:
-    def __init__(self, root_fd: int) -> None:
+    """Writes one tarball's entries under ``root_fd``.
+
+    The directory an entry goes into is resolved once and kept while entries go
+    into it (tarballs list a directory's entries together); any removal forgets it,
+    so an entry never lands in a directory that a later entry replaced."""
+
+    def __init__(self, root_fd: int, data: _Data) -> None:
         self.root_fd = root_fd
+        self.data = data
         self.dir_times: list[tuple[str, int]] = []
+        self._cached: tuple[str, int] | None = None
+
+    def parent_fd(self, path: str) -> int:
+        """An O_PATH descriptor of ``path``'s directory, created (0755) if missing;
+        owned by the extractor (kept until another directory or a removal)."""
+        if self._cached is not None and self._cached[0] == path:
+            return self._cached[1]
+        self.forget()
+        fd = self._open_dir(path, True)
+        self._cached = (path, fd)
+        return fd
+
+    def forget(self) -> None:
+        if self._cached is not None:
+            os.close(self._cached[1])
+            self._cached = None
 
     @contextmanager
     def parent(self, path: str, *, create: bool = True) -> Iterator[int]:
-        """An O_PATH descriptor of ``path``'s directory, created (0755) if missing."""
+        """An O_PATH descriptor of ``path``'s directory, closed after use."""
         fd = self._open_dir(path, create)
         try:
             yield fd
@@ -95,12 +128,9 @@ class _Extractor:
         if not path:
             return os.open(".", flags | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=self.root_fd)
         try:
-            return openat2_beneath(self.root_fd, path, flags | os.O_DIRECTORY)
-        except OSError as exc:
-            if exc.errno == errno.EXDEV:
-                raise UnsafeLayer(f"layer entry under {path!r} leads outside the layer "
-                                  "through a symlink") from None
-            if exc.errno != errno.ENOENT or not create:
+            return _beneath(self.root_fd, path, flags | os.O_DIRECTORY)
+        except FileNotFoundError:
+            if not create:
                 raise
         head, _, tail = path.rpartition("/")
         fd = self._open_dir(head, create)
@@ -109,15 +139,9 @@ class _Extractor:
                 os.mkdir(tail, 0o755, dir_fd=fd)
         finally:
             os.close(fd)
-        try:
-            return openat2_beneath(self.root_fd, path, flags | os.O_DIRECTORY)
-        except OSError as exc:
-            if exc.errno == errno.EXDEV:
-                raise UnsafeLayer(f"layer entry under {path!r} leads outside the layer "
-                                  "through a symlink") from None
-            raise
+        return _beneath(self.root_fd, path, flags | os.O_DIRECTORY)
 
-    def entry(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+    def entry(self, member: tarfile.TarInfo) -> None:
         name = clean_name(member.name)
         aufs_meta = name.split("/", 1)[0].startswith(AUFS_META) and not name.endswith(OPAQUE)
         if not name or aufs_meta:
@@ -132,39 +156,48 @@ class _Extractor:
             return
         if base.startswith(AUFS_META):
             return
-        with self.parent(head) as parent:
-            if base.startswith(WHITEOUT_PREFIX):
-                hidden = base[len(WHITEOUT_PREFIX):]
-                if hidden in ("", ".", ".."):
-                    raise UnsafeLayer(f"invalid whiteout {member.name!r}")
-                _remove(parent, hidden)
-                os.mknod(hidden, 0o600 | stat.S_IFCHR, os.makedev(0, 0), dir_fd=parent)
-                return
+        parent = self.parent_fd(head)
+        if base.startswith(WHITEOUT_PREFIX):
+            hidden = base[len(WHITEOUT_PREFIX):]
+            if hidden in ("", ".", ".."):
+                raise UnsafeLayer(f"invalid whiteout {member.name!r}")
+            parent = self._remove(parent, hidden, head)
+            os.mknod(hidden, 0o600 | stat.S_IFCHR, os.makedev(0, 0), dir_fd=parent)
+            return
+        try:
+            self._create(parent, base, name, member, merge=False)
+        except FileExistsError:
             existing = _lstat(parent, base)
             merge = existing is not None and stat.S_ISDIR(existing.st_mode) and member.isdir()
-            if existing is not None and not merge:
-                _remove(parent, base)
-            if member.isdir():
-                self._directory(parent, base, name, member, merge)
-            elif member.isreg():
-                self._file(tar, parent, base, member)
-            elif member.issym():
-                os.symlink(member.linkname, base, dir_fd=parent)
-                os.chown(base, member.uid, member.gid, dir_fd=parent, follow_symlinks=False)
-                os.utime(base, ns=_ns(member), dir_fd=parent, follow_symlinks=False)
-            elif member.islnk():
-                self._hardlink(parent, base, member)
-            elif member.ischr() or member.isblk() or member.isfifo():
-                kind = (stat.S_IFCHR if member.ischr() else
-                        stat.S_IFBLK if member.isblk() else stat.S_IFIFO)
-                os.mknod(base, 0o600 | kind, os.makedev(member.devmajor, member.devminor),
-                         dir_fd=parent)
-                os.chown(base, member.uid, member.gid, dir_fd=parent, follow_symlinks=False)
-                os.chmod(base, member.mode & 0o7777, dir_fd=parent)
-                os.utime(base, ns=_ns(member), dir_fd=parent, follow_symlinks=False)
-            else:
-                raise ImageError(f"layer entry {member.name!r} has an unsupported type "
-                                 f"{member.type!r}")
+            if not merge:
+                parent = self._remove(parent, base, head)
+            self._create(parent, base, name, member, merge=merge)
+
+    def _create(self, parent: int, base: str, name: str, member: tarfile.TarInfo,
+                merge: bool) -> None:
+        """The entry itself; FileExistsError when something is already there (and
+        ``merge`` is False)."""
+        if member.isdir():
+            self._directory(parent, base, name, member, merge)
+        elif member.isreg():
+            self._file(parent, base, member)
+        elif member.issym():
+            os.symlink(member.linkname, base, dir_fd=parent)
+            os.chown(base, member.uid, member.gid, dir_fd=parent, follow_symlinks=False)
+            os.utime(base, ns=_ns(member), dir_fd=parent, follow_symlinks=False)
+        elif member.islnk():
+            self._hardlink(parent, base, member)
+        elif member.ischr() or member.isblk() or member.isfifo():
+            kind = (stat.S_IFCHR if member.ischr() else
+                    stat.S_IFBLK if member.isblk() else stat.S_IFIFO)
+            os.mknod(base, 0o600 | kind, os.makedev(member.devmajor, member.devminor),
+                     dir_fd=parent)
+            os.chown(base, member.uid, member.gid, dir_fd=parent, follow_symlinks=False)
+            os.chmod(base, member.mode & 0o7777, dir_fd=parent)
+            os.utime(base, ns=_ns(member), dir_fd=parent, follow_symlinks=False)
+        else:
+            raise ImageError(f"layer entry {member.name!r} has an unsupported type "
+                             f"{member.type!r}")
 
     def _directory(self, parent: int, base: str, name: str, member: tarfile.TarInfo,
                    exists: bool) -> None:
@@ -178,16 +211,11 @@ class _Extractor:
             os.close(fd)
         self.dir_times.append((name, int(member.mtime * 1e9)))
 
-    def _file(self, tar: tarfile.TarFile, parent: int, base: str,
-              member: tarfile.TarInfo) -> None:
+    def _file(self, parent: int, base: str, member: tarfile.TarInfo) -> None:
         fd = os.open(base, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                      0o600, dir_fd=parent)
         try:
-            source = tar.extractfile(member)
-            if source is not None:
-                with open(fd, "wb", closefd=False) as target:
-                    while chunk := source.read(_CHUNK):
-                        target.write(chunk)
+            self.data.copy(member, fd)
             _metadata(fd, member)
             os.utime(fd, ns=_ns(member))
         finally:
@@ -202,8 +230,20 @@ class _Extractor:
             os.link(source, base, src_dir_fd=source_dir, dst_dir_fd=parent,
                     follow_symlinks=False)
 
+    def _remove(self, parent: int, base: str, head: str) -> int:
+        """Remove whatever is at ``head/base``; returns ``head``'s descriptor, opened
+        anew (a removal never trusts a kept directory)."""
+        info = _lstat(parent, base)
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            shutil.rmtree(base, dir_fd=parent)
+        elif info is not None:
+            os.unlink(base, dir_fd=parent)
+        self.forget()
+        return self.parent_fd(head)
+
     def finish(self) -> None:
         """Directory times last: creating entries inside changed them."""
+        self.forget()
         for name, mtime in reversed(self.dir_times):
             head, _, base = name.rpartition("/")
             try:
@@ -243,30 +283,88 @@ def _lstat(parent: int, base: str) -> os.stat_result | None:
         return None
 
 
-def _remove(parent: int, base: str) -> None:
-    info = _lstat(parent, base)
-    if info is None:
-        return
-    if stat.S_ISDIR(info.st_mode):
-        shutil.rmtree(base, dir_fd=parent)
-    else:
-        os.unlink(base, dir_fd=parent)
+class _Data:
+    """Copies a regular file's content from the tarball (read through tarfile)."""
+
+    def __init__(self, tar: tarfile.TarFile) -> None:
+        self.tar = tar
+
+    def copy(self, member: tarfile.TarInfo, fd: int) -> None:
+        source = self.tar.extractfile(member)
+        if source is None:
+            return
+        while chunk := source.read(_CHUNK):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+
+
+class _FileData(_Data):
+    """Copies from a tarball that is a plain file, in the kernel
+    (``copy_file_range``): the data never passes through Python."""
+
+    def __init__(self, tar: tarfile.TarFile, source_fd: int) -> None:
+        super().__init__(tar)
+        self.source_fd = source_fd
+        self.in_kernel = True
+
+    def copy(self, member: tarfile.TarInfo, fd: int) -> None:
+        if member.sparse is not None or not self.in_kernel:
+            super().copy(member, fd)
+            return
+        offset, left = member.offset_data, member.size
+        while left > 0:
+            try:
+                done = os.copy_file_range(self.source_fd, fd, left, offset)
+            except OSError as exc:
+                if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                    raise
+                self.in_kernel = False  # some filesystems cannot: read and write instead
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                super().copy(member, fd)
+                return
+            if done == 0:
+                raise ImageError(f"layer entry {member.name!r} ends early")
+            offset += done
+            left -= done
+
+
+def _seekable_fd(stream: IO[bytes]) -> int | None:
+    """The file descriptor under ``stream`` when it is a plain file read from its
+    start (then entries are copied from it in place), else None."""
+    try:
+        fd = stream.fileno()
+        if not stream.seekable() or stream.tell() != 0:
+            return None
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd if stat.S_ISREG(os.fstat(fd).st_mode) else None
 
 
 def unpack(stream: IO[bytes], dest: str | os.PathLike[str]) -> None:
-    """Extract the uncompressed layer tarball ``stream`` into the directory ``dest``."""
+    """Extract the uncompressed layer tarball ``stream`` into the directory ``dest``
+    (a plain file is read in place, anything else as a stream)."""
     root_fd = os.open(dest, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    source_fd = _seekable_fd(stream)
     try:
-        extractor = _Extractor(root_fd)
-        with tarfile.open(fileobj=stream, mode="r|") as tar:
-            for member in tar:
-                try:
-                    extractor.entry(tar, member)
-                except UnsafeLayer:
-                    raise
-                except OSError as exc:
-                    raise ImageError(f"cannot extract {member.name!r}: {exc.strerror}"
-                                     ) from None
-        extractor.finish()
+        with tarfile.open(fileobj=stream, mode="r:" if source_fd is not None else "r|") as tar:
+            data = _Data(tar) if source_fd is None else _FileData(tar, source_fd)
+            extractor = _Extractor(root_fd, data)
+            try:
+                for member in tar:
+                    _extract(extractor, member)
+                extractor.finish()
+            finally:
+                extractor.forget()
     finally:
         os.close(root_fd)
+
+
+def _extract(extractor: _Extractor, member: tarfile.TarInfo) -> None:
+    try:
+        extractor.entry(member)
+    except UnsafeLayer:
+        raise
+    except OSError as exc:
+        raise ImageError(f"cannot extract {member.name!r}: {exc.strerror}") from None

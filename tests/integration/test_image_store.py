@@ -69,6 +69,8 @@ def test_imported_rootfs_runs(busybox_stack: Stack, tmp_path: Path) -> None:
     assert details["Config"]["Cmd"] == ["echo", "imported ok"]
     assert "GREETING=hi" in details["Config"]["Env"]
     assert details["RootFS"]["Layers"] == inspect(stack, "busybox")["RootFS"]["Layers"]
+    [diff_id] = details["RootFS"]["Layers"]
+    assert (stack.layout.layers / diff_id.removeprefix("sha256:")).is_dir()  # unpacked already
     project = write_compose(tmp_path / "imported", """
         services:
           app:

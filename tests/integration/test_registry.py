@@ -61,6 +61,7 @@ def test_push_then_pull_round_trip(registry_stack: Stack, registry: Registry) ->
     stack.run("image", "rm", BUSYBOX, "busybox")
     assert stack.run("images", "-q").stdout.strip() == ""
     assert not list((stack.layout.images / "blobs" / "sha256").iterdir())
+    assert not list(stack.layout.layers.glob("*"))
 
     pulled = stack.run("image", "pull", BUSYBOX)
     assert f"{BUSYBOX}: {digest}" in pulled.stdout
@@ -69,6 +70,8 @@ def test_push_then_pull_round_trip(registry_stack: Stack, registry: Registry) ->
     assert (again["Id"], again["Manifest"]["digest"]) == (local["Id"], digest)
     assert again["RepoDigests"] == [f"127.0.0.1:5000/lib/busybox@{digest}"]
     assert again["Layers"] == local["Layers"]
+    unpacked = {p.name for p in stack.layout.layers.iterdir()}
+    assert {d.removeprefix("sha256:") for d in again["RootFS"]["Layers"]} <= unpacked  # eagerly
 
     second = stack.run("image", "pull", BUSYBOX)
     assert "Already exists" in second.stderr

@@ -8,7 +8,8 @@ import io
 import os
 import stat
 import tarfile
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -52,8 +53,26 @@ def sandbox(tmp_path: Path) -> tuple[Path, Path]:
     return layer, outside
 
 
+@pytest.fixture(autouse=True, params=["stream", "file"])
+def read_as(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every case twice: from a stream (through tarfile) and from a plain file
+    (entries copied from it in place with copy_file_range)."""
+    READ_AS[0] = request.param
+    yield
+    READ_AS[0] = "stream"
+
+
+READ_AS = ["stream"]
+
+
 def extract(layer: Path, data: bytes) -> None:
-    unpack(io.BytesIO(data), layer)
+    if READ_AS[0] == "stream":
+        unpack(io.BytesIO(data), layer)
+        return
+    with tempfile.TemporaryFile() as handle:
+        handle.write(data)
+        handle.seek(0)
+        unpack(handle, layer)
 
 
 def untouched(tmp_path: Path, layer: Path) -> None:
@@ -290,6 +309,38 @@ def test_file_replaces_directory(sandbox: tuple[Path, Path]) -> None:
                            entry("d/a", data=b"a"),
                            entry("d", data=b"now a file")))
     assert (layer / "d").read_bytes() == b"now a file"
+
+
+def test_directory_replaced_by_outside_symlink_between_its_entries(
+        sandbox: tuple[Path, Path], tmp_path: Path) -> None:
+    """Entries go into a directory, the directory becomes a link to the outside,
+    then another entry names it: the directory once resolved is never reused."""
+    layer, outside = sandbox
+    with pytest.raises(UnsafeLayer):
+        extract(layer, tarball(entry("d", tarfile.DIRTYPE, mode=0o755),
+                               entry("d/a", data=b"a"),
+                               entry("d", tarfile.SYMTYPE, link=str(outside)),
+                               entry("d/escaped", data=b"x")))
+    untouched(tmp_path, layer)
+
+
+def test_entry_under_a_directory_that_became_a_file_fails(sandbox: tuple[Path, Path]) -> None:
+    layer, _ = sandbox
+    with pytest.raises(ImageError, match="cannot extract 'd/b'"):
+        extract(layer, tarball(entry("d", tarfile.DIRTYPE, mode=0o755),
+                               entry("d/a", data=b"a"),
+                               entry("d", data=b"now a file"),
+                               entry("d/b", data=b"b")))
+    assert (layer / "d").read_bytes() == b"now a file"
+
+
+def test_large_and_empty_files_keep_their_content(sandbox: tuple[Path, Path]) -> None:
+    layer, _ = sandbox
+    big = os.urandom(3 << 20) + b"tail"
+    extract(layer, tarball(entry("big", data=big), entry("empty"), entry("z", data=b"z")))
+    assert (layer / "big").read_bytes() == big
+    assert (layer / "empty").read_bytes() == b""
+    assert (layer / "z").read_bytes() == b"z"
 
 
 @pytest.mark.parametrize(("name", "clean"), [("./etc/passwd", "etc/passwd"), ("a//b/", "a/b"),
