@@ -77,7 +77,7 @@ def test_corrupt_gzip_layer_fails_cleanly(store: ImageStore, tmp_path: Path) -> 
     compressed = bytearray(gzip.compress(plain))
     compressed[len(compressed) // 2] ^= 0xFF
     layer = stored(store, bytes(compressed), MEDIA_LAYER_GZIP, sha256_digest(plain))
-    with pytest.raises(ImageError, match="cannot unpack layer|does not match"):
+    with pytest.raises(ImageError, match=r"cannot unpack layer|does not match"):
         ensure_layer(store, tmp_path / "layers", layer)
     assert left_in(tmp_path / "layers") == []
 
