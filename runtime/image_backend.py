@@ -125,7 +125,12 @@ class ImageService:
         image_id = await trio.to_thread.run_sync(partial(
             import_file, self.store, path, name, list(changes), message, platform))
         image = await trio.to_thread.run_sync(self.store.resolve, image_id)
-        await run_all(partial(self.unpack, layer) for layer in image.layers)
+        try:
+            await run_all(partial(self.unpack, layer) for layer in image.layers)
+        except ImageError:
+            # as docker import: a layer that cannot be unpacked leaves no image
+            await self.remove([image_id], True)
+            raise
         return image_id
 
     async def bootstrap(self, name: str) -> str:

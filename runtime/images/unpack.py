@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import io
 import os
 import shutil
 import stat
@@ -333,6 +334,8 @@ class _FileData(_Data):
 def _seekable_fd(stream: IO[bytes]) -> int | None:
     """The file descriptor under ``stream`` when it is a plain file read from its
     start (then entries are copied from it in place), else None."""
+    if not isinstance(stream, (io.BufferedReader, io.FileIO)):
+        return None  # a GzipFile, say, has the compressed file's fileno()
     try:
         fd = stream.fileno()
         if not stream.seekable() or stream.tell() != 0:
