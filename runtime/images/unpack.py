@@ -34,6 +34,8 @@ from typing import IO
 
 from common.errors import ImageError
 from common.libc import libc
+from runtime.images.preadfile import PreadFile
+from runtime.images.tarheader import FastTarInfo, members
 
 SYS_OPENAT2 = 437  # the same number on every architecture (added in Linux 5.6)
 RESOLVE_NO_MAGICLINKS = 0x02
@@ -44,6 +46,7 @@ AUFS_META = ".wh..wh."
 OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque"
 _PAX_XATTR = "SCHILY.xattr."
 _CHUNK = 1 << 20
+_SMALL = 32 << 10
 _libc = libc
 
 
@@ -80,6 +83,8 @@ def _beneath(root_fd: int, path: str, flags: int) -> int:
 def clean_name(name: str) -> str:
     """The member's path relative to the layer root ("" for the root itself);
     UnsafeLayer for an absolute path or any ``..`` component."""
+    if not (name.startswith(("/", ".")) or "/." in name or "//" in name or "\0" in name):
+        return name.rstrip("/")  # the common case: nothing to clean or refuse
     if name.startswith("/") or "\0" in name:
         raise UnsafeLayer(f"layer entry {name!r} is an absolute path")
     parts = [p for p in name.split("/") if p not in ("", ".")]
@@ -264,6 +269,8 @@ def _metadata(fd: int, member: tarfile.TarInfo) -> None:
     security.capability)."""
     os.fchown(fd, member.uid, member.gid)
     os.fchmod(fd, member.mode & 0o7777)
+    if not member.pax_headers:
+        return
     for key, value in member.pax_headers.items():
         if not key.startswith(_PAX_XATTR):
             continue
@@ -304,14 +311,23 @@ class _FileData(_Data):
     """Copies from a tarball that is a plain file, in the kernel
     (``copy_file_range``): the data never passes through Python."""
 
-    def __init__(self, tar: tarfile.TarFile, source_fd: int) -> None:
+    def __init__(self, tar: tarfile.TarFile, source: PreadFile) -> None:
         super().__init__(tar)
-        self.source_fd = source_fd
+        self.source = source
+        self.source_fd = source.fd
         self.in_kernel = True
 
     def copy(self, member: tarfile.TarInfo, fd: int) -> None:
         if member.sparse is not None or not self.in_kernel:
             super().copy(member, fd)
+            return
+        if member.size < _SMALL:  # most likely read already with its header
+            data = self.source.pread(member.offset_data, member.size)
+            if len(data) != member.size:
+                raise ImageError(f"layer entry {member.name!r} ends early")
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             return
         offset, left = member.offset_data, member.size
         while left > 0:
@@ -351,11 +367,13 @@ def unpack(stream: IO[bytes], dest: str | os.PathLike[str]) -> None:
     root_fd = os.open(dest, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     source_fd = _seekable_fd(stream)
     try:
-        with tarfile.open(fileobj=stream, mode="r:" if source_fd is not None else "r|") as tar:
-            data = _Data(tar) if source_fd is None else _FileData(tar, source_fd)
+        source = None if source_fd is None else PreadFile(source_fd)
+        with tarfile.open(fileobj=source or stream, mode="r|" if source is None else "r:",
+                          tarinfo=FastTarInfo) as tar:
+            data = _Data(tar) if source is None else _FileData(tar, source)
             extractor = _Extractor(root_fd, data)
             try:
-                for member in tar:
+                for member in tar if source is None else members(tar, source):
                     _extract(extractor, member)
                 extractor.finish()
             finally:
