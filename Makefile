@@ -11,11 +11,12 @@ PYCOMPOSE  := $(VENV)/bin/pycompose
 # conmon, the busybox for the bootstrap image, and the util-linux/iproute2 tools
 # pycompose and the test harness call.
 # tini (init: true), nftables (ports, egress NAT), docker-registry (the tests' own
-# registry server), skopeo (the pull benchmark's yardstick).
+# registry server), skopeo (the pull benchmark's yardstick), mmdebstrap (the Debian
+# image of samples/webapp).
 APT_PACKAGES := runc crun conmon busybox-static util-linux iproute2 python3-venv curl \
-	tini nftables docker-registry skopeo
+	tini nftables docker-registry skopeo mmdebstrap
 
-.PHONY: setup system-packages demo demo-down test lint unit integration clean bench peers
+.PHONY: setup system-packages demo demo-down webapp test lint unit integration clean bench peers
 
 setup: system-packages $(VENV)/.installed
 	@ln -sf $(CURDIR)/$(PYCOMPOSE) /usr/local/bin/pycompose
@@ -56,6 +57,13 @@ demo: setup
 
 demo-down: setup
 	cd samples/hello && $(CURDIR)/$(PYCOMPOSE) down
+
+# The realistic example: PostgreSQL, Redis, Flask and nginx from Debian packages.
+webapp: setup
+	PYCOMPOSE=$(CURDIR)/$(PYCOMPOSE) samples/webapp/make-base.sh
+	cd samples/webapp && $(CURDIR)/$(PYCOMPOSE) up -d
+	curl -s --retry 5 --retry-connrefused http://127.0.0.1:8080/
+	@echo "Remove it:  cd samples/webapp && pycompose down -v"
 
 lint: setup
 	$(VENV)/bin/ruff check .
