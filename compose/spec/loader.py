@@ -24,6 +24,7 @@ from compose.spec.load.canonical import canonicalize
 from compose.spec.load.checks import check_project
 from compose.spec.load.interpolate import InterpolationError, substitute
 from compose.spec.load.parse import Document, parse_yaml
+from compose.spec.load.rules import check_rules
 from compose.spec.load.typed import build_project, unsupported
 from compose.spec.model import Project
 from compose.spec.names import normalize_project_name
@@ -75,9 +76,12 @@ class Loaded:
 
 def load_project(options: LoadOptions) -> Loaded:
     raw = load_raw(options)
+    check_rules(raw.data, raw.sources, decode=options.interpolate)
     canonical = canonicalize(raw.data, project_name=raw.name, working_dir=raw.working_dir,
                              environ=raw.environ, sources=raw.sources)
-    if options.consistency:
+    if options.consistency and options.interpolate:
+        # docker compose's `config --no-interpolate` prints the model unchecked: its
+        # references may still be variables
         check_project(canonical, raw.data, raw.sources)
     project = build_project(canonical, working_dir=raw.working_dir, config_files=raw.files,
                             sources=raw.sources, environ=raw.environ)

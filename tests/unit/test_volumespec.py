@@ -78,3 +78,31 @@ def test_sources_resolved_against_the_project_and_home() -> None:
 def test_targets_are_cleaned() -> None:
     assert clean_target("/media/") == "/media"
     assert clean_target("/t/./u/") == "/t/u"
+
+
+@pytest.mark.parametrize(("spec", "source", "target", "read_only"), [
+    ("./x:/time/${T:-12:30:45}:ro", "./x", "/time/${T:-12:30:45}", True),
+    ("./y:${TGT:-/y}:rw", "./y", "${TGT:-/y}", None),
+    ("${SRC:-./data}:/t:ro", "${SRC:-./data}", "/t", True),
+    ("${A:-a}:${B:-b}", "${A:-a}", "${B:-b}", None),
+    ("./z:/z/${A}${B:-{x}}", "./z", "/z/${A}${B:-{x}}", None),
+    ("./n:/n/${A:-${B:-1:2}}:ro", "./n", "/n/${A:-${B:-1:2}}", True),
+    ("$${HOME}:/h", "$${HOME}", "/h", None),
+])
+def test_colons_inside_variables_do_not_split(spec: str, source: str, target: str,
+                                              read_only: bool | None) -> None:
+    """compose-go's ParseVolume: what a spec still holding its variables means
+    (``--no-interpolate``, ``$${`` escapes), as docker compose v2.40.3 prints it."""
+    volume = parse_volume(spec)
+    assert (volume["source"], volume["target"], volume.get("read_only")) == \
+        (source, target, read_only)
+
+
+def test_an_unclosed_variable_swallows_the_rest_as_compose_go_does() -> None:
+    assert parse_volume("./a:/b/${X:-1:ro") == {
+        "type": "bind", "source": "./a", "bind": {"create_host_path": True}}
+
+
+def test_colons_outside_variables_still_split() -> None:
+    with pytest.raises(VolumeSpecError, match="too many colons"):
+        parse_volume("./x:/time/12:30:45:ro")

@@ -18,7 +18,13 @@ def check_project(canonical: Mapping[str, Any], declared: Mapping[str, Any],
     services = canonical.get("services", {})
     check_references(services, declared, sources)
     check_container_names(services, sources)
+    check_secrets(declared, sources)
     for name, service in services.items():
+        check_mount_targets(name, service, sources)
+        if service.get("network_mode") and service.get("networks"):
+            raise sources.error(("services", name, "network_mode"),
+                                f"service {name} declares mutually exclusive `network_mode` "
+                                "and `networks`")
         if not service.get("image") and service.get("build") is None \
                 and service.get("provider") is None:
             raise sources.error(
@@ -75,3 +81,33 @@ def check_container_names(services: Mapping[str, Any], sources: Sources) -> None
                 f"container name {container!r} is already in use by service "
                 f"{owners[container]!r}")
         owners[container] = name
+
+
+def check_secrets(declared: Mapping[str, Any], sources: Sources) -> None:
+    """A secret that is not external comes from a file or an environment variable
+    (unlike a config, a secret cannot be ``content``, nor come from a driver here)."""
+    for name, secret in (declared.get("secrets") or {}).items():
+        secret = secret or {}
+        if not secret.get("external") and not secret.get("file") \
+                and not secret.get("environment"):
+            raise sources.error(("secrets", name),
+                                f"secret {name!r} must declare either `file` or `environment`")
+
+
+def check_mount_targets(name: str, service: Mapping[str, Any], sources: Sources) -> None:
+    """Two mounts (tmpfs first, then volumes, each after merging) on one target."""
+    mounted: dict[str, str] = {}
+    tmpfs = service.get("tmpfs") or []
+    for index, entry in enumerate([tmpfs] if isinstance(tmpfs, str) else tmpfs):
+        target = str(entry).partition(":")[0]
+        where = f"services.{name}.tmpfs[{index}]"
+        if target in mounted:
+            raise sources.error(("services", name, "tmpfs", index),
+                                f"target {target} already mounted as {mounted[target]}")
+        mounted[target] = where
+    for index, mount in enumerate(service.get("volumes") or []):
+        target = mount.get("target", "")
+        if target in mounted:
+            raise sources.error(("services", name, "volumes", index),
+                                f"target {target} already mounted as {mounted[target]}")
+        mounted[target] = f"services.{name}.volumes[{index}]"

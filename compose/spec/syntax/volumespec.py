@@ -1,5 +1,9 @@
 """Service ``volumes``: the short syntax (``src:dst:opts``) parsed into the long form.
 
+As compose-go's ``format.ParseVolume``: colons inside ``${...}`` (a default such as
+``${T:-12:30:45}``, nested ones too) do not split, so a spec that still holds its
+variables (``--no-interpolate``, ``$${`` escapes) keeps its target and options.
+
 The rules are docker compose's: a source starting with ``.``, ``/``, ``~`` (or a
 Windows drive / pipe) is a bind mount, anything else names a volume, no source at
 all is an anonymous volume.  Relative and ``~`` sources are made absolute
@@ -28,28 +32,40 @@ def parse_volume(spec: str) -> dict[str, Any]:
         raise VolumeSpecError("invalid empty volume spec")
     if len(spec) <= 2:  # compose-go's shortcut: no `volume: {}` here
         return {"type": "volume", "target": spec}
-    fields: list[str] = []
+    volume: dict[str, Any] = {}
     buffer = ""
-    for char in spec + "\0":
-        if char == ":" and len(buffer) == 1 and buffer.isalpha():
+    depth = 0  # inside how many ${...}: their colons do not split
+    for index, char in enumerate(spec + "\0"):
+        if char == "$" and spec[index + 1:index + 2] == "{":
+            depth += 1
+            buffer += char
+        elif char == "}" and depth:
+            depth -= 1
+            buffer += char
+        elif char == ":" and len(buffer) == 1 and buffer.isalpha():
             buffer += char  # a Windows drive letter, as in c:\\data
-        elif char in {":", "\0"}:
-            if not buffer:
-                raise VolumeSpecError(f"invalid spec: {spec}: empty section between colons")
-            if len(fields) == 2 and char == ":":
-                raise VolumeSpecError(f"invalid spec: {spec}: too many colons")
-            fields.append(buffer)
+        elif char in {":", "\0"} and not depth:
+            _take_field(spec, volume, buffer, char)
             buffer = ""
         else:
-            buffer += char
-    volume: dict[str, Any] = {}
-    if len(fields) == 1:
-        volume["target"] = fields[0]
-    else:
-        volume["source"], volume["target"] = fields[0], fields[1]
-    if len(fields) == 3:
-        _apply_options(volume, fields[2])
+            buffer += char  # an unclosed ${ swallows the end: compose-go drops that field
     return _with_type(volume)
+
+
+def _take_field(spec: str, volume: dict[str, Any], field: str, char: str) -> None:
+    """compose-go's ``populateFieldFromBuffer``: source, target, then options."""
+    if not field:
+        raise VolumeSpecError(f"invalid spec: {spec}: empty section between colons")
+    if "source" not in volume and char == "\0":
+        volume["target"] = field
+    elif "source" not in volume:
+        volume["source"] = field
+    elif "target" not in volume:
+        volume["target"] = field
+    elif char == ":":
+        raise VolumeSpecError(f"invalid spec: {spec}: too many colons")
+    else:
+        _apply_options(volume, field)
 
 
 def _apply_options(volume: dict[str, Any], options: str) -> None:
