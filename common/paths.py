@@ -87,3 +87,17 @@ class Layout:
 
 def root_tag(root: Path) -> str:
     return hashlib.sha256(str(root).encode()).hexdigest()[:6]
+
+
+def working_directory(environ: Mapping[str, str]) -> str:
+    """The current directory as the shell gave it: ``$PWD`` when it names this
+    directory (through symlinks, unresolved), else the kernel's resolved path, as
+    Go's ``os.Getwd`` does (docker compose prints project paths this way)."""
+    pwd = environ.get("PWD", "")
+    if pwd.startswith("/"):
+        try:
+            if os.path.samefile(pwd, "."):
+                return pwd
+        except OSError:
+            pass
+    return os.getcwd()

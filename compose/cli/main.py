@@ -135,12 +135,13 @@ def main(
         return 2
     _configure_logging(args.verbose, stderr)
     from common.errors import PycomposeError, first_user_error
+    from common.paths import working_directory
     from compose.cli.console import Output
     from compose.cli.invocation import Invocation
 
     output = Output(no_color=getattr(args, "no_color", False) or "NO_COLOR" in environ,
                     stdout=stdout, stderr=stderr)
-    inv = Invocation(args, environ, cwd or os.getcwd(), output, host)
+    inv = Invocation(args, environ, cwd or working_directory(environ), output, host)
     try:
         if args.version or args.verb == "version":
             output.text(f"pycompose version {__version__}")

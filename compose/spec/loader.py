@@ -12,7 +12,8 @@ file, line and key it concerns.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+import posixpath
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,12 +91,11 @@ def load_project(options: LoadOptions) -> Loaded:
 
 def load_raw(options: LoadOptions) -> RawProject:
     files = find_files(options)
-    working_dir = str(Path(options.cwd, options.project_directory or os.path.dirname(files[0]))
-                      .resolve())
+    working_dir = absolute(options.cwd, options.project_directory or os.path.dirname(files[0]))
     environ = project_environment(options, working_dir)
-    name = choose_project_name(options, files, working_dir, environ)
-    environ = {**environ, "COMPOSE_PROJECT_NAME": name}
     warnings: list[str] = []
+    name = choose_project_name(options, files, working_dir, environ, warnings.append)
+    environ = {**environ, "COMPOSE_PROJECT_NAME": name}
     assembled = assemble_project(files, Context(
         working_dir, environ, options.interpolate, read_document,
         lambda path, env: read_dotenv(Path(path), required=True, environ=env),
@@ -115,12 +115,12 @@ def find_files(options: LoadOptions) -> list[str]:
     if given:
         resolved = []
         for name in given:
-            path = Path(options.cwd, name).resolve()
+            path = Path(absolute(options.cwd, name))
             if not path.is_file():
                 raise UsageError(f"{name}: no such file")
             resolved.append(str(path))
         return resolved
-    directory = Path(options.cwd, options.project_directory or ".").resolve()
+    directory = Path(absolute(options.cwd, options.project_directory or "."))
     for candidate_dir in (directory, *directory.parents):
         for name in DEFAULT_FILES:
             path = candidate_dir / name
@@ -185,8 +185,15 @@ def read_document(path: str) -> Document:
     return parse_yaml(text, display)
 
 
+def absolute(base: str, path: str) -> str:
+    """Go's ``filepath.Abs``: joined and cleaned lexically, so a folder reached
+    through a symlink keeps the path it was given (as docker compose prints it)."""
+    return posixpath.normpath(posixpath.join(base, path))
+
+
 def choose_project_name(options: LoadOptions, files: Sequence[str], working_dir: str,
-                        environ: Mapping[str, str]) -> str:
+                        environ: Mapping[str, str],
+                        warn: Callable[[str], None] = lambda _: None) -> str:
     """``-p``, else ``COMPOSE_PROJECT_NAME`` (environment or ``.env``), both used
     verbatim and so checked; else the last ``name:`` of the files, interpolated and
     normalised; else the project directory's name, normalised."""
@@ -205,6 +212,10 @@ def choose_project_name(options: LoadOptions, files: Sequence[str], working_dir:
             raw = part.data.get("name") if isinstance(part.data, dict) else None
             if isinstance(raw, str) and raw:
                 named = (part, raw)
+    if named is None and os.path.basename(os.path.realpath(working_dir)) != \
+            os.path.basename(working_dir):
+        warn("project has been loaded without an explicit name from a symlink. "
+             f'Using name "{os.path.basename(working_dir)}"')
     if named is not None:
         document, raw = named
         try:

@@ -162,3 +162,36 @@ def test_config_variables(tmp_path: Path) -> None:
     table = _config(tmp_path, "config", "--variables").splitlines()
     assert table[0] == "NAME                REQUIRED            DEFAULT VALUE       ALTERNATE VALUE"
     assert table[1] == "A                   false                                   yes"
+
+
+def test_a_folder_reached_through_a_symlink_keeps_its_path(tmp_path: Path) -> None:
+    """Checked against docker compose v2.40.3: paths, build context and the name
+    come from the path as given (``-f link/compose.yaml``, or ``$PWD`` in the link),
+    with docker compose's warning when the name is the link's."""
+    _write(tmp_path / "real" / "compose.yaml", "services:\n  s:\n    image: x\n    build: .\n"
+           "    volumes: ['./d:/d']\n")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    raw = load_raw(LoadOptions(files=("link/compose.yaml",), cwd=str(tmp_path), environ={}))
+    assert raw.working_dir == str(tmp_path / "link")
+    assert raw.name == "link"
+    assert raw.warnings == ('project has been loaded without an explicit name from a '
+                            'symlink. Using name "link"',)
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["config"], environ={"PWD": str(tmp_path / "link")},
+                    cwd=str(tmp_path / "link"), stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    assert f"context: {tmp_path}/link\n" in out.getvalue()
+    assert f"source: {tmp_path}/link/d\n" in out.getvalue()
+
+
+def test_working_directory_is_pwd_only_when_pwd_is_here(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from common.paths import working_directory
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    monkeypatch.chdir(tmp_path / "link")
+    assert working_directory({"PWD": str(tmp_path / "link")}) == str(tmp_path / "link")
+    assert working_directory({"PWD": str(tmp_path)}) == str(tmp_path / "real")
+    assert working_directory({"PWD": "relative"}) == str(tmp_path / "real")
+    assert working_directory({}) == str(tmp_path / "real")
