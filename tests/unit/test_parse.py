@@ -453,3 +453,42 @@ def test_aliases_used_twice_are_not_cycles() -> None:
     services = parse_yaml(text, "c.yml").data["services"]
     assert services == {"one": {"image": "busybox"}, "two": {"image": "busybox"},
                         "three": {"image": "busybox"}}
+
+
+def _laughs(levels: int, width: int = 10) -> str:
+    lines = [f"x-a0: &a0 [{', '.join(['lol'] * width)}]"]
+    lines += [f"x-a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
+    return "\n".join(lines) + f"\nservices:\n  s:\n    image: x\n    x-b: *a{levels - 1}\n"
+
+
+def test_an_alias_bomb_is_refused_fast_and_small() -> None:
+    """A billion laughs (10^10 strings from 400 bytes): go-yaml's excessive aliasing
+    rule stops it after about a thousand nodes (docker compose v2.40.3 itself spins
+    on it for minutes)."""
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    with pytest.raises(ComposeFileError, match="document contains excessive aliasing"):
+        parse_yaml(_laughs(10), "compose.yaml")
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert elapsed < 1 and peak < 20 << 20, (elapsed, peak)
+
+
+def test_aliases_a_real_file_uses_are_fine() -> None:
+    """Anchors reused widely (a shared block merged into 300 services, a list aliased
+    in each) stay under the ratio."""
+    services = "".join(f"  s{i}:\n    <<: *base\n    image: img{i}\n    x-l: *list\n"
+                       for i in range(300))
+    text = ("x-base: &base\n  restart: always\n  environment: {A: '1', B: '2', C: '3'}\n"
+            "  labels: {a: b}\nx-list: &list [a, b, c, d]\nservices:\n" + services)
+    data = parse_yaml(text, "compose.yaml").data
+    assert data["services"]["s299"]["environment"] == {"A": "1", "B": "2", "C": "3"}
+    assert data["services"]["s0"]["x-l"] == ["a", "b", "c", "d"]
+
+
+def test_a_small_expansion_is_allowed() -> None:
+    assert len(str(parse_yaml(_laughs(3), "compose.yaml").data)) > 1000

@@ -165,6 +165,18 @@ def parse_yaml(text: str, file: str) -> Document:
         loader.dispose()
 
 
+_ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
+
+
+def allowed_alias_ratio(decodes: int) -> float:
+    """go-yaml v3's ``allowedAliasRatio``."""
+    if decodes <= _ALIAS_RATIO_LOW:
+        return 0.99
+    if decodes >= _ALIAS_RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (decodes - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -181,6 +193,12 @@ class _Converter:
         # keys each mapping had before `<<` was flattened (aliases revisit a node).
         self.active: dict[int, KeyPath] = {}
         self.own_keys: dict[int, set[int]] = {}
+        # go-yaml's guard against alias bombs ("billion laughs"): how many nodes were
+        # converted, how many of them again through an alias, and how deep in aliases
+        self.visited: set[int] = set()
+        self.decodes = 0
+        self.aliased = 0
+        self.alias_depth = 0
 
     def error(self, node: yaml.Node, path: KeyPath, message: str) -> ComposeFileError:
         line, column = _mark(node)
@@ -190,6 +208,28 @@ class _Converter:
         if depth > MAX_DEPTH:
             line, column = _mark(node)
             raise ComposeFileError(Location(self.file, line, column), "nesting is too deep")
+        again = id(node) in self.visited
+        self.visited.add(id(node))
+        self._count(node)
+        self.alias_depth += again
+        try:
+            return self._convert(node, path, depth)
+        finally:
+            self.alias_depth -= again
+
+    def _count(self, node: yaml.Node) -> None:
+        """go-yaml's ``excessive aliasing``: past 100 nodes reached through aliases
+        and 1000 in all, aliases may make at most 99% of a small document, falling
+        to 10% of a large one, so a few hundred bytes cannot expand to gigabytes."""
+        self.decodes += 1
+        self.aliased += self.alias_depth > 0
+        if self.aliased > 100 and self.decodes > 1000 and \
+                self.aliased / self.decodes > allowed_alias_ratio(self.decodes):
+            line, column = _mark(node)
+            raise ComposeFileError(Location(self.file, line, column),
+                                   "YAML error: document contains excessive aliasing")
+
+    def _convert(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
         self.positions.setdefault(path, _mark(node))
         if node.tag == OVERRIDE_TAG:
             self.resets.add(path)
