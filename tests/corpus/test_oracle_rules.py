@@ -171,3 +171,35 @@ def test_rule_matches_docker_compose(name: str, tmp_path: Path) -> None:
         assert ours[1].count("\n") == 1 and "Traceback" not in ours[1]
         for fragment in expected:
             assert fragment in ours[1]
+
+
+# name: {file: text}; the project is compose.yaml
+PROJECTS: dict[str, dict[str, str]] = {
+    "include-with-project-directory-builds-there": {
+        "compose.yaml": "include:\n  - path: sub/compose.yaml\n    project_directory: sub/other\n"
+                        "services:\n  main: {image: x}\n",
+        "sub/compose.yaml": "services:\n  inc:\n    build: {dockerfile: Dockerfile}\n"
+                            "    volumes: ['./data:/data']\n  inc2:\n    build: .\n",
+        "sub/other/.keep": "",
+    },
+    "include-without-project-directory": {
+        "compose.yaml": "include: [sub/compose.yaml]\nservices:\n  main: {image: x}\n",
+        "sub/compose.yaml": "services:\n  inc:\n    build: {dockerfile: Dockerfile}\n",
+    },
+    "extends-from-elsewhere-builds-the-project": {
+        "compose.yaml": "services:\n  main:\n    extends: {file: sub/base.yaml, service: b}\n",
+        "sub/base.yaml": "services:\n  b:\n    build: {dockerfile: Dockerfile}\n"
+                         "    env_file: [./b.env]\n",
+        "sub/b.env": "B=1\n",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROJECTS))
+def test_project_matches_docker_compose(name: str, tmp_path: Path) -> None:
+    for file, text in PROJECTS[name].items():
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text(text)
+    theirs = oracle_config(tmp_path)
+    assert theirs[0] == 0, theirs[1]
+    assert our_config(tmp_path) == theirs

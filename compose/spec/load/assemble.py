@@ -150,5 +150,5 @@ def _extends_source(path: str, context: Context) -> ExtendsSource:
 def _include(request: IncludeRequest, context: Context) -> Included:
     own = dataclasses.replace(context, working_dir=request.project_dir, environ=request.environ)
     assembled = assemble(request.files, own, request.chain)
-    data = rebase_paths(assembled.data, request.project_dir)
+    data = rebase_paths(assembled.data, request.project_dir, default_context=True)
     return Included(resolve_environment(data, request.environ), assembled.documents)

@@ -16,14 +16,19 @@ from typing import Any
 _REMOTE_PREFIXES = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")
 
 
-def rebase_paths(data: Any, base_dir: str) -> Any:
-    """A copy of a Compose file's ``data`` with its relative paths under ``base_dir``."""
+def rebase_paths(data: Any, base_dir: str, *, default_context: bool = False) -> Any:
+    """A copy of a Compose file's ``data`` with its relative paths under ``base_dir``;
+    with ``default_context`` (an included project) a ``build`` without a context
+    builds ``base_dir``, as compose-go sets that default before an include's paths
+    are resolved (an extended file's is the main project's, set later)."""
     if not isinstance(data, dict):
         return data
     result = dict(data)
     if isinstance(data.get("services"), dict):
         result["services"] = {
-            name: rebase_service(service, base_dir) for name, service in data["services"].items()
+            name: rebase_service(_with_context(service) if default_context else service,
+                                 base_dir)
+            for name, service in data["services"].items()
         }
     for kind in ("configs", "secrets"):
         if isinstance(data.get(kind), dict):
@@ -33,6 +38,13 @@ def rebase_paths(data: Any, base_dir: str) -> Any:
         result["volumes"] = {name: _volume_device(entry, base_dir)
                              for name, entry in data["volumes"].items()}
     return result
+
+
+def _with_context(service: Any) -> Any:
+    build = service.get("build") if isinstance(service, dict) else None
+    if isinstance(build, dict) and "context" not in build:
+        return {**service, "build": {**build, "context": "."}}
+    return service
 
 
 def rebase_service(service: Any, base_dir: str) -> Any:
