@@ -67,6 +67,7 @@ class Invocation:
             interpolate=interpolate, environ=self.environ, cwd=self.cwd,
             profiles=tuple(args.profile), services=tuple(self.named_services()),
             consistency=not getattr(args, "no_consistency", False),
+            resolve_paths=not getattr(args, "no_path_resolution", False),
         )
 
     def named_services(self) -> list[str]:

@@ -47,6 +47,9 @@ class LoadOptions:
     env_files: tuple[str, ...] = ()
     interpolate: bool = True
     consistency: bool = True
+    # `config --no-path-resolution`: relative paths are printed as written (those of
+    # included and extended files relative to the project directory)
+    resolve_paths: bool = True
     # --profile (else COMPOSE_PROFILES); services named on the command line enable
     # their own profiles, as docker compose's WithServicesEnabled does.
     profiles: tuple[str, ...] = ()
@@ -79,6 +82,7 @@ def load_project(options: LoadOptions) -> Loaded:
     raw = load_raw(options)
     check_rules(raw.data, raw.sources, decode=options.interpolate)
     canonical = canonicalize(raw.data, project_name=raw.name, working_dir=raw.working_dir,
+                             resolve_paths=options.resolve_paths,
                              environ=raw.environ, sources=raw.sources)
     if options.consistency and options.interpolate:
         # docker compose's `config --no-interpolate` prints the model unchecked: its
@@ -99,7 +103,7 @@ def load_raw(options: LoadOptions) -> RawProject:
     assembled = assemble_project(files, Context(
         working_dir, environ, options.interpolate, read_document,
         lambda path, env: read_dotenv(Path(path), required=True, environ=env),
-        warnings.append))
+        warnings.append, None if options.resolve_paths else working_dir))
     sources = Sources(assembled.documents)
     merged = assembled.data
     merged = profiles.apply(merged, options.profiles, options.services, environ)

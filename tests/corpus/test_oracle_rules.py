@@ -192,14 +192,28 @@ PROJECTS: dict[str, dict[str, str]] = {
                          "    env_file: [./b.env]\n",
         "sub/b.env": "B=1\n",
     },
+    "paths-kept-as-written": {
+        "compose.yaml": "include: [sub/inc.yaml]\nservices:\n  main:\n    build: .\n"
+                        "    volumes: ['./d:/d', '~/h:/h', '/abs:/abs']\n"
+                        "    env_file: [./e.env]\n    secrets: [s]\n"
+                        "  ext:\n    extends: {file: sub/base.yaml, service: b}\n"
+                        "secrets:\n  s: {file: ./s.txt}\n",
+        "sub/base.yaml": "services:\n  b:\n    build: ./ctx\n    volumes: ['./bd:/bd:ro']\n",
+        "sub/inc.yaml": "services:\n  inc:\n    build: {dockerfile: D}\n"
+                        "    volumes: [{type: bind, source: ./id, target: /id}]\n",
+        "e.env": "A=1\n",
+        "s.txt": "",
+    },
 }
+RESOLUTIONS = {"resolved": (), "kept": ("--no-path-resolution",)}
 
 
+@pytest.mark.parametrize("resolution", sorted(RESOLUTIONS))
 @pytest.mark.parametrize("name", sorted(PROJECTS))
-def test_project_matches_docker_compose(name: str, tmp_path: Path) -> None:
+def test_project_matches_docker_compose(name: str, resolution: str, tmp_path: Path) -> None:
     for file, text in PROJECTS[name].items():
         (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / file).write_text(text)
-    theirs = oracle_config(tmp_path)
+    theirs = oracle_config(tmp_path, *RESOLUTIONS[resolution])
     assert theirs[0] == 0, theirs[1]
-    assert our_config(tmp_path) == theirs
+    assert our_config(tmp_path, *RESOLUTIONS[resolution]) == theirs

@@ -88,7 +88,7 @@ def register(verbs: Verbs) -> None:
     config.add_argument("--no-consistency", action="store_true",
                         help="accepted for compatibility")
     config.add_argument("--no-path-resolution", action="store_true",
-                        help="accepted for compatibility")
+                        help="keep relative paths as they are written")
     config.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     config.add_argument("config_services", nargs="*", metavar="SERVICE")
 

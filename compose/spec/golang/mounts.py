@@ -76,7 +76,7 @@ def volumes(value: Any, ctx: Context) -> Any:
     for entry in value:
         volume = parse_volume(entry) if isinstance(entry, str) else dict(entry)
         volume = _SERVICE_VOLUME(volume, ctx)
-        if volume.get("type") == "bind" and volume.get("source"):
+        if volume.get("type") == "bind" and volume.get("source") and ctx.resolve_paths:
             volume["source"] = resolve_source(volume["source"], ctx.working_dir, ctx.environ)
         if volume.get("target"):
             volume["target"] = clean_target(volume["target"])

@@ -26,6 +26,7 @@ class Context:
 
     working_dir: str
     environ: Mapping[str, str]
+    resolve_paths: bool = True  # False: relative paths are kept as written
 
 
 class _Omit:
@@ -162,6 +163,8 @@ def raw(value: Any, ctx: Context) -> Any:
 
 def path(value: Any, ctx: Context) -> Any:
     """A host path, made absolute against the project directory (``~`` is home)."""
+    if not ctx.resolve_paths:
+        return govalues.to_str(value)
     return resolve_source(govalues.to_str(value), ctx.working_dir, ctx.environ)
 
 

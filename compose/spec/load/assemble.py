@@ -39,6 +39,14 @@ class Context:
     read: Callable[[str], Document]  # one file, parsed
     read_env: Callable[[str, Mapping[str, str]], Mapping[str, str]]  # env file, environ
     warn: Callable[[str], None]
+    # `config --no-path-resolution`: the main project's directory, against which the
+    # paths of extended and included files are made relative instead of absolute
+    relative_to: str | None = None
+
+    def rebase_dir(self, base_dir: str) -> str:
+        if self.relative_to is None:
+            return base_dir
+        return os.path.relpath(base_dir, self.relative_to)
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,7 @@ def _extends_source(path: str, context: Context) -> ExtendsSource:
         document = dataclasses.replace(document, data=merged,
                                        resets=document.resets | other.resets)
     base_dir = os.path.dirname(path)
-    data = rebase_paths(document.data, base_dir)
+    data = rebase_paths(document.data, context.rebase_dir(base_dir))
     services = data.get("services") if isinstance(data, dict) else None
     return ExtendsSource(document, path, services if isinstance(services, dict) else None,
                          base_dir)
@@ -150,5 +158,6 @@ def _extends_source(path: str, context: Context) -> ExtendsSource:
 def _include(request: IncludeRequest, context: Context) -> Included:
     own = dataclasses.replace(context, working_dir=request.project_dir, environ=request.environ)
     assembled = assemble(request.files, own, request.chain)
-    data = rebase_paths(assembled.data, request.project_dir, default_context=True)
+    data = rebase_paths(assembled.data, context.rebase_dir(request.project_dir),
+                        default_context=True)
     return Included(resolve_environment(data, request.environ), assembled.documents)

@@ -33,8 +33,9 @@ def canonicalize(
     environ: Mapping[str, str],
     sources: Sources,
     warn: Callable[[str], None] | None = None,
+    resolve_paths: bool = True,
 ) -> dict[str, Any]:
-    ctx = Context(working_dir, environ)
+    ctx = Context(working_dir, environ, resolve_paths)
     services = go_map(
         (str(name), canonical_service(str(name), raw or {}, ctx, sources))
         for name, raw in (data.get("services") or {}).items()

@@ -13,6 +13,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from compose.spec.syntax.volumespec import VolumeSpecError, parse_volume
+
 _REMOTE_PREFIXES = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")
 
 
@@ -127,8 +129,14 @@ def _volume(entry: Any, base_dir: str) -> Any:
     if isinstance(entry, dict):
         return _with(entry, "source", base_dir, _path) if entry.get("type") == "bind" else entry
     if isinstance(entry, str) and entry.startswith(".") and ":" in entry:
-        source, _, rest = entry.partition(":")
-        return f"{_path(source, base_dir)}:{rest}"
+        try:
+            volume = parse_volume(entry)
+        except VolumeSpecError:
+            return entry  # reported where the entry is loaded
+        source = _path(volume["source"], base_dir)
+        if source.startswith(("/", ".")):
+            return f"{source}{entry[len(volume['source']):]}"
+        return {**volume, "source": source}  # relative (no path resolution): long form
     return entry
 
 
