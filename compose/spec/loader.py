@@ -98,10 +98,11 @@ def load_raw(options: LoadOptions) -> RawProject:
     working_dir = absolute(options.cwd, options.project_directory or os.path.dirname(files[0]))
     environ = project_environment(options, working_dir)
     warnings: list[str] = []
-    name = choose_project_name(options, files, working_dir, environ, warnings.append)
+    read = _ReadOnce()
+    name = choose_project_name(options, files, working_dir, environ, warnings.append, read)
     environ = {**environ, "COMPOSE_PROJECT_NAME": name}
     assembled = assemble_project(files, Context(
-        working_dir, environ, options.interpolate, read_document,
+        working_dir, environ, options.interpolate, read,
         lambda path, env: read_dotenv(Path(path), required=True, environ=env),
         warnings.append, None if options.resolve_paths else working_dir))
     sources = Sources(assembled.documents)
@@ -178,6 +179,23 @@ def _display(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
+class _ReadOnce:
+    """``read_document``, where the files read to choose the project's name are
+    parsed once: the loader's first read of each gets that parse (later reads, of a
+    file extended twice say, parse it again, so no two users share its data)."""
+
+    def __init__(self) -> None:
+        self.parsed: dict[str, Document] = {}
+
+    def __call__(self, path: str) -> Document:
+        document = self.parsed.pop(path, None)
+        return document if document is not None else read_document(path)
+
+    def keep(self, path: str) -> Document:
+        self.parsed[path] = document = read_document(path)
+        return document
+
+
 def read_document(path: str) -> Document:
     display = _display(path)
     try:
@@ -197,7 +215,8 @@ def absolute(base: str, path: str) -> str:
 
 def choose_project_name(options: LoadOptions, files: Sequence[str], working_dir: str,
                         environ: Mapping[str, str],
-                        warn: Callable[[str], None] = lambda _: None) -> str:
+                        warn: Callable[[str], None] = lambda _: None,
+                        read: _ReadOnce | None = None) -> str:
     """``-p``, else ``COMPOSE_PROJECT_NAME`` (environment or ``.env``), both used
     verbatim and so checked; else the last ``name:`` of the files, interpolated and
     normalised; else the project directory's name, normalised."""
@@ -209,7 +228,7 @@ def choose_project_name(options: LoadOptions, files: Sequence[str], working_dir:
     named: tuple[Document, str] | None = None
     for path in files:
         try:
-            document = read_document(path)
+            document = read.keep(path) if read is not None else read_document(path)
         except ComposeFileError:
             continue  # reported when the file is loaded
         for part in (document, *document.following):  # `---` documents count too

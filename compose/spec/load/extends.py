@@ -12,7 +12,6 @@ files are merged together, as in docker compose.
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -78,7 +77,7 @@ def _resolve(name: str, services: dict[str, Any], source: ExtendsSource, load: L
         return service
     if not isinstance(base, dict):
         raise base_source.document.error(("services", ref), "must be a mapping")
-    start = discard({"services": {name: copy.deepcopy(base)}}, source.document.resets)
+    start = discard({"services": {name: base}}, source.document.resets)  # merge copies it
     try:
         merged = merge(start["services"][name], service, ("services", name))
     except MergeError as exc:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from compose.spec.load.parse import KeyPath
-from compose.spec.load.pathtable import PathTable
+from compose.spec.load.pathtable import WILDCARD
 
 Indexer = Callable[[Any], str | None]  # None: the entry is not indexable, keep it
 
@@ -26,29 +26,49 @@ class UnicityError(ValueError):
 
 
 def enforce_unicity(data: Any, path: KeyPath = ()) -> Any:
-    """A copy of ``data`` where every indexed sequence holds each key once."""
-    if isinstance(data, dict):
-        return {key: enforce_unicity(value, (*path, key)) for key, value in data.items()}
-    if isinstance(data, list):
-        indexer = _indexer(path)
-        if indexer is None:
-            return data
-        result: list[Any] = []
-        where: dict[str, int] = {}
-        for index, entry in enumerate(data):
-            try:
-                key = indexer(entry)
-            except ValueError as exc:
-                raise UnicityError((*path, index), str(exc)) from None
-            if key is None:
-                result.append(entry)
-            elif key in where:
-                result[where[key]] = entry
-            else:
-                where[key] = len(result)
-                result.append(entry)
-        return result
+    """``data`` where every indexed sequence holds each key once (new mappings and
+    sequences along the indexed paths; everything else is shared, not copied)."""
+    node: Any = _TRIE
+    for key in path:
+        node = _child(node, key)
+    return _enforce(data, node, path)
+
+
+def _child(node: Any, key: Any) -> Any:
+    if not isinstance(node, dict):
+        return None
+    return node.get(str(key), node.get(WILDCARD))
+
+
+def _enforce(data: Any, node: Any, path: KeyPath) -> Any:
+    """Only where some pattern leads (``node``: a trie of the patterns, an indexer at
+    each leaf): a project's many other keys are not walked at all."""
+    if node is None:
+        return data
+    if isinstance(data, dict) and isinstance(node, dict):
+        return {key: _enforce(value, _child(node, key), (*path, key))
+                for key, value in data.items()}
+    if isinstance(data, list) and callable(node):
+        return _unique(data, node, path)
     return data
+
+
+def _unique(data: list[Any], indexer: Indexer, path: KeyPath) -> list[Any]:
+    result: list[Any] = []
+    where: dict[str, int] = {}
+    for index, entry in enumerate(data):
+        try:
+            key = indexer(entry)
+        except ValueError as exc:
+            raise UnicityError((*path, index), str(exc)) from None
+        if key is None:
+            result.append(entry)
+        elif key in where:
+            result[where[key]] = entry
+        else:
+            where[key] = len(result)
+            result.append(entry)
+    return result
 
 
 def _key_value(entry: Any) -> str | None:
@@ -170,16 +190,17 @@ _UNIQUE: dict[KeyPath, Indexer] = {
 }
 
 
-_UNIQUE_TABLE: PathTable[Indexer] = PathTable(_UNIQUE)
+def _trie(patterns: dict[KeyPath, Indexer]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for pattern, indexer in patterns.items():
+        node = root
+        for key in pattern[:-1]:
+            node = node.setdefault(str(key), {})
+        node[str(pattern[-1])] = indexer
+    return root
 
 
-def _indexer(path: KeyPath) -> Indexer | None:
-    if not path or path[0] not in ("services", "networks"):
-        return None
-    return _UNIQUE_TABLE.lookup(path)
-
-
-# --- the target of a short volume spec (compose-go's format.ParseVolume) -------------
+_TRIE = _trie(_UNIQUE)
 
 
 def volume_target(spec: str) -> str:

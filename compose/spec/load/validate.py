@@ -39,6 +39,16 @@ def _validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(inline_refs(schema))
 
 
+@cache
+def _fast_validator() -> Any:
+    """jsonschema-rs, formats not checked (as ``jsonschema``'s validator above):
+    it only says whether a document is valid; the reasons come from ``_validator``."""
+    import jsonschema_rs
+
+    text = resources.files("compose.spec.schema").joinpath("compose-spec.json").read_text()
+    return jsonschema_rs.Draft7Validator(json.loads(text), validate_formats=False)
+
+
 def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
     """The schema with each non-recursive ``$ref`` to a definition replaced by the
     definition itself: the validator then resolves no references on the hot path
@@ -67,6 +77,8 @@ def validate(document: Document) -> None:
     if not isinstance(document.data, dict):
         found = "an empty file" if document.data is None else type(document.data).__name__
         raise document.error((), f"a Compose file must be a mapping, found {found}")
+    if _fast_validator().is_valid(document.data):
+        return
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator().iter_errors(document.data))
