@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # imported when a verb runs: `pycompose version` needs none o
 # The order verbs are listed in ``--help``; modules not named here follow by name.
 ORDER = ("up", "down", "ps", "logs", "config")
 
+WITHOUT_TRIO = frozenset({"config", "convert"})
+"""Verbs that only read files: they neither import trio nor need ctypes' lookups."""
 STARTS_SUPERVISOR = frozenset({"up", "start", "restart", "run"})
 """Verbs that may start a project's supervisor: one is started ahead for them before
 their module is even imported (``compose/supervisor/standby.py``), so it is ready
@@ -121,11 +123,12 @@ def main(
     if words in (["version"], ["--version"]):  # the fast path: nothing else to import
         (stdout or sys.stdout).write(f"pycompose version {__version__}\n")
         return 0
-    from common.libc import skip_ldconfig
-
-    skip_ldconfig()  # before a verb's module imports trio, which looks libpthread up
     wants_help = any(w in ("-h", "--help") for w in words[:1]) or not words
     verb = None if wants_help else requested_verb(words)
+    if verb not in WITHOUT_TRIO:
+        from common.libc import skip_ldconfig
+
+        skip_ldconfig()  # before a verb's module imports trio, which looks libpthread up
     if verb in STARTS_SUPERVISOR and not any(w in ("-h", "--help") for w in words):
         host.start_standby_supervisor(environ)  # it starts while this command imports
     parser = build_parser(verb)

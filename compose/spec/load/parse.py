@@ -165,6 +165,7 @@ def parse_yaml(text: str, file: str) -> Document:
         loader.dispose()
 
 
+_STR = "tag:yaml.org,2002:str"
 _ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
 
 
@@ -209,10 +210,13 @@ class _Converter:
             line, column = _mark(node)
             raise ComposeFileError(Location(self.file, line, column), "nesting is too deep")
         again = id(node) in self.visited
-        self.visited.add(id(node))
-        self._count(node)
-        self.alias_depth += again
+        if again:  # reached through an alias (pyyaml keeps no alias nodes)
+            self.decodes += not self.alias_depth  # go-yaml counts the alias node too
+            self.alias_depth += 1
+        else:
+            self.visited.add(id(node))
         try:
+            self._count(node)
             return self._convert(node, path, depth)
         finally:
             self.alias_depth -= again
@@ -222,18 +226,23 @@ class _Converter:
         and 1000 in all, aliases may make at most 99% of a small document, falling
         to 10% of a large one, so a few hundred bytes cannot expand to gigabytes."""
         self.decodes += 1
-        self.aliased += self.alias_depth > 0
-        if self.aliased > 100 and self.decodes > 1000 and \
-                self.aliased / self.decodes > allowed_alias_ratio(self.decodes):
-            line, column = _mark(node)
-            raise ComposeFileError(Location(self.file, line, column),
-                                   "YAML error: document contains excessive aliasing")
+        if self.alias_depth:
+            self.aliased += 1
+            if self.aliased > 100 and self.decodes > 1000 and \
+                    self.aliased / self.decodes > allowed_alias_ratio(self.decodes):
+                line, column = _mark(node)
+                raise ComposeFileError(Location(self.file, line, column),
+                                       "YAML error: document contains excessive aliasing")
 
     def _convert(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
-        self.positions.setdefault(path, _mark(node))
-        if node.tag == OVERRIDE_TAG:
+        if path not in self.positions:
+            self.positions[path] = _mark(node)
+        tag = node.tag
+        if tag == OVERRIDE_TAG:
             self.resets.add(path)
         if isinstance(node, yaml.ScalarNode):
+            if tag == _STR:
+                return node.value  # what the constructor would return, without its cache
             return self.loader.construct_object(_untagged(self.loader, node), deep=True)
         if id(node) in self.active:
             raise self.error(node, path, f"cycle detected: node at path {format_path(path)} "

@@ -14,6 +14,7 @@ from typing import Any
 
 from compose.spec.load.parse import KeyPath
 from compose.spec.load.pathtable import WILDCARD
+from compose.spec.syntax.volumespec import parse_volume
 
 Indexer = Callable[[Any], str | None]  # None: the entry is not indexable, keep it
 
@@ -204,34 +205,6 @@ _TRIE = _trie(_UNIQUE)
 
 
 def volume_target(spec: str) -> str:
-    """``SOURCE:TARGET[:MODE]`` or ``TARGET`` -> ``TARGET``.  A one-letter section
-    followed by ``:`` is a Windows drive (``c:/data``), ``${...}`` may hold colons."""
-    if len(spec) <= 2:
-        return spec
-    sections: list[str] = []
-    buffer = ""
-    depth = 0
-    index = 0
-    while index <= len(spec):
-        char = spec[index] if index < len(spec) else ""
-        if spec.startswith("${", index):
-            depth += 1
-            buffer += "${"
-            index += 2
-            continue
-        if char == "}" and depth:
-            depth -= 1
-        elif char == ":" and len(buffer) == 1 and buffer.isalpha():
-            pass  # a Windows drive letter
-        elif char in (":", "") and not depth:
-            if not buffer:
-                raise ValueError(f"invalid spec: {spec}: empty section between colons")
-            sections.append(buffer)
-            buffer = ""
-            if len(sections) > 2 and char == ":":
-                raise ValueError(f"invalid spec: {spec}: too many colons")
-            index += 1
-            continue
-        buffer += char
-        index += 1
-    return sections[0] if len(sections) == 1 else sections[1]
+    """``SOURCE:TARGET[:MODE]`` or ``TARGET`` -> ``TARGET``, as compose-go's
+    ``format.ParseVolume`` reads it (``VolumeSpecError`` is a ``ValueError``)."""
+    return str(parse_volume(spec).get("target", ""))
