@@ -10,7 +10,6 @@ from typing import Any
 from common.statefiles import write_atomic
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.spec import variables
-from compose.spec.golang.render import render
 from compose.spec.load import profiles
 from compose.spec.loader import LoadOptions, load_project, load_raw
 
@@ -58,6 +57,8 @@ def config_text(load: LoadOptions, options: ConfigOptions) -> tuple[str, tuple[s
         images = [s.get("image") or f"{model['name']}-{name}"
                   for name, s in sorted(model.get("services", {}).items())]
         return "".join(f"{i}\n" for i in images), warnings
+    from compose.spec.golang.render import render  # yaml and json writers: only to print
+
     return render(model, options.fmt, escape=load.interpolate), warnings
 
 
