@@ -132,6 +132,20 @@ services:
 services:
   a: {image: x, volumes: ["foo:/x"], tmpfs: [/x]}
 """, ("--no-interpolate",), ()),
+    "long-target-with-slash-clashes": ("""
+services:
+  a:
+    image: x
+    volumes: ["./0:/0", {type: bind, source: ./0, target: /0/}]
+""", (), ("services.a.volumes[1]", "target /0 already mounted as services.a.volumes[0]")),
+    "short-targets-with-and-without-slash-merge": ("""
+services:
+  a:
+    image: x
+    volumes: ["./0:/0/", "./1:/0", "a:/0/"]
+volumes:
+  a: {}
+""", (), ()),
     "volume-spec-default-with-colons": ("""
 services:
   a:

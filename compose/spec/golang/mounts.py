@@ -78,9 +78,13 @@ def volumes(value: Any, ctx: Context) -> Any:
         volume = _SERVICE_VOLUME(volume, ctx)
         if volume.get("type") == "bind" and volume.get("source") and ctx.resolve_paths:
             volume["source"] = resolve_source(volume["source"], ctx.working_dir, ctx.environ)
+        # compose-go cleans a short spec's target before it de-duplicates, a long
+        # one's after: {target: /data/} and /data stay two (and then clash)
+        key = str(volume.get("target", ""))
         if volume.get("target"):
             volume["target"] = clean_target(volume["target"])
-        key = volume.get("target", "")  # cleaned: /data/ and /data are one mount
+        if isinstance(entry, str):
+            key = volume.get("target", "")
         if key in seen:
             result[seen[key]] = volume
         else:

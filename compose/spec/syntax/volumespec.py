@@ -136,7 +136,8 @@ def resolve_source(source: str, working_dir: str, environ: Mapping[str, str]) ->
 
 
 def clean_target(target: str) -> str:
-    """Container paths are cleaned (``/media/`` -> ``/media``); Windows ones kept."""
-    if not target.startswith("/"):
+    """Container paths are cleaned as Go's ``path.Clean`` does (``/media/`` ->
+    ``/media``, and a relative one too: ``a:/0/``, read as a drive, -> ``a:/0``)."""
+    if not target:
         return target
     return posixpath.normpath(target).replace("//", "/")
