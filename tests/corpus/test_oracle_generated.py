@@ -140,7 +140,9 @@ def run_ours(directory: Path, args: list[str]) -> tuple[int, Any]:
     return code, json.loads(out.getvalue()) if code == 0 else err.getvalue()
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
+# derandomized: every run (CI's too) checks the same projects, so a red run is a
+# regression, never a new draw; PYCOMPOSE_GENERATED_EXAMPLES=2000 explores further
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(projects())
 def test_generated_projects_match_docker_compose(files: dict[str, Any]) -> None:
