@@ -178,3 +178,29 @@ def test_up_recovers_after_the_runtime_state_is_lost(busybox_stack: Stack,
             stack.run("ps", "--format", "json", cwd=project).stdout.splitlines()]
     assert [(r["ID"], r["State"]) for r in rows] == [(ids[0], "running")]
     stack.run("down", "-t", "1", cwd=project)
+
+
+def test_attached_up_leaves_out_attach_false_services(busybox_stack: Stack,
+                                                      tmp_path: Path) -> None:
+    """``attach: false``: not streamed by ``up`` (its logs are kept), unless
+    ``--attach`` names it, as in docker compose."""
+    project = tmp_path / "quiet"
+    write_compose(project, """
+        services:
+          loud:
+            image: busybox
+            command: ["echo", "loud says hi"]
+          quiet:
+            image: busybox
+            attach: false
+            command: ["echo", "quiet says hi"]
+    """)
+    try:
+        result = busybox_stack.run("up", cwd=project, timeout=60)
+        assert "loud-1  | loud says hi" in result.stdout
+        assert "quiet" not in result.stdout
+        assert "quiet says hi" in busybox_stack.run("logs", "quiet", cwd=project).stdout
+        named = busybox_stack.run("up", "--attach", "quiet", cwd=project, timeout=60)
+        assert "quiet-1  | quiet says hi" in named.stdout
+    finally:
+        busybox_stack.run("down", cwd=project)

@@ -659,3 +659,28 @@ def test_project_value_is_immutable(app: Path) -> None:
     narrowed = project.with_selected_services(["web"])
     assert list(narrowed.services) == ["web"]
     assert project.service("web").image == "busybox"
+
+
+def test_keys_the_engine_acts_on_are_not_warned_about(app: Path) -> None:
+    """profiles (service selection), scale and deploy.replicas (replicas),
+    deploy.update_config (rolling updates), attach (attached up); hooks and develop
+    are not acted on yet and are warned about."""
+    _write(app / "compose.yaml", """\
+services:
+  web:
+    image: x
+    profiles: [p]
+    scale: 2
+    attach: false
+    deploy: {replicas: 2, update_config: {parallelism: 1, order: start-first},
+             restart_policy: {condition: any}, resources: {limits: {memory: 64m}}}
+  job:
+    image: y
+    deploy: {rollback_config: {parallelism: 1}}
+    post_start: [{command: ["true"]}]
+""")
+    loaded = load_project(LoadOptions(cwd=str(app), environ={}, profiles=("p",)))
+    assert loaded.warnings == (
+        "services.job.post_start is not supported yet and is ignored",
+        "services.job.deploy.rollback_config only applies to Swarm and is ignored",
+    )

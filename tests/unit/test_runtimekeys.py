@@ -26,7 +26,6 @@ def test_value_warnings() -> None:
     }}}
     assert runtime_warnings(canonical) == [
         "services.a.security_opt: 'label=disable' is not supported and is ignored",
-        "services.a.deploy.replicas is not supported yet and is ignored",
         "services.a.deploy.placement only applies to Swarm and is ignored",
         "services.a.deploy.resources.limits.devices is not supported yet and is ignored",
         "services.a.deploy.resources.reservations.cpus is a Swarm option and is ignored",

@@ -37,6 +37,10 @@ async def up(ctx: Context, output: Output, project: Project, options: UpOptions)
         watched = records
     if options.attach:
         watched = [r for r in records if r.service in options.attach]
+    else:  # `attach: false` in the file: not streamed unless --attach names it
+        quiet = {name for name, s in project.services.items()
+                 if s.canonical.get("attach") is False}
+        watched = [r for r in watched if r.service not in quiet]
     watched = [r for r in watched if r.service not in options.no_attach]
     printer = LogPrinter(output, watched, prefix=options.log_prefix,
                          timestamps=options.timestamps)

@@ -26,8 +26,10 @@ _FILE_DRIVERS = {"json-file", "local", "k8s-file"}
 _LOG_OPTIONS = {"max-size", "max-file"}
 
 # deploy keys and what becomes of them.
-_DEPLOY_HONOURED = {"resources", "restart_policy"}
-_SWARM_ONLY = {"mode", "endpoint_mode", "placement", "update_config", "rollback_config",
+# replicas: the service's scale (planning/plan.py); update_config: rolling updates
+# (planning/rollout.py); restart_policy: the supervisor; resources: cgroup limits
+_DEPLOY_HONOURED = {"resources", "restart_policy", "replicas", "update_config"}
+_SWARM_ONLY = {"mode", "endpoint_mode", "placement", "rollback_config",
                "labels"}
 _LIMITS = {"cpus", "memory", "pids"}
 _RESERVATIONS = {"memory"}

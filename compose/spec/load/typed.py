@@ -38,6 +38,9 @@ SUPPORTED_SERVICE_KEYS = frozenset({
     # the supervisor: restart policies, health checks (and autoheal via x-pycompose),
     # log rotation (max-size, max-file; other drivers and options warned in runtimekeys)
     "restart", "healthcheck", "logging",
+    # the loader selects services by profile; `scale` is the service's replicas;
+    # attached `up` leaves `attach: false` services' output alone
+    "profiles", "scale", "attach",
     # images: pulled per policy, for the service's platform
     "pull_policy", "platform",
     # built from a Dockerfile by pycompose itself (compose/engine/building.py,
