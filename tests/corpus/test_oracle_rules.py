@@ -146,6 +146,85 @@ services:
 volumes:
   a: {}
 """, (), ()),
+    "dockerfile-and-inline": ("""
+services:
+  a: {build: {context: ., dockerfile: D, dockerfile_inline: "FROM x"}}
+""", (), ("services.a.build", "mutually exclusive dockerfile and dockerfile_inline")),
+    "inline-alone": ("""
+services:
+  a: {build: {context: ., dockerfile_inline: "FROM x"}}
+""", (), ()),
+    "additional-context-of-unknown-service": ("""
+services:
+  a: {build: {context: ., additional_contexts: {x: "service:nosuch"}}}
+""", (), ("additional_contexts.x", "declares unknown service 'nosuch' as additional contexts x")),
+    "additional-context-of-image-service": ("""
+services:
+  a: {build: {context: ., additional_contexts: {x: "service:b"}}}
+  b: {image: y}
+""", (), ("additional_contexts.x", "declares non-buildable service 'b'")),
+    "additional-context-of-built-service": ("""
+services:
+  a: {build: {context: ., additional_contexts: {x: "service:b"}}}
+  b: {build: .}
+""", (), ()),
+    "platform-outside-build-platforms": ("""
+services:
+  a: {platform: linux/arm64, build: {context: ., platforms: [linux/amd64]}}
+""", (), ("services.a.platform", "service.build.platforms MUST include")),
+    "healthcheck-test-word": ("""
+services:
+  a: {image: x, healthcheck: {test: ["BAD", "x"]}}
+""", (), ("services.a.healthcheck.test", 'must start either by "CMD"')),
+    "undefined-build-secret": ("""
+services:
+  a: {build: {context: ., secrets: [s]}}
+""", (), ("services.a.build.secrets[0]", "undefined build secret s")),
+    "scale-and-replicas-differ": ("""
+services:
+  a: {image: x, scale: 2, deploy: {replicas: 3}}
+""", (), ("services.a.scale", "distinct values on 'scale' and 'deploy.replicas'")),
+    "scale-and-replicas-agree": ("""
+services:
+  a: {image: x, scale: 2, deploy: {replicas: 2}}
+""", (), ()),
+    "negative-scale": ("""
+services:
+  a: {image: x, scale: -1}
+""", (), ("services.a", "scale: must be greater than or equal to 0")),
+    "cpus-differ": ("""
+services:
+  a: {image: x, cpus: 1.5, deploy: {resources: {limits: {cpus: "2"}}}}
+""", (), ("services.a.cpus", "'deploy.resources.limits.cpus'")),
+    "limits-agree": ("""
+services:
+  a:
+    image: x
+    cpus: 1.5
+    mem_limit: 64m
+    pids_limit: 10
+    deploy: {resources: {limits: {cpus: "1.5", memory: 64M, pids: 10}}}
+""", (), ()),
+    "mem-limit-differs": ("""
+services:
+  a: {image: x, mem_limit: 64m, deploy: {resources: {limits: {memory: 128m}}}}
+""", (), ("services.a.mem_limit", "'deploy.resources.limits.memory'")),
+    "mem-reservation-differs": ("""
+services:
+  a: {image: x, mem_reservation: 64m, deploy: {resources: {reservations: {memory: 128m}}}}
+""", (), ("services.a.mem_reservation", "'deploy.resources.reservations.memory'")),
+    "pids-differ": ("""
+services:
+  a: {image: x, pids_limit: 10, deploy: {resources: {limits: {pids: 20}}}}
+""", (), ("services.a.pids_limit", "'deploy.resources.limits.pids'")),
+    "container-name-with-replicas": ("""
+services:
+  a: {image: x, container_name: fixed, scale: 2}
+""", (), ("services.a.container_name", "can't set container_name and scale")),
+    "watch-sync-without-target": ("""
+services:
+  a: {image: x, develop: {watch: [{path: ., action: sync}]}}
+""", (), ("services.a.develop.watch[0]", "target is required for non-rebuild actions")),
     "volume-spec-default-with-colons": ("""
 services:
   a:

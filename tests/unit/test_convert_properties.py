@@ -73,6 +73,12 @@ def projects(draw: st.DrawFn) -> dict[str, Any]:
             service[key] = draw(st.sampled_from(FRAGMENTS[key]))
             if key == "container_name":
                 container_names.add(service[key])
+        deploy = service.get("deploy") or {}
+        if "resources" in deploy:  # the same limit given twice must agree (compose-go)
+            service.pop("mem_limit", None)
+            service.pop("cpus", None)
+        if "replicas" in deploy:  # a fixed container name allows one replica
+            service.pop("container_name", None)
         if index and draw(st.booleans()):
             deps = draw(st.lists(st.sampled_from(NAMES[:index]), min_size=1, unique=True))
             service["depends_on"] = {d: {"condition": draw(st.sampled_from(CONDITIONS))}

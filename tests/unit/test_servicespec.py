@@ -130,7 +130,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "ulimits_clamped": ("ulimits: {nofile: 1048576, memlock: -1}", IMAGE),
     "ulimits_unknown": ("ulimits: {flux: 1}", IMAGE),
     "deploy_resources": (
-        "mem_limit: 128m\ndeploy:\n  resources:\n    limits: {cpus: '0.25', memory: 50M, "
+        "deploy:\n  resources:\n    limits: {cpus: '0.25', memory: 50M, "
         "pids: 10}\n    reservations: {cpus: '0.1', memory: 20M}", IMAGE),
     "cgroup_parent": ("cgroup_parent: mygroup", IMAGE),
     "blkio_config": (

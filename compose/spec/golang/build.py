@@ -43,7 +43,7 @@ _REMOTE = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")
 def build_context(value: Any, ctx: Context) -> Any:
     """A local context is made absolute; URLs and ``type://`` contexts are kept."""
     text = govalues.to_str(value)
-    if "://" in text or text.startswith(_REMOTE):
+    if "://" in text or text.startswith((*_REMOTE, "service:")):  # service: another image
         return text
     return path(text, ctx)
 

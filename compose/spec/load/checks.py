@@ -21,6 +21,8 @@ def check_project(canonical: Mapping[str, Any], declared: Mapping[str, Any],
     check_secrets(declared, sources)
     for name, service in services.items():
         check_mount_targets(name, service, sources)
+        check_build(name, service, services, declared, sources)
+        check_limits(name, service, sources)
         if service.get("network_mode") and service.get("networks"):
             raise sources.error(("services", name, "network_mode"),
                                 f"service {name} declares mutually exclusive `network_mode` "
@@ -111,3 +113,77 @@ def check_mount_targets(name: str, service: Mapping[str, Any], sources: Sources)
             raise sources.error(("services", name, "volumes", index),
                                 f"target {target} already mounted as {mounted[target]}")
         mounted[target] = f"services.{name}.volumes[{index}]"
+
+
+def check_build(name: str, service: Mapping[str, Any], services: Mapping[str, Any],
+                declared: Mapping[str, Any], sources: Sources) -> None:
+    """compose-go's checks of a service's build, health check and network mode."""
+    where = ("services", name)
+    build = service.get("build")
+    if isinstance(build, Mapping):
+        if build.get("dockerfile_inline") and build.get("dockerfile"):
+            raise sources.error((*where, "build"), f"service {name!r} declares mutually "
+                                                   "exclusive dockerfile and dockerfile_inline")
+        for key, context in (build.get("additional_contexts") or {}).items():
+            if not str(context).startswith("service:"):
+                continue
+            other = str(context)[len("service:"):]
+            if other not in services:
+                raise sources.error((*where, "build", "additional_contexts", key),
+                                    f"service {name!r} declares unknown service {other!r} "
+                                    f"as additional contexts {key}")
+            if services[other].get("build") is None:
+                raise sources.error((*where, "build", "additional_contexts", key),
+                                    f"service {name!r} declares non-buildable service "
+                                    f"{other!r} as additional contexts {key}")
+        platforms = build.get("platforms") or []
+        if platforms and service.get("platform") and service["platform"] not in platforms:
+            raise sources.error((*where, "platform"), "service.build.platforms MUST include "
+                                                      f"service.platform {service['platform']!r}")
+        for index, secret in enumerate(build.get("secrets") or []):
+            if secret.get("source") not in (declared.get("secrets") or {}):
+                raise sources.error((*where, "build", "secrets", index),
+                                    f"service {name!r} refers to undefined build secret "
+                                    f"{secret.get('source')}")
+    test = (service.get("healthcheck") or {}).get("test")
+    if isinstance(test, list) and test and test[0] not in ("CMD", "CMD-SHELL", "NONE"):
+        raise sources.error((*where, "healthcheck", "test"),
+                            'healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE"')
+    for index, watch in enumerate((service.get("develop") or {}).get("watch") or []):
+        if not watch.get("target") and watch.get("action") not in ("rebuild", "restart"):
+            raise sources.error((*where, "develop", "watch", index),
+                                "target is required for non-rebuild actions")
+
+
+# (service key, deploy.resources path): one value given twice must agree
+_SAME_LIMITS = (("cpus", ("limits", "cpus")), ("mem_limit", ("limits", "memory")),
+                ("mem_reservation", ("reservations", "memory")),
+                ("pids_limit", ("limits", "pids")))
+
+
+def check_limits(name: str, service: Mapping[str, Any], sources: Sources) -> None:
+    """Replicas and resource limits given both at the top of a service and under
+    ``deploy`` must agree; a scale is not negative; a fixed container name allows
+    one replica (compose-go's wording, its argument order included)."""
+    where = ("services", name)
+    deploy = service.get("deploy") or {}
+    scale, replicas = service.get("scale"), deploy.get("replicas")
+    if scale is not None and replicas is not None and scale != replicas:
+        raise sources.error((*where, "scale"), "can't set distinct values on 'scale' and "
+                                               "'deploy.replicas'")
+    for key, value in (("scale", scale), ("deploy.replicas", replicas)):
+        if value is not None and value < 0:
+            raise sources.error(where, f"{key}: must be greater than or equal to 0")
+    resources = deploy.get("resources") or {}
+    for key, (section, field) in _SAME_LIMITS:
+        given, under = service.get(key), (resources.get(section) or {}).get(field)
+        if given not in (None, 0, "0") and under is not None and \
+                str(float(given)) != str(float(under)):
+            raise sources.error((*where, key), f"can't set distinct values on '{key}' and "
+                                               f"'deploy.resources.{section}.{field}'")
+    count = scale if scale is not None else replicas if replicas is not None else 1
+    if count > 1 and service.get("container_name"):
+        attr = "scale" if scale is not None else "deploy.replicas"
+        raise sources.error((*where, "container_name"),
+                            f"can't set container_name and {attr} as container name must "
+                            "be unique")
