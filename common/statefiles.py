@@ -17,9 +17,13 @@ from typing import Any
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int = 0o644, *,
-                 sync_dir: bool = True) -> None:
+                 sync_dir: bool = True, make_parent: bool = True) -> None:
+    """Write temp, fsync, rename.  Without ``make_parent`` a missing directory is
+    FileNotFoundError: a file about something another process may be removing (a
+    container's state) must never bring its directory back."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if make_parent:
+        target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -46,11 +50,11 @@ def sync_directory(path: str | os.PathLike[str]) -> None:
 
 
 def write_json(path: str | os.PathLike[str], value: Any, *, sync_dir: bool = True,
-               compact: bool = False) -> None:
+               compact: bool = False, make_parent: bool = True) -> None:
     """``compact``: for machines only (an OCI config), no indentation to encode."""
     text = json.dumps(value, separators=(",", ":")) if compact else \
         json.dumps(value, indent=2, sort_keys=True)
-    write_atomic(path, (text + "\n").encode(), sync_dir=sync_dir)
+    write_atomic(path, (text + "\n").encode(), sync_dir=sync_dir, make_parent=make_parent)
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:

@@ -61,9 +61,15 @@ def read_restart(directory: Path) -> RestartState:
                         bool(data.get("manually_stopped", False)))
 
 
+def _write_if_present(path: Path, value: Any) -> None:
+    """A container's state file, unless its directory is gone: the container was
+    removed meanwhile (by another process), and its directory must stay gone."""
+    with contextlib.suppress(FileNotFoundError):
+        write_json(path, value, make_parent=False)
+
+
 def write_restart(directory: Path, state: RestartState) -> None:
-    if directory.is_dir():
-        write_json(directory / RESTART, asdict(state))
+    _write_if_present(directory / RESTART, asdict(state))
 
 
 def mark_stopped_by_user(directory: Path) -> None:
@@ -87,8 +93,7 @@ def read_health(directory: Path) -> HealthState | None:
 
 
 def write_health(directory: Path, state: HealthState) -> None:
-    if directory.is_dir():
-        write_json(directory / HEALTH, asdict(state))
+    _write_if_present(directory / HEALTH, asdict(state))
 
 
 def claim_exit(directory: Path, started_at: float | None) -> bool:

@@ -364,7 +364,10 @@ class ContainerDriver:
             link.unlink()
         elif link.is_dir():
             await trio.to_thread.run_sync(shutil.rmtree, link, True)
-        await trio.to_thread.run_sync(shutil.rmtree, directory, True)
+        for _ in range(3):  # a state file written meanwhile (by the supervisor) fails it
+            await trio.to_thread.run_sync(shutil.rmtree, directory, True)
+            if not directory.exists():
+                break
 
     async def status(self, record: ContainerRecord) -> ContainerStatus:
         directory = self.directory(record)
