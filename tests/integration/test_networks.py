@@ -139,7 +139,7 @@ def test_two_networks_isolation_sharing_aliases_static_addresses(busybox_stack: 
                         || echo db=isolated
                     timeout 2 wget -q -O /dev/null http://10.201.2.10/ && echo web-back=reached \\
                         || echo web-back=isolated
-                    grep -q db /etc/hosts && echo hosts=db || echo hosts=no-db
+                    grep -qw db /etc/hosts && echo hosts=db || echo hosts=no-db
                     ip -o -4 addr show eth0 | awk '{{print "addr=" $$4}}'
                 """),
             },
