@@ -29,6 +29,8 @@ from compose.planning.health import HEALTHY, UNHEALTHY, health_config
 STARTED = "service_started"
 HEALTHY_CONDITION = "service_healthy"
 COMPLETED = "service_completed_successfully"
+FIRST_LOOK = 0.5
+"""Docker Compose's dependency ticker: its first look at a dependency's state."""
 
 
 class DependencyFailed(PycomposeError):
@@ -88,7 +90,7 @@ async def wait_for(layout: Layout, containers: ContainerBackend, dependency: Con
     service = runstate.read_supervision(directory)
     if health_config(service, image_config(dependency)) is None:
         raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
-                               "has no healthcheck configured")
+                               + await _exited_or_unchecked(containers, dependency))
     with runstate.awaited(directory):  # probed every start_interval meanwhile
         result = await _health_or_exit(containers, dependency, directory)
     if result == UNHEALTHY:
@@ -97,6 +99,20 @@ async def wait_for(layout: Layout, containers: ContainerBackend, dependency: Con
     if result != HEALTHY:
         raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
                                f"{result}")
+
+
+async def _exited_or_unchecked(containers: ContainerBackend, dependency: ContainerRecord,
+                               ) -> str:
+    """Why a dependency without a health check fails: Docker Compose looks first
+    after half a second (its ticker), so a container that exits at once is reported
+    as exited, not as unchecked."""
+    with trio.move_on_after(FIRST_LOOK) as still_running:
+        code = await containers.wait(dependency)
+    if still_running.cancelled_caught:
+        return "has no healthcheck configured"
+    if code is None:
+        code = (await containers.status(dependency)).exit_code
+    return f"exited ({code})"
 
 
 async def _health_or_exit(containers: ContainerBackend, dependency: ContainerRecord,
