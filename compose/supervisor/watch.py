@@ -40,13 +40,33 @@ from compose.engine import depwait, eventlog, runstate
 from compose.engine.backends import ContainerBackend, NetworkBackend
 from compose.planning import health as health_rules
 from compose.planning.health import UNHEALTHY, HealthConfig, HealthState
-from compose.planning.lifecycle import Restart, RestartPolicy, restart_decision
+from compose.planning.lifecycle import Restart, RestartPolicy, next_delay, restart_decision
 from compose.planning.supervision import Supervision
 from compose.supervisor import control
 from compose.supervisor.dnshost import DnsHost
 
 Prober = Callable[[ContainerRecord, HealthConfig], Awaitable[Probe]]
 ImageConfig = Callable[[ContainerRecord], Mapping[str, Any]]
+
+START_FAILED = 128
+"""The exit code a refused restart counts as for the restart policy (non-zero:
+``on-failure`` retries it, up to its maximum)."""
+
+
+def _failure(exc: BaseException) -> Exception | None:
+    """The error a container's step failed of, if it is one the supervisor outlives
+    (a user-facing error or an OSError, alone or in a nursery's group); None for
+    anything else: a bug, which must keep its traceback."""
+    if isinstance(exc, BaseExceptionGroup):
+        matched, rest = exc.split((PycomposeError, OSError))
+        if matched is None or rest is not None:
+            return None
+        leaf: BaseException = matched
+        while isinstance(leaf, BaseExceptionGroup):
+            leaf = leaf.exceptions[0]
+        exc = leaf
+    return exc if isinstance(exc, (PycomposeError, OSError)) else None
+
 @dataclass
 class _Run:
     """One run of a container, as its watcher sees it."""
@@ -66,6 +86,10 @@ class _Watch:
     just_started: bool = False
     """Once the watcher has started it, a container the runtime lost is looked at
     again before it counts as dead."""
+    failures: int = 0
+    """Steps that failed (restarts the runtime refused, unreadable states)."""
+    failure_delay: float = 0.0
+    """The last back-off after a failed step; 0 once the container runs."""
 
 
 @dataclass(frozen=True)
@@ -228,7 +252,38 @@ class Supervisor:
         watch = _Watch(record, supervision, self.log.bind(container=record.name))
         step: _Step | None = _Observe()
         while step is not None and directory.is_dir():
-            step = await self._STEPS[type(step)](self, watch, step)
+            current = step
+            try:
+                step = await self._STEPS[type(current)](self, watch, current)
+            except (PycomposeError, OSError, BaseExceptionGroup) as exc:
+                error = _failure(exc)
+                if error is None:
+                    raise  # a bug: keep its traceback
+                step = await self._failed(watch, current, error)
+
+    async def _failed(self, watch: _Watch, step: _Step, error: Exception) -> _Step | None:
+        """One container's error boundary: a step that failed (the runtime refused a
+        restart, a state file could not be written) is logged and counted, and tried
+        again after a back-off; the supervisor and the other containers go on.  A
+        failed restart counts as a restart, so the policy's limits hold."""
+        watch.failures += 1
+        directory = self._directory(watch.record)
+        if isinstance(step, _Backoff):
+            decision = restart_decision(watch.supervision.policy, START_FAILED,
+                                        step.decision.state, 0.0)
+            watch.log.warning("restart failed", error=str(error), failures=watch.failures)
+            if not isinstance(decision, Restart):
+                watch.log.warning("gave up restarting", reason=decision.reason)
+                return None
+            if directory.is_dir():
+                runstate.write_restart(directory, decision.state)
+            return _Backoff(decision)
+        watch.failure_delay = next_delay(watch.failure_delay, 0.0)
+        watch.log.warning("supervision failed", step=type(step).__name__.strip("_").lower(),
+                          error=str(error), failures=watch.failures,
+                          retry_in=watch.failure_delay)
+        await trio.sleep(watch.failure_delay)
+        return _Observe()
 
     async def _observe(self, watch: _Watch, _: _Observe) -> _Step:
         """Read the container's status once it has settled."""
@@ -244,6 +299,7 @@ class Supervisor:
             status = await self.containers.status(watch.record)
         run = _Run(self.clock() if status.started_at is None else status.started_at)
         if status.state == RUNNING:
+            watch.failure_delay = 0.0  # it runs: the next failure backs off from the start
             return _Running(run)
         if status.state == CREATED:
             return _WaitStart()  # up starts it after its dependencies

@@ -3,11 +3,13 @@ a minute of back-off takes no real time."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 import trio
 
+from common.errors import RuntimeFailure
 from common.paths import Layout
 from common.records import ContainerRecord
 from common.status import EXITED, RUNNING, ContainerStatus, Probe
@@ -167,3 +169,71 @@ async def test_a_starting_container_a_dependent_waits_for_is_probed_every_start_
     # looked at 0.2 s, 0.4 s ... (nobody waiting: no probe), then waited for from 1.05 s
     assert probed == pytest.approx([1.2, 1.4, 1.6])
     assert not (directory / runstate.AWAITED).exists()
+
+
+class RefusingContainer(ScriptedContainer):
+    """A crash-looping container whose first ``refusals`` restarts the runtime refuses
+    (an image removed under it, a mount gone): the fakes' failure injection."""
+
+    def __init__(self, runs: list[tuple[float, int]], refusals: int) -> None:
+        super().__init__(runs)
+        self.refusals = refusals
+        self.attempts: list[float] = []
+
+    async def start(self, record: ContainerRecord) -> None:
+        self.attempts.append(trio.current_time())
+        if len(self.attempts) <= self.refusals:
+            raise RuntimeFailure(f"cannot start {record.name}: no such image")
+        await super().start(record)
+
+
+async def test_a_refused_restart_is_backed_off_and_tried_again(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    container = RefusingContainer([(1, 1), (100, 0)], refusals=3)
+    supervisor, directory = make(tmp_path, {"restart": "always"}, container)
+    with trio.move_on_after(50):
+        await supervisor.watch(RECORD)  # never raises: the watcher outlives the failures
+    gaps = [round(b - a, 3) for a, b in zip(container.attempts, container.attempts[1:],
+                                              strict=False)]
+    assert gaps == [0.2, 0.4, 0.8]  # Docker's back-off goes on doubling
+    assert len(container.starts) == 2  # the fourth attempt started it
+    assert runstate.read_restart(directory).restarts == 4  # each attempt counted
+
+
+async def test_refused_restarts_count_against_on_failure_max(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    container = RefusingContainer([(1, 1)], refusals=100)
+    supervisor, directory = make(tmp_path, {"restart": "on-failure:3"}, container)
+    await supervisor.watch(RECORD)  # returns: the policy lets it rest
+    assert len(container.attempts) == 3
+    assert runstate.read_restart(directory).restarts == 3
+
+
+async def test_one_container_failing_does_not_end_the_others_supervision(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    broken = RefusingContainer([(1, 1)], refusals=10**6)
+    supervisor, _ = make(tmp_path, {"restart": "always"}, broken)
+    healthy = ScriptedContainer([(10, 1)])  # long enough runs: back-off stays at 0.1 s
+    other = dataclasses.replace(RECORD, id="d" * 64, name="p-api-1", service="api")
+    neighbour = Supervisor(supervisor.layout, "p", healthy, FakeNetworks(),  # type: ignore[arg-type]
+                           supervisor.prober, lambda record: {}, clock=trio.current_time)
+    directory = supervisor.layout.container_dir(other.id)
+    directory.mkdir(parents=True)
+    runstate.write_supervision(directory, {"restart": "always"})
+    with trio.move_on_after(120):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(supervisor.watch, RECORD)
+            nursery.start_soon(neighbour.watch, other)
+    assert len(broken.attempts) > 5  # still tried, a minute apart at most
+    assert len(healthy.starts) >= 11  # the neighbour kept being restarted meanwhile
+
+
+async def test_a_bug_in_a_watcher_keeps_its_traceback(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    class Buggy(ScriptedContainer):
+        async def start(self, record: ContainerRecord) -> None:
+            raise TypeError("a bug")
+
+    supervisor, _ = make(tmp_path, {"restart": "always"}, Buggy([(1, 1)]))
+    with pytest.raises(TypeError, match="a bug"):
+        await supervisor.watch(RECORD)
