@@ -229,3 +229,42 @@ def test_the_supervisor_answers_on_its_root_only_socket(busybox_stack: Stack,
     assert answer["pid"] == running_pid(stack.layout, "sock")
     stack.run("down", "-t", "0", cwd=project)
     assert not path.exists()
+
+
+def test_a_container_whose_image_is_gone_does_not_end_the_supervision(
+        busybox_stack: Stack, tmp_path: Path) -> None:
+    """The image of one crash-looping container is removed under it (and its root
+    filesystem unmounted, as after a reboot): its restarts fail, are backed off and
+    retried, the other service keeps being restarted, and once the image is back the
+    container runs again, all under the same supervisor."""
+    stack = busybox_stack
+    stack.run("image", "tag", "busybox", "doomed:1")
+    project = write_compose(tmp_path / "gone", """
+        services:
+          doomed:
+            image: doomed:1
+            restart: always
+            command: ["sh", "-c", "sleep 0.5; exit 1"]
+          steady:
+            image: busybox
+            restart: always
+            command: ["sh", "-c", "sleep 0.5; exit 1"]
+    """).parent
+    stack.run("up", "-d", cwd=project)
+    supervisor = running_pid(stack.layout, "gone")
+    doomed = stack.run("ps", "-a", "-q", "doomed", cwd=project).stdout.split()[0]
+    stack.run("image", "rm", "-f", "doomed:1")
+    subprocess.run(["umount", "-l", str(stack.layout.container_dir(doomed) / "rootfs")],
+                   check=True)
+    failed = stack.wait_for(lambda: (r := supervisor_events(stack, "gone", "restart failed"))
+                            and len(r) >= 3 and r, timeout=30)
+    assert "doomed:1" in str(failed[0]["error"]), failed[0]
+    before = len([e for e in supervisor_events(stack, "gone", "restarting")
+                  if e["container"] == "gone-steady-1"])
+    stack.wait_for(lambda: len([e for e in supervisor_events(stack, "gone", "restarting")
+                                if e["container"] == "gone-steady-1"]) > before + 1, timeout=20)
+    assert running_pid(stack.layout, "gone") == supervisor  # the supervisor lived on
+    stack.run("image", "tag", "busybox", "doomed:1")
+    stack.wait_for(lambda: os.path.ismount(stack.layout.container_dir(doomed) / "rootfs"),
+                   timeout=40)  # the next attempt mounted it again and started it
+    stack.run("down", "-t", "0", cwd=project)
