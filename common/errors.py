@@ -7,7 +7,9 @@
     ├── BuildError                 a Dockerfile is invalid or one of its steps failed
     ├── RuntimeFailure             the OCI runtime, conmon or a mount refused to work
     ├── NetworkFailure             the kernel refused a bridge, veth, address or route
-    └── StateError                 state on disk is locked by another pycompose or unreadable
+    ├── StateError                 state on disk is locked by another pycompose or unreadable
+    └── HostError                  the host ran out of something (disk, files, memory) or
+                                   refused access: an OSError, said with what to do
 
 Nothing is swallowed: the CLI prints ``str(error)`` and exits 1; any other exception
 is a bug and keeps its traceback.
@@ -15,6 +17,8 @@ is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass
 
 
@@ -79,13 +83,51 @@ class StateError(PycomposeError):
     """pycompose's state on disk is locked, missing or unreadable."""
 
 
+class HostError(PycomposeError):
+    """The host refused an operation for a reason of its own: a full disk, a
+    read-only filesystem, too many open files."""
+
+
+_WHAT_TO_DO = {
+    errno.ENOSPC: "free space on that filesystem and run the command again",
+    errno.EDQUOT: "free space (the disk quota is reached) and run the command again",
+    errno.EROFS: "remount it read-write, or point PYCOMPOSE_ROOT at a writable directory",
+    errno.EMFILE: "raise the open-files limit (ulimit -n) and run the command again",
+    errno.ENFILE: "the host's open-files table is full: close programs and run it again",
+    errno.ENOMEM: "the host is out of memory: free some and run the command again",
+    errno.EIO: "the disk reported an I/O error: check it (dmesg) before going on",
+    errno.EACCES: "pycompose must run as root, on files root may change",
+}
+
+
+def host_error(exc: BaseException, doing: str | None = None) -> HostError | None:
+    """``exc`` as one line naming what failed and what to do, when it is an OSError
+    the host caused (full disk, read-only filesystem...); None for any other
+    exception, which stays what it is (a bug keeps its traceback)."""
+    if isinstance(exc, HostError):
+        return exc
+    if not isinstance(exc, OSError) or exc.errno not in _WHAT_TO_DO:
+        return None
+    what = doing or (f"cannot use {exc.filename}" if exc.filename else "a system call failed")
+    return HostError(f"{what}: {os.strerror(exc.errno)}; {_WHAT_TO_DO[exc.errno]}")
+
+
+def user_error(exc: BaseException) -> PycomposeError | None:
+    """The error to tell the user, if ``exc`` is one: a PycomposeError, an OSError the
+    host caused, or a nursery's group holding only those (a bug elsewhere in the group
+    must keep its traceback)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return first_user_error(exc)
+    return exc if isinstance(exc, PycomposeError) else host_error(exc)
+
+
 def first_user_error(group: BaseExceptionGroup[BaseException]) -> PycomposeError | None:
-    """The first error meant for the user, if the group holds nothing else (a bug
-    elsewhere in the group must keep its traceback)."""
-    matched, rest = group.split(PycomposeError)
+    """The first error meant for the user, if the group holds nothing else."""
+    matched, rest = group.split(lambda e: isinstance(e, PycomposeError) or
+                                host_error(e) is not None)
     if matched is None or rest is not None:
         return None
     leaf: BaseException = matched
     while isinstance(leaf, BaseExceptionGroup):
         leaf = leaf.exceptions[0]
-    return leaf if isinstance(leaf, PycomposeError) else None
+    return user_error(leaf)

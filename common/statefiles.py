@@ -15,13 +15,28 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from common.errors import host_error
+
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int = 0o644, *,
                  sync_dir: bool = True, make_parent: bool = True) -> None:
     """Write temp, fsync, rename.  Without ``make_parent`` a missing directory is
     FileNotFoundError: a file about something another process may be removing (a
-    container's state) must never bring its directory back."""
+    container's state) must never bring its directory back.  A full disk or a
+    read-only filesystem is a HostError naming the file; the old content stays."""
     target = Path(path)
+    try:
+        _replace(target, data, mode, make_parent)
+    except OSError as exc:
+        error = host_error(exc, f"cannot write {target}")
+        if error is None:
+            raise
+        raise error from exc
+    if sync_dir:
+        sync_directory(target.parent)
+
+
+def _replace(target: Path, data: bytes, mode: int, make_parent: bool) -> None:
     if make_parent:
         target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -36,8 +51,6 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int = 0o644, *
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    if sync_dir:
-        sync_directory(target.parent)
 
 
 def sync_directory(path: str | os.PathLike[str]) -> None:

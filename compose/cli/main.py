@@ -137,7 +137,7 @@ def main(
         parser.print_help(stderr or sys.stderr)
         return 2
     _configure_logging(args.verbose, stderr)
-    from common.errors import PycomposeError, first_user_error
+    from common.errors import PycomposeError, user_error
     from common.paths import working_directory
     from compose.cli.console import Output
     from compose.cli.invocation import Invocation
@@ -155,18 +155,17 @@ def main(
         import trio  # verbs that need no backend (config, version) start faster without it
 
         return trio.run(_run, inv, prepared)
-    except PycomposeError as exc:
-        output.err.print(f"error: {exc}", markup=False, highlight=False)
-        return 1
     except KeyboardInterrupt:
         output.err.print("interrupted", markup=False)
         return 130
-    except BaseExceptionGroup as group:  # from a nursery: unwrap what is meant for the user
-        error = first_user_error(group)
+    except (PycomposeError, OSError, BaseExceptionGroup) as exc:
+        # a nursery's group is unwrapped to what is meant for the user; an OSError
+        # the host caused (full disk...) is said in one line; anything else is a bug
+        error = user_error(exc)
         if error is not None:
             output.err.print(f"error: {error}", markup=False, highlight=False)
             return 1
-        if group.split(KeyboardInterrupt)[1] is None:
+        if isinstance(exc, BaseExceptionGroup) and exc.split(KeyboardInterrupt)[1] is None:
             output.err.print("interrupted", markup=False)
             return 130
         raise

@@ -140,8 +140,11 @@ class OciRuntime:
         conmon starts the log file anew."""
         for directory in (self.layout.runc_root, self.layout.exits, self.layout.sockets):
             directory.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.layout.exits / container_id)
+        for stale in (self.layout.exits / container_id, bundle / ".pid"):
+            # an exit code of an earlier run; runc's temporary pid file, left by a
+            # create that failed (a full disk), which runc refuses to overwrite
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(stale)
         read_fd, write_fd = os.pipe()
         os.set_inheritable(write_fd, True)
         argv = [
