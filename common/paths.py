@@ -9,7 +9,6 @@ so two roots never share state or kernel object names on one host.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -86,6 +85,8 @@ class Layout:
 
 
 def root_tag(root: Path) -> str:
+    import hashlib  # here: most commands never need it (start-up time)
+
     return hashlib.sha256(str(root).encode()).hexdigest()[:6]
 
 

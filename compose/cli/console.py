@@ -11,16 +11,15 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, TextIO
 
-from common.records import ContainerRecord
-from compose.engine.events import Progress
-
 if TYPE_CHECKING:
     from rich.color import ColorSystem
     from rich.console import Console
 
     from common.progress import TransferReporter
+    from common.records import ContainerRecord
     from common.status import LogLine
     from compose.engine.context import BuildSink
+    from compose.engine.events import Progress
 
 _COLOURS = ("cyan", "yellow", "green", "magenta", "blue", "bright_cyan", "bright_yellow",
             "bright_green", "bright_magenta", "bright_blue")

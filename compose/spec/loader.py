@@ -11,6 +11,7 @@ file, line and key it concerns.
 
 from __future__ import annotations
 
+import gc
 import os
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
@@ -79,6 +80,19 @@ class Loaded:
 
 
 def load_project(options: LoadOptions) -> Loaded:
+    """The project ``options`` name, loaded.  The cyclic garbage collector waits
+    meanwhile: loading makes hundreds of thousands of small objects and no cycle
+    worth collecting, and its passes over them took a tenth of the time."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_project(options)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_project(options: LoadOptions) -> Loaded:
     raw = load_raw(options)
     check_rules(raw.data, raw.sources, decode=options.interpolate)
     canonical = canonicalize(raw.data, project_name=raw.name, working_dir=raw.working_dir,

@@ -15,7 +15,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from common.errors import ComposeFileError, Location
 from compose.spec.load.extends import ExtendsSource, apply_extends
@@ -83,17 +83,36 @@ def assemble(files: Sequence[str], context: Context, chain: tuple[str, ...] = ()
             read_env=context.read_env)
         documents.extend((*included, document))
         try:
-            merged = merge(merged, data)
+            merged = merge(merged, data, base_owned=True)  # ours: made by this loop
         except MergeError as exc:
             raise document.error(exc.path, exc.message) from None
         sources = Sources(tuple(documents))
         try:
-            merged = enforce_unicity(merged)
+            merged = _unique_entries(merged, data, validated)
         except UnicityError as exc:
             raise sources.error(exc.path, exc.message) from None
         validate(_Merged(document.file, _unchecked(merged, data, validated), sources=sources))
         validated.update(merged.get("services") or {})
     return Assembled(merged, tuple(documents))
+
+
+def _unique_entries(merged: dict[str, Any], data: dict[str, Any],
+                    done: set[str]) -> dict[str, Any]:
+    """``enforce_unicity`` where this file may have added duplicates: a service
+    made unique after an earlier file and untouched by this one stays as it is."""
+    services = merged.get("services")
+    touched = data.get("services")
+    if not isinstance(services, dict) or not isinstance(touched, dict) or not done:
+        return cast(dict[str, Any], enforce_unicity(merged))
+    result = {}
+    for key, value in merged.items():
+        if key != "services":
+            result[key] = enforce_unicity(value, (key,))
+            continue
+        result[key] = {name: enforce_unicity(service, ("services", name))
+                       if name in touched or name not in done else service
+                       for name, service in value.items()}
+    return result
 
 
 def _unchecked(merged: dict[str, Any], data: dict[str, Any],

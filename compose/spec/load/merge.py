@@ -33,9 +33,11 @@ class MergeError(ValueError):
         self.message = message
 
 
-def merge(base: Any, override: Any, path: KeyPath = ()) -> Any:
-    """``override`` merged over ``base``, both found at ``path`` of the model."""
-    return _merge(tree_copy(base), tree_copy(override), path)
+def merge(base: Any, override: Any, path: KeyPath = (), *, base_owned: bool = False) -> Any:
+    """``override`` merged over ``base``, both found at ``path`` of the model.
+    ``base_owned``: the caller hands ``base`` over (a result it made and keeps no
+    other reference to), so it is not copied first."""
+    return _merge(base if base_owned else tree_copy(base), tree_copy(override), path)
 
 
 def tree_copy(value: Any) -> Any:

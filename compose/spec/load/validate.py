@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 from compose.spec.load.parse import Document, KeyPath
+
+SCHEMA = Path(__file__).resolve().parents[1] / "schema" / "compose-spec.json"
+"""The official schema, as vendored (package data beside the modules)."""
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -34,8 +37,7 @@ _TYPE_NAMES = {
 def _validator() -> jsonschema.Draft7Validator:
     import jsonschema  # on first use: it is a noticeable part of start-up time
 
-    text = resources.files("compose.spec.schema").joinpath("compose-spec.json").read_text()
-    schema = json.loads(text)
+    schema = json.loads(SCHEMA.read_text())
     return jsonschema.Draft7Validator(inline_refs(schema))
 
 
@@ -45,8 +47,7 @@ def _fast_validator() -> Any:
     it only says whether a document is valid; the reasons come from ``_validator``."""
     import jsonschema_rs
 
-    text = resources.files("compose.spec.schema").joinpath("compose-spec.json").read_text()
-    return jsonschema_rs.Draft7Validator(json.loads(text), validate_formats=False)
+    return jsonschema_rs.Draft7Validator(json.loads(SCHEMA.read_text()), validate_formats=False)
 
 
 def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
