@@ -1,21 +1,54 @@
 """Running operations concurrently (trio) with the first failure raised as itself:
-a user reads ``image x: not found``, not an exception group."""
+a user reads ``image x: not found``, not an exception group; and how many at once.
+
+Every fan-out over a project's containers, layers or networks goes through a
+``trio.CapacityLimiter`` of ``parallel_limit()`` (``COMPOSE_PARALLEL_LIMIT``, as
+Docker Compose reads it): a project of 300 containers makes 300 tasks, never 300
+runtime processes or worker threads at once.  Only waits (for an exit, a stop's
+grace period, a health check) are left unbounded: they hold nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import os
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 import trio
 
 from common.errors import ImageError
 
 
-async def run_all(operations: Iterable[Callable[[], Awaitable[None]]]) -> None:
-    """Run concurrently; the first ImageError is raised as itself, not in a group."""
+def parallel_limit(environ: Mapping[str, str] | None = None) -> int:
+    """Operations in flight at once: ``COMPOSE_PARALLEL_LIMIT`` when it is a positive
+    number, else enough to keep the cores and the disk busy (runtime processes and
+    file work are what each one holds)."""
+    text = (os.environ if environ is None else environ).get("COMPOSE_PARALLEL_LIMIT", "")
+    if text.strip().isdigit() and int(text) > 0:
+        return int(text)
+    return max(4, 2 * (os.cpu_count() or 1))
+
+
+def bounded(limiter: trio.CapacityLimiter | None,
+            job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    """``job`` run once ``limiter`` lets it (``None``: at once)."""
+    if limiter is None:
+        return job
+
+    async def run() -> None:
+        async with limiter:
+            await job()
+
+    return run
+
+
+async def run_all(operations: Iterable[Callable[[], Awaitable[None]]], *,
+                  limiter: trio.CapacityLimiter | None = None) -> None:
+    """Run concurrently (as ``limiter`` lets them); the first ImageError is raised as
+    itself, not in a group."""
     try:
         async with trio.open_nursery() as nursery:
             for operation in operations:
-                nursery.start_soon(operation)
+                nursery.start_soon(bounded(limiter, operation))
     except BaseExceptionGroup as group:
         matched, _ = group.split(ImageError)
         if matched is None:

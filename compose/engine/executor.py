@@ -7,7 +7,6 @@ and forgotten only after it is gone, so an interrupted run leaves nothing that
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 import trio
 
 from common import state, trace
+from common.concurrency import bounded, parallel_limit
 from common.errors import PycomposeError, first_user_error
 from common.paths import Layout
 from common.records import ContainerRecord
@@ -40,10 +40,6 @@ from compose.planning.ops import (
 )
 from compose.spec.model import Service
 
-CONTAINERS_AT_ONCE = max(4, 2 * (os.cpu_count() or 1))
-"""Container creations, starts or removals in flight at once (each holds a worker
-thread for its file work and a few runtime processes)."""
-
 
 class Executor:
     def __init__(self, layout: Layout, containers: ContainerBackend, networks: NetworkBackend,
@@ -61,7 +57,7 @@ class Executor:
         self._project_file = trio.Lock()
         # A stage's containers are made side by side, as many at once as keeps both
         # the cores and the disk busy without a hundred threads contending.
-        self._containers_at_once = trio.CapacityLimiter(CONTAINERS_AT_ONCE)
+        self._containers_at_once = trio.CapacityLimiter(parallel_limit())
 
     async def run(self, plan: Plan) -> None:
         plan = await self._reserve_ports(plan)
@@ -297,16 +293,19 @@ async def stop_by_user(layout: Layout, containers: ContainerBackend, record: Con
     await containers.stop(record, timeout)
 
 
-async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]]) -> None:
-    """Run jobs at once; if any fail, the others are cancelled and the first
-    user-facing error is raised on its own (not wrapped in an ExceptionGroup)."""
+async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]], *,
+                           limit: int | None = None) -> None:
+    """Run jobs at once (``limit`` at a time; None for waits, which hold nothing);
+    if any fail, the others are cancelled and the first user-facing error is raised
+    on its own (not wrapped in an ExceptionGroup)."""
+    limiter = None if limit is None else trio.CapacityLimiter(limit)
     if len(jobs) == 1:
         await jobs[0]()
         return
     try:
         async with trio.open_nursery() as nursery:
             for job in jobs:
-                nursery.start_soon(job)
+                nursery.start_soon(bounded(limiter, job))
     except BaseExceptionGroup as group:
         first = first_user_error(group)
         if first is not None:

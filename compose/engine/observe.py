@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import trio
 
 from common import state
+from common.concurrency import bounded, parallel_limit
 from common.paths import Layout
 from common.status import ContainerStatus
 from compose.engine import netstate
@@ -27,9 +30,10 @@ async def observe(
     async def one(index: int) -> None:
         statuses[index] = await containers.status(records[index])
 
+    limiter = trio.CapacityLimiter(parallel_limit())  # each may read runtime state files
     async with trio.open_nursery() as nursery:
         for index in range(len(records)):
-            nursery.start_soon(one, index)
+            nursery.start_soon(bounded(limiter, partial(one, index)))
     networks = await trio.to_thread.run_sync(state.project_networks, layout, project)
     taken = []
     absent: set[str] = set()

@@ -8,7 +8,9 @@ import time
 from collections.abc import Mapping
 from functools import partial
 
-from common.concurrency import run_all
+import trio
+
+from common.concurrency import parallel_limit, run_all
 from common.errors import ImageError
 from common.images import PulledImage
 from common.progress import Transfer, TransferReporter
@@ -48,8 +50,9 @@ async def pull_services(ctx: Context, project: Project, environ: Mapping[str, st
     failures: list[str] = []
     with ctx.output.transfers("Pulling", quiet) as report:
         async with ctx.images.transfers(report) as session:
-            await run_all(partial(_pull, session, report, request, local, failures,
-                                  ignore_failures) for request in requests)
+            await run_all([partial(_pull, session, report, request, local, failures,
+                                   ignore_failures) for request in requests],
+                          limiter=trio.CapacityLimiter(parallel_limit()))
     for failure in failures:
         ctx.output.warn(failure)
     return requests

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from common.concurrency import run_all
+import trio
+
+from common.concurrency import parallel_limit, run_all
 from common.errors import ImageError
 from compose.engine.backends import ImageTransfers
 from compose.engine.context import Context
@@ -31,7 +33,8 @@ async def push_images(ctx: Context, images: Sequence[tuple[str, str]], *, quiet:
 
     with ctx.output.transfers("Pushing", quiet) as report:
         async with ctx.images.transfers(report) as session:
-            await run_all(partial(one, session, label, image) for label, image in images)
+            await run_all((partial(one, session, label, image) for label, image in images),
+                          limiter=trio.CapacityLimiter(parallel_limit()))
     for failure in failures:
         ctx.output.warn(failure)
     return lines

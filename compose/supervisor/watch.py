@@ -32,6 +32,7 @@ import structlog
 import trio
 
 from common import state
+from common.concurrency import bounded, parallel_limit
 from common.errors import PycomposeError
 from common.paths import Layout
 from common.records import ContainerRecord
@@ -205,9 +206,10 @@ class Supervisor:
                 except PycomposeError as exc:
                     self.log.warning("no dns", container=record.name, error=str(exc))
 
-            async with trio.open_nursery() as starting:  # each costs a process (nft)
+            limiter = trio.CapacityLimiter(parallel_limit())  # each joins a namespace
+            async with trio.open_nursery() as starting:
                 for record in records:
-                    starting.start_soon(serve, record)
+                    starting.start_soon(bounded(limiter, partial(serve, record)))
         for record in records:
             if record.id not in self._watchers:
                 self._watchers[record.id] = await nursery.start(self._watch_task, record)

@@ -6,6 +6,7 @@ import argparse
 import signal
 from functools import partial
 
+from common.concurrency import parallel_limit
 from common.errors import UsageError
 from common.records import ContainerRecord
 from compose.cli.invocation import Verbs, project_verb
@@ -37,7 +38,7 @@ async def kill(ctx: Context, project: str, services: list[str], sig: str) -> int
         await ctx.containers.kill(record, sig)
         ctx.output.progress(Progress("Container", record.name, "Killed", done=True))
 
-    await run_concurrently([partial(one, r) for r in running])
+    await run_concurrently([partial(one, r) for r in running], limit=parallel_limit())
     return 0
 
 

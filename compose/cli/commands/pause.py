@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from common.concurrency import parallel_limit
 from common.records import ContainerRecord
 from compose.cli.invocation import Verbs, project_verb
 from compose.engine.context import Context
@@ -30,7 +31,7 @@ async def pause(ctx: Context, project: str, services: list[str], *, thaw: bool) 
             await ctx.containers.pause(record)
         ctx.output.progress(Progress("Container", record.name, done, done=True))
 
-    await run_concurrently([partial(one, r) for r in chosen])
+    await run_concurrently([partial(one, r) for r in chosen], limit=parallel_limit())
     return 0
 
 

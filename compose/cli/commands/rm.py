@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from functools import partial
 
+from common.concurrency import parallel_limit
 from common.records import ContainerRecord, VolumeRecord
 from compose.cli.invocation import Verbs, project_verb
 from compose.engine.context import Context
@@ -51,7 +52,7 @@ async def rm(ctx: Context, project: str, services: list[str], *, force: bool,
                 await ctx.volumes.remove_volume(VolumeRecord(volume))
         ctx.output.progress(Progress("Container", record.name, "Removed", done=True))
 
-    await run_concurrently([partial(one, r) for r in chosen])
+    await run_concurrently([partial(one, r) for r in chosen], limit=parallel_limit())
     return 0
 
 
