@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from common import faults
 from common.errors import host_error
 
 
@@ -25,6 +26,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int = 0o644, *
     container's state) must never bring its directory back.  A full disk or a
     read-only filesystem is a HostError naming the file; the old content stays."""
     target = Path(path)
+    faults.step(f"write {target.parent.name}/{target.name}")
     try:
         _replace(target, data, mode, make_parent)
     except OSError as exc:

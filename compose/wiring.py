@@ -36,7 +36,7 @@ class LocalHost:
 
     async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
         # Imported here: verbs that need no backend (config, version) start faster.
-        from common import trace
+        from common import faults, trace
         from common.paths import Layout
         from compose.engine.context import Context
         from compose.supervisor.daemon import ProjectSupervisors
@@ -62,6 +62,11 @@ class LocalHost:
             from compose.engine.traced import Traced
 
             backends = {kind: Traced(backend, kind) for kind, backend in backends.items()}
+        if environ.get(faults.VARIABLE):  # a test's fault injection: the Nth step fails
+            from compose.engine.faulty import Faulty
+
+            faults.arm(environ)
+            backends = {kind: Faulty(backend, kind) for kind, backend in backends.items()}
         return Context(layout=layout, output=output, environ=dict(environ),
                        runtime=oci.runtime.path, **backends)
 

@@ -69,7 +69,9 @@ def supervisor_environ(environ: Mapping[str, str]) -> dict[str, str]:
     arenas (unless set).  The supervisor makes a short-lived thread per container
     namespace it enters (DNS sockets, nftables), and glibc would give threads arenas
     of their own that stay: 100 containers kept 25 MB more resident."""
-    return {"MALLOC_ARENA_MAX": "2", **environ}
+    supervisor = {"MALLOC_ARENA_MAX": "2", **environ}
+    supervisor.pop("PYCOMPOSE_FAULT", None)  # a test's injected fault is the command's
+    return supervisor
 
 
 async def wait_for_project(go: int) -> tuple[str, Path] | None:
