@@ -28,6 +28,7 @@ EXAMPLES = int(os.environ.get("PYCOMPOSE_FUZZ_EXAMPLES", "0")) or None
 NAMES = ("web", "db", "cache", "api", "worker")
 PROJECT = "fuzz"
 SUBNET = "172.28.0"  # the "front" network's declared subnet, a /24
+SUBNET6 = "fd00:28:1:0"  # the "dual" network's IPv6 subnet, a /64
 ENVIRON = {"TOKEN_VALUE": "from-the-environment"}
 CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
 RESTARTS = ("no", "always", "on-failure", "on-failure:3", "unless-stopped")
@@ -51,7 +52,8 @@ def _mounts(draw: st.DrawFn) -> dict[str, Any]:
     """``volumes`` and ``tmpfs`` entries, each on its own target."""
     chosen = draw(st.lists(st.sampled_from(["named", "named_ro", "long_named", "bind",
                                             "bind_ro", "long_bind", "anonymous",
-                                            "long_tmpfs"]), unique=True, max_size=4))
+                                            "long_tmpfs", "hosts", "resolv", "shm"]),
+                                unique=True, max_size=4))
     entries = {
         "named": "data:/data", "named_ro": "data:/data-ro:ro",
         "long_named": {"type": "volume", "source": "cache", "target": "/var/cache/app",
@@ -62,6 +64,9 @@ def _mounts(draw: st.DrawFn) -> dict[str, Any]:
         "anonymous": "/anon",
         "long_tmpfs": {"type": "tmpfs", "target": "/scratch",
                        "tmpfs": {"size": 1 << 20, "mode": 0o1777}},
+        # over the files Docker would mount itself: the user's win
+        "hosts": "./conf.ini:/etc/hosts:ro", "resolv": "./conf.ini:/etc/resolv.conf",
+        "shm": {"type": "tmpfs", "target": "/dev/shm", "tmpfs": {"size": 1 << 26}},
     }
     out: dict[str, Any] = {}
     if chosen:
@@ -76,9 +81,9 @@ def _files(draw: st.DrawFn) -> dict[str, Any]:
     out: dict[str, Any] = {}
     secrets = draw(st.lists(st.sampled_from(["token", "fromenv"]), unique=True))
     if secrets:
+        targets = {s: draw(st.sampled_from([f"/etc/{s}.secret", f"{s}-2"])) for s in secrets}
         out["secrets"] = [s if draw(st.booleans()) else
-                          {"source": s, "target": f"/etc/{s}.secret", "mode": 0o400}
-                          for s in secrets]
+                          {"source": s, "target": targets[s], "mode": 0o400} for s in secrets]
     configs = draw(st.lists(st.sampled_from(["settings", "inline"]), unique=True))
     if configs:
         out["configs"] = [c if draw(st.booleans()) else {"source": c, "target": f"/etc/{c}.conf"}
@@ -105,6 +110,10 @@ def _security(draw: st.DrawFn) -> dict[str, Any]:
         "mem_limit": st.sampled_from(["64m", "1g"]),
         "pids_limit": st.integers(1, 1000),
         "shm_size": st.sampled_from(["64m", "1g"]),
+        "pid": st.just("host"), "uts": st.just("host"),
+        "ipc": st.sampled_from(["host", "private", "shareable", "none"]),
+        "group_add": st.just(["audio", "4242"]), "domainname": st.just("example.com"),
+        "cgroup": st.sampled_from(["host", "private"]),
     }
     for key in draw(st.lists(st.sampled_from(sorted(optional)), unique=True, max_size=5)):
         out[key] = draw(optional[key])
@@ -130,6 +139,9 @@ def _process(draw: st.DrawFn, name: str) -> dict[str, Any]:
         "stop_signal": st.sampled_from(["SIGINT", "SIGQUIT"]),
         "stop_grace_period": st.sampled_from(["1s", "1m30s"]),
         "tty": st.booleans(),
+        "extra_hosts": st.just(["db.example:10.1.2.3", "v6.example=::1"]),
+        "dns": st.just(["1.1.1.1"]), "expose": st.just(["9000", "7000-7002/udp"]),
+        "pull_policy": st.sampled_from(["missing", "never"]),
     }
     keys = draw(st.lists(st.sampled_from(sorted(optional)), unique=True, max_size=6))
     return {key: draw(optional[key]) for key in keys}
@@ -152,12 +164,13 @@ def _networking(draw: st.DrawFn, index: int, earlier: list[str], single: bool
     if draw(st.booleans()):
         out["ports"] = draw(st.sampled_from([
             [f"{8000 + index}:80"], ["80"], [f"127.0.0.1:{9000 + index}:9000/udp"],
-            [{"target": 443, "published": str(8400 + index), "protocol": "tcp"}]]))
+            [{"target": 443, "published": str(8400 + index), "protocol": "tcp"}],
+            [f"{3000 + 10 * index}-{3001 + 10 * index}:3000-3001"]]))
         if not single:  # one host port cannot serve several replicas
             out["ports"] = ["80"]
     if mode == "networks":
-        chosen = draw(st.lists(st.sampled_from(["front", "back", "default"]), min_size=1,
-                               unique=True))
+        chosen = draw(st.lists(st.sampled_from(["front", "back", "default", "dual"]),
+                               min_size=1, unique=True))
         attached: dict[str, Any] = {}
         for network in chosen:
             entry: dict[str, Any] = {}
@@ -165,6 +178,8 @@ def _networking(draw: st.DrawFn, index: int, earlier: list[str], single: bool
                 entry["aliases"] = [f"{network}-alias-{index}"]
             if network == "front" and single and draw(st.booleans()):
                 entry["ipv4_address"] = f"{SUBNET}.{10 + index}"
+            if network == "dual" and single and draw(st.booleans()):
+                entry["ipv6_address"] = f"{SUBNET6}::{10 + index:x}"
             attached[network] = entry or None
         out["networks"] = attached
     return out
@@ -180,12 +195,17 @@ def _service(draw: st.DrawFn, index: int, name: str, earlier: dict[str, Any]
     service.update(_mounts(draw))
     service.update(_files(draw))
     service.update(_security(draw))
-    running = [n for n, s in earlier.items() if s.get("deploy", {}).get("replicas") != 0]
+    if service.get("uts") == "host":  # Docker refuses a hostname there
+        service.pop("hostname", None)
+    running = [n for n, s in earlier.items()
+               if s.get("deploy", {}).get("replicas") != 0 and s.get("scale") != 0]
     service.update(_networking(draw, index, running, single))
     if single and draw(st.integers(0, 4)) == 0:
         service["container_name"] = f"{PROJECT}_{name}_only"
     deploy: dict[str, Any] = {}
-    if replicas is not None:
+    if replicas is not None and draw(st.booleans()):
+        service["scale"] = replicas  # the older spelling
+    elif replicas is not None:
         deploy["replicas"] = replicas
     if "mem_limit" not in service and draw(st.booleans()):
         deploy["resources"] = {"limits": {"cpus": "0.5", "memory": "128M"},
@@ -195,7 +215,12 @@ def _service(draw: st.DrawFn, index: int, name: str, earlier: dict[str, Any]
     if earlier and draw(st.booleans()):
         deps = draw(st.lists(st.sampled_from(sorted(earlier)), min_size=1, unique=True))
         service["depends_on"] = {d: {"condition": draw(st.sampled_from(CONDITIONS)),
-                                     "restart": draw(st.booleans())} for d in deps}
+                                     "restart": draw(st.booleans()),
+                                     "required": draw(st.booleans())} for d in deps}
+    if earlier and draw(st.integers(0, 3)) == 0:
+        service["volumes_from"] = [f"{draw(st.sampled_from(sorted(earlier)))}:ro"]
+    if earlier and "network_mode" not in service and draw(st.integers(0, 3)) == 0:
+        service["links"] = [f"{draw(st.sampled_from(sorted(earlier)))}:linked"]
     return service
 
 
@@ -210,7 +235,9 @@ def projects(draw: st.DrawFn) -> dict[str, Any]:
         "services": services,
         "networks": {"front": {"ipam": {"config": [{"subnet": f"{SUBNET}.0/24"}]},
                                "labels": {"tier": "front"}},
-                     "back": {"internal": draw(st.booleans())}},
+                     "back": {"internal": draw(st.booleans())},
+                     "dual": {"enable_ipv6": True,
+                              "ipam": {"config": [{"subnet": f"{SUBNET6}::/64"}]}}},
         "volumes": {"data": {}, "cache": {"labels": {"kind": "cache"}}},
         "secrets": {"token": {"file": "./token.txt"},
                     "fromenv": {"environment": "TOKEN_VALUE"}},
