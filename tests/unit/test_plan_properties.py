@@ -26,7 +26,7 @@ from compose.planning.plan import plan_down, plan_up, replicas
 from compose.spec.model import Project
 from tests.strategies import EXAMPLES, PROJECT, SUBNET, load, projects
 
-FUZZ = settings(max_examples=EXAMPLES or 150, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=EXAMPLES or 200, deadline=None, derandomize=True,
                 database=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -33,7 +33,7 @@ from tests.unit.test_plan_properties import loaded, up
 from tests.unit.test_servicespec import DEVICES, GROUP, HOST, IMAGE, NGINX, PASSWD
 from volumes.mounts import oci_only, plan_mounts
 
-FUZZ = settings(max_examples=EXAMPLES or 150, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=EXAMPLES or 200, deadline=None, derandomize=True,
                 database=None, suppress_health_check=[HealthCheck.too_slow])
 # A host that holds every capability, and the test host of the golden tests (no
 # CAP_SYS_RESOURCE), both with cgroup v1 and v2.
