@@ -152,14 +152,27 @@ def _namespaces(spec: ContainerSpec) -> list[dict[str, str]]:
     return [{"type": kind, **({"path": path} if path else {})} for kind, path in entries]
 
 
-def build_spec(spec: ContainerSpec) -> dict[str, Any]:
-    caps = list(spec.capabilities)
-    mounts = default_mounts(privileged=spec.privileged, shm=spec.shm, shm_size=spec.shm_size,
-                            shm_source=spec.shm_source)
+def _all_mounts(spec: ContainerSpec) -> list[dict[str, Any]]:
+    """Docker's mounts, then the user's and the container's files by destination.
+    A user mount replaces Docker's own at its destination (``/dev/shm``, and
+    ``/dev/*`` under a ``/dev`` mount, as moby's ``WithMounts``) and the file
+    Docker would put there (``/etc/hosts``..., as its ``NetworkMounts``): runc
+    mounts in order, so a later one would hide the user's."""
+    mine = {str(m["destination"]) for m in spec.mounts}
+    over_dev = "/dev" in mine
+    mounts = [m for m in default_mounts(privileged=spec.privileged, shm=spec.shm,
+                                        shm_size=spec.shm_size, shm_source=spec.shm_source)
+              if m["destination"] not in mine
+              and not (over_dev and m["destination"].startswith("/dev/"))]
     extra = [dict(m) for m in spec.mounts]
     extra += [_mount(destination, "bind", source, ["rbind", "rprivate"])
-              for destination, source in spec.files.items()]
-    mounts += sorted(extra, key=lambda m: str(m["destination"]))
+              for destination, source in spec.files.items() if destination not in mine]
+    return mounts + sorted(extra, key=lambda m: str(m["destination"]))
+
+
+def build_spec(spec: ContainerSpec) -> dict[str, Any]:
+    caps = list(spec.capabilities)
+    mounts = _all_mounts(spec)
     user: dict[str, Any] = {"uid": spec.uid, "gid": spec.gid}
     if spec.additional_gids:
         user["additionalGids"] = list(spec.additional_gids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -252,3 +253,29 @@ def test_build_spec_is_fresh_each_time() -> None:
     assert "CAP_SYS_ADMIN" not in second["process"]["capabilities"]["bounding"]
     assert len(second["mounts"]) == 10
     assert list(DEFAULT_CAPABILITIES) == second["process"]["capabilities"]["effective"]
+
+
+def test_a_user_mount_replaces_dockers_own_at_its_destination() -> None:
+    """Found by tests/unit/test_spec_properties.py: ``./hosts:/etc/hosts`` was followed
+    by our own /etc/hosts bind, which runc mounted on top, hiding the user's file;
+    a ``/dev/shm`` tmpfs came twice.  Docker keeps only the user's (moby's
+    ``WithMounts`` and ``NetworkMounts``)."""
+    mine = ({"destination": "/etc/hosts", "type": "bind", "source": "/srv/hosts",
+             "options": ["rbind", "rprivate", "ro"]},
+            {"destination": "/dev/shm", "type": "tmpfs", "source": "tmpfs",
+             "options": ["size=67108864"]})
+    mounts = build_spec(dataclasses.replace(SPEC, mounts=mine))["mounts"]
+    destinations = [m["destination"] for m in mounts]
+    assert len(destinations) == len(set(destinations)) == 10
+    by_destination = {m["destination"]: m for m in mounts}
+    assert by_destination["/etc/hosts"]["source"] == "/srv/hosts"
+    assert by_destination["/dev/shm"]["options"] == ["size=67108864"]
+    assert by_destination["/etc/resolv.conf"]["source"] == "/state/c/resolv.conf"
+
+
+def test_a_user_mount_on_dev_replaces_dockers_dev_mounts() -> None:
+    mine = ({"destination": "/dev", "type": "bind", "source": "/dev",
+             "options": ["rbind", "rprivate"]},)
+    destinations = [m["destination"] for m in
+                    build_spec(dataclasses.replace(SPEC, mounts=mine))["mounts"]]
+    assert [d for d in destinations if d.startswith("/dev")] == ["/dev"]
