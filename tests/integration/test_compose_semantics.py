@@ -231,3 +231,42 @@ def test_a_changed_volume_is_made_again_without_a_terminal(busybox_stack: Stack,
     finally:
         stack.run("down", "-t", "0", "-v", cwd=project)
         stack.env = base
+
+
+def test_ps_filters_by_status_and_orphans_as_docker_compose(busybox_stack: Stack,
+                                                            tmp_path: Path) -> None:
+    stack = busybox_stack
+    compose = """
+        services:
+          up:
+            image: busybox
+            command: ["sh", "-c", "exec sleep 300 # a command longer than twenty"]
+          done:
+            image: busybox
+            command: ["true"]
+          gone:
+            image: busybox
+            command: ["sleep", "300"]
+    """
+    project = write_compose(tmp_path / "st", compose).parent
+    stack.run("up", "-d", cwd=project)
+    stack.wait_for(lambda: "st-done-1" in stack.run("ps", "--status", "exited", "--format",
+                                                    "{{.Name}}", cwd=project).stdout)
+
+    def names(*flags: str) -> list[str]:
+        out = stack.run("ps", *flags, "--format", "{{.Name}}", cwd=project).stdout
+        return sorted(out.split())
+
+    assert names("--status", "exited") == ["st-done-1"]  # stopped ones without -a
+    assert names("--filter", "status=running") == ["st-gone-1", "st-up-1"]
+    assert names("--status", "running", "--status", "exited") == \
+        ["st-done-1", "st-gone-1", "st-up-1"]
+    bad = stack.run("ps", "--filter", "name=x", cwd=project, check=False)
+    assert bad.returncode == 1 and "unknown filter name" in bad.stderr
+    table = stack.run("ps", "--no-trunc", cwd=project).stdout
+    assert "# a command longer than twenty" in table
+    assert "…" in stack.run("ps", cwd=project).stdout
+    write_compose(tmp_path / "st", compose.split("          gone:")[0])  # gone: an orphan
+    assert "st-gone-1" in names()
+    assert names("--orphans=false") == ["st-up-1"]
+    stack.run("down", "-t", "0", "--remove-orphans", cwd=project)

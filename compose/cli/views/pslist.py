@@ -128,11 +128,13 @@ def ps_row(status: ContainerStatus, now: float, health: str = "") -> dict[str, A
     }
 
 
-def ps_table(rows: list[dict[str, Any]]) -> str:
-    """The text table ``docker compose ps`` prints, columns padded like tabwriter."""
+def ps_table(rows: list[dict[str, Any]], *, truncate: bool = True) -> str:
+    """The text table ``docker compose ps`` prints, columns padded like tabwriter
+    (the command cut at 20 characters unless ``--no-trunc``)."""
     headers = ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"]
     body = [[
-        r["Name"], r["Image"], _truncate(r["Command"], 20), r["Service"], r["RunningFor"],
+        r["Name"], r["Image"], _truncate(r["Command"], 20) if truncate else r["Command"],
+        r["Service"], r["RunningFor"],
         r["Status"], r["Ports"],
     ] for r in rows]
     return text_table(headers, body)
