@@ -111,9 +111,11 @@ class NetworkDriver:
         write_atomic(target, text.encode())
 
     async def disconnect(self, record: ContainerRecord) -> None:
+        """Before the container's record goes (a removal cut short is then finished
+        by the next one): its ports leave the firewall though the record is there."""
         await self._unmake(record)
         if record.network.ports:
-            await self.sync_firewall(record.project)
+            await self.sync_firewall(record.project, leaving=record.id)
 
     async def _unmake(self, record: ContainerRecord) -> None:
         for attachment in record.attachments:
@@ -133,7 +135,7 @@ class NetworkDriver:
         return await trio.to_thread.run_sync(
             lambda: ports.reserve(records, others(), ports.bind_probe))
 
-    async def sync_firewall(self, project: str) -> None:
+    async def sync_firewall(self, project: str, *, leaving: str | None = None) -> None:
         """Write the project's table from its records, or delete it when nothing
         needs it.  A network counts while its bridge exists: it is removed before
         its record, and other removals may run meanwhile."""
@@ -141,8 +143,8 @@ class NetworkDriver:
             links = await self.link_names()
             networks = [n for n in (await trio.to_thread.run_sync(
                 state.project_networks, self.layout, project)).values() if n.bridge in links]
-            containers = await trio.to_thread.run_sync(
-                state.container_records, self.layout, project)
+            containers = [r for r in await trio.to_thread.run_sync(
+                state.container_records, self.layout, project) if r.id != leaving]
             table = firewall.table_name(self.layout.tag, project)
             comment = f"pycompose project {project} (state root {self.layout.root})"
             body = firewall.render(table, comment, networks, containers)

@@ -257,8 +257,10 @@ class Executor:
             case RemoveContainer(record):
                 self.report(Progress("Container", record.name, "Removing"))
                 async with self._containers_at_once:
-                    await self.containers.remove(record)
+                    # its links and namespace first: while its record is on disk, a
+                    # removal cut short (a crash) is found and finished by the next
                     await self.networks.disconnect(record)
+                    await self.containers.remove(record)
                 self._event(record, "destroy")
                 self.report(Progress("Container", record.name, "Removed", done=True))
 

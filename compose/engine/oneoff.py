@@ -74,8 +74,8 @@ async def run(ctx: Context, project: Project, service: str, overrides: RunOverri
     finally:
         if remove:
             with trio.CancelScope(shield=True):
+                await ctx.networks.disconnect(record)  # first: see RemoveContainer
                 await ctx.containers.remove(record)
-                await ctx.networks.disconnect(record)
                 for name in record.anonymous_volumes:  # as docker run --rm does
                     await ctx.volumes.remove_volume(VolumeRecord(name))
                 await ctx.supervisors.rescan(record.project)  # it stops answering for it

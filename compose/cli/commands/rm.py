@@ -45,8 +45,8 @@ async def rm(ctx: Context, project: str, services: list[str], *, force: bool,
 
     async def one(record: ContainerRecord) -> None:
         ctx.output.progress(Progress("Container", record.name, "Removing"))
+        await ctx.networks.disconnect(record)  # first: see the executor's RemoveContainer
         await ctx.containers.remove(record)
-        await ctx.networks.disconnect(record)
         if volumes:  # its anonymous volumes, as docker compose rm -v removes them
             for volume in record.anonymous_volumes:
                 await ctx.volumes.remove_volume(VolumeRecord(volume))
