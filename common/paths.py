@@ -16,6 +16,9 @@ from pathlib import Path
 
 DEFAULT_ROOT = "/var/lib/pycompose"
 DEFAULT_RUN = "/run/pycompose"
+PRIVATE = 0o700
+"""The mode of the state root, the runtime directory and the root's top-level
+directories: they hold secrets, logs, environments and control sockets."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,17 @@ class Layout:
 
     def lock_file(self, name: str) -> Path:
         return self.run / "locks" / f"{name}.lock"
+
+    def make_private(self) -> None:
+        """Create the root's directories mode 0700, or tighten them to it (a root
+        made beforehand by hand, or by an older version): nobody but root reads or
+        writes pycompose's state, as Docker keeps ``/var/lib/docker``.  What lies
+        below needs no mode of its own to stay out of others' reach."""
+        for directory in (self.root, self.run, self.images, self.layers, self.containers,
+                          self.projects, self.volumes):
+            directory.mkdir(mode=PRIVATE, parents=True, exist_ok=True)
+            if os.stat(directory).st_mode & 0o7777 != PRIVATE:
+                os.chmod(directory, PRIVATE)
 
 
 def root_tag(root: Path) -> str:

