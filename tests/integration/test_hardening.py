@@ -101,3 +101,42 @@ def _head(path: Path) -> bytes:
             return handle.read(4096)
     except OSError:
         return b""
+
+
+def test_cp_is_not_led_out_of_the_container_by_its_symlinks(
+        busybox_stack: Stack, tmp_path: Path, down_after: list[Path]) -> None:
+    stack = busybox_stack
+    outside = tmp_path / "outside"  # on the host, where the container's links point
+    outside.mkdir()
+    (outside / "secret").write_text("host\n")
+    directory = tmp_path / "p"
+    write_compose(directory, f"""
+        services:
+          app:
+            image: busybox
+            command: ["sh", "-c", "mkdir -p /tree; ln -s / /evil; ln -s ../../../../.. /rel;
+                      ln -s {outside} /tmp/out; ln -s {outside} /tree/sub;
+                      echo inside > /tmp/inside; touch /ready; sleep 60"]
+    """)
+    down_after.append(directory)
+    stack.run("up", "-d", cwd=directory)
+    stack.wait_for(lambda: stack.run("exec", "-T", "app", "test", "-e", "/ready",
+                                     cwd=directory, check=False).returncode == 0)
+    for link in ("evil", "rel"):  # reading: the container's files, never the host's
+        missing = stack.run("cp", f"app:/{link}{outside}/secret", str(tmp_path / "x"),
+                            cwd=directory, check=False)
+        assert missing.returncode == 1 and "could not find" in missing.stderr
+        stack.run("cp", f"app:/{link}/tmp/inside", str(tmp_path / link), cwd=directory)
+        assert (tmp_path / link).read_text() == "inside\n"
+    (tmp_path / "out").write_text("file\n")
+    (tmp_path / "tree" / "sub").mkdir(parents=True)
+    (tmp_path / "tree" / "sub" / "leaf").write_text("leaf\n")
+    for link in ("evil", "rel"):  # writing: into the container, never onto the host
+        stack.run("cp", str(tmp_path / "out"), f"app:/{link}/tmp/{link}", cwd=directory)
+    stack.run("cp", str(tmp_path / "out"), "app:/tmp/", cwd=directory)
+    stack.run("cp", str(tmp_path / "tree"), "app:/", cwd=directory)
+    assert sorted(os.listdir(outside)) == ["secret"]
+    out = stack.run("exec", "-T", "app", "sh", "-c",
+                    "cat /tmp/evil /tmp/rel /tmp/out /tree/sub/leaf; test -L /tmp/out || "
+                    "test -L /tree/sub || echo no links", cwd=directory).stdout
+    assert out == "file\nfile\nfile\nleaf\nno links\n"
