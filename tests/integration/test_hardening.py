@@ -140,3 +140,25 @@ def test_cp_is_not_led_out_of_the_container_by_its_symlinks(
                     "cat /tmp/evil /tmp/rel /tmp/out /tree/sub/leaf; test -L /tmp/out || "
                     "test -L /tree/sub || echo no links", cwd=directory).stdout
     assert out == "file\nfile\nfile\nleaf\nno links\n"
+
+
+def test_build_copy_never_reads_a_host_file_through_a_link(busybox_stack: Stack,
+                                                          tmp_path: Path) -> None:
+    stack = busybox_stack
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "marker").write_text("host secret\n")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "compose.yaml").write_text("name: b\nservices:\n  app:\n    build: .\n")
+    (app / "hostdir").symlink_to(outside)  # in the context
+    for source in ("hostdir/marker", "../outside/marker", "--from=links /evil/marker",
+                   "--from=links /rel/marker"):
+        (app / "Dockerfile").write_text(
+            f"FROM busybox AS links\nRUN ln -s {outside} /evil && "
+            f"ln -s ../../../../../../..{outside} /rel\n"
+            f"FROM busybox\nCOPY {source} /copied\n")
+        result = stack.run("build", cwd=app, check=False)
+        assert result.returncode == 1, source
+        lines = result.stderr.strip().splitlines()
+        assert "not found" in lines[-1] and "marker" in lines[-1], result.stderr
