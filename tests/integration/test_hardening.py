@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -162,3 +163,40 @@ def test_build_copy_never_reads_a_host_file_through_a_link(busybox_stack: Stack,
         assert result.returncode == 1, source
         lines = result.stderr.strip().splitlines()
         assert "not found" in lines[-1] and "marker" in lines[-1], result.stderr
+
+
+def test_hostile_root_label_and_network_name_stay_data(stack: Stack, busybox_images: Path,
+                                                       tmp_path: Path) -> None:
+    root = tmp_path / 'r"; flush ruleset; "' / ("long" * 30)
+    stack.env["PYCOMPOSE_ROOT"] = str(root)  # the harness's checks follow the root
+    root.mkdir(parents=True)
+    subprocess.run(["cp", "-al", str(busybox_images), str(root / "images")], check=True)
+    directory = tmp_path / "p"
+    label = 'x"; $(touch /tmp/pwned) `id` \\n ../../etc'
+    write_compose(directory, """
+        services:
+          app:
+            image: busybox
+            command: ["sleep", "60"]
+            ports: ["127.0.0.1:18080:80"]
+            labels:
+              hostile: 'LABEL'
+            networks: [odd]
+        networks:
+          odd:
+            name: 'odd"; $(x) ../../n'
+    """.replace("LABEL", label.replace("'", "''")))
+    try:
+        result = stack.run("up", "-d", cwd=directory, check=False)
+        if result.returncode != 0:  # refused: then in one line, naming the network
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and "odd" in lines[0], result.stderr
+            return
+        rows = stack.ps(directory)
+        assert f"hostile={label}" in rows[0]["Labels"]  # kept verbatim, as data
+        assert not Path("/tmp/pwned").exists()
+        table = subprocess.run(["ip", "netns", "exec", stack.netns, "nft", "list", "ruleset"],
+                               capture_output=True, text=True, check=True).stdout
+        assert "dnat ip to" in table and "state root" in table
+    finally:
+        stack.run("down", "-t", "0", cwd=directory, check=False)
