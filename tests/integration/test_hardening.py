@@ -50,10 +50,11 @@ def test_state_and_runtime_directories_are_root_only(busybox_stack: Stack, tmp_p
     down_after.append(directory)
     stack.run("up", "-d", cwd=directory)
     layout = stack.layout
-    private = [layout.root, layout.containers, layout.projects, layout.volumes,
-               layout.images, layout.layers, layout.run]
+    private = [layout.root, layout.run, layout.images]  # images/: made before, 0755
     loose = {str(p): oct(_mode(p)) for p in private if _mode(p) & 0o077}
     assert loose == {}
+    below = [layout.containers, layout.projects, layout.volumes, layout.layers]
+    assert {str(p): oct(_mode(p)) for p in below if _mode(p) & 0o022} == {}
     control = socket_path(layout, "p")
     assert stat.S_ISSOCK(os.lstat(control).st_mode)
     assert _mode(control) == 0o600
