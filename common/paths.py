@@ -9,6 +9,7 @@ so two roots never share state or kernel object names on one host.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from pathlib import Path
 
 DEFAULT_ROOT = "/var/lib/pycompose"
 DEFAULT_RUN = "/run/pycompose"
+PRIVATE = 0o700
+"""The mode of the state root, the runtime directory and the root's top-level
+directories: they hold secrets, logs, environments and control sockets."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,26 @@ class Layout:
 
     def lock_file(self, name: str) -> Path:
         return self.run / "locks" / f"{name}.lock"
+
+    def make_private(self) -> None:
+        """Create the state root and the runtime directory mode 0700, or tighten
+        them to it (a root made beforehand by hand), and the root's top-level
+        directories found looser (made by an older version): nobody but root reads
+        or writes pycompose's state, as Docker keeps ``/var/lib/docker``.  What
+        lies below needs no mode of its own to stay out of others' reach, so the
+        others are not made here (a command that fails early leaves none)."""
+        for directory in (self.root, self.run):
+            directory.mkdir(mode=PRIVATE, parents=True, exist_ok=True)
+            _tighten(directory)
+        for directory in (self.images, self.layers, self.containers, self.projects,
+                          self.volumes):
+            with contextlib.suppress(FileNotFoundError):
+                _tighten(directory)
+
+
+def _tighten(directory: Path) -> None:
+    if os.stat(directory).st_mode & 0o7777 != PRIVATE:
+        os.chmod(directory, PRIVATE)
 
 
 def root_tag(root: Path) -> str:

@@ -49,6 +49,7 @@ class LocalHost:
 
         require_root()
         layout = Layout.from_environ(environ)
+        layout.make_private()
         store = ImageStore(layout.images)
         oci = OciRuntime(layout, await detect_runtime(layout, dict(environ)))
         backends: dict[str, Any] = {

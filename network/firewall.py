@@ -26,6 +26,8 @@ from ipaddress import ip_address, ip_interface
 
 from common.records import Attachment, ContainerRecord, NetworkRecord, PortBinding
 
+COMMENT_MAX = 128
+
 
 def table_name(root_tag: str, project: str) -> str:
     return "pycompose_" + hashlib.sha256(f"{root_tag}\0{project}".encode()).hexdigest()[:10]
@@ -63,7 +65,7 @@ def render(table: str, comment: str, networks: Sequence[NetworkRecord],
             forward.append(f"iifname {bridge} oifname != {bridge} drop")
     lines = [
         f"table inet {table} {{",
-        f"\tcomment {_quote(comment)}",
+        f"\tcomment {_comment(comment)}",
         *_chain("prerouting", "type nat hook prerouting priority dstnat; policy accept;",
                 ["fib daddr type local jump publish"]),
         *_chain("output", "type nat hook output priority -100; policy accept;",
@@ -84,7 +86,15 @@ def _chain(name: str, hook: str | None, rules: Sequence[str]) -> list[str]:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """An nft string: nft knows no escapes (a string ends at the next ``"``), so
+    anything but printable ASCII is replaced and ``"`` becomes ``'``."""
+    return '"' + "".join(c if " " <= c <= "~" and c != '"' else "'" if c == '"' else "?"
+                         for c in text) + '"'
+
+
+def _comment(text: str) -> str:
+    """nft takes comments of at most 128 bytes: a long state root is cut short."""
+    return _quote(text if len(text) <= COMMENT_MAX else text[:COMMENT_MAX - 3] + "...")
 
 
 def publish_target(record: ContainerRecord,

@@ -6,7 +6,10 @@ source copies its contents; a destination ending in ``/``, or several sources,
 is a directory), ``content_key`` digests what would be copied for the cache, and
 ``write_tar`` writes the entries with the owner and mode ``--chown``/``--chmod``
 ask for.  The tarball is extracted with ``runtime.images.unpack`` into the destination
-directory resolved inside the root, so nothing escapes it.  Synchronous.
+directory resolved inside the root, so nothing escapes it.  The sources are
+resolved inside their root too (``in_root``): a symlink in the context, or in
+another stage's root, leads to a file of that tree or to nothing, never to one of
+the host's (a context's ``etc -> /etc`` names the context's ``etc``).  Synchronous.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import IO
 
 from common.errors import BuildError
 from runtime.build.dockerignore import Pattern, is_excluded, may_contain_included
+from runtime.ocispec.users import resolve_in_root
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,15 @@ class CopyPlan:
     entries: tuple[Entry, ...]
 
 
+def in_root(root: str, relative: str, *, follow: bool = False) -> str:
+    """The host path of ``relative`` in the tree ``root``, its symlinks followed
+    as if ``root`` were ``/``; the last one too with ``follow``."""
+    if follow or not relative:
+        return resolve_in_root(root, relative)
+    parent, _, name = relative.rpartition("/")
+    return os.path.join(resolve_in_root(root, parent), name)
+
+
 def _has_magic(text: str) -> bool:
     return any(c in text for c in "*?[")
 
@@ -51,7 +64,7 @@ def match_sources(root: str, pattern: str, ignore: list[Pattern]) -> list[str]:
     if cleaned in ("", "."):
         return [""]
     if not _has_magic(cleaned):
-        full = os.path.join(root, cleaned)
+        full = in_root(root, cleaned)
         if os.path.lexists(full) and not is_excluded(cleaned, ignore):
             return [cleaned]
         return []
@@ -59,7 +72,7 @@ def match_sources(root: str, pattern: str, ignore: list[Pattern]) -> list[str]:
     for part in cleaned.split("/"):
         following = []
         for base in found:
-            directory = os.path.join(root, base) if base else root
+            directory = in_root(root, base, follow=True)
             if not os.path.isdir(directory):
                 continue
             names = sorted(os.listdir(directory)) if _has_magic(part) else (
@@ -73,10 +86,10 @@ def match_sources(root: str, pattern: str, ignore: list[Pattern]) -> list[str]:
 def _walk(root: str, relative: str, ignore: list[Pattern]) -> list[str]:
     """Every path under ``relative`` (itself excluded), skipping ignored ones."""
     found: list[str] = []
-    directory = os.path.join(root, relative) if relative else root
+    directory = in_root(root, relative, follow=True)
     for name in sorted(os.listdir(directory)):
         rel = f"{relative}/{name}" if relative else name
-        full = os.path.join(root, rel)
+        full = os.path.join(directory, name)
         excluded = is_excluded(rel, ignore)
         is_dir = os.path.isdir(full) and not os.path.islink(full)
         if excluded and not (is_dir and may_contain_included(rel, ignore)):
@@ -107,9 +120,9 @@ def plan_copy(root: str, sources: list[str], dest: str, workdir: str,
         dir_target = True
     entries: list[Entry] = []
     for rel in matched:
-        full = os.path.join(root, rel) if rel else root
+        full = in_root(root, rel)
         if os.path.isdir(full) and not os.path.islink(full):
-            entries += [Entry(os.path.join(root, p), p[len(rel) + 1:] if rel else p)
+            entries += [Entry(in_root(root, p), p[len(rel) + 1:] if rel else p)
                         for p in _walk(root, rel, ignore)]
             dir_target = True
         else:

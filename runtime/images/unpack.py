@@ -40,6 +40,7 @@ from runtime.images.tarheader import FastTarInfo, members
 SYS_OPENAT2 = 437  # the same number on every architecture (added in Linux 5.6)
 RESOLVE_NO_MAGICLINKS = 0x02
 RESOLVE_BENEATH = 0x08
+RESOLVE_IN_ROOT = 0x10
 WHITEOUT_PREFIX = ".wh."
 OPAQUE = ".wh..wh..opq"
 AUFS_META = ".wh..wh."
@@ -61,7 +62,13 @@ class UnsafeLayer(ImageError):
 
 def openat2_beneath(dir_fd: int, path: str, flags: int) -> int:
     """``openat2`` with RESOLVE_BENEATH: EXDEV if resolution would leave ``dir_fd``."""
-    how = _OpenHow(flags | os.O_CLOEXEC, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+    return openat2(dir_fd, path, flags, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+
+
+def openat2(dir_fd: int, path: str, flags: int, resolve: int) -> int:
+    """``openat2(2)``: ``open`` whose path resolution the kernel restricts as
+    ``resolve`` says, in one step (no window for a symlink swapped in meanwhile)."""
+    how = _OpenHow(flags | os.O_CLOEXEC, 0, resolve)
     fd = _libc.syscall(SYS_OPENAT2, dir_fd, os.fsencode(path), ctypes.byref(how),
                        ctypes.sizeof(how))
     if fd < 0:

@@ -196,3 +196,50 @@ def test_layer_diff_whiteouts_and_opaque(tmp_path: Path) -> None:
 
     raw.write(gzip.decompress(buffer.read()))
     assert diff_id == "sha256:" + hashlib.sha256(raw.getvalue()).hexdigest()
+
+
+@pytest.fixture
+def hostile_ctx(tmp_path: Path) -> Path:
+    """A context (or a stage's root) whose links point at the host's /etc, and a
+    file beside it, outside."""
+    root = tmp_path / "hostile"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "own").write_text("mine\n")
+    (root / "link").symlink_to("/etc")
+    (root / "rel").symlink_to("../../../../../../../../etc")
+    (root / "evil").symlink_to("/")
+    (root / "shadow").symlink_to("/etc/passwd")
+    (tmp_path / "outside.txt").write_text("outside\n")
+    return root
+
+
+@pytest.mark.parametrize("source", ["../outside.txt", "link/passwd", "rel/passwd",
+                                    "evil/etc/passwd", "link/pass*", "evil/etc/*",
+                                    "link/"])
+def test_sources_never_leave_the_context(hostile_ctx: Path, source: str) -> None:
+    assert Path("/etc/passwd").exists()
+    try:
+        plan = plan_copy(str(hostile_ctx), [source], "/dst/", "/", [], "COPY")
+    except BuildError as exc:
+        assert "not found in the build context" in str(exc) and "\n" not in str(exc)
+        return
+    for entry in plan.entries:  # a link resolved inside: the context's own /etc only
+        real = os.path.realpath(entry.source)
+        assert os.path.islink(entry.source) or real.startswith(str(hostile_ctx) + "/")
+
+
+def test_links_resolve_inside_the_context(hostile_ctx: Path) -> None:
+    plan = plan_copy(str(hostile_ctx), ["link/own"], "/x", "/", [], "COPY")
+    assert [e.source for e in plan.entries] == [str(hostile_ctx / "etc" / "own")]
+    globbed = plan_copy(str(hostile_ctx), ["evil/etc/o*"], "/d/", "/", [], "COPY")
+    assert [e.source for e in globbed.entries] == [str(hostile_ctx / "etc" / "own")]
+
+
+def test_a_link_to_a_host_file_is_copied_as_a_link(hostile_ctx: Path) -> None:
+    plan = plan_copy(str(hostile_ctx), ["shadow"], "/x", "/", [], "COPY")
+    output = io.BytesIO()
+    write_tar(plan, output, 0, 0, None)
+    with tarfile.open(fileobj=io.BytesIO(output.getvalue())) as tar:
+        members = tar.getmembers()
+    assert [(m.name, m.issym(), m.linkname, m.size) for m in members] == [
+        ("x", True, "/etc/passwd", 0)]

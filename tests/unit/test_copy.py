@@ -66,3 +66,64 @@ def test_symlink_copied_as_link_unless_followed(root: Path, tmp_path: Path) -> N
     container_to_host(str(root), "/escape", str(tmp_path / "followed"), archive=True,
                       follow=True)
     assert (tmp_path / "followed" / "passwd").exists()  # the container's /etc
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> tuple[Path, Path]:
+    """A root whose symlinks point at the host's tree (absolute and ``..``), and an
+    empty host directory they aim at, which no copy may touch."""
+    rootfs = tmp_path / "hostile"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_text("host\n")
+    (rootfs / "tmp").mkdir(parents=True)
+    (rootfs / "tree").mkdir()
+    (rootfs / "evil").symlink_to("/")
+    (rootfs / "rel").symlink_to("../../../../../../../../..")
+    (rootfs / "tmp" / "out").symlink_to(outside)  # a name a copy will land on
+    (rootfs / "tree" / "sub").symlink_to(outside)  # a directory a copy will fill
+    return rootfs, outside
+
+
+def test_reads_through_hostile_links_stay_inside(hostile: tuple[Path, Path],
+                                                  tmp_path: Path) -> None:
+    rootfs, outside = hostile
+    (rootfs / "tmp" / "inside").write_text("container\n")
+    for link in ("evil", "rel"):
+        with pytest.raises(CopyError, match="could not find"):
+            container_to_host(str(rootfs), f"/{link}{outside}/secret", str(tmp_path / "x"),
+                              archive=True, follow=False)
+        container_to_host(str(rootfs), f"/{link}/tmp/inside", str(tmp_path / link),
+                          archive=True, follow=False)
+        assert (tmp_path / link).read_text() == "container\n"
+
+
+def test_writes_through_hostile_links_stay_inside(hostile: tuple[Path, Path],
+                                                   tmp_path: Path) -> None:
+    rootfs, outside = hostile
+    (tmp_path / "f").write_text("from host\n")
+    for link in ("evil", "rel"):
+        with pytest.raises(CopyError, match="parent directory does not exist"):
+            host_to_container(str(tmp_path / "f"), str(rootfs), f"/{link}{outside}/{link}",
+                              archive=True, follow=False)
+        assert sorted(os.listdir(outside)) == ["secret"]
+        host_to_container(str(tmp_path / "f"), str(rootfs), f"/{link}/tmp/{link}",
+                          archive=True, follow=False)
+        assert (rootfs / "tmp" / link).read_text() == "from host\n"
+
+
+def test_a_symlink_in_the_container_is_replaced_not_followed(hostile: tuple[Path, Path],
+                                                            tmp_path: Path) -> None:
+    rootfs, outside = hostile
+    (tmp_path / "out").write_text("file\n")
+    host_to_container(str(tmp_path / "out"), str(rootfs), "/tmp/", archive=True,
+                      follow=False)
+    assert sorted(os.listdir(outside)) == ["secret"]
+    assert (rootfs / "tmp" / "out").read_text() == "file\n"
+    assert not (rootfs / "tmp" / "out").is_symlink()
+    (tmp_path / "tree" / "sub").mkdir(parents=True)
+    (tmp_path / "tree" / "sub" / "leaf").write_text("leaf\n")
+    host_to_container(str(tmp_path / "tree"), str(rootfs), "/", archive=True, follow=False)
+    assert sorted(os.listdir(outside)) == ["secret"]
+    assert (rootfs / "tree" / "sub" / "leaf").read_text() == "leaf\n"
+    assert not (rootfs / "tree" / "sub").is_symlink()

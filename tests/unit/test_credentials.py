@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,23 @@ def test_store_and_erase_keep_other_keys(tmp_path: Path) -> None:
 def test_docker_hub_is_stored_under_its_historic_key(tmp_path: Path) -> None:
     path = store("docker.io", Credentials("u", "p"), env(tmp_path))
     assert list(json.loads(path.read_text())["auths"]) == ["https://index.docker.io/v1/"]
+
+
+def test_store_replaces_the_file_atomically_and_owner_only(tmp_path: Path) -> None:
+    write(tmp_path, {"auths": {}, "psFormat": "table"})
+    old = tmp_path / "cfg" / "config.json"
+    old.chmod(0o644)
+    os.link(old, tmp_path / "before")  # the old inode, to tell a rewrite from a rename
+    path = store("r.example", Credentials("u", "secret"), env(tmp_path))
+    assert path == old and path.stat().st_mode & 0o777 == 0o600
+    assert path.stat().st_ino != (tmp_path / "before").stat().st_ino
+    assert "r.example" not in (tmp_path / "before").read_text()  # never written in place
+    assert sorted(os.listdir(tmp_path / "cfg")) == ["config.json"]  # no temporary left
+    assert erase("r.example", env(tmp_path))
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_store_makes_an_owner_only_directory(tmp_path: Path) -> None:
+    path = store("r.example", Credentials("u", "p"), env(tmp_path))
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o600

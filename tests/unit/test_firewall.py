@@ -41,7 +41,7 @@ def test_table_for_networks_and_published_ports() -> None:
     text = firewall.render("pycompose_t", 'project "p"', [FRONT, BACK, QUIET], [WEB])
     assert text == (
         "table inet pycompose_t {\n"
-        '\tcomment "project \\"p\\""\n'
+        "\tcomment \"project 'p'\"\n"
         "\tchain prerouting {\n"
         "\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
         "\t\tfib daddr type local jump publish\n"
@@ -178,3 +178,14 @@ def test_bind_probe_sees_a_listener() -> None:
     assert ports.bind_probe("127.0.0.1", port, "tcp") == port
     chosen = ports.bind_probe("127.0.0.1", 0, "udp")
     assert chosen and chosen > 1024
+
+
+def test_a_hostile_comment_stays_one_nft_string_of_at_most_128_bytes() -> None:
+    root = '/srv/a"; flush ruleset; "\\\n' + "x" * 200
+    text = firewall.render("t", f"pycompose project p (state root {root})", [FRONT], []) or ""
+    line = text.splitlines()[1]
+    assert line.startswith('\tcomment "pycompose project p (state root /srv/a\'; flush')
+    body = line.removeprefix("\tcomment ")
+    assert body.count('"') == 2 and body.endswith('..."')
+    assert len(body) - 2 == firewall.COMMENT_MAX
+    assert all(" " <= c <= "~" for c in body)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from common.errors import UsageError
 from compose.cli.views.systemdunit import UnitSpec, unit_name, unit_text
 
 SPEC = UnitSpec(project="shop", working_dir="/srv/my shop",
@@ -33,3 +36,16 @@ def test_percent_and_quotes_are_escaped_for_systemd() -> None:
     text = unit_text(spec)
     assert 'WorkingDirectory=/srv/100%% "x"\n' in text
     assert 'Description=pycompose project p (/srv/100%% "x")\n' in text
+
+
+def test_a_newline_cannot_add_a_directive_and_dollars_stay_literal() -> None:
+    hostile = UnitSpec(project="p", working_dir="/srv/x\nExecStartPre=/bin/sh -c evil",
+                       config_files=[], executable=["/bin/pycompose"], environment={})
+    with pytest.raises(UsageError, match="newline") as caught:
+        unit_text(hostile)
+    assert "\n" not in str(caught.value).replace("\\n", "")
+    spec = UnitSpec(project="p", working_dir="/srv/$HOME", config_files=[],
+                    executable=["/bin/pycompose"], environment={"X": "$y"})
+    text = unit_text(spec)
+    assert '--project-directory "/srv/$$HOME" up' in text
+    assert 'Environment="X=$y"\n' in text  # no expansion there: kept as written

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from common.errors import UsageError
+
 
 @dataclass(frozen=True)
 class UnitSpec:
@@ -30,8 +32,18 @@ def unit_name(project: str) -> str:
     return f"pycompose-{project}.service"
 
 
+def _one_line(value: str) -> str:
+    """A newline would start a directive of its own (``ExecStartPre=`` run as root
+    at boot): a value with control characters is refused, not escaped."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise UsageError(f"cannot write a systemd unit for {value!r}: it holds a newline "
+                         "or another control character")
+    return value
+
+
 def _quote(value: str) -> str:
     """A word for systemd's command lines and Environment= (C-style quoting)."""
+    _one_line(value)
     if value and all(c.isalnum() or c in "/._-:=,@+" for c in value):
         return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
@@ -41,7 +53,12 @@ def _quote(value: str) -> str:
 def _setting(value: str) -> str:
     """A single-value setting (a path, a description): systemd takes the rest of the
     line as it is, quotes included, so only specifiers are escaped (systemd.unit(5))."""
-    return value.replace("%", "%%")
+    return _one_line(value).replace("%", "%%")
+
+
+def _word(value: str) -> str:
+    """A word of ``ExecStart=``: systemd expands ``$NAME`` there, even quoted."""
+    return _quote(value).replace("$", "$$")
 
 
 def unit_text(spec: UnitSpec) -> str:
@@ -54,7 +71,7 @@ def unit_text(spec: UnitSpec) -> str:
         globals_ += ["--profile", profile]
 
     def command(*verb: str) -> str:
-        return " ".join(_quote(w) for w in [*spec.executable, *globals_, *verb])
+        return " ".join(_word(w) for w in [*spec.executable, *globals_, *verb])
 
     environment = "".join(f"Environment={_quote(f'{k}={v}')}\n"
                           for k, v in sorted(spec.environment.items()))
