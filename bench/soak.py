@@ -66,7 +66,13 @@ def sample(space: Scratch, layout: Layout, pid: int) -> dict[str, float]:
                            text=True, check=True).stdout.count("\n")
     conmons = subprocess.run(["pgrep", "-c", "-f", f"conmon.*{layout.run}"],
                              capture_output=True, text=True).stdout.strip() or "0"
-    return {"rss": rss_mb(pid), "fds": len(os.listdir(f"/proc/{pid}/fd")),
+    # the fewest descriptors over two seconds: a restart in flight holds a few (a
+    # pidfd, conmon's pipes) for a moment; a leak never gives them back
+    fds = []
+    for _ in range(40):
+        fds.append(len(os.listdir(f"/proc/{pid}/fd")))
+        time.sleep(0.05)
+    return {"rss": rss_mb(pid), "fds": min(fds),
             "mounts": mounted, "links": links, "rules": rules, "conmons": int(conmons)}
 
 

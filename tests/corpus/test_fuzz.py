@@ -119,7 +119,10 @@ def deadline(seconds: int) -> Iterator[None]:
 
 
 @pytest.mark.skipif(not FILES, reason="the corpus (../shared/corpus) is not present")
-@settings(max_examples=EXAMPLES, deadline=None,
+@settings(max_examples=EXAMPLES, deadline=None, database=None,
+          # the same inputs every run: a red CI is a regression, never a new draw
+          # (run more, differently, locally with a larger PYCOMPOSE_FUZZ_EXAMPLES)
+          derandomize=os.environ.get("PYCOMPOSE_FUZZ_RANDOM") != "1",
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.large_base_example])
 @given(mutated())

@@ -85,6 +85,14 @@ services:
 services:
   a: {image: x, environment: ["FOO = bar"]}
 """, (), ("services.a.environment[0]", "'FOO ' is declared with a trailing space")),
+    "env-file-required-not-a-boolean": ("""
+services:
+  a: {image: x, env_file: [{path: a.env, required: maybe}]}
+""", (), ("services.a.env_file[0].required", "invalid boolean: maybe")),
+    "env-file-required-yaml-1-1-boolean": ("""
+services:
+  a: {image: x, env_file: [{path: a.env, required: "No"}]}
+""", (), ()),
     "environment-spaces-elsewhere": ("""
 services:
   a: {image: x, environment: ["BAZ= q", " LEAD=1"]}

@@ -76,6 +76,8 @@ def _service(path: KeyPath, service: Any, decode: bool) -> Iterator[RuleError]:
         build = service.get("build")
         if isinstance(build, Mapping):
             yield from _trailing_spaces((*path, "build", "args"), build.get("args"))
+    if decode:
+        yield from _env_file_required((*path, "env_file"), service.get("env_file"))
     for index, port in enumerate(service.get("ports") or ()):
         yield from _host_ip((*path, "ports", index), port)
     for index, watch in enumerate(((service.get("develop") or {}).get("watch")) or ()):
@@ -94,6 +96,18 @@ def _service(path: KeyPath, service: Any, decode: bool) -> Iterator[RuleError]:
         if isinstance(mount, Mapping) and mount.get("type") == "bind" and "source" not in mount:
             yield RuleError((*path, "volumes", index), 'invalid mount config for type "bind": '
                                                        "field Source must not be empty")
+
+
+def _env_file_required(path: KeyPath, entries: Any) -> Iterator[RuleError]:
+    """``env_file[].required`` as a string is decoded as compose-go reads booleans
+    (the schema lets any string through): Docker Compose refuses anything else."""
+    for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+        value = entry.get("required") if isinstance(entry, Mapping) else None
+        if isinstance(value, str) and value.lower() not in _BOOLEANS:
+            yield RuleError((*path, index, "required"), f"invalid boolean: {value}")
+
+
+_BOOLEANS = {"true", "false", "y", "yes", "on", "n", "no", "off"}
 
 
 def _host_ip(path: KeyPath, port: Any) -> Iterator[RuleError]:
