@@ -4,26 +4,17 @@ composition root only when a test arms it."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from common import faults
+from compose.engine.traced import Traced
 
 
-class Faulty:
-    """``backend`` with each coroutine method counted as a step before it runs."""
-
-    def __init__(self, backend: object, kind: str) -> None:
-        self._backend = backend
-        self._kind = kind
-
-    def __getattr__(self, name: str) -> Any:
-        member = getattr(self._backend, name)
-        if not inspect.iscoroutinefunction(member):
-            return member
-        return self._wrap(member, f"{self._kind}.{name}")
+class Faulty(Traced):
+    """``backend`` with each coroutine method counted as a step before it runs (the
+    delegation is ``Traced``'s; only what wraps each call differs)."""
 
     @staticmethod
     def _wrap(method: Callable[..., Any], event: str) -> Callable[..., Any]:
