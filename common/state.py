@@ -21,7 +21,7 @@ from common.errors import StateError
 from common.locks import try_lock
 from common.paths import Layout
 from common.records import ContainerRecord, NetworkRecord
-from common.statefiles import read_json, write_json
+from common.statefiles import read_json, sync_directory, write_json
 
 
 def read_project(layout: Layout, project: str) -> dict[str, Any]:
@@ -67,6 +67,37 @@ def project_names(layout: Layout) -> list[str]:
         return []
 
 
+UNBORN = ".unborn-"
+
+
+def give_birth(layout: Layout, container_id: str, name: str, record: dict[str, Any]) -> None:
+    """Make a container's directory holding its first record, as one rename.
+
+    A directory without a record is found by nothing: so it is made under a hidden
+    name that carries our pid, and only renamed into place with the record in it.
+    One left by a process that died (SIGKILL, a full disk) is swept by the next
+    listing of the containers."""
+    birth = layout.containers / f"{UNBORN}{container_id}-{os.getpid()}"
+    try:
+        birth.mkdir(parents=True)
+        write_json(birth / name, record, make_parent=False)
+        os.rename(birth, layout.container_dir(container_id))
+    except BaseException:
+        shutil.rmtree(birth, ignore_errors=True)
+        raise
+    sync_directory(layout.containers)
+
+
+def _sweep_unborn(layout: Layout, entry: str) -> None:
+    """Remove ``entry`` (an unborn directory) if the process making it is gone."""
+    try:
+        os.kill(int(entry.rsplit("-", 1)[1]), 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        shutil.rmtree(layout.containers / entry, ignore_errors=True)
+    except PermissionError:
+        pass  # alive, another user's: not ours to judge
+
+
 def container_records(layout: Layout, project: str | None = None) -> list[ContainerRecord]:
     records = []
     try:
@@ -74,6 +105,9 @@ def container_records(layout: Layout, project: str | None = None) -> list[Contai
     except FileNotFoundError:
         return []
     for entry in entries:
+        if entry.startswith(UNBORN):
+            _sweep_unborn(layout, entry)
+            continue
         try:
             record = ContainerRecord.from_json(read_json(layout.containers / entry /
                                                          "container.json"))

@@ -132,16 +132,10 @@ class ContainerDriver:
                      runtime: Runtime) -> list[str]:
         """The container's directory made into its bundle (synchronous); warnings."""
         directory = self.directory(record)
-        directory.mkdir(parents=True, exist_ok=True)
         # No config hash until the bundle is complete: if anything below fails, the
-        # next ``up`` sees a changed container and makes it again.  Without even that
-        # record (a full disk) nothing would find the directory again: it goes.
-        try:
-            write_json(directory / RECORD,
-                       dataclasses.replace(record, config_hash="").to_json())
-        except BaseException:
-            shutil.rmtree(directory, ignore_errors=True)
-            raise
+        # next ``up`` sees a changed container and makes it again.
+        state.give_birth(self.layout, record.id, RECORD,
+                         dataclasses.replace(record, config_hash="").to_json())
         image = self._image(record)
         rootfs.mount_rootfs(self.store, self.layout.layers, image, directory)
         notes: list[str] = []
