@@ -39,6 +39,7 @@ from common.status import (
     Usage,
 )
 from compose.engine.events import Progress
+from compose.engine.snapshot import Snapshot
 from compose.spec.model import Service
 
 
@@ -230,6 +231,7 @@ class FakeVolumes:
 class FakeSupervisors:
     def __init__(self) -> None:
         self.log: list[str] = []
+        self.snapshots: dict[str, Snapshot] = {}
 
     async def ensure(self, project: str) -> None:
         self.log.append(f"ensure {project}")
@@ -245,6 +247,11 @@ class FakeSupervisors:
 
     async def dns_ready(self, record: ContainerRecord) -> bool:
         return True
+
+    async def snapshot(self, project: str, since: int | None = None,
+                       wait: float = 0.0) -> Snapshot | None:
+        self.log.append(f"snapshot {project}")
+        return self.snapshots.get(project)
 
 
 # images: FakeImages (the ImageBackend), its registry session, and an Output

@@ -29,6 +29,7 @@ from common.images import (
 from common.progress import BuildReporter, TransferReporter
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
 from common.status import ContainerStatus, LogLine, LogPosition, Probe, Usage
+from compose.engine.snapshot import Snapshot
 from compose.spec.model import Service
 
 
@@ -272,3 +273,9 @@ class Supervisors(Protocol):
 
     async def dns_ready(self, record: ContainerRecord) -> bool:
         """The container's embedded DNS server answers (True when it has none)."""
+
+    async def snapshot(self, project: str, since: int | None = None,
+                       wait: float = 0.0) -> Snapshot | None:
+        """What the project's supervisor knows of its containers (None when no
+        supervisor runs); with ``since``, answered once its generation moves past
+        it or ``wait`` seconds have gone by."""

@@ -28,6 +28,7 @@ from common.locks import try_lock
 from common.paths import Layout
 from common.processes import wait_for_exit
 from common.records import ContainerRecord
+from compose.engine.snapshot import Snapshot
 from compose.supervisor import control
 from compose.supervisor.dnsready import resolves_here, wait_ready
 from compose.supervisor.standby import Standby, supervisor_environ
@@ -203,6 +204,18 @@ class ProjectSupervisors:
 
     async def stop(self, project: str) -> None:
         await stop_supervisor(self.layout, project)
+
+    async def snapshot(self, project: str, since: int | None = None,
+                       wait: float = 0.0) -> Snapshot | None:
+        if running_pid(self.layout, project) is None:
+            return None
+        message: dict[str, object] = {"op": "snapshot"}
+        if since is not None:
+            message.update(since=since, wait=wait)
+        answer = await control.request(control.socket_path(self.layout, project), message,
+                                       timeout=wait + 10.0)
+        data = (answer or {}).get("snapshot")
+        return Snapshot.from_json(data) if isinstance(data, dict) else None
 
     async def dns_ready(self, record: ContainerRecord) -> bool:
         if not resolves_here(record):

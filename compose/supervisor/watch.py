@@ -39,11 +39,12 @@ from common.records import ContainerRecord
 from common.status import CREATED, DEAD, EXITED, RUNNING, Probe
 from compose.engine import depwait, eventlog, runstate
 from compose.engine.backends import ContainerBackend, NetworkBackend
+from compose.engine.snapshot import Snapshot
 from compose.planning import health as health_rules
 from compose.planning.health import UNHEALTHY, HealthConfig, HealthState
 from compose.planning.lifecycle import Restart, RestartPolicy, next_delay, restart_decision
 from compose.planning.supervision import Supervision
-from compose.supervisor import control
+from compose.supervisor import control, snapshots
 from compose.supervisor.dnshost import DnsHost
 
 Prober = Callable[[ContainerRecord, HealthConfig], Awaitable[Probe]]
@@ -147,6 +148,17 @@ class Supervisor:
         self._along: dict[str, tuple[ContainerRecord, depwait.Condition]] = {}
         """Dependents stopped to be restarted after a dependency, by container id."""
         self.dns = dns
+        self._restart_at: dict[str, float] = {}
+        """Containers in back-off, by id: when their restart is due."""
+        self._generation = 0
+        self._changed = trio.Event()
+        """Set (and replaced) at each change a snapshot would show."""
+
+    def _bump(self) -> None:
+        """Something a snapshot shows changed: wake whoever waits for one."""
+        self._generation += 1
+        self._changed.set()
+        self._changed = trio.Event()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
                   ) -> None:
@@ -180,7 +192,24 @@ class Supervisor:
         if op == "status":
             return {"ok": True, "pid": os.getpid(), "watching": sorted(
                 self._records[i].name for i in self._watchers if i in self._records)}
+        if op == "snapshot":
+            since, wait = request.get("since"), request.get("wait", 0)
+            if isinstance(since, int) and isinstance(wait, int | float) \
+                    and since == self._generation:
+                with trio.move_on_after(min(float(wait), 5.0)):
+                    await self._changed.wait()  # a change is pushed as soon as it happens
+            return {"ok": True, "snapshot": (await self.snapshot()).to_json()}
         return {"ok": False, "error": f"unknown op {op!r}"}
+
+    async def snapshot(self) -> Snapshot:
+        """Every container of the project as the dashboard shows it."""
+        generation, now = self._generation, self.clock()
+        views = [await snapshots.container_view(
+            self.containers, self._directory(record), record, self.image_config,
+            restart_at=self._restart_at.get(record.id), watched=record.id in self._watchers)
+            for record in self._records.values()]
+        views.sort(key=lambda v: (v.service, v.number, v.name))
+        return Snapshot(self.project, now, generation, tuple(views))
 
     async def rescan(self, nursery: trio.Nursery) -> bool:
         """Watch new containers, stop watching removed ones; False when none are left."""
@@ -214,6 +243,7 @@ class Supervisor:
             if record.id not in self._watchers:
                 self._watchers[record.id] = await nursery.start(self._watch_task, record)
         await self.refresh_dns()
+        self._bump()
         self.log.info("watching", containers=len(self._watchers))
         return bool(records)
 
@@ -253,15 +283,28 @@ class Supervisor:
                                      self.image_config(record))
         watch = _Watch(record, supervision, self.log.bind(container=record.name))
         step: _Step | None = _Observe()
-        while step is not None and directory.is_dir():
-            current = step
-            try:
-                step = await self._STEPS[type(current)](self, watch, current)
-            except (PycomposeError, OSError, BaseExceptionGroup) as exc:
-                error = _failure(exc)
-                if error is None:
-                    raise  # a bug: keep its traceback
-                step = await self._failed(watch, current, error)
+        try:
+            while step is not None and directory.is_dir():
+                current = step
+                self._entered(record, current)
+                try:
+                    step = await self._STEPS[type(current)](self, watch, current)
+                except (PycomposeError, OSError, BaseExceptionGroup) as exc:
+                    error = _failure(exc)
+                    if error is None:
+                        raise  # a bug: keep its traceback
+                    step = await self._failed(watch, current, error)
+        finally:
+            self._restart_at.pop(record.id, None)
+            self._bump()
+
+    def _entered(self, record: ContainerRecord, step: _Step) -> None:
+        """Note the watcher's new state for snapshots (in back-off: until when)."""
+        if isinstance(step, _Backoff):
+            self._restart_at[record.id] = self.clock() + step.decision.after
+        else:
+            self._restart_at.pop(record.id, None)
+        self._bump()
 
     async def _failed(self, watch: _Watch, step: _Step, error: Exception) -> _Step | None:
         """One container's error boundary: a step that failed (the runtime refused a
@@ -497,6 +540,7 @@ class Supervisor:
             before = run.health.status
             run.health = health_rules.record(config, run.health, probe, run.started_at)
             runstate.write_health(directory, run.health)
+            self._bump()
             if run.health.status != before:
                 log.info("health_status", status=run.health.status)
                 self._event(record, f"health_status: {run.health.status}")

@@ -14,6 +14,7 @@ from common.paths import Layout
 from common.records import ContainerRecord
 from common.status import EXITED, RUNNING, ContainerStatus, Probe
 from compose.engine import runstate
+from compose.engine.snapshot import Snapshot
 from compose.planning.health import HealthConfig
 from compose.planning.lifecycle import RestartState
 from compose.supervisor.watch import Supervisor
@@ -237,3 +238,34 @@ async def test_a_bug_in_a_watcher_keeps_its_traceback(
     supervisor, _ = make(tmp_path, {"restart": "always"}, Buggy([(1, 1)]))
     with pytest.raises(TypeError, match="a bug"):
         await supervisor.watch(RECORD)
+
+
+async def test_a_snapshot_shows_the_back_off_and_is_pushed_on_a_change(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    container = ScriptedContainer([(1, 1)])
+    service = {"restart": "always",
+               "healthcheck": {"test": ["CMD", "check"], "interval": "10s"}}
+    supervisor, _ = make(tmp_path, service, container)
+    supervisor._records = {RECORD.id: RECORD}
+    async with trio.open_nursery() as nursery:
+        supervisor._watchers[RECORD.id] = nursery.cancel_scope
+        nursery.start_soon(supervisor.watch, RECORD)
+        await trio.sleep(0.5)
+        first = await supervisor.snapshot()
+        (view,) = first.containers
+        assert (view.name, view.state, view.restarts, view.health) == \
+            ("p-web-1", "running", 0, "starting")  # no probe yet
+        # asked with the generation it has, the answer waits for the exit at 1 s
+        since = first.generation
+        while view.state != "restarting":
+            answer = await supervisor._on_request(
+                nursery, {"op": "snapshot", "since": since, "wait": 3})
+            snapshot = Snapshot.from_json(answer["snapshot"])
+            assert snapshot.generation > since and trio.current_time() == pytest.approx(1.0)
+            (view,), since = snapshot.containers, snapshot.generation
+        assert view.state == "restarting" and view.restarts == 1 and view.backoff == 0.1
+        assert view.restart_at == pytest.approx(1.1)
+        await trio.sleep(0.5)
+        (view,) = (await supervisor.snapshot()).containers
+        assert (view.state, view.restart_at, view.started_at) == ("running", None, 1.1)
+        nursery.cancel_scope.cancel()
