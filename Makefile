@@ -13,9 +13,10 @@ PYCOMPOSE  := $(VENV)/bin/pycompose
 # tini (init: true), nftables (ports, egress NAT), docker-registry (the tests' own
 # registry server), skopeo (the pull benchmark's yardstick), mmdebstrap (the Debian
 # image of samples/webapp), systemd (only for systemd-analyze verify of the units
-# `pycompose systemd` writes; no systemd runs here).
+# `pycompose systemd` writes; no systemd runs here), tmux (the dashboard's test
+# drives it in a real terminal).
 APT_PACKAGES := runc crun conmon busybox-static util-linux iproute2 python3-venv curl \
-	tini nftables docker-registry skopeo mmdebstrap systemd
+	tini nftables docker-registry skopeo mmdebstrap systemd tmux
 
 .PHONY: setup system-packages demo demo-down webapp test lint unit integration clean bench peers
 

@@ -32,6 +32,21 @@ def raw_terminal(enabled: bool) -> Iterator[None]:
         termios.tcsetattr(0, termios.TCSADRAIN, saved)
 
 
+@contextlib.contextmanager
+def keys_mode() -> Iterator[None]:
+    """Our terminal reads key by key without echo, Ctrl-C still a signal (the
+    dashboard's keys); as it was afterwards."""
+    if not os.isatty(0):
+        yield
+        return
+    saved = termios.tcgetattr(0)
+    try:
+        ttymod.setcbreak(0)
+        yield
+    finally:
+        termios.tcsetattr(0, termios.TCSADRAIN, saved)
+
+
 def terminal_size() -> tuple[int, int] | None:
     try:
         rows, cols, _, _ = struct.unpack("HHHH", fcntl.ioctl(1, termios.TIOCGWINSZ, b"\0" * 8))
