@@ -125,6 +125,18 @@ def test_the_dashboard_shows_restarts_and_health_and_acts_on_keys(
     pane.keys("r")
     pane.wait_for(lambda s: "restarting sick: done" in s, timeout=30)
     assert stack.run("inspect", "sick", cwd=project).stdout != started
+    # l follows sick's logs on the normal screen; Ctrl-C comes back
+    pane.keys("l")
+    pane.wait_for(lambda s: "following the logs of sick" in s and "sick is up" in s)
+    pane.keys("C-c")
+    pane.wait_for(lambda s: "pycompose dashboard: dash" in s)
+    # e opens a shell in it; exit comes back
+    pane.keys("e")
+    pane.wait_for(lambda s: "sh in dash-sick-1" in s)
+    pane.keys("echo from-$((40+2))-inside", "Enter")
+    pane.wait_for(lambda s: "from-42-inside" in s)
+    pane.keys("exit", "Enter")
+    pane.wait_for(lambda s: "pycompose dashboard: dash" in s)
     pane.keys("q")
     deadline = time.monotonic() + 10
     while pane.alive() and time.monotonic() < deadline:
