@@ -5,7 +5,6 @@ and the keys restart a service and quit."""
 from __future__ import annotations
 
 import re
-import secrets
 import shlex
 import shutil
 import subprocess
@@ -22,15 +21,16 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux
 
 
 class Pane:
-    """One tmux session on a private server, running one command."""
+    """One tmux session on a private server (its socket in the test's directory),
+    running one command."""
 
-    def __init__(self, command: list[str], cwd: Path) -> None:
-        self.server = f"pyct-dash-{secrets.token_hex(4)}"
+    def __init__(self, command: list[str], cwd: Path, socket: Path) -> None:
+        self.server = str(socket)
         self._tmux("new-session", "-d", "-x", "150", "-y", "40", "-s", "dash", "-c", str(cwd),
                    shlex.join(command))
 
     def _tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["tmux", "-L", self.server, *args], capture_output=True,
+        return subprocess.run(["tmux", "-S", self.server, *args], capture_output=True,
                               text=True, timeout=10)
 
     def screen(self) -> str:
@@ -54,14 +54,15 @@ class Pane:
 
     def close(self) -> None:
         self._tmux("kill-server")
+        Path(self.server).unlink(missing_ok=True)
 
 
 @pytest.fixture
-def pane_factory() -> Iterator[Callable[[list[str], Path], Pane]]:
+def pane_factory(tmp_path: Path) -> Iterator[Callable[[list[str], Path], Pane]]:
     panes: list[Pane] = []
 
     def make(command: list[str], cwd: Path) -> Pane:
-        panes.append(Pane(command, cwd))
+        panes.append(Pane(command, cwd, tmp_path / f"tmux-{len(panes)}.sock"))
         return panes[-1]
 
     yield make
