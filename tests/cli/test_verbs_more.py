@@ -1,0 +1,39 @@
+"""``version``, ``create``, ``scale``, ``export`` and ``commit`` through the real
+CLI: their flags, output and exit statuses, and the usage errors that stop them
+before any container work (as docker compose's)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from compose import __version__
+from compose.cli.main import fast_version
+from tests.cli.test_bad_input import REPO, pycompose
+
+
+def test_version_short_and_json(tmp_path: Path) -> None:
+    assert pycompose(tmp_path, "version").stdout == f"pycompose version {__version__}\n"
+    assert pycompose(tmp_path, "version", "--short").stdout == f"{__version__}\n"
+    for flags in (["--format", "json"], ["-f", "json"], ["--format=json"]):
+        result = pycompose(tmp_path, "version", *flags)
+        assert result.returncode == 0
+        assert json.loads(result.stdout) == {"version": f"v{__version__}"}
+    # global options first: argparse's path, same output
+    assert pycompose(tmp_path, "-p", "x", "version", "--short").stdout == f"{__version__}\n"
+    assert json.loads(pycompose(tmp_path, "-p", "x", "version", "-f", "json").stdout) == \
+        {"version": f"v{__version__}"}
+    # docker compose: an unknown format is the sentence, --short wins over --format
+    assert pycompose(tmp_path, "version", "--format", "xml").stdout.startswith("pycompose")
+    assert fast_version(["version", "--short", "--format", "json"]) == __version__
+    assert pycompose(tmp_path, "version", "extra").returncode == 2
+
+
+def test_version_short_imports_no_trio() -> None:
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "compose", "version",
+                             "--short"], capture_output=True, text=True, cwd=REPO,
+                            env={"PYTHONPATH": str(REPO)}, check=True)
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    assert "trio" not in imported and "rich" not in imported
