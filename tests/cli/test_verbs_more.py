@@ -11,7 +11,7 @@ from pathlib import Path
 
 from compose import __version__
 from compose.cli.main import fast_version
-from tests.cli.test_bad_input import REPO, pycompose
+from tests.cli.test_bad_input import REPO, one_line_error, project, pycompose
 
 
 def test_version_short_and_json(tmp_path: Path) -> None:
@@ -37,3 +37,27 @@ def test_version_short_imports_no_trio() -> None:
                             env={"PYTHONPATH": str(REPO)}, check=True)
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
     assert "trio" not in imported and "rich" not in imported
+
+
+FARM = """
+    services:
+      web:
+        image: busybox
+      db:
+        image: busybox
+"""
+
+
+def test_scale_usage_errors(tmp_path: Path) -> None:
+    project(tmp_path, FARM)
+    assert pycompose(tmp_path, "scale").returncode == 2  # at least one SERVICE=N
+    assert one_line_error(pycompose(tmp_path, "scale", "web")) == \
+        "error: invalid scale specifier: web"
+    assert one_line_error(pycompose(tmp_path, "scale", "web=x")) == \
+        "error: invalid scale specifier: can't parse replica value as int: web=x"
+    assert one_line_error(pycompose(tmp_path, "scale", "=2")) == \
+        "error: invalid scale specifier: =2"
+    assert "must not be negative" in one_line_error(pycompose(tmp_path, "scale", "web=-1"))
+    assert one_line_error(pycompose(tmp_path, "scale", "nope=2")) == \
+        "error: no such service: nope"
+    assert not (tmp_path / ".state" / "containers").exists()
