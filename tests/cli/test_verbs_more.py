@@ -61,3 +61,20 @@ def test_scale_usage_errors(tmp_path: Path) -> None:
     assert one_line_error(pycompose(tmp_path, "scale", "nope=2")) == \
         "error: no such service: nope"
     assert not (tmp_path / ".state" / "containers").exists()
+
+
+def test_create_usage_errors(tmp_path: Path) -> None:
+    project(tmp_path, FARM)
+    assert one_line_error(pycompose(tmp_path, "create", "--pull", "bogus")) == \
+        'error: invalid --pull option "bogus"'
+    assert one_line_error(pycompose(tmp_path, "create", "--force-recreate",
+                                    "--no-recreate")) == \
+        "error: --force-recreate and --no-recreate are incompatible"
+    assert pycompose(tmp_path, "create", "--build", "--no-build").returncode == 2
+    assert one_line_error(pycompose(tmp_path, "create", "nope")) == \
+        "error: no such service: nope"
+    assert one_line_error(pycompose(tmp_path, "create", "--scale", "nope=1")) == \
+        "error: no such service: nope"
+    assert one_line_error(pycompose(tmp_path, "create", "--scale", "web")) == \
+        "error: invalid --scale 'web': use SERVICE=NUM"
+    assert not (tmp_path / ".state" / "containers").exists()

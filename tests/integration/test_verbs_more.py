@@ -46,3 +46,29 @@ def test_scale_no_deps_leaves_dependencies_alone(busybox_stack: Stack, tmp_path:
     stack.run("scale", "--no-deps", "web=2", cwd=project)
     assert running(stack, project) == ["farm-web-1", "farm-web-2"]
     stack.run("down", "-t", "0", cwd=project)
+
+
+def states(stack: Stack, project: Path) -> dict[str, str]:
+    return {r["Name"]: r["State"] for r in stack.ps(project)}
+
+
+def test_create_makes_containers_that_start_runs(busybox_stack: Stack, tmp_path: Path) -> None:
+    project = write_compose(tmp_path / "farm", FARM).parent
+    stack = busybox_stack
+    result = stack.run("create", "--scale", "web=2", cwd=project)
+    assert "Created" in result.stderr + result.stdout
+    assert states(stack, project) == {"farm-db-1": "created", "farm-web-1": "created",
+                                      "farm-web-2": "created"}
+    ids = stack.run("ps", "-a", "-q", cwd=project).stdout.split()
+    stack.run("start", cwd=project)
+    assert running(stack, project) == ["farm-db-1", "farm-web-1", "farm-web-2"]
+    assert stack.run("ps", "-q", cwd=project).stdout.split() == ids  # the same containers
+    # nothing changed: create keeps them (running); --force-recreate makes them again
+    stack.run("create", "--scale", "web=2", cwd=project)
+    assert running(stack, project) == ["farm-db-1", "farm-web-1", "farm-web-2"]
+    stack.run("create", "--force-recreate", "--scale", "web=2", "web", cwd=project)
+    assert states(stack, project) == {"farm-db-1": "running", "farm-web-1": "created",
+                                      "farm-web-2": "created"}
+    stack.run("up", "-d", "--scale", "web=2", cwd=project)
+    assert running(stack, project) == ["farm-db-1", "farm-web-1", "farm-web-2"]
+    stack.run("down", "-t", "0", cwd=project)
