@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
+import subprocess
+import tarfile
 from pathlib import Path
 
+from runtime.images.store import ImageStore
 from tests.integration.conftest import Stack
 from tests.integration.test_skeleton import write_compose
 
@@ -71,4 +76,76 @@ def test_create_makes_containers_that_start_runs(busybox_stack: Stack, tmp_path:
                                       "farm-web-2": "created"}
     stack.run("up", "-d", "--scale", "web=2", cwd=project)
     assert running(stack, project) == ["farm-db-1", "farm-web-1", "farm-web-2"]
+    stack.run("down", "-t", "0", cwd=project)
+
+
+CHANGED = """
+    services:
+      web:
+        image: busybox
+        init: true
+        command: ["sh", "-c", "echo written > /root/note; rm /etc/nsswitch.conf;
+                  rm -rf /usr/sbin; mkdir /usr/sbin; echo fresh > /usr/sbin/only;
+                  touch /tmp/ready; exec sleep 300"]
+      snap:
+        image: snap:1
+        pull_policy: never
+        profiles: [later]
+"""
+
+
+def changed_container(stack: Stack, tmp_path: Path) -> Path:
+    project = write_compose(tmp_path / "changed", CHANGED).parent
+    stack.run("up", "-d", "web", cwd=project)
+    stack.wait_for(lambda: stack.run("exec", "-T", "web", "test", "-f", "/tmp/ready",
+                                     cwd=project, check=False).returncode == 0)
+    return project
+
+
+def test_export_writes_the_container_filesystem_as_tar(busybox_stack: Stack,
+                                                       tmp_path: Path) -> None:
+    stack = busybox_stack
+    project = changed_container(stack, tmp_path)
+    stack.run("export", "web", "-o", "out.tar", cwd=project)
+    assert (project / "out.tar").stat().st_mode & 0o777 == 0o600
+    with tarfile.open(project / "out.tar") as tar:
+        names = set(tar.getnames())
+        note = tar.extractfile("root/note")
+        assert note is not None and note.read() == b"written\n"
+        assert "bin/busybox" in names and "usr/sbin/only" in names
+        assert "etc/nsswitch.conf" not in names and not any(".wh." in n for n in names)
+    piped = subprocess.run(stack.argv("export", "web"), cwd=project, env=stack.env,
+                           capture_output=True, timeout=60, check=True)
+    with tarfile.open(fileobj=io.BytesIO(piped.stdout)) as tar:
+        assert set(tar.getnames()) == names
+    missing = stack.run("export", "web", "--index", "2", "-o", "x.tar", cwd=project,
+                        check=False)
+    assert missing.returncode == 1
+    assert 'error: service "web" is not running container #2' in missing.stderr
+    stack.run("down", "-t", "0", cwd=project)
+
+
+def test_commit_makes_an_image_that_run_uses(busybox_stack: Stack, tmp_path: Path) -> None:
+    stack = busybox_stack
+    project = changed_container(stack, tmp_path)
+    stack.run("commit", "-a", "me <me@example.org>", "-m", "the note",
+              "-c", "ENV NOTE=/root/note", "-c", "LABEL stage=committed",
+              "-c", "WORKDIR /root", "web", "snap:1", cwd=project)
+    assert running(stack, project) == ["changed-web-1"]  # paused and resumed
+    out = stack.run("run", "--rm", "-T", "snap", "sh", "-c",
+                    'cat "$NOTE"; pwd; test -e /etc/nsswitch.conf || echo gone; ls /usr/sbin',
+                    cwd=project).stdout
+    assert out.split() == ["written", "/root", "gone", "only"]
+    [image] = json.loads(stack.run("image", "inspect", "snap:1", cwd=project).stdout)
+    assert image["Config"]["Labels"] == {"stage": "committed"}
+    assert image["Author"] == "me <me@example.org>"
+    [base] = json.loads(stack.run("image", "inspect", "busybox", cwd=project).stdout)
+    assert len(image["RootFS"]["Layers"]) == len(base["RootFS"]["Layers"]) + 1
+    assert image["Config"]["Env"][-1] == "NOTE=/root/note"
+    layer = ImageStore(stack.layout.images).resolve("snap:1").layers[-1]
+    with tarfile.open(ImageStore(stack.layout.images).blob_path(layer.descriptor.digest)) as tar:
+        names = set(tar.getnames())  # OCI whiteouts for the deletion and the replaced dir
+    assert {"root/note", "etc/.wh.nsswitch.conf", "usr/sbin/.wh..wh..opq",
+            "usr/sbin/only"} <= names
+    stack.run("commit", "--pause=false", "web", cwd=project)  # a dangling image
     stack.run("down", "-t", "0", cwd=project)
