@@ -33,6 +33,24 @@ class BuildRequest:
 
 
 @dataclass(frozen=True)
+class CommitRequest:
+    """A container's writable layer to make an image of (``commit``)."""
+
+    upper: str
+    """The container's overlay upper directory."""
+    base: str
+    """Its image's ID."""
+    name: str | None = None
+    """``REPOSITORY[:TAG]``; None leaves the image without a name (dangling)."""
+    changes: tuple[str, ...] = ()
+    """Dockerfile instructions applied to the config (``-c``)."""
+    message: str = ""
+    author: str = ""
+    created_by: str = ""
+    """What made the layer (the container's command), for the history entry."""
+
+
+@dataclass(frozen=True)
 class BuildResult:
     image_id: str
     manifest_digest: str

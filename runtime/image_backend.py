@@ -23,6 +23,7 @@ from common.images import (
     BasePuller,
     BuildRequest,
     BuildResult,
+    CommitRequest,
     ImageRow,
     LoadedImage,
     LocalImage,
@@ -131,6 +132,16 @@ class ImageService:
             # as docker import: a layer that cannot be unpacked leaves no image
             await self.remove([image_id], True)
             raise
+        return image_id
+
+    async def commit(self, request: CommitRequest) -> str:
+        from runtime.build.commit import commit
+        from runtime.images.fileio import one_line
+
+        image_id = await trio.to_thread.run_sync(one_line, "commit",
+                                                 partial(commit, self.store, request))
+        image = await trio.to_thread.run_sync(self.store.resolve, image_id)
+        await self.unpack(image.layers[-1])
         return image_id
 
     async def bootstrap(self, name: str) -> str:

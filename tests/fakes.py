@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mappi
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from ipaddress import IPv4Network
-from typing import Any
+from typing import IO, Any
 
 import trio
 
@@ -18,6 +18,7 @@ from common.images import (
     BasePuller,
     BuildRequest,
     BuildResult,
+    CommitRequest,
     ImageRow,
     LoadedImage,
     LocalImage,
@@ -151,6 +152,12 @@ class FakeContainers:
     async def copy(self, record: ContainerRecord, source: str, destination: str, *,
                    into: bool, archive: bool, follow: bool) -> None:
         self.log.append(f"copy {record.name} {source} {destination}")
+
+    async def export(self, record: ContainerRecord, output: IO[bytes]) -> None:
+        self.log.append(f"export {record.name}")
+
+    def writable_layer(self, record: ContainerRecord) -> str:
+        return f"/fake/{record.id}/upper"
 
     def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], LogPosition]:
         return [], LogPosition()
@@ -378,6 +385,10 @@ class FakeImages:
                             message: str, platform: str | None) -> str:
         self.log.append(f"import {path}")
         return self.add(name or f"imported-{len(self.configs)}")
+
+    async def commit(self, request: CommitRequest) -> str:
+        self.log.append(f"commit {request.upper} {request.name}")
+        return self.add(request.name or f"committed-{len(self.configs)}")
 
     async def bootstrap(self, name: str) -> str:
         return self.add(name)

@@ -29,7 +29,7 @@ ORDER = ("up", "down", "ps", "logs", "config")
 
 WITHOUT_TRIO = frozenset({"config", "convert"})
 """Verbs that only read files: they neither import trio nor need ctypes' lookups."""
-STARTS_SUPERVISOR = frozenset({"up", "start", "restart", "run"})
+STARTS_SUPERVISOR = frozenset({"up", "start", "restart", "run", "scale"})
 """Verbs that may start a project's supervisor: one is started ahead for them before
 their module is even imported (``compose/supervisor/standby.py``), so it is ready
 when they need it."""
@@ -72,6 +72,39 @@ def command_modules(verb: str | None = None) -> list[ModuleType]:
     return [m for m in modules if hasattr(m, "register")]
 
 
+def version_text(*, short: bool = False, format: str | None = None) -> str:
+    """What ``version`` prints, as Docker Compose prints it: ``--short`` the bare
+    number, ``--format json`` one JSON object (the number with docker's ``v``),
+    any other format the sentence."""
+    if short:
+        return __version__
+    if format == "json":
+        return f'{{"version":"v{__version__}"}}'
+    return f"pycompose version {__version__}"
+
+
+def fast_version(words: Sequence[str]) -> str | None:
+    """``version``'s output when the command line is only ``version`` and its flags
+    (or ``--version``): printed before argparse and the rest are even imported,
+    since scripts call it often.  None: argparse judges the words."""
+    if list(words) == ["--version"]:
+        return version_text()
+    if not words or words[0] != "version":
+        return None
+    short, fmt, rest = False, None, list(words[1:])
+    while rest:
+        word = rest.pop(0)
+        if word == "--short":
+            short = True
+        elif word in ("-f", "--format") and rest:
+            fmt = rest.pop(0)
+        elif word.startswith("--format="):
+            fmt = word.partition("=")[2]
+        else:
+            return None
+    return version_text(short=short, format=fmt)
+
+
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pycompose",
@@ -90,7 +123,10 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
     for command in command_modules(verb):
         command.register(verbs)
-    verbs.add_parser("version", help="show the version")
+    version = verbs.add_parser("version", help="show the version")
+    version.add_argument("-f", "--format", metavar="FORMAT", dest="version_format",
+                         help="pretty (the default) or json")
+    version.add_argument("--short", action="store_true", help="only the version number")
     return parser
 
 
@@ -120,8 +156,9 @@ def main(
     other keyword arguments let tests run it in-process."""
     environ = dict(os.environ if environ is None else environ)
     words = list(sys.argv[1:] if argv is None else argv)
-    if words in (["version"], ["--version"]):  # the fast path: nothing else to import
-        (stdout or sys.stdout).write(f"pycompose version {__version__}\n")
+    fast = fast_version(words)
+    if fast is not None:  # the fast path: nothing else to import
+        (stdout or sys.stdout).write(f"{fast}\n")
         return 0
     wants_help = any(w in ("-h", "--help") for w in words[:1]) or not words
     verb = None if wants_help else requested_verb(words)
@@ -147,7 +184,8 @@ def main(
     inv = Invocation(args, environ, cwd or working_directory(environ), output, host)
     try:
         if args.version or args.verb == "version":
-            output.text(f"pycompose version {__version__}")
+            output.raw(version_text(short=getattr(args, "short", False),
+                                    format=getattr(args, "version_format", None)) + "\n")
             return 0
         prepared = args.prepare(inv)  # loading and checks, before any backend
         if isinstance(prepared, int):

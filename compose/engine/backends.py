@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from ipaddress import IPv4Network, IPv6Network
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from common.images import (
     BasePuller,
     BuildRequest,
     BuildResult,
+    CommitRequest,
     ImageRow,
     LoadedImage,
     LocalImage,
@@ -126,6 +127,14 @@ class ContainerBackend(Protocol):
     async def copy(self, record: ContainerRecord, source: str, destination: str, *,
                    into: bool, archive: bool, follow: bool) -> None:
         """``cp``: ``into`` the container from the host, or out of it."""
+
+    async def export(self, record: ContainerRecord, output: IO[bytes]) -> None:
+        """``export``: the container's root filesystem (its image and its changes,
+        not its volumes) as a tar stream written to ``output``."""
+
+    def writable_layer(self, record: ContainerRecord) -> str:
+        """The directory holding what the container changed (its overlay upper
+        directory, overlayfs whiteouts for deletions): what ``commit`` stores."""
 
     def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], LogPosition]:
         """Every line the container's log files hold (the kept ones first) and where
@@ -249,6 +258,9 @@ class ImageBackend(Protocol):
     async def import_rootfs(self, path: str, name: str | None, changes: Sequence[str],
                             message: str, platform: str | None) -> str:
         """An image from a root filesystem tarball (``-``: our stdin); its ID."""
+
+    async def commit(self, request: CommitRequest) -> str:
+        """An image of a container's writable layer on top of its image; its ID."""
 
     async def bootstrap(self, name: str) -> str:
         """A busybox image made from the host's static busybox, offline; its

@@ -55,6 +55,9 @@ class UpOptions:
     build: bool | None = None
     """``--build`` (True), ``--no-build`` (False), or build only missing images."""
     renew_anon_volumes: bool = False
+    pull: str | None = None
+    """``--pull``: a pull policy for every service over its ``pull_policy``."""
+    quiet_pull: bool = False
     confirm: Callable[[str], bool] | None = None
     """Asks the user a yes/no question (a volume to make again, losing its data);
     None: yes (``-y``, or no terminal to ask on)."""
@@ -89,12 +92,14 @@ def select(project: Project, services: Sequence[str], *, no_deps: bool = False) 
         graph.with_dependencies(graph.dependencies(project), services))
 
 
-async def resolve_images(ctx: Context, project: Project,
-                         build: bool | None = None) -> dict[str, Image]:
-    """Build and pull what ``--build`` and each service's ``pull_policy`` ask for,
-    then check every service's image and process before anything is created."""
-    await ensure_built(ctx, project, build)
-    await pull_services(ctx, project, ctx.environ)
+async def resolve_images(ctx: Context, project: Project, build: bool | None = None, *,
+                         pull: str | None = None, quiet_pull: bool = False,
+                         ) -> dict[str, Image]:
+    """Build and pull what ``--build`` and each service's ``pull_policy`` (or
+    ``pull``, ``--pull``) ask for, then check every service's image and process
+    before anything is created."""
+    await ensure_built(ctx, project, True if build is None and pull == "build" else build)
+    await pull_services(ctx, project, ctx.environ, policy=pull, quiet=quiet_pull)
     images: dict[str, Image] = {}
     for name, service in project.services.items():
         try:
@@ -125,7 +130,8 @@ def start_dependencies(ctx: Context, project: str) -> Dependencies:
 async def converge(ctx: Context, project: Project, options: UpOptions,
                    known_services: Sequence[str] | None = None) -> list[ContainerRecord]:
     """Make the project's containers match the file; their records afterwards."""
-    images = await resolve_images(ctx, project, options.build)
+    images = await resolve_images(ctx, project, options.build, pull=options.pull,
+                                  quiet_pull=options.quiet_pull)
     async with state.project_lock(ctx.layout, project.name):
         observed = await observe(ctx.layout, project.name, ctx.containers, ctx.networks,
                                  ctx.volumes)

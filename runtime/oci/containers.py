@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import trio
 
@@ -44,6 +44,7 @@ from common.status import (
 from compose.spec.model import Service
 from network.hosts import render_resolv_conf
 from runtime.images.store import Image, ImageStore
+from runtime.images.treetar import write_tree
 from runtime.oci import conmonctl, logrotate, logs, procs, rootfs
 from runtime.oci.attach import attached, run_foreground
 from runtime.oci.cgroups import oom_kills, usage
@@ -496,6 +497,16 @@ class ContainerDriver:
         except (CopyError, OSError) as exc:
             what = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise UsageError(what) from None
+
+    async def export(self, record: ContainerRecord, output: IO[bytes]) -> None:
+        """The overlay's merged directory as the host sees it: the image and the
+        container's changes, without the mounts made inside the container."""
+        directory = self.directory(record)
+        await trio.to_thread.run_sync(self._remount, record, {})
+        await trio.to_thread.run_sync(partial(write_tree, str(directory / "rootfs"), output))
+
+    def writable_layer(self, record: ContainerRecord) -> str:
+        return str(self.directory(record) / "upper")
 
     # --- logs -------------------------------------------------------------------------
 
