@@ -45,15 +45,18 @@ FIRST = 10
 
 
 def restarts(layout: Layout) -> int:
-    """The crash-looping container's restart count, from its restart state."""
+    """The crash-looping container's restart count, from its restart state (0 while
+    it is unreadable: a directory being made, a state file being replaced)."""
+    counts = [0]
     for directory in layout.containers.iterdir():
-        record = json.loads((directory / "container.json").read_text())
-        if record["service"] == "crash":
-            try:
-                return int(json.loads((directory / "restart.json").read_text())["restarts"])
-            except (OSError, ValueError, KeyError):
-                return 0
-    return 0
+        try:
+            record = json.loads((directory / "container.json").read_text())
+            if record["service"] == "crash":
+                counts.append(int(json.loads(
+                    (directory / "restart.json").read_text())["restarts"]))
+        except (OSError, ValueError, KeyError):
+            continue
+    return max(counts)
 
 
 def sample(space: Scratch, layout: Layout, pid: int) -> dict[str, float]:
@@ -64,16 +67,18 @@ def sample(space: Scratch, layout: Layout, pid: int) -> dict[str, float]:
                            text=True, check=True).stdout.count("\n")
     rules = subprocess.run(space.inside("nft", "list", "ruleset"), capture_output=True,
                            text=True, check=True).stdout.count("\n")
-    conmons = subprocess.run(["pgrep", "-c", "-f", f"conmon.*{layout.run}"],
-                             capture_output=True, text=True).stdout.strip() or "0"
-    # the fewest descriptors over two seconds: a restart in flight holds a few (a
-    # pidfd, conmon's pipes) for a moment; a leak never gives them back
-    fds = []
-    for _ in range(40):
+    # the fewest descriptors and conmons over two seconds: a restart in flight holds
+    # a few descriptors (a pidfd, conmon's pipes) and the old and new conmon for a
+    # moment; a leak never gives them back
+    fds, conmons = [], []
+    for _ in range(20):
         fds.append(len(os.listdir(f"/proc/{pid}/fd")))
-        time.sleep(0.05)
+        conmons.append(int(subprocess.run(["pgrep", "-c", "-f", f"conmon.*{layout.run}"],
+                                          capture_output=True, text=True).stdout.strip()
+                           or "0"))
+        time.sleep(0.1)
     return {"rss": rss_mb(pid), "fds": min(fds),
-            "mounts": mounted, "links": links, "rules": rules, "conmons": int(conmons)}
+            "mounts": mounted, "links": links, "rules": rules, "conmons": min(conmons)}
 
 
 def measure(rounds: int, quick: bool) -> list[Figure]:
