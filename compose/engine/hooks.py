@@ -16,7 +16,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 
-from common.errors import HookFailed, PycomposeError
+from common.errors import HookFailed, PycomposeError, RuntimeFailure
 from common.paths import Layout
 from common.records import ContainerRecord
 from compose.engine import runstate
@@ -40,10 +40,13 @@ async def post_start(layout: Layout, containers: ContainerBackend,
     """Run the container's ``post_start`` hooks in order; the first that fails
     ends them with ``HookFailed`` (the container keeps running, as with Docker)."""
     for number, hook in enumerate(hooks_of(layout, record, "post_start"), 1):
-        code = await containers.run_hook(record, hook)
+        what = describe(record, "post_start", number, hook)
+        try:
+            code = await containers.run_hook(record, hook)
+        except PycomposeError as exc:  # an unknown user...
+            raise RuntimeFailure(f"{what} could not run: {exc}") from None
         if code != 0:
-            raise HookFailed(f"{describe(record, 'post_start', number, hook)} exited with "
-                             f"status {code}", code)
+            raise HookFailed(f"{what} exited with status {code}", code)
 
 
 async def pre_stop(layout: Layout, containers: ContainerBackend, record: ContainerRecord,

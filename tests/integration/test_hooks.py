@@ -121,3 +121,22 @@ def test_the_supervisor_runs_post_start_on_each_restart(busybox_stack: Stack,
     starts = stack.layout.volumes / "restarted_data" / "_data" / "starts"
     stack.wait_for(lambda: starts.exists() and starts.read_text().count("started") >= 3)
     stack.run("down", "-v", cwd=project)
+
+
+ATTACHED = """
+    services:
+      job:
+        image: busybox
+        command: ["sh", "-c", "sleep 1; echo job done"]
+        post_start:
+          - command: ["sh", "-c", "echo hook ran"]
+"""
+
+
+def test_attached_up_shows_hook_output_with_the_service(busybox_stack: Stack,
+                                                        tmp_path: Path) -> None:
+    stack = busybox_stack
+    project = write_compose(tmp_path / "attached", ATTACHED).parent
+    up = stack.run("up", cwd=project)
+    assert "job-1  | hook ran" in up.stdout and "job-1  | job done" in up.stdout
+    stack.run("down", cwd=project)

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from common.errors import HookFailed
+from common.errors import HookFailed, RuntimeFailure
 from common.paths import Layout
+from common.records import ContainerRecord
 from compose.engine.executor import Executor
 from compose.engine.observe import observe
 from compose.planning.plan import plan_down
+from compose.spec.model import Hook
 from runtime.oci.hookrun import run_hook_process
 from runtime.oci.logs import LogReader
 from tests.fakes import FakeNetworks
@@ -91,6 +93,21 @@ async def test_a_failing_pre_stop_is_warned_about_and_the_stop_goes_on(
                         "stopping anyway"]
     assert "hook proj-db-1 db-bye" not in containers.log
     assert "stop proj-db-1" in containers.log
+
+
+async def test_a_hook_that_cannot_run_is_named(tmp_path: Path, autojump_clock: object) -> None:
+    layout, containers, networks = _hooked(tmp_path)
+
+    async def refuse(record: ContainerRecord, hook: Hook) -> int:
+        raise RuntimeFailure(f"container {record.name}: no such user: nobody")
+
+    containers.run_hook = refuse  # type: ignore[method-assign]
+    observed = await observe(layout, "proj", containers, networks)
+    with pytest.raises(RuntimeFailure) as failed:
+        await Executor(layout, containers, networks, lambda e: None).run(
+            _plan(layout, observed, tmp_path))
+    assert str(failed.value) == ("service db: post_start hook 1 (db-ready) could not run: "
+                                 "container proj-db-1: no such user: nobody")
 
 
 def test_an_exit_status_out_of_range_fails_with_one() -> None:
