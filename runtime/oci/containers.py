@@ -49,7 +49,7 @@ from runtime.oci.attach import attached, run_foreground
 from runtime.oci.cgroups import oom_kills, usage
 from runtime.oci.copy import CopyError, container_to_host, host_to_container
 from runtime.oci.exec import exec_process
-from runtime.oci.hookrun import run_hook_process
+from runtime.oci.hookrun import container_stdio, run_hook_process
 from runtime.oci.joins import JoinError, find_target, join
 from runtime.oci.logs import LogFile
 from runtime.oci.probe import run_probe
@@ -432,16 +432,17 @@ class ContainerDriver:
             return await run_foreground(argv, tty=tty, detach=detach)
 
     async def run_hook(self, record: ContainerRecord, hook: Hook) -> int:
-        """Run a lifecycle hook in the running container, its output added to the
-        container's log as it comes; its exit status."""
+        """Run a lifecycle hook in the running container, its output going where the
+        container's own goes (``hookrun.py``); its exit status."""
         capabilities = names_in_mask(host_facts().bounding) if hook.privileged else None
         process = self._exec_process(record, hook.command, user=hook.user,
                                      env=hook.environment, cwd=hook.working_dir,
                                      capabilities=capabilities)
-        with self._process_file(record, process) as path:
+        pid = (await self.status(record)).pid
+        with self._process_file(record, process) as path, container_stdio(pid) as stdio:
             argv = self.runtime_for(record).exec_argv(record.id, path, tty=False,
                                                       detach=False)
-            return await run_hook_process(argv, self.log_path(record))
+            return await run_hook_process(argv, self.log_path(record), stdio)
 
     def _exec_process(self, record: ContainerRecord, args: Sequence[str], *,
                       user: str | None, env: Mapping[str, str] | None, cwd: str | None,

@@ -183,8 +183,11 @@ def entries(stream: str, lines: Sequence[str], now: float) -> bytes:
 
 
 def append(path: Path, stream: str, lines: Sequence[str]) -> None:
-    """Add whole lines to a container's log beside conmon, which opens it to append
-    too: each batch is one ``write``, so it never lands inside one of conmon's."""
+    """Add whole lines to a container's log beside conmon, which opens its first file
+    to append too: each batch is one ``write``, so it never lands inside one of
+    conmon's.  (A file conmon started anew at a size cap is not opened to append:
+    lines added there may be overwritten, so this is only the fallback of hooks
+    whose container has no stdout left, ``hookrun.py``.)"""
     if not lines:
         return
     data = entries(stream, lines, time.time())

@@ -140,3 +140,25 @@ def test_attached_up_shows_hook_output_with_the_service(busybox_stack: Stack,
     up = stack.run("up", cwd=project)
     assert "job-1  | hook ran" in up.stdout and "job-1  | job done" in up.stdout
     stack.run("down", cwd=project)
+
+
+CLOSED = """
+    services:
+      quiet:
+        image: busybox
+        command: ["sh", "-c", "exec sleep 300 >&- 2>&-"]
+        post_start:
+          - command: ["sh", "-c", "echo hook still heard; echo on stderr too >&2"]
+"""
+
+
+def test_hook_output_is_logged_when_the_container_closed_its_own(busybox_stack: Stack,
+                                                                 tmp_path: Path) -> None:
+    """Hook output goes through the container's stdout and stderr (conmon's pipes);
+    a main process that closed them has the lines appended to its log instead."""
+    stack = busybox_stack
+    project = write_compose(tmp_path / "closed", CLOSED).parent
+    stack.run("up", "-d", cwd=project)
+    logs = stack.run("logs", "quiet", cwd=project).stdout
+    assert "hook still heard" in logs and "on stderr too" in logs
+    stack.run("down", "-t", "0", cwd=project)
