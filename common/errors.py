@@ -6,13 +6,15 @@
     ├── ImageError                 an image is missing from the store or malformed
     ├── BuildError                 a Dockerfile is invalid or one of its steps failed
     ├── RuntimeFailure             the OCI runtime, conmon or a mount refused to work
+    │   └── HookFailed             a post_start hook exited non-zero (exit status: its own)
     ├── NetworkFailure             the kernel refused a bridge, veth, address or route
     ├── StateError                 state on disk is locked by another pycompose or unreadable
     └── HostError                  the host ran out of something (disk, files, memory) or
                                    refused access: an OSError, said with what to do
 
-Nothing is swallowed: the CLI prints ``str(error)`` and exits 1; any other exception
-is a bug and keeps its traceback.
+Nothing is swallowed: the CLI prints ``str(error)`` and exits with its
+``exit_status`` (1 unless the error says otherwise); any other exception is a bug
+and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def shorten(text: str, limit: int = 160) -> str:
 
 class PycomposeError(Exception):
     """An error with a message meant for the user, printed on one line."""
+
+    exit_status: int = 1
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,15 @@ class BuildError(PycomposeError):
 
 class RuntimeFailure(PycomposeError):
     """The OCI runtime, conmon or a filesystem mount failed."""
+
+
+class HookFailed(RuntimeFailure):
+    """A ``post_start`` hook exited non-zero: the command fails with the hook's own
+    exit status, as ``exec`` would."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.exit_status = code if 0 < code < 256 else 1
 
 
 class NetworkFailure(PycomposeError):

@@ -41,7 +41,7 @@ from common.status import (
 )
 from compose.engine.events import Progress
 from compose.engine.snapshot import Snapshot
-from compose.spec.model import Service
+from compose.spec.model import Hook, Service
 
 
 class FakeContainers:
@@ -52,6 +52,8 @@ class FakeContainers:
         self.start_delay = start_delay
         self.exited: dict[str, trio.Event] = {}
         self.started: dict[str, trio.Event] = {}
+        self.hook_codes: dict[tuple[str, ...], int] = {}
+        """A hook's exit status by its command (0 for any other)."""
 
     async def create(self, record: ContainerRecord, service: Service, hosts: str) -> None:
         self.log.append(f"create {record.name}")
@@ -133,6 +135,10 @@ class FakeContainers:
                    cwd: str | None = None, tty: bool = False, detach: bool = False) -> int:
         self.log.append(f"exec {record.name} {' '.join(args)}")
         return 0
+
+    async def run_hook(self, record: ContainerRecord, hook: Hook) -> int:
+        self.log.append(f"hook {record.name} {' '.join(hook.command)}")
+        return self.hook_codes.get(hook.command, 0)
 
     async def probe(self, record: ContainerRecord, command: Sequence[str],
                     timeout: float) -> Probe:

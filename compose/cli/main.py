@@ -1,7 +1,8 @@
 """``pycompose``: the command line, docker compose's verbs and flags.
 
 The only place that turns errors into exit statuses: a ``PycomposeError`` is one
-line on stderr and status 1; anything else is a bug and keeps its traceback.
+line on stderr and its ``exit_status`` (1, but a failed hook's own); anything else
+is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ def main(
         error = user_error(exc)
         if error is not None:
             output.err.print(f"error: {error}", markup=False, highlight=False)
-            return 1
+            return error.exit_status
         if isinstance(exc, BaseExceptionGroup) and exc.split(KeyboardInterrupt)[1] is None:
             output.err.print("interrupted", markup=False)
             return 130

@@ -31,7 +31,7 @@ from common.progress import BuildReporter, TransferReporter
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
 from common.status import ContainerStatus, LogLine, LogPosition, Probe, Usage
 from compose.engine.snapshot import Snapshot
-from compose.spec.model import Service
+from compose.spec.model import Hook, Service
 
 
 class LogStream(Protocol):
@@ -114,6 +114,10 @@ class ContainerBackend(Protocol):
     async def probe(self, record: ContainerRecord, command: Sequence[str],
                     timeout: float) -> Probe:
         """Run a health check's command in the container."""
+
+    async def run_hook(self, record: ContainerRecord, hook: Hook) -> int:
+        """Run a ``post_start``/``pre_stop`` hook in the running container, its
+        output added to the container's log as it comes; its exit status."""
 
     async def processes(self, record: ContainerRecord) -> list[int]:
         """Host pids of the container's processes."""

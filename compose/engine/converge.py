@@ -163,7 +163,8 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
             dependencies = replace(dependencies, ignore=frozenset(
                 s for s in graph.dependencies(project) if s not in options.services))
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
-                       options.timeout, dependencies, volumes=ctx.volumes).run(plan)
+                       options.timeout, dependencies, volumes=ctx.volumes,
+                       warn=ctx.output.warn).run(plan)
         if options.start:
             await ctx.supervisors.ensure(project.name)
     records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project.name)

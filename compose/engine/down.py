@@ -28,7 +28,7 @@ async def down(ctx: Context, project_name: str, timeout: float | None = None,
         for warning in plan.warnings:
             ctx.output.warn(warning)
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
-                       timeout, volumes=ctx.volumes).run(plan)
+                       timeout, volumes=ctx.volumes, warn=ctx.output.warn).run(plan)
         if rmi is not None:
             await remove_images(ctx, images_to_remove(
                 [c.record for c in observed.containers], project_name, rmi))

@@ -20,7 +20,7 @@ from common.concurrency import bounded, parallel_limit
 from common.errors import PycomposeError, first_user_error
 from common.paths import Layout
 from common.records import ContainerRecord
-from compose.engine import depwait, eventlog, runstate
+from compose.engine import depwait, eventlog, hooks, runstate
 from compose.engine.backends import ContainerBackend, NetworkBackend, VolumeBackend
 from compose.engine.events import Progress, Reporter
 from compose.planning import rollout
@@ -45,8 +45,10 @@ class Executor:
     def __init__(self, layout: Layout, containers: ContainerBackend, networks: NetworkBackend,
                  report: Reporter, stop_timeout: float | None = None,
                  dependencies: Dependencies | None = None,
-                 volumes: VolumeBackend | None = None) -> None:
+                 volumes: VolumeBackend | None = None,
+                 warn: Callable[[str], None] | None = None) -> None:
         self.layout = layout
+        self.warn = warn or (dependencies.warn if dependencies else _ignore)
         self.volumes = volumes
         self.containers = containers
         self.networks = networks
@@ -112,7 +114,7 @@ class Executor:
             except PycomposeError as exc:
                 failed = [pair for pair, _ in batch]
                 if config.failure_action == "continue":
-                    self._warn(f"service {name}: {exc}; the update continues "
+                    self.warn(f"service {name}: {exc}; the update continues "
                                "(failure_action: continue)")
                     replaced += failed
                     continue
@@ -164,10 +166,6 @@ class Executor:
             await self._do(RemoveContainer(old))
 
         await run_concurrently([partial(one, old) for old, _ in pairs])
-
-    def _warn(self, message: str) -> None:
-        if self.dependencies is not None:
-            self.dependencies.warn(message)
 
     def _event(self, record: ContainerRecord, action: str, **attributes: object) -> None:
         eventlog.append(self.layout, record, action, time.time(), **attributes)
@@ -247,10 +245,12 @@ class Executor:
                     await self.networks.connect(record)
                     await self.containers.start(record)
                 self._event(record, "start")
+                await hooks.post_start(self.layout, self.containers, record)
                 self.report(Progress("Container", record.name, "Started", done=True))
             case StopContainer(record):
                 self.report(Progress("Container", record.name, "Stopping"))
-                await stop_by_user(self.layout, self.containers, record, self.stop_timeout)
+                await stop_by_user(self.layout, self.containers, record, self.stop_timeout,
+                                   self.warn)
                 await self._died(record)
                 self._event(record, "stop")
                 self.report(Progress("Container", record.name, "Stopped", done=True))
@@ -287,12 +287,21 @@ def _no_config(record: ContainerRecord) -> Mapping[str, Any]:
     return {}
 
 
+def _ignore(message: str) -> None:
+    """Where warnings go when nobody is told."""
+
+
 async def stop_by_user(layout: Layout, containers: ContainerBackend, record: ContainerRecord,
-                       timeout: float | None = None) -> None:
+                       timeout: float | None = None,
+                       warn: Callable[[str], None] = _ignore) -> None:
     """Stop a container so that its supervisor leaves it stopped: the mark is on disk
-    before the signal, so the exit is never mistaken for a crash."""
+    before the signal, so the exit is never mistaken for a crash.  Every stop a
+    user asks for (``stop``, ``restart``, ``down``, a recreate, Ctrl-C) comes here,
+    so its ``pre_stop`` hooks run here first (a failure is warned about)."""
     runstate.mark_stopped_by_user(layout.container_dir(record.id))  # a tiny file: no thread
+    await hooks.pre_stop(layout, containers, record, warn)
     await containers.stop(record, timeout)
+
 
 
 async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]], *,

@@ -29,7 +29,8 @@ async def attached(ctx: Context, project: Project, records: Sequence[ContainerRe
     async def stop_all(timeout: float | None) -> None:
         for level in reversed(order):
             await run_concurrently([
-                partial(stop_by_user, ctx.layout, ctx.containers, r, timeout)
+                partial(stop_by_user, ctx.layout, ctx.containers, r, timeout,
+                        ctx.output.warn)
                 for r in records if r.service in level
             ])
 

@@ -33,7 +33,7 @@ async def create_one_off(ctx: Context, project: Project, service: str,
             new_id=lambda: secrets.token_hex(32), now=time.time(),
             runtime=ctx.runtime, image_volumes=images[service].volumes)
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
-                       volumes=ctx.volumes).run(plan)
+                       volumes=ctx.volumes, warn=ctx.output.warn).run(plan)
     return record
 
 

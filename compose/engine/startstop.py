@@ -19,7 +19,7 @@ async def _run(ctx: Context, project: str, plan: Plan, timeout: float | None,
                starts: bool) -> None:
     dependencies = start_dependencies(ctx, project) if starts else None
     await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress, timeout,
-                   dependencies).run(plan)
+                   dependencies, warn=ctx.output.warn).run(plan)
     if starts and plan.starting():
         await ctx.supervisors.ensure(project)  # watch them again
 

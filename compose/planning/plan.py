@@ -40,7 +40,9 @@ from compose.spec.model import Project, Service
 from volumes.local import DriverError, anonymous_volume, project_volume
 
 # Keys that do not change the container itself (docker compose's hash.go).
-_NOT_HASHED = {"depends_on"}
+# Hooks are hashed through ``canonical`` (as they always were): their typed copy
+# would change every container's hash, and recreate it, for nothing.
+_NOT_HASHED = {"depends_on", "post_start", "pre_stop"}
 # Storage fields join the hash only when set, so containers made before they existed
 # are not recreated for nothing.
 _HASHED_IF_SET = {"mounts", "volumes_from", "files"}

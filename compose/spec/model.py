@@ -30,6 +30,19 @@ class Dependency:
 
 
 @dataclass(frozen=True)
+class Hook:
+    """One ``post_start`` or ``pre_stop`` entry: a process run inside the running
+    container, as ``exec`` runs one (unset fields: the container's own)."""
+
+    command: tuple[str, ...]
+    user: str | None = None
+    privileged: bool = False
+    working_dir: str | None = None
+    environment: Mapping[str, str] = field(default_factory=frozen_map)
+    """Added to the container's environment (bare keys left out)."""
+
+
+@dataclass(frozen=True)
 class Service:
     """One service of a project, in canonical (long) form."""
 
@@ -53,6 +66,10 @@ class Service:
     volumes_from: tuple[str, ...] = ()
     files: tuple[FileGrant, ...] = ()
     """Granted ``secrets`` and ``configs``."""
+    post_start: tuple[Hook, ...] = ()
+    """Run in order right after each start; the first to fail fails the start."""
+    pre_stop: tuple[Hook, ...] = ()
+    """Run in order before each stop signal; a failure is only reported."""
     canonical: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     """The service's canonical form (what ``config`` prints), for backends that act
     on keys the fields above do not spell out."""

@@ -37,7 +37,7 @@ from common.errors import PycomposeError
 from common.paths import Layout
 from common.records import ContainerRecord
 from common.status import CREATED, DEAD, EXITED, RUNNING, Probe
-from compose.engine import depwait, eventlog, runstate
+from compose.engine import depwait, eventlog, hooks, runstate
 from compose.engine.backends import ContainerBackend, NetworkBackend
 from compose.engine.snapshot import Snapshot
 from compose.planning import health as health_rules
@@ -401,15 +401,25 @@ class Supervisor:
             await trio.sleep(step.decision.after)
         if not directory.is_dir() or runstate.read_restart(directory).manually_stopped:
             return None
+        await self._start_again(record)
+        watch.just_started = True
+        await self._restart_dependents(record)
+        return _Observe()
+
+    async def _start_again(self, record: ContainerRecord) -> None:
+        """Every start the supervisor makes (a restart, a dependent started along):
+        the container, its events, its DNS records, a fresh health state, then its
+        ``post_start`` hooks (one that fails is logged; the container runs on)."""
         await self.networks.connect(record)
         await self.containers.start(record)
         self._event(record, "restart")
         self._event(record, "start")
-        watch.just_started = True
         await self.refresh_dns()
-        (directory / runstate.HEALTH).unlink(missing_ok=True)
-        await self._restart_dependents(record)
-        return _Observe()
+        (self._directory(record) / runstate.HEALTH).unlink(missing_ok=True)
+        try:
+            await hooks.post_start(self.layout, self.containers, record)
+        except PycomposeError as exc:
+            self.log.warning("post_start hook failed", container=record.name, error=str(exc))
 
     async def _release(self, record: ContainerRecord) -> None:
         try:
@@ -451,12 +461,7 @@ class Supervisor:
                                    condition.condition, self.image_config)
         except depwait.DependencyFailed as exc:
             self.log.warning("dependent starts anyway", container=record.name, error=str(exc))
-        await self.networks.connect(record)
-        await self.containers.start(record)
-        self._event(record, "restart")
-        self._event(record, "start")
-        await self.refresh_dns()
-        (self._directory(record) / runstate.HEALTH).unlink(missing_ok=True)
+        await self._start_again(record)
 
     def _event(self, record: ContainerRecord, action: str, **attributes: object) -> None:
         if self.layout.container_dir(record.id).is_dir():

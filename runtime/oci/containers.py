@@ -15,7 +15,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
@@ -41,7 +41,7 @@ from common.status import (
     Probe,
     Usage,
 )
-from compose.spec.model import Service
+from compose.spec.model import Hook, Service
 from network.hosts import render_resolv_conf
 from runtime.images.store import Image, ImageStore
 from runtime.images.treetar import write_tree
@@ -50,11 +50,13 @@ from runtime.oci.attach import attached, run_foreground
 from runtime.oci.cgroups import oom_kills, usage
 from runtime.oci.copy import CopyError, container_to_host, host_to_container
 from runtime.oci.exec import exec_process
+from runtime.oci.hookrun import container_stdio, run_hook_process
 from runtime.oci.joins import JoinError, find_target, join
 from runtime.oci.logs import LogFile
 from runtime.oci.probe import run_probe
 from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime
 from runtime.oci.shm import mount_shm, unmount_shm
+from runtime.ocispec.capabilities import names_in_mask
 from runtime.ocispec.devices import block_paths
 from runtime.ocispec.host import NotADevice, all_host_devices, device_nodes, host_facts
 from runtime.ocispec.namespaces import SHM_HOST, SHM_SHAREABLE
@@ -425,7 +427,30 @@ class ContainerDriver:
                    user: str | None = None, env: Mapping[str, str] | None = None,
                    cwd: str | None = None, tty: bool = False, detach: bool = False) -> int:
         """Run ``args`` in the running container with our stdio; its exit status."""
-        config = self.spec(record)
+        process = self._exec_process(record, args, user=user, env=env, cwd=cwd, tty=tty)
+        with self._process_file(record, process) as path:
+            argv = self.runtime_for(record).exec_argv(record.id, path, tty=tty, detach=detach)
+            return await run_foreground(argv, tty=tty, detach=detach)
+
+    async def run_hook(self, record: ContainerRecord, hook: Hook) -> int:
+        """Run a lifecycle hook in the running container, its output going where the
+        container's own goes (``hookrun.py``); its exit status."""
+        capabilities = names_in_mask(host_facts().bounding) if hook.privileged else None
+        process = self._exec_process(record, hook.command, user=hook.user,
+                                     env=hook.environment, cwd=hook.working_dir,
+                                     capabilities=capabilities)
+        pid = (await self.status(record)).pid
+        with self._process_file(record, process) as path, container_stdio(pid) as stdio:
+            argv = self.runtime_for(record).exec_argv(record.id, path, tty=False,
+                                                      detach=False)
+            return await run_hook_process(argv, self.log_path(record), stdio)
+
+    def _exec_process(self, record: ContainerRecord, args: Sequence[str], *,
+                      user: str | None, env: Mapping[str, str] | None, cwd: str | None,
+                      tty: bool = False, capabilities: Sequence[str] | None = None,
+                      ) -> dict[str, Any]:
+        """The process spec of an exec: the container's, with what the caller changes
+        (a user named in the container's own /etc/passwd)."""
         process_user = None
         if user:
             root = str(self.directory(record) / "rootfs")
@@ -434,13 +459,17 @@ class ContainerDriver:
                                             read_in_root(root, "/etc/group"))
             except UnknownUser as exc:
                 raise RuntimeFailure(f"container {record.name}: {exc}") from None
-        process = exec_process(config, args, user=process_user, env=env, cwd=cwd, tty=tty)
+        return exec_process(self.spec(record), args, user=process_user, env=env, cwd=cwd,
+                            tty=tty, capabilities=capabilities)
+
+    @contextlib.contextmanager
+    def _process_file(self, record: ContainerRecord, process: dict[str, Any]) -> Iterator[Path]:
+        """The process spec as the file ``runtime exec --process`` reads, while needed."""
         path = self.layout.run / "exec" / f"{record.id[:12]}-{secrets.token_hex(6)}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         write_json(path, process)
         try:
-            argv = self.runtime_for(record).exec_argv(record.id, path, tty=tty, detach=detach)
-            return await run_foreground(argv, tty=tty, detach=detach)
+            yield path
         finally:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()

@@ -14,7 +14,10 @@ from runtime.ocispec.users import ProcessUser
 
 def exec_process(config: Mapping[str, Any], args: Sequence[str], *,
                  user: ProcessUser | None = None, env: Mapping[str, str] | None = None,
-                 cwd: str | None = None, tty: bool = False) -> dict[str, Any]:
+                 cwd: str | None = None, tty: bool = False,
+                 capabilities: Sequence[str] | None = None) -> dict[str, Any]:
+    """``capabilities``: instead of the container's (a privileged exec gets every
+    capability the host has)."""
     base = config.get("process") or {}
     merged: dict[str, str] = {}
     for entry in base.get("env") or ():
@@ -37,6 +40,9 @@ def exec_process(config: Mapping[str, Any], args: Sequence[str], *,
         "cwd": cwd or base.get("cwd") or "/",
         "noNewPrivileges": bool(base.get("noNewPrivileges")),
     }
-    if base.get("capabilities"):
+    if capabilities is not None:
+        process["capabilities"] = {k: list(capabilities)
+                                   for k in ("bounding", "effective", "permitted")}
+    elif base.get("capabilities"):
         process["capabilities"] = base["capabilities"]
     return process

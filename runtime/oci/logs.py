@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -169,6 +171,31 @@ def open_log(path: Path, position: LogPosition | None = None) -> Iterator[LogFil
         yield log
     finally:
         log.close()
+
+
+def entries(stream: str, lines: Sequence[str], now: float) -> bytes:
+    """Whole lines as conmon writes them, stamped ``now`` (local time, nanoseconds)."""
+    moment = datetime.fromtimestamp(now).astimezone()
+    nanos = int(now * 1_000_000_000) % 1_000_000_000
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{nanos:09d}" + \
+        moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
+    return "".join(f"{stamp} {stream} F {line}\n" for line in lines).encode()
+
+
+def append(path: Path, stream: str, lines: Sequence[str]) -> None:
+    """Add whole lines to a container's log beside conmon, which opens its first file
+    to append too: each batch is one ``write``, so it never lands inside one of
+    conmon's.  (A file conmon started anew at a size cap is not opened to append:
+    lines added there may be overwritten, so this is only the fallback of hooks
+    whose container has no stdout left, ``hookrun.py``.)"""
+    if not lines:
+        return
+    data = entries(stream, lines, time.time())
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
 
 
 def history(path: Path) -> tuple[list[LogLine], LogPosition]:

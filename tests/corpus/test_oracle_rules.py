@@ -274,6 +274,31 @@ def test_rule_matches_docker_compose(name: str, tmp_path: Path) -> None:
             assert fragment in ours[1]
 
 
+HOOKS = """
+services:
+  a:
+    image: x
+    environment: [PATH]
+    post_start:
+      - {command: echo hi, user: "1000", privileged: true, working_dir: /tmp,
+         environment: [PATH, X=1]}
+      - {command: [sh, -c, "exit 0"]}
+    pre_stop:
+      - {command: [sh, -c, "exit 0"], environment: {HOME: null, Y: 2}}
+"""
+
+
+def test_hooks_match_docker_compose(tmp_path: Path) -> None:
+    """A hook's environment is a map, its bare keys left null (compose-go resolves
+    the service's environment from ours, never a hook's)."""
+    (tmp_path / "compose.yaml").write_text(HOOKS)
+    theirs = oracle_config(tmp_path)
+    assert theirs[0] == 0, theirs[1]
+    assert our_config(tmp_path) == theirs
+    assert theirs[1]["services"]["a"]["post_start"][0]["environment"] == \
+        {"PATH": None, "X": "1"}
+
+
 # name: {file: text}; the project is compose.yaml
 PROJECTS: dict[str, dict[str, str]] = {
     "include-with-project-directory-builds-there": {

@@ -34,3 +34,10 @@ def test_overrides() -> None:
 def test_parse_env() -> None:
     assert parse_env(["A=1", "B=", "C", "D"], {"C": "from host"}) == {
         "A": "1", "B": "", "C": "from host"}
+
+
+def test_privileged_capabilities_replace_the_containers() -> None:
+    """A privileged hook gets the capabilities it is given, in every set runc sets."""
+    process = exec_process(CONFIG, ["id"], capabilities=["CAP_KILL", "CAP_SYS_ADMIN"])
+    assert process["capabilities"] == {k: ["CAP_KILL", "CAP_SYS_ADMIN"]
+                                       for k in ("bounding", "effective", "permitted")}

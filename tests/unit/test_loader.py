@@ -10,7 +10,7 @@ import pytest
 
 from common.errors import ComposeFileError, UsageError
 from compose.spec.loader import DEFAULT_FILES, Loaded, LoadOptions, find_files, load_project
-from compose.spec.model import DEFAULT_NETWORK, Dependency, Network
+from compose.spec.model import DEFAULT_NETWORK, Dependency, Hook, Network, frozen_map
 
 SIMPLE = "services:\n  web:\n    image: busybox\n"
 
@@ -663,8 +663,8 @@ def test_project_value_is_immutable(app: Path) -> None:
 
 def test_keys_the_engine_acts_on_are_not_warned_about(app: Path) -> None:
     """profiles (service selection), scale and deploy.replicas (replicas),
-    deploy.update_config (rolling updates), attach (attached up); hooks and develop
-    are not acted on yet and are warned about."""
+    deploy.update_config (rolling updates), attach (attached up), post_start and
+    pre_stop (hooks); rollback_config is Swarm's and is warned about."""
     _write(app / "compose.yaml", """\
 services:
   web:
@@ -681,6 +681,41 @@ services:
 """)
     loaded = load_project(LoadOptions(cwd=str(app), environ={}, profiles=("p",)))
     assert loaded.warnings == (
-        "services.job.post_start is not supported yet and is ignored",
         "services.job.deploy.rollback_config only applies to Swarm and is ignored",
     )
+
+
+def test_hooks_are_typed_in_order_with_their_options(app: Path) -> None:
+    """Each hook's command (shell words or a list), user, privileged, working_dir and
+    environment (map or list; a bare key left out: compose-go never resolves it)."""
+    _write(app / "compose.yaml", """\
+services:
+  web:
+    image: x
+    post_start:
+      - command: echo "one two"
+        user: "1000:1000"
+        privileged: true
+        working_dir: /tmp
+        environment: {A: "1", B: null}
+      - command: [sh, -c, "exit 0"]
+        environment: [X=2, Y]
+    pre_stop:
+      - command: ["true"]
+""")
+    loaded = load_project(LoadOptions(cwd=str(app), environ={"Y": "host", "B": "host"}))
+    assert loaded.warnings == ()
+    web = loaded.project.service("web")
+    first, second = web.post_start
+    assert first == Hook(("echo", "one two"), user="1000:1000", privileged=True,
+                         working_dir="/tmp", environment=frozen_map({"A": "1"}))
+    assert second.command == ("sh", "-c", "exit 0")
+    assert dict(second.environment) == {"X": "2"}
+    assert (second.user, second.privileged, second.working_dir) == (None, False, None)
+    assert web.pre_stop == (Hook(("true",)),)
+
+
+def test_a_service_without_hooks_has_none(app: Path) -> None:
+    _write(app / "compose.yaml", "services:\n  web: {image: x}\n")
+    web = load_project(LoadOptions(cwd=str(app), environ={})).project.service("web")
+    assert (web.post_start, web.pre_stop) == ((), ())

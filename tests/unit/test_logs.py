@@ -211,3 +211,21 @@ def test_a_file_moved_away_is_read_on_while_no_new_one_is_there(log: Path) -> No
     log.write_text(entry(T3, "stdout", "F", "three"))
     assert [line.text for line in reader.read()] == ["three"]
     reader.close()
+
+
+def test_lines_added_beside_conmon_read_as_its_own(log: Path) -> None:
+    """A hook's output (runtime/oci/hookrun.py) is written as conmon writes: stamped
+    entries appended whole, read back like the container's, times parseable."""
+    from datetime import datetime
+
+    from runtime.oci.logs import append, entries
+
+    stamped = entries("stdout", ["x"], 1_700_000_000.5).decode()
+    assert stamped.endswith(" stdout F x\n")
+    assert datetime.fromisoformat(stamped.split()[0]).timestamp() == 1_700_000_000.5
+    log.write_text(entry(T1, "stdout", "F", "from the container"))
+    append(log, "stderr", ["from a hook", ""])
+    append(log, "stdout", [])
+    lines = LogReader(log).read()
+    assert [(line.stream, line.text) for line in lines] == [
+        ("stdout", "from the container"), ("stderr", "from a hook"), ("stderr", "")]

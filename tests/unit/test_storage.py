@@ -283,3 +283,19 @@ def test_a_tmpfs_covers_an_image_volume() -> None:
     assert anonymous_targets(svc, ["/run", "/data"]) == ["/data"]
     svc = Service("app", "busybox", canonical=MappingProxyType({"tmpfs": "/data"}))
     assert anonymous_targets(svc, ["/data"]) == []
+
+
+def test_hooks_change_the_hash_only_through_the_canonical_form() -> None:
+    """Typed hooks leave the hash alone (no recreate after an upgrade); changing them
+    in the file changes it, as docker compose recreates for it."""
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from compose.planning.plan import config_hash
+    from compose.spec.model import Hook
+
+    plain = Service("a", "busybox")
+    typed = replace(plain, post_start=(Hook(("true",)),), pre_stop=(Hook(("true",)),))
+    assert config_hash(typed, "i") == config_hash(plain, "i")
+    hooked = replace(typed, canonical=MappingProxyType({"post_start": [{"command": ["true"]}]}))
+    assert config_hash(hooked, "i") != config_hash(plain, "i")

@@ -119,8 +119,9 @@ def _hooks(value: Any, ctx: Context) -> Any:
     for hook in value:
         converted = _HOOK(hook, ctx)
         if "environment" in converted:
-            converted["environment"] = resolve_environment(converted["environment"],
-                                                           ctx.environ)
+            # a map, as the service's; but a bare key stays null: compose-go resolves
+            # only the service's own environment from ours, never a hook's
+            converted["environment"] = resolve_environment(converted["environment"], {})
         result.append(converted)
     return result
 

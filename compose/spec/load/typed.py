@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from common.durations import parse_duration
+from compose.spec.load.hookbuild import HOOK_KEYS, service_hooks
 from compose.spec.load.netbuild import (
     NETWORK_SERVICE_KEYS,
     network_warnings,
@@ -46,6 +47,9 @@ SUPPORTED_SERVICE_KEYS = frozenset({
     # built from a Dockerfile by pycompose itself (compose/engine/building.py,
     # runtime/build/builder.py)
     "build",
+    # run inside the container after each start and before each stop
+    # (compose/engine/hooks.py)
+    *HOOK_KEYS,
     *NETWORK_SERVICE_KEYS, *RUNTIME_SERVICE_KEYS, *STORAGE_SERVICE_KEYS,
 })
 _SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version",
@@ -149,5 +153,7 @@ def _service(name: str, raw: Mapping[str, Any], sources: Sources, project: str) 
         stop_grace_period=grace,
         labels=frozen_map(raw.get("labels") or {}),
         networks=service_network_keys(raw),
+        post_start=service_hooks(raw, "post_start"),
+        pre_stop=service_hooks(raw, "pre_stop"),
         canonical=MappingProxyType(dict(raw)),
     )
