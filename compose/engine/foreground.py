@@ -27,12 +27,16 @@ async def attached(ctx: Context, project: Project, records: Sequence[ContainerRe
     order = graph.levels(graph.dependencies(project))
 
     async def stop_all(timeout: float | None) -> None:
-        for level in reversed(order):
-            await run_concurrently([
-                partial(stop_by_user, ctx.layout, ctx.containers, r, timeout,
-                        ctx.output.warn)
-                for r in records if r.service in level
-            ])
+        # Shielded: the following ends (and its nursery is cancelled) as soon as the
+        # followed containers have stopped, which is before the levels behind them
+        # (dependencies not followed) have; the stop must still reach them.
+        with trio.CancelScope(shield=True):
+            for level in reversed(order):
+                await run_concurrently([
+                    partial(stop_by_user, ctx.layout, ctx.containers, r, timeout,
+                            ctx.output.warn)
+                    for r in records if r.service in level
+                ])
 
     abort = Abort(flags)
     async with trio.open_nursery() as nursery:

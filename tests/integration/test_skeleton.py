@@ -204,3 +204,36 @@ def test_attached_up_leaves_out_attach_false_services(busybox_stack: Stack,
         assert "quiet-1  | quiet says hi" in named.stdout
     finally:
         busybox_stack.run("down", cwd=project)
+
+
+def test_ctrl_c_of_up_with_named_services_stops_their_dependencies_too(
+        busybox_stack: Stack, tmp_path: Path) -> None:
+    """``up app`` follows only app; Ctrl-C stops every level, back to front, though
+    app's exit ends the following before the dependency's stop has begun (the stop
+    was cancelled with the following, leaving the dependency running)."""
+    project = tmp_path / "named"
+    write_compose(project, """
+        services:
+          dep:
+            image: busybox
+            command: ["sh", "-c", "trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done"]
+          app:
+            image: busybox
+            init: true
+            depends_on: [dep]
+            command: ["sh", "-c", "echo app ready; sleep 3600"]
+    """)
+    stack = busybox_stack
+    process = stack.popen("up", "app", cwd=project)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "app ready" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    rows = [json.loads(line) for line in
+            stack.run("ps", "-a", "--format", "json", cwd=project).stdout.splitlines()]
+    assert {(r["Service"], r["State"]) for r in rows} == {
+        ("app", "exited"), ("dep", "exited")}, rows
+    stack.run("down", cwd=project)
