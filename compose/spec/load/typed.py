@@ -46,6 +46,8 @@ SUPPORTED_SERVICE_KEYS = frozenset({
     # built from a Dockerfile by pycompose itself (compose/engine/building.py,
     # runtime/build/builder.py)
     "build",
+    # develop.watch: acted on by `watch` and `up --watch` (compose/engine/watching.py)
+    "develop",
     *NETWORK_SERVICE_KEYS, *RUNTIME_SERVICE_KEYS, *STORAGE_SERVICE_KEYS,
 })
 _SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version",
