@@ -38,6 +38,7 @@ from common.status import (
     Probe,
     Usage,
 )
+from common.syncpaths import SyncEntry
 from compose.engine.events import Progress
 from compose.spec.model import Service
 
@@ -150,6 +151,10 @@ class FakeContainers:
     async def copy(self, record: ContainerRecord, source: str, destination: str, *,
                    into: bool, archive: bool, follow: bool) -> None:
         self.log.append(f"copy {record.name} {source} {destination}")
+
+    async def sync(self, record: ContainerRecord, entries: Sequence[SyncEntry]) -> None:
+        self.log.append(f"sync {record.name} " + " ".join(
+            f"{e.kind}:{e.container}" for e in entries))
 
     def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], LogPosition]:
         return [], LogPosition()

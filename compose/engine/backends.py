@@ -29,6 +29,7 @@ from common.images import (
 from common.progress import BuildReporter, TransferReporter
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
 from common.status import ContainerStatus, LogLine, LogPosition, Probe, Usage
+from common.syncpaths import SyncEntry
 from compose.spec.model import Service
 
 
@@ -125,6 +126,10 @@ class ContainerBackend(Protocol):
     async def copy(self, record: ContainerRecord, source: str, destination: str, *,
                    into: bool, archive: bool, follow: bool) -> None:
         """``cp``: ``into`` the container from the host, or out of it."""
+
+    async def sync(self, record: ContainerRecord, entries: Sequence[SyncEntry]) -> None:
+        """``watch``: make each entry's path in the container the same as on the
+        host (copied, made, or deleted), never following the container's links out."""
 
     def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], LogPosition]:
         """Every line the container's log files hold (the kept ones first) and where

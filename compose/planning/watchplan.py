@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from common.syncpaths import DIRECTORY, FILE, MISSING, SyncEntry
 from compose.planning.watchrules import (
     REBUILD,
     RESTART,
@@ -23,20 +24,6 @@ from compose.planning.watchrules import (
     ExecHook,
     WatchRule,
 )
-
-FILE, DIRECTORY, MISSING = "file", "directory", "missing"
-"""What a changed path is on the host when the batch is handled (``lstat``): a
-file (or link, or node), a directory, or nothing (it was deleted)."""
-
-
-@dataclass(frozen=True, order=True)
-class SyncEntry:
-    """One path to make the same in the container: copy a file, make a directory,
-    or delete (``kind`` MISSING) what is there."""
-
-    container: str
-    host: str
-    kind: str
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,8 @@ import pytest
 
 from common.dockerignore import parse_ignore
 from common.errors import UsageError
-from compose.planning.watchplan import (
-    DIRECTORY,
-    FILE,
-    MISSING,
-    initial_files,
-    plan_batch,
-)
+from common.syncpaths import DIRECTORY, FILE, MISSING
+from compose.planning.watchplan import initial_files, plan_batch
 from compose.planning.watchrules import (
     NO_WATCH,
     ExecHook,
