@@ -55,6 +55,8 @@ class UpOptions:
     build: bool | None = None
     """``--build`` (True), ``--no-build`` (False), or build only missing images."""
     renew_anon_volumes: bool = False
+    watch: bool = False
+    """``--watch``: act on the services' ``develop.watch`` rules while attached."""
     confirm: Callable[[str], bool] | None = None
     """Asks the user a yes/no question (a volume to make again, losing its data);
     None: yes (``-y``, or no terminal to ask on)."""
