@@ -146,3 +146,35 @@ def test_sync_restart_restarts(watching: tuple[Stack, Path, Watching]) -> None:
     assert state_after["StartedAt"] != state_before["StartedAt"]
     conf = stack.run("exec", "-T", "web", "cat", "/etc/httpd.conf", cwd=project).stdout
     assert "E404" in conf
+
+
+def test_up_watch_follows_the_rebuilt_container(busybox_stack: Stack, tmp_path: Path) -> None:
+    stack, project = busybox_stack, tmp_path / "watch"
+    shutil.copytree(SAMPLE, project)
+    process = stack.popen("up", "--watch", cwd=project)
+    lines: list[str] = []
+    readers = [threading.Thread(target=lambda p=pipe: lines.extend(p), daemon=True)
+               for pipe in (process.stdout, process.stderr)]
+    for reader in readers:
+        reader.start()
+    try:
+        stack.wait_for(lambda: "Hello from samples/watch" in page(stack), timeout=60)
+        stack.wait_for(lambda: any("Watch enabled" in line for line in lines), timeout=10)
+        (project / "site" / "index.html").write_text("attached edit\n")
+        stack.wait_for(lambda: page(stack) == "attached edit\n", timeout=5, interval=0.05)
+        dockerfile = project / "Dockerfile"
+        dockerfile.write_text(dockerfile.read_text() + "# changed\n")
+        stack.wait_for(lambda: any("successfully built" in line for line in lines), timeout=30)
+        stack.wait_for(lambda: page(stack) == "attached edit\n", timeout=10)  # built in
+        time.sleep(0.5)
+        assert process.poll() is None, "".join(lines)   # up goes on with the new container
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0, "".join(lines)
+        assert [row["State"] for row in stack.ps(project)] == ["exited"]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for reader in readers:
+            reader.join(timeout=5)
+        stack.run("down", "-t", "0", "--rmi", "local", cwd=project, check=False)

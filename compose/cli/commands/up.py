@@ -69,6 +69,8 @@ async def _attached_watching(ctx: Context, full: Project, project: Project,
     send, receive = trio.open_memory_channel[Sequence[ContainerRecord]](math.inf)
 
     async def recreated(made: Sequence[ContainerRecord]) -> None:
+        made = [r for r in made if r.service in {w.service for w in watched}]
+        printer.add(made)
         await send.send(made)
 
     async with trio.open_nursery() as nursery:
