@@ -40,6 +40,7 @@ SCRIPTS = (
     ("ports", "8. published port throughput", 400),
     ("dns", "8. DNS latency", 120),
     ("build", "10. cached rebuild (pycompose build)", 600),
+    ("watch", "12. watch: sync and rebuild latency", 300),
     ("unpack", "11. unpack a layer vs tar -x", 900),
 )
 QUICK = ("load",)  # --quick: the in-process, rootless one, so CI can keep the rest runnable

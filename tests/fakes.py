@@ -39,6 +39,7 @@ from common.status import (
     Probe,
     Usage,
 )
+from common.syncpaths import SyncEntry
 from compose.engine.events import Progress
 from compose.engine.snapshot import Snapshot
 from compose.spec.model import Hook, Service
@@ -164,6 +165,10 @@ class FakeContainers:
 
     def writable_layer(self, record: ContainerRecord) -> str:
         return f"/fake/{record.id}/upper"
+
+    async def sync(self, record: ContainerRecord, entries: Sequence[SyncEntry]) -> None:
+        self.log.append(f"sync {record.name} " + " ".join(
+            f"{e.kind}:{e.container}" for e in entries))
 
     def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], LogPosition]:
         return [], LogPosition()

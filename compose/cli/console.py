@@ -110,6 +110,23 @@ class LogPrinter:
         self.system = system
         self.prefix = prefix
         self.timestamps = timestamps
+        self.width = width
+
+    def add(self, records: Iterable[ContainerRecord]) -> None:
+        """Containers made while following (``up --watch`` rebuilds): the colour of
+        their service, the prefixes' width kept."""
+        from rich.style import Style
+
+        for record in records:
+            if record.id in self.labels:
+                continue
+            same = next((i for i, label in self.labels.items()
+                         if label.rsplit("-", 1)[0] == record.service), None)
+            style = self.styles[same] if same else Style.parse(_COLOURS[0])
+            self.labels[record.id] = label = f"{record.service}-{record.number}"
+            self.styles[record.id] = style
+            self.prefixes[record.id] = style.render(
+                label.ljust(self.width) + "  | ", color_system=_system(self.system))
 
     def _write(self, text: str) -> None:
         # Container output goes out as it is (tabs, brackets, escapes): rich only

@@ -30,7 +30,7 @@ ORDER = ("up", "down", "ps", "logs", "config")
 
 WITHOUT_TRIO = frozenset({"config", "convert"})
 """Verbs that only read files: they neither import trio nor need ctypes' lookups."""
-STARTS_SUPERVISOR = frozenset({"up", "start", "restart", "run", "scale"})
+STARTS_SUPERVISOR = frozenset({"up", "start", "restart", "run", "scale", "watch"})
 """Verbs that may start a project's supervisor: one is started ahead for them before
 their module is even imported (``compose/supervisor/standby.py``), so it is ready
 when they need it."""

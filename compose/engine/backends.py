@@ -30,6 +30,7 @@ from common.images import (
 from common.progress import BuildReporter, TransferReporter
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
 from common.status import ContainerStatus, LogLine, LogPosition, Probe, Usage
+from common.syncpaths import SyncEntry
 from compose.engine.snapshot import Snapshot
 from compose.spec.model import Hook, Service
 
@@ -139,6 +140,10 @@ class ContainerBackend(Protocol):
     def writable_layer(self, record: ContainerRecord) -> str:
         """The directory holding what the container changed (its overlay upper
         directory, overlayfs whiteouts for deletions): what ``commit`` stores."""
+
+    async def sync(self, record: ContainerRecord, entries: Sequence[SyncEntry]) -> None:
+        """``watch``: make each entry's path in the container the same as on the
+        host (copied, made, or deleted), never following the container's links out."""
 
     def log_history(self, record: ContainerRecord) -> tuple[list[LogLine], LogPosition]:
         """Every line the container's log files hold (the kept ones first) and where

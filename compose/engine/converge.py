@@ -58,6 +58,8 @@ class UpOptions:
     pull: str | None = None
     """``--pull``: a pull policy for every service over its ``pull_policy``."""
     quiet_pull: bool = False
+    watch: bool = False
+    """``--watch``: act on the services' ``develop.watch`` rules while attached."""
     confirm: Callable[[str], bool] | None = None
     """Asks the user a yes/no question (a volume to make again, losing its data);
     None: yes (``-y``, or no terminal to ask on)."""

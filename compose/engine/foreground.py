@@ -21,21 +21,28 @@ from compose.spec.model import Project
 
 async def attached(ctx: Context, project: Project, records: Sequence[ContainerRecord],
                    watched: Sequence[ContainerRecord], sink: LogSink, flags: AbortFlags,
-                   timeout: float | None) -> int:
+                   timeout: float | None,
+                   more: trio.MemoryReceiveChannel[Sequence[ContainerRecord]] | None = None,
+                   ) -> int:
     """Stream the logs of ``watched`` to ``sink`` until they have all exited, as
-    docker compose does; ``up``'s exit status."""
+    docker compose does; ``up``'s exit status.  ``more``: containers made while it
+    runs (``up --watch`` rebuilds), followed too; until it is closed or the user
+    stops the stack, ``up`` goes on."""
     order = graph.levels(graph.dependencies(project))
+    extra: list[ContainerRecord] = []
+    listening = trio.CancelScope()
 
     async def stop_all(timeout: float | None) -> None:
         # Shielded: the following ends (and its nursery is cancelled) as soon as the
         # followed containers have stopped, which is before the levels behind them
         # (dependencies not followed) have; the stop must still reach them.
+        listening.cancel()
         with trio.CancelScope(shield=True):
             for level in reversed(order):
                 await run_concurrently([
                     partial(stop_by_user, ctx.layout, ctx.containers, r, timeout,
                             ctx.output.warn)
-                    for r in records if r.service in level
+                    for r in [*records, *extra] if r.service in level
                 ])
 
     abort = Abort(flags)
@@ -59,6 +66,18 @@ async def attached(ctx: Context, project: Project, records: Sequence[ContainerRe
                 nursery.start_soon(stop_all, timeout)
 
         nursery.start_soon(watch_signals)
-        await follow_all(ctx, watched, sink, on_exit=exited)
+        async with trio.open_nursery() as followers:
+            followers.start_soon(partial(follow_all, ctx, watched, sink, on_exit=exited))
+
+            async def follow_more(more: trio.MemoryReceiveChannel[Sequence[ContainerRecord]],
+                                  ) -> None:
+                with listening:
+                    async for made in more:
+                        extra.extend(made)
+                        followers.start_soon(partial(follow_all, ctx, made, sink,
+                                                     on_exit=exited))
+
+            if more is not None:
+                followers.start_soon(follow_more, more)
         nursery.cancel_scope.cancel()
     return abort.exit_code

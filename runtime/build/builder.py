@@ -20,6 +20,7 @@ from functools import partial
 
 import trio
 
+from common.dockerignore import Pattern
 from common.errors import BuildError
 from common.images import BuildRequest, BuildResult
 from common.paths import Layout
@@ -33,7 +34,6 @@ from runtime.build.copying import (
     parse_copy,
 )
 from runtime.build.dockerfile import Instruction, instruction_from_text
-from runtime.build.dockerignore import Pattern
 from runtime.build.request import (
     build_platform,
     ignore_patterns,

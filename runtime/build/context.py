@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from common.dockerignore import Pattern, is_excluded, may_contain_included
 from common.errors import BuildError
-from runtime.build.dockerignore import Pattern, is_excluded, may_contain_included
 from runtime.ocispec.users import resolve_in_root
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import trio
 
+from common.dockerignore import Pattern
 from common.errors import BuildError
 from common.paths import Layout
 from runtime.build.context import CopyPlan, Entry, content_key, parse_chmod, plan_copy
 from runtime.build.dockerfile import Heredoc, Instruction
-from runtime.build.dockerignore import Pattern
 from runtime.build.files import expand_heredoc, write_files
 from runtime.build.shellexpand import expand_word, expand_words
 from runtime.build.steprun import Workspace, mounted_workspace

@@ -14,9 +14,9 @@ import tempfile
 from collections.abc import Mapping
 from typing import IO, cast
 
+from common.dockerignore import Pattern
 from common.errors import BuildError, ImageError
 from runtime.build.context import CopyPlan, is_archive, write_tar
-from runtime.build.dockerignore import Pattern
 from runtime.build.shellexpand import expand_word
 from runtime.images.unpack import unpack
 from runtime.ocispec.users import UnknownUser, read_in_root, resolve_in_root, resolve_user

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from common.dockerignore import Pattern, parse_ignore
 from common.errors import BuildError, ImageError
 from common.images import BuildRequest
 from runtime.build.context import read_ignore
 from runtime.build.dockerfile import Dockerfile, parse
-from runtime.build.dockerignore import Pattern, parse_ignore
 from runtime.images.documents import Platform, host_platform, parse_platform
 
 

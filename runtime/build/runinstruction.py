@@ -18,10 +18,10 @@ from pathlib import Path
 
 import trio
 
+from common.dockerignore import Pattern
 from common.errors import BuildError
 from common.paths import Layout
 from runtime.build.dockerfile import Instruction
-from runtime.build.dockerignore import Pattern
 from runtime.build.files import tree_key
 from runtime.build.shellexpand import expand_word
 from runtime.build.stages import PROXY_ARGS, StageState, parse_mount

@@ -41,6 +41,7 @@ from common.status import (
     Probe,
     Usage,
 )
+from common.syncpaths import SyncEntry
 from compose.spec.model import Hook, Service
 from network.hosts import render_resolv_conf
 from runtime.images.store import Image, ImageStore
@@ -51,6 +52,7 @@ from runtime.oci.cgroups import oom_kills, usage
 from runtime.oci.copy import CopyError, container_to_host, host_to_container
 from runtime.oci.exec import exec_process
 from runtime.oci.hookrun import container_stdio, run_hook_process
+from runtime.oci.filesync import sync_into
 from runtime.oci.joins import JoinError, find_target, join
 from runtime.oci.logs import LogFile
 from runtime.oci.probe import run_probe
@@ -536,6 +538,21 @@ class ContainerDriver:
 
     def writable_layer(self, record: ContainerRecord) -> str:
         return str(self.directory(record) / "upper")
+
+    async def sync(self, record: ContainerRecord, entries: Sequence[SyncEntry]) -> None:
+        """``watch``'s sync, through the same root as ``cp``; new files belong to
+        the container's user."""
+        status = await self.status(record)
+        root = f"/proc/{status.pid}/root" if status.running and status.pid \
+            else str(self.directory(record) / "rootfs")
+        user = (self.spec(record).get("process") or {}).get("user") or {}
+        owner = (int(user.get("uid", 0)), int(user.get("gid", 0)))
+        try:
+            await trio.to_thread.run_sync(sync_into, root, entries, owner)
+        except (CopyError, OSError) as exc:
+            what = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+            raise UsageError(f"{record.name}: sync: {what}{where}") from None
 
     # --- logs -------------------------------------------------------------------------
 

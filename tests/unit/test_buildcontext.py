@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from common.dockerignore import parse_ignore
 from common.errors import BuildError
 from runtime.build.context import (
     content_key,
@@ -20,7 +21,6 @@ from runtime.build.context import (
     read_ignore,
     write_tar,
 )
-from runtime.build.dockerignore import parse_ignore
 from runtime.build.layerdiff import changes, write_layer
 
 

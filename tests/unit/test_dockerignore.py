@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.build.dockerignore import is_excluded, may_contain_included, parse_ignore
+from common.dockerignore import is_excluded, may_contain_included, parse_ignore
 
 
 def excluded(patterns: str, path: str) -> bool:

@@ -513,7 +513,7 @@ services:
     image: x
     ports: ["80:80"]
     restart: always
-    develop: {watch: [{path: ./src, action: sync, target: /src}]}
+    credential_spec: {file: spec.json}
     x-note: fine
 networks:
   back: {}
@@ -522,7 +522,7 @@ volumes:
 """)
     loaded = _load(app, "compose.yaml")
     assert loaded.warnings == (
-        "services.web.develop is not supported yet and is ignored",
+        "services.web.credential_spec is not supported yet and is ignored",
     )  # the unused network and volume are dropped, as docker compose config drops them
     # only the default network exists
     assert list(loaded.project.networks) == [DEFAULT_NETWORK]
@@ -664,7 +664,7 @@ def test_project_value_is_immutable(app: Path) -> None:
 def test_keys_the_engine_acts_on_are_not_warned_about(app: Path) -> None:
     """profiles (service selection), scale and deploy.replicas (replicas),
     deploy.update_config (rolling updates), attach (attached up), post_start and
-    pre_stop (hooks); rollback_config is Swarm's and is warned about."""
+    pre_stop (hooks), develop (watch); rollback_config is Swarm's and is warned about."""
     _write(app / "compose.yaml", """\
 services:
   web:
@@ -672,6 +672,7 @@ services:
     profiles: [p]
     scale: 2
     attach: false
+    develop: {watch: [{path: ./src, action: sync, target: /src}]}
     deploy: {replicas: 2, update_config: {parallelism: 1, order: start-first},
              restart_policy: {condition: any}, resources: {limits: {memory: 64m}}}
   job:

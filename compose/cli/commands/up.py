@@ -3,24 +3,33 @@ containers exit or the user stops them."""
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Collection, Sequence
 from functools import partial
 
+import trio
+
 from common.errors import UsageError
+from common.records import ContainerRecord
 from compose.cli.console import LogPrinter, Output
 from compose.cli.invocation import Invocation, Prepared, Verbs, timeout_arg
 from compose.engine import depwait
 from compose.engine.context import Context
 from compose.engine.converge import UpOptions, converge, select, wait_for_services
 from compose.engine.foreground import attached
+from compose.engine.watching import WatchOptions, prepare_watch, watch
 from compose.planning.plan import RECREATE_DIVERGED, RECREATE_FORCE, RECREATE_NEVER
+from compose.planning.watchrules import WatchSetup
 from compose.spec.model import Project
 
 
 async def up(ctx: Context, output: Output, project: Project, options: UpOptions) -> int:
     """``output``: the console, which prints the followed logs."""
     known = list(project.services)
+    full = project
+    setup = await prepare_watch(ctx, project, WatchOptions(
+        services=options.services, build=options.build is not False)) if options.watch else None
     completes = {c.service for s in project.services.values()
                  for c in depwait.conditions(s.canonical) if c.condition == depwait.COMPLETED}
     project = select(project, options.services, no_deps=options.no_deps)
@@ -44,7 +53,33 @@ async def up(ctx: Context, output: Output, project: Project, options: UpOptions)
     watched = [r for r in watched if r.service not in options.no_attach]
     printer = LogPrinter(output, watched, prefix=options.log_prefix,
                          timestamps=options.timestamps)
-    return await attached(ctx, project, records, watched, printer, options, options.timeout)
+    if setup is None:
+        return await attached(ctx, project, records, watched, printer, options,
+                              options.timeout)
+    return await _attached_watching(ctx, full, project, setup, records, watched, printer,
+                                    options)
+
+
+async def _attached_watching(ctx: Context, full: Project, project: Project,
+                             setup: WatchSetup, records: list[ContainerRecord],
+                             watched: list[ContainerRecord], printer: LogPrinter,
+                             options: UpOptions) -> int:
+    """``up --watch``: attached, with the watch beside it; the containers a rebuild
+    makes are followed too."""
+    send, receive = trio.open_memory_channel[Sequence[ContainerRecord]](math.inf)
+
+    async def recreated(made: Sequence[ContainerRecord]) -> None:
+        made = [r for r in made if r.service in {w.service for w in watched}]
+        printer.add(made)
+        await send.send(made)
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(partial(watch, ctx, full, setup, WatchOptions(
+            services=options.services, build=options.build is not False), recreated))
+        code = await attached(ctx, project, records, watched, printer, options,
+                              options.timeout, more=receive)
+        nursery.cancel_scope.cancel()
+    return code
 
 
 def register(verbs: Verbs) -> None:
@@ -94,6 +129,9 @@ def register(verbs: Verbs) -> None:
     up.add_argument("-y", "--yes", action="store_true",
                     help="assume yes to prompts (a volume whose configuration changed is "
                     "made again)")
+    up.add_argument("-w", "--watch", action="store_true",
+                    help="watch source code and rebuild, sync or restart services as "
+                    "files change (develop.watch)")
     up.add_argument("services", nargs="*", metavar="SERVICE")
     up.set_defaults(prepare=prepare)
 
@@ -131,6 +169,8 @@ def prepare(inv: Invocation) -> Prepared:
     if args.abort_on_container_exit and args.abort_on_container_failure:
         raise UsageError("--abort-on-container-exit and --abort-on-container-failure "
                          "cannot be combined")
+    if args.watch and (args.detach or args.wait):
+        raise UsageError("--watch cannot be combined with -d or --wait")
     if args.force_recreate and args.no_recreate:
         raise UsageError("--force-recreate and --no-recreate are incompatible")
     if args.wait and aborting:
@@ -157,7 +197,7 @@ def prepare(inv: Invocation) -> Prepared:
         exit_code_from=args.exit_code_from,
         attach=tuple(args.attach), no_attach=tuple(args.no_attach),
         scale=scale_arg(args.scale, loaded.project.services),
-        renew_anon_volumes=args.renew_anon_volumes,
+        renew_anon_volumes=args.renew_anon_volumes, watch=args.watch,
         confirm=None if args.yes or not sys.stdin.isatty() else partial(ask, inv.output),
     )
     return lambda ctx: up(ctx, inv.output, loaded.project, options)

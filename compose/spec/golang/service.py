@@ -132,7 +132,8 @@ def _watch_path(value: Any, ctx: Context) -> Any:
 
 _DEVELOP = Struct(field("watch", list_of(Struct(
     field("path", _watch_path), field("action", string), field("target", string),
-    field("exec", _HOOK), field("ignore", strings), field("include", strings),
+    field("exec", _HOOK), field("include", strings), field("ignore", strings),
+    field("initial_sync", boolean),
 ))))
 
 _LOGGING = Struct(field("driver", string), field("options", string_map))

@@ -50,6 +50,8 @@ SUPPORTED_SERVICE_KEYS = frozenset({
     # run inside the container after each start and before each stop
     # (compose/engine/hooks.py)
     *HOOK_KEYS,
+    # develop.watch: acted on by `watch` and `up --watch` (compose/engine/watching.py)
+    "develop",
     *NETWORK_SERVICE_KEYS, *RUNTIME_SERVICE_KEYS, *STORAGE_SERVICE_KEYS,
 })
 _SUPPORTED_TOP_LEVEL = frozenset({"name", "services", "networks", "version",
