@@ -51,8 +51,8 @@ from runtime.oci.attach import attached, run_foreground
 from runtime.oci.cgroups import oom_kills, usage
 from runtime.oci.copy import CopyError, container_to_host, host_to_container
 from runtime.oci.exec import exec_process
-from runtime.oci.hookrun import container_stdio, run_hook_process
 from runtime.oci.filesync import sync_into
+from runtime.oci.hookrun import container_stdio, run_hook_process
 from runtime.oci.joins import JoinError, find_target, join
 from runtime.oci.logs import LogFile
 from runtime.oci.probe import run_probe
