@@ -97,7 +97,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
         late = sample(space, layout, pid)
         same = running_pid(layout, "soak") == pid
         space.pycompose("down", "-t", "0", cwd=project)
-    label = f"12. soak, {total} restarts"
+    label = f"13. soak, {total} restarts"
     note = "" if same else "the supervisor was replaced meanwhile"
     figures = [Figure(f"{label}: restarts per second", "/s",
                       [(total - FIRST) / seconds], note=note)]
