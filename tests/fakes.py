@@ -31,6 +31,7 @@ from common.status import (
     CREATED,
     EXITED,
     RUNNING,
+    AttachEnd,
     CgroupStats,
     ContainerStatus,
     LogLine,
@@ -100,6 +101,11 @@ class FakeContainers:
                            interactive: bool) -> int | None:
         await self.start(record)
         return await self.wait(record)
+
+    async def attach(self, record: ContainerRecord, *, stdin: bool, detach_keys: bytes,
+                     sig_proxy: bool) -> AttachEnd:
+        self.log.append(f"attach {record.name}")
+        return AttachEnd(EXITED, await self.wait(record) or 0)
 
     async def kill(self, record: ContainerRecord, signal: str | int = "KILL") -> bool:
         self.log.append(f"kill {record.name} {signal}")

@@ -28,7 +28,7 @@ from common.images import (
 )
 from common.progress import BuildReporter, TransferReporter
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
-from common.status import ContainerStatus, LogLine, LogPosition, Probe, Usage
+from common.status import AttachEnd, ContainerStatus, LogLine, LogPosition, Probe, Usage
 from compose.spec.model import Service
 
 
@@ -69,6 +69,12 @@ class ContainerBackend(Protocol):
                            interactive: bool) -> int | None:
         """Start the container with our stdio on its terminal (signals forwarded
         when there is no terminal); its exit code once it has ended."""
+
+    async def attach(self, record: ContainerRecord, *, stdin: bool, detach_keys: bytes,
+                     sig_proxy: bool) -> AttachEnd:
+        """Join the running container's stdio (our stdin too, if ``stdin`` and its own
+        is open) until it exits, the user types ``detach_keys`` (it keeps running)
+        or, unless ``sig_proxy`` forwards them, a SIGINT or SIGTERM comes."""
 
     async def stop(self, record: ContainerRecord, timeout: float | None = None) -> None:
         """Stop signal, then SIGKILL after the grace period; returns once it has exited."""

@@ -180,6 +180,11 @@ def test_missing_image_creates_nothing(tmp_path: Path) -> None:
     (("cp", "/a", "/b"), "error: cp: exactly one of SRC and DEST must be SERVICE:PATH"),
     (("cp", "web:/a", "-"), "error: cp: copying a tar stream through - is not supported"),
     (("pause", "nope"), "error: no such service: nope"),
+    (("attach", "nope"), "error: no such service: nope"),
+    (("attach", "web"), 'error: service "web" is not running'),
+    (("attach", "--index", "2", "web"), 'error: service "web" is not running container #2'),
+    (("attach", "--detach-keys", "ctrl-pq", "web"),
+     "error: Invalid detach keys (ctrl-pq) provided"),
 ])
 def test_container_verbs_refuse_bad_arguments(tmp_path: Path, args: tuple[str, ...],
                                               expected: str) -> None:
