@@ -414,6 +414,14 @@ class FakeSession:
         self.report(Transfer(label, "Pushed", done=True))
         return PushedImage("sha256:" + "d" * 64, 527)
 
+    async def push_document(self, name: str, blobs: Sequence[bytes], manifest: bytes,
+                            media_type: str) -> PushedImage:
+        self.images.log.append(f"push document {name} ({len(blobs)} blobs)")
+        return PushedImage("sha256:" + hashlib.sha256(manifest).hexdigest(), len(manifest))
+
+    async def pin(self, name: str) -> str:
+        return f"{name}@sha256:{'e' * 64}"
+
 
 class RecordingOutput:
     """A ``Reporter`` keeping what the engine reports: lines, warnings, transfer

@@ -203,6 +203,15 @@ class ImageTransfers(Protocol):
     async def push(self, name: str, label: str | None = None) -> PushedImage:
         """Push the image ``name`` names to the registry its name says."""
 
+    async def push_document(self, name: str, blobs: Sequence[bytes], manifest: bytes,
+                            media_type: str) -> PushedImage:
+        """Push ``blobs``, then ``manifest`` naming them, under the tag ``name``
+        says: an artifact kept nowhere in the store (``publish``).  A registry that
+        refuses it raises ``ImageError`` (``RegistryRefused`` carries the status)."""
+
+    async def pin(self, name: str) -> str:
+        """``name`` in full, with the digest its registry has for it now."""
+
 
 class ImageBackend(Protocol):
     """The image store, registries, archives and builds."""
