@@ -8,6 +8,17 @@ from dataclasses import dataclass
 from common.records import ContainerRecord
 
 CREATED, RUNNING, EXITED, DEAD = "created", "running", "exited", "dead"
+DETACHED, INTERRUPTED = "detached", "interrupted"  # how an attach ended, besides EXITED
+
+
+@dataclass(frozen=True)
+class AttachEnd:
+    """How ``attach`` ended and the status to exit with: the container exited (its
+    code), the user typed the detach keys (0), or a SIGINT/SIGTERM came with nobody
+    to forward it to (128+N)."""
+
+    how: str  # EXITED | DETACHED | INTERRUPTED
+    code: int
 
 
 @dataclass(frozen=True)

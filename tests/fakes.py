@@ -32,6 +32,7 @@ from common.status import (
     CREATED,
     EXITED,
     RUNNING,
+    AttachEnd,
     CgroupStats,
     ContainerStatus,
     LogLine,
@@ -105,6 +106,11 @@ class FakeContainers:
                            interactive: bool) -> int | None:
         await self.start(record)
         return await self.wait(record)
+
+    async def attach(self, record: ContainerRecord, *, stdin: bool, detach_keys: bytes,
+                     sig_proxy: bool) -> AttachEnd:
+        self.log.append(f"attach {record.name}")
+        return AttachEnd(EXITED, await self.wait(record) or 0)
 
     async def kill(self, record: ContainerRecord, signal: str | int = "KILL") -> bool:
         self.log.append(f"kill {record.name} {signal}")
@@ -436,6 +442,14 @@ class FakeSession:
         self.images.log.append(f"push {name}")
         self.report(Transfer(label, "Pushed", done=True))
         return PushedImage("sha256:" + "d" * 64, 527)
+
+    async def push_document(self, name: str, blobs: Sequence[bytes], manifest: bytes,
+                            media_type: str) -> PushedImage:
+        self.images.log.append(f"push document {name} ({len(blobs)} blobs)")
+        return PushedImage("sha256:" + hashlib.sha256(manifest).hexdigest(), len(manifest))
+
+    async def pin(self, name: str) -> str:
+        return f"{name}@sha256:{'e' * 64}"
 
 
 class RecordingOutput:

@@ -29,7 +29,7 @@ from common.images import (
 )
 from common.progress import BuildReporter, TransferReporter
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
-from common.status import ContainerStatus, LogLine, LogPosition, Probe, Usage
+from common.status import AttachEnd, ContainerStatus, LogLine, LogPosition, Probe, Usage
 from common.syncpaths import SyncEntry
 from compose.engine.snapshot import Snapshot
 from compose.spec.model import Hook, Service
@@ -72,6 +72,12 @@ class ContainerBackend(Protocol):
                            interactive: bool) -> int | None:
         """Start the container with our stdio on its terminal (signals forwarded
         when there is no terminal); its exit code once it has ended."""
+
+    async def attach(self, record: ContainerRecord, *, stdin: bool, detach_keys: bytes,
+                     sig_proxy: bool) -> AttachEnd:
+        """Join the running container's stdio (our stdin too, if ``stdin`` and its own
+        is open) until it exits, the user types ``detach_keys`` (it keeps running)
+        or, unless ``sig_proxy`` forwards them, a SIGINT or SIGTERM comes."""
 
     async def stop(self, record: ContainerRecord, timeout: float | None = None) -> None:
         """Stop signal, then SIGKILL after the grace period; returns once it has exited."""
@@ -215,6 +221,15 @@ class ImageTransfers(Protocol):
 
     async def push(self, name: str, label: str | None = None) -> PushedImage:
         """Push the image ``name`` names to the registry its name says."""
+
+    async def push_document(self, name: str, blobs: Sequence[bytes], manifest: bytes,
+                            media_type: str) -> PushedImage:
+        """Push ``blobs``, then ``manifest`` naming them, under the tag ``name``
+        says: an artifact kept nowhere in the store (``publish``).  A registry that
+        refuses it raises ``ImageError`` (``RegistryRefused`` carries the status)."""
+
+    async def pin(self, name: str) -> str:
+        """``name`` in full, with the digest its registry has for it now."""
 
 
 class ImageBackend(Protocol):

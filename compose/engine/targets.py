@@ -35,3 +35,16 @@ def pick(statuses: Sequence[ContainerStatus], service: str, index: int) -> Conta
     if index != 1:
         raise UsageError(f"service {service!r} has no container number {index}")
     raise UsageError(f"service {service!r} is not running")
+
+
+def pick_running(statuses: Sequence[ContainerStatus], service: str,
+                 index: int = 0) -> ContainerStatus:
+    """What ``attach`` joins, chosen as docker compose's ``getSpecifiedContainer``
+    chooses: the running containers of ``service`` (one-off ones too, after the
+    others), the ``index``-th if given, else the lowest number."""
+    running = [s for s in statuses if s.record.service == service and s.running
+               and (index <= 0 or s.record.number == index)]
+    if not running:
+        suffix = f" container #{index}" if index > 0 else ""
+        raise UsageError(f'service "{service}" is not running{suffix}')
+    return min(running, key=lambda s: (is_oneoff(s.record), s.record.number))

@@ -366,9 +366,10 @@ class Registry:
 
         return bool(await self._retrying(head, digest))
 
-    async def upload_blob(self, repository: str, descriptor: Descriptor, path: str,
+    async def upload_blob(self, repository: str, descriptor: Descriptor, path: str | bytes,
                           progress: Callable[[int], None]) -> None:
-        """A monolithic upload: POST for a session, then PUT the whole blob."""
+        """A monolithic upload: POST for a session, then PUT the whole blob (read
+        from the file ``path``, or ``path`` itself when it is bytes)."""
         scope = repository_scope(repository, "pull", "push")
         what = f"pushing {self.host}/{repository}@{descriptor.digest}"
 
@@ -383,6 +384,10 @@ class Registry:
             target = target.copy_merge_params({"digest": descriptor.digest})
 
             async def body() -> AsyncIterator[bytes]:
+                if isinstance(path, bytes):
+                    progress(len(path))
+                    yield path
+                    return
                 sent = 0
                 with open(path, "rb") as handle:
                     while chunk := handle.read(_CHUNK):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from common.images import PulledImage, PushedImage
@@ -26,6 +26,15 @@ class RegistrySession:
     async def push(self, name: str, label: str | None = None) -> PushedImage:
         pushed = await self.transfers.push(name, label)
         return PushedImage(pushed.digest, pushed.size)
+
+
+    async def push_document(self, name: str, blobs: Sequence[bytes], manifest: bytes,
+                            media_type: str) -> PushedImage:
+        pushed = await self.transfers.push_document(name, blobs, manifest, media_type)
+        return PushedImage(pushed.digest, pushed.size)
+
+    async def pin(self, name: str) -> str:
+        return await self.transfers.pin(name)
 
 
 @asynccontextmanager

@@ -10,9 +10,10 @@ no name pointing at anything incomplete, and the next pull resumes its downloads
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 from typing import Any
@@ -42,7 +43,7 @@ from runtime.images.documents import (
     select_manifest,
 )
 from runtime.images.reference import InvalidReference, Reference, parse_reference
-from runtime.images.store import Image, ImageStore, Layer
+from runtime.images.store import Image, ImageStore, Layer, sha256_digest
 
 Unpacker = Callable[[Layer], Awaitable[None]]
 PARALLEL = 3
@@ -272,6 +273,33 @@ class Transfers:
                                        progress)
         if layer:
             self.report(Transfer(label, "Pushed", layer, blob.size, blob.size, done=True))
+
+    async def push_document(self, name: str, blobs: Sequence[bytes], manifest: bytes,
+                            media_type: str) -> Descriptor:
+        """Push ``blobs`` and then ``manifest`` (which names them) under the tag
+        ``name`` says: an artifact that is not in the store (``publish``)."""
+        reference = _parse(name)
+        if reference.digest:
+            raise ImageError(f"cannot push {name}: push a tag, not a digest")
+        registry = await self.registry(reference.registry)
+        for data in dict.fromkeys(blobs):
+            blob = Descriptor("application/octet-stream", sha256_digest(data), len(data))
+            if not await registry.blob_exists(reference.repository, blob.digest):
+                await registry.upload_blob(reference.repository, blob, data, lambda _: None)
+        await registry.put_manifest(reference.repository, reference.tag or "latest", manifest,
+                                    media_type)
+        return Descriptor(media_type, sha256_digest(manifest), len(manifest))
+
+    async def pin(self, name: str) -> str:
+        """``name`` in full with the digest its registry has for it now
+        (``docker.io/library/busybox:latest@sha256:...``)."""
+        reference = _parse(name)
+        if not reference.digest:
+            registry = await self.registry(reference.registry)
+            _, _, digest = await registry.get_manifest(reference.repository,
+                                                       reference.tag or "latest")
+            reference = dataclasses.replace(reference, digest=digest)
+        return str(reference)
 
     async def check_login(self, registry: str) -> None:
         """Authenticate against ``registry`` now (``login``): fails on bad credentials."""

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import trio
 
+from common.detachkeys import DetachScanner
+from common.status import DETACHED, EXITED
 from common.terminal import flush_stdio, raw_terminal, terminal_size
 from runtime.oci import conmonctl
 
@@ -69,18 +71,27 @@ class Attachment:
             fd = 2 if message[0] == STDERR_PIPE else 1
             await _write_out(fd, message[1:])
 
-    async def pump_input(self) -> None:
-        """Copy our stdin to the container's; at end of input, close its stdin."""
+    async def pump_input(self, detach: DetachScanner | None = None) -> bool:
+        """Copy our stdin to the container's; at end of input, close its stdin (conmon
+        keeps it open if started with ``--leave-stdin-open``).  True when the user
+        typed ``detach``'s key sequence."""
         while True:
             data = await trio.to_thread.run_sync(os.read, 0, 8192, abandon_on_cancel=True)
             if not data:
                 break
+            detached = False
+            if detach is not None:
+                data, detached = detach.feed(data)
             try:
-                await self.sock.send(data)
+                if data:
+                    await self.sock.send(data)
             except OSError:
-                return
+                return False
+            if detached:
+                return True
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_WR)
+        return False
 
     def resize(self) -> None:
         size = terminal_size()
@@ -161,3 +172,45 @@ async def _forward_signals(kill: Callable[[str], Awaitable[object]]) -> None:
     with trio.open_signal_receiver(*_FORWARDED) as signals:
         async for number in signals:
             await kill(signal.Signals(number).name)
+
+
+async def attach_running(socket_path: Path, bundle: Path, *, tty: bool, stdin: bool,
+                         detach_keys: bytes, sig_proxy: bool,
+                         kill: Callable[[str], Awaitable[object]]) -> str | int:
+    """Join a running container's stdio (``attach``) until it ends (``EXITED``), the
+    user types ``detach_keys`` (``DETACHED``) or, with nothing to forward them to, a
+    SIGINT or SIGTERM reaches us (its number).  conmon fans the output out to every
+    client, so others attached meanwhile see the same; leaving closes only our
+    connection."""
+    attachment = await Attachment.connect(socket_path, bundle)
+    outcome: list[str | int] = [EXITED]
+
+    async def read_input(cancel: trio.CancelScope) -> None:
+        if await attachment.pump_input(DetachScanner(detach_keys)):
+            outcome[0] = DETACHED
+            cancel.cancel()
+
+    async def until_signal(cancel: trio.CancelScope) -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for number in signals:
+                outcome[0] = int(number)
+                cancel.cancel()
+                return
+
+    flush_stdio()
+    with raw_terminal(tty and stdin):
+        try:
+            async with trio.open_nursery() as nursery:
+                if stdin:
+                    nursery.start_soon(read_input, nursery.cancel_scope)
+                if tty:
+                    nursery.start_soon(attachment.follow_resizes)
+                if sig_proxy and not tty:  # a terminal gets ^C as a key instead
+                    nursery.start_soon(_forward_signals, kill)
+                else:
+                    nursery.start_soon(until_signal, nursery.cancel_scope)
+                await attachment.pump_output()  # until conmon closes it: the container ended
+                nursery.cancel_scope.cancel()
+        finally:
+            attachment.close()
+    return outcome[0]

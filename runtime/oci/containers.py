@@ -33,8 +33,11 @@ from common.statefiles import read_json, sync_directory, write_atomic, write_jso
 from common.status import (
     CREATED,
     DEAD,
+    DETACHED,
     EXITED,
+    INTERRUPTED,
     RUNNING,
+    AttachEnd,
     ContainerStatus,
     LogLine,
     LogPosition,
@@ -47,7 +50,7 @@ from network.hosts import render_resolv_conf
 from runtime.images.store import Image, ImageStore
 from runtime.images.treetar import write_tree
 from runtime.oci import conmonctl, logrotate, logs, procs, rootfs
-from runtime.oci.attach import attached, run_foreground
+from runtime.oci.attach import attach_running, attached, run_foreground
 from runtime.oci.cgroups import oom_kills, usage
 from runtime.oci.copy import CopyError, container_to_host, host_to_container
 from runtime.oci.exec import exec_process
@@ -280,6 +283,7 @@ class ContainerDriver:
         await oci.create(record.id, record.name, directory, directory / LOG,
                          terminal=bool(options.get("terminal")),
                          stdin=bool(options.get("stdin") if stdin is None else stdin),
+                         stdin_once=before_start is not None,
                          log_size_max=logrotate.backstop(*_log_limits(options)))
         if before_start is not None:
             await before_start()
@@ -407,6 +411,28 @@ class ContainerDriver:
                        self.directory(record), tty=tty, interactive=interactive,
                        kill=partial(self.kill, record))
         return await self.wait(record)
+
+    async def attach(self, record: ContainerRecord, *, stdin: bool, detach_keys: bytes,
+                     sig_proxy: bool) -> AttachEnd:
+        options = self.bundle_options(record)
+        tty = bool(options.get("terminal"))
+        stdin = stdin and bool(options.get("stdin"))  # only an open stdin takes input
+        if tty and stdin and not os.isatty(0):
+            raise UsageError("the input device is not a TTY")
+        try:
+            outcome = await attach_running(
+                self.runtime_for(record).attach_socket(record.id), self.directory(record),
+                tty=tty, stdin=stdin, detach_keys=detach_keys, sig_proxy=sig_proxy,
+                kill=partial(self.kill, record))
+        except OSError as exc:  # no socket: conmon has gone with the container
+            raise RuntimeFailure(f"cannot attach to container {record.name}: "
+                                 f"{exc.strerror or exc}") from None
+        if outcome == DETACHED:
+            return AttachEnd(DETACHED, 0)
+        if isinstance(outcome, int):
+            return AttachEnd(INTERRUPTED, 128 + outcome)
+        code = await self.wait(record)
+        return AttachEnd(EXITED, 1 if code is None else code)
 
     async def check(self, service: Service, image_config: Mapping[str, Any]) -> None:
         try:

@@ -133,10 +133,12 @@ class OciRuntime:
 
     async def create(self, container_id: str, name: str, bundle: Path, log_path: Path, *,
                      terminal: bool = False, stdin: bool = False,
-                     log_size_max: int | None = None) -> int:
+                     stdin_once: bool = False, log_size_max: int | None = None) -> int:
         """Create the container under conmon; returns the container's init pid.
         ``terminal``: conmon gives it a pseudo-terminal; ``stdin``: conmon keeps its
-        stdin open for whoever attaches; ``log_size_max``: past this many bytes
+        stdin open for whoever attaches, and past each client that leaves unless
+        ``stdin_once`` (Docker's ``StdinOnce``: the client that started it owns its
+        stdin, whose end is the container's); ``log_size_max``: past this many bytes
         conmon starts the log file anew."""
         for directory in (self.layout.runc_root, self.layout.exits, self.layout.sockets):
             directory.mkdir(parents=True, exist_ok=True)
@@ -165,6 +167,8 @@ class OciRuntime:
             argv.append("-t")
         if stdin:
             argv.append("-i")
+            if not stdin_once:
+                argv.append("--leave-stdin-open")
         env = {**os.environ, "_OCI_SYNCPIPE": str(write_fd)}
         try:
             with open(bundle / "conmon.err", "ab") as errlog:

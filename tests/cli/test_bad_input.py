@@ -180,6 +180,11 @@ def test_missing_image_creates_nothing(tmp_path: Path) -> None:
     (("cp", "/a", "/b"), "error: cp: exactly one of SRC and DEST must be SERVICE:PATH"),
     (("cp", "web:/a", "-"), "error: cp: copying a tar stream through - is not supported"),
     (("pause", "nope"), "error: no such service: nope"),
+    (("attach", "nope"), "error: no such service: nope"),
+    (("attach", "web"), 'error: service "web" is not running'),
+    (("attach", "--index", "2", "web"), 'error: service "web" is not running container #2'),
+    (("attach", "--detach-keys", "ctrl-pq", "web"),
+     "error: Invalid detach keys (ctrl-pq) provided"),
 ])
 def test_container_verbs_refuse_bad_arguments(tmp_path: Path, args: tuple[str, ...],
                                               expected: str) -> None:
@@ -221,3 +226,25 @@ def test_build_bad_input(tmp_path: Path) -> None:
     assert one_line_error(pycompose(directory, "build", "nope")) == "error: no such service: nope"
     result = pycompose(directory, "up", "--build", "--no-build")
     assert result.returncode == 2 and "not allowed with argument" in result.stderr
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("services:\n  web:\n    build: .\n",
+     'error: your Compose stack cannot be published as it only contains a build section '
+     'for service(s): "web"'),
+    ("services:\n  web:\n    image: busybox\n    environment: [A=1]\n",
+     'error: service "web" has environment variable(s) declared. To avoid leaking sensitive '
+     'data, you must either explicitly allow the sending of environment variables by using '
+     'the --with-env flag, or remove sensitive data from your Compose configuration'),
+    ("include: [other.yaml]\nservices:\n  web:\n    image: busybox\n",
+     "error: cannot publish compose file with local includes"),
+    ("services:\n  web:\n    image: busybox\n    volumes: [/srv:/srv]\n",
+     "error: you are about to publish bind mounts declaration within your OCI artifact "
+     "(only the declarations, not their content): web: /srv:/srv. Pass -y to publish them."),
+])
+def test_publish_refuses_what_docker_compose_refuses(tmp_path: Path, text: str,
+                                                     expected: str) -> None:
+    (tmp_path / "compose.yaml").write_text(text)
+    (tmp_path / "other.yaml").write_text("services:\n  other:\n    image: busybox\n")
+    result = pycompose(tmp_path, "publish", "127.0.0.1:1/never/pushed:1")
+    assert one_line_error(result) == expected
