@@ -24,7 +24,10 @@ async def attach(ctx: Context, project: str, service: str, *, index: int = 0,
     end = await ctx.containers.attach(target, stdin=stdin, detach_keys=detach_keys,
                                       sig_proxy=sig_proxy)
     if end.how == DETACHED:
-        ctx.output.error("read escape sequence")  # what docker prints as it leaves
+        # docker's CLI ends an attach on the detach keys with the escape sequence as
+        # its error: "read escape sequence", exit status 1 (the container runs on)
+        ctx.output.error("read escape sequence")
+        return 1
     return end.code
 
 
