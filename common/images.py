@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class CommitRequest:
     author: str = ""
     created_by: str = ""
     """What made the layer (the container's command), for the history entry."""
+    container_config: Mapping[str, Any] | None = None
+    """The container's own config as ``inspect`` shows it (``Config``): what
+    ``docker commit`` makes the image's runtime config, before ``changes``."""
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import contextlib
 import os
 import shlex
 import tempfile
-from collections.abc import Sequence
-from typing import IO
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
 
 import trio
 
@@ -69,13 +69,15 @@ async def _export_to_file(ctx: Context, record: ContainerRecord, path: str) -> N
 
 async def commit(ctx: Context, record: ContainerRecord, name: str | None, *,
                  changes: Sequence[str] = (), message: str = "", author: str = "",
-                 pause: bool = True) -> str:
+                 pause: bool = True, container_config: Mapping[str, Any] | None = None,
+                 ) -> str:
     """The container's writable layer as an image (the container paused meanwhile
     unless ``pause`` is false, so the layer is one moment of it); its ID."""
     ctx.output.progress(Progress("Container", record.name, "Committing"))
     request = CommitRequest(
         upper=ctx.containers.writable_layer(record), base=record.image_id, name=name,
         changes=tuple(changes), message=message, author=author,
+        container_config=container_config,
         created_by=shlex.join(ctx.containers.spec(record).get("process", {}).get("args")
                               or record.command))
     paused = pause and not await ctx.containers.paused(record)

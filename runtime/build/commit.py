@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +31,16 @@ from runtime.images.reference import InvalidReference, Reference, parse_referenc
 from runtime.images.store import ImageStore, Layer
 from runtime.images.treetar import write_tree
 
+IMAGE_KEYS = ("User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "WorkingDir", "Labels",
+              "StopSignal", "Healthcheck")
+"""What of a container's config ``docker commit`` carries into the image's: how the
+container ran (its environment, command, user, labels...) becomes the image's."""
+
+
+def from_container(container: Mapping[str, Any]) -> dict[str, Any]:
+    """The image config keys of a container's config, empty values left out."""
+    return {key: container[key] for key in IMAGE_KEYS if container.get(key)}
+
 
 def commit_config(base: dict[str, Any], diff_id: str, request: CommitRequest,
                   now: float) -> dict[str, Any]:
@@ -38,8 +49,9 @@ def commit_config(base: dict[str, Any], diff_id: str, request: CommitRequest,
     config: dict[str, Any] = json.loads(json.dumps(base))  # a deep copy
     created = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     runtime = config.get("config")
-    config["config"] = apply_changes(runtime if isinstance(runtime, dict) else {},
-                                     request.changes)
+    runtime = dict(runtime) if isinstance(runtime, dict) else {}
+    runtime.update(from_container(request.container_config or {}))
+    config["config"] = apply_changes(runtime, request.changes)
     config["created"] = created
     if request.author:
         config["author"] = request.author

@@ -84,6 +84,8 @@ CHANGED = """
       web:
         image: busybox
         init: true
+        environment: {GREETING: hello}
+        user: "0:0"
         command: ["sh", "-c", "echo written > /root/note; rm /etc/nsswitch.conf;
                   rm -rf /usr/sbin; mkdir /usr/sbin; echo fresh > /usr/sbin/only;
                   touch /tmp/ready; exec sleep 300"]
@@ -137,7 +139,14 @@ def test_commit_makes_an_image_that_run_uses(busybox_stack: Stack, tmp_path: Pat
                     cwd=project).stdout
     assert out.split() == ["written", "/root", "gone", "only"]
     [image] = json.loads(stack.run("image", "inspect", "snap:1", cwd=project).stdout)
-    assert image["Config"]["Labels"] == {"stage": "committed"}
+    # as docker commit: the container's own config (environment, command, labels,
+    # user) is the image's, then the changes
+    config = image["Config"]
+    assert config["Labels"]["stage"] == "committed"
+    assert config["Labels"]["com.docker.compose.service"] == "web"
+    assert "GREETING=hello" in config["Env"]
+    assert config["Cmd"][:2] == ["sh", "-c"] and "touch /tmp/ready" in config["Cmd"][2]
+    assert config["User"] == "0:0" and config["WorkingDir"] == "/root"
     assert image["Author"] == "me <me@example.org>"
     [base] = json.loads(stack.run("image", "inspect", "busybox", cwd=project).stdout)
     assert len(image["RootFS"]["Layers"]) == len(base["RootFS"]["Layers"]) + 1

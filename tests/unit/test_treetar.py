@@ -77,3 +77,20 @@ def test_commit_config_adds_a_layer_history_and_changes() -> None:
     assert runtime["WorkingDir"] == "/w" and runtime["User"] == "nobody"
     assert runtime["ExposedPorts"] == {"80/tcp": {}}
     assert base["rootfs"]["diff_ids"] == ["sha256:aa"]  # the base is left alone
+
+
+def test_commit_config_takes_the_container_config_before_the_changes() -> None:
+    """docker commit: the image's runtime config is how the container ran (its
+    environment, command, user, labels), not its image's; changes come last."""
+    base = {"config": {"Env": ["PATH=/bin"], "Cmd": ["sh"], "Volumes": {"/data": {}}},
+            "rootfs": {"type": "layers", "diff_ids": []}}
+    container = {"Hostname": "abc", "Env": ["PATH=/bin", "GREETING=hi"],
+                 "Cmd": ["sleep", "9"], "Entrypoint": None, "User": "1:1",
+                 "Labels": {"com.docker.compose.service": "web"}, "Tty": False,
+                 "WorkingDir": "", "StopSignal": "SIGINT"}
+    request = CommitRequest(upper="/u", base="sha256:b", changes=("LABEL k=v",),
+                            container_config=container)
+    runtime = commit_config(base, "sha256:bb", request, 0.0)["config"]
+    assert runtime == {"Env": ["PATH=/bin", "GREETING=hi"], "Cmd": ["sleep", "9"],
+                       "User": "1:1", "StopSignal": "SIGINT", "Volumes": {"/data": {}},
+                       "Labels": {"com.docker.compose.service": "web", "k": "v"}}

@@ -4,7 +4,9 @@ container changed, in the image store for ``images``, ``run`` and ``up``."""
 from __future__ import annotations
 
 from common.errors import UsageError
+from compose.cli.commands.inspect import gather
 from compose.cli.invocation import Invocation, Prepared, Verbs
+from compose.cli.views.inspection import container_config
 from compose.engine import snapshots
 from compose.engine.context import Context
 
@@ -53,8 +55,11 @@ def prepare(inv: Invocation) -> Prepared:
 
     async def run(ctx: Context) -> int:
         record = await snapshots.running_container(ctx, project, service, args.index)
+        # as docker commit: how the container runs becomes the image's config
+        facts = await gather(ctx, await ctx.containers.status(record))
         await snapshots.commit(ctx, record, name, changes=args.change, message=args.message,
-                               author=args.author, pause=pause)
+                               author=args.author, pause=pause,
+                               container_config=container_config(facts))
         return 0
 
     return run

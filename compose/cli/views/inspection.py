@@ -76,7 +76,7 @@ def inspect_json(facts: ContainerFacts) -> dict[str, Any]:
         "Platform": "linux",
         "HostConfig": _host_config(facts),
         "Mounts": _mounts(facts),
-        "Config": _config(facts),
+        "Config": container_config(facts),
         "NetworkSettings": _network_settings(record, facts.status.state == RUNNING),
     }
 
@@ -102,7 +102,7 @@ def _state(facts: ContainerFacts) -> dict[str, Any]:
     return state
 
 
-def _config(facts: ContainerFacts) -> dict[str, Any]:
+def container_config(facts: ContainerFacts) -> dict[str, Any]:
     record, service, image = facts.status.record, facts.service, facts.image_config
     process = facts.spec.get("process") or {}
     entrypoint, cmd = merged(service.get("entrypoint"), service.get("command"), image)
