@@ -5,6 +5,7 @@ A container's directory (``containers/<id>``) is its OCI bundle: ``container.jso
 can clean), ``config.json``, ``bundle.json`` (how to start it: terminal, stdin,
 namespaces to join, a shareable /dev/shm), the overlay's ``upper``/``work`` and
 mount point ``rootfs``, the files bind-mounted into it and conmon's ``ctr.log``.
+``bundle.py`` makes the bundle; this module runs and watches what it made.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.processes import wait_for_exit
 from common.records import ContainerRecord
-from common.statefiles import read_json, sync_directory, write_atomic, write_json
+from common.statefiles import read_json, write_json
 from common.status import (
     CREATED,
     DEAD,
@@ -46,11 +47,11 @@ from common.status import (
 )
 from common.syncpaths import SyncEntry
 from compose.spec.model import Hook, Service
-from network.hosts import render_resolv_conf
 from runtime.images.store import Image, ImageStore
 from runtime.images.treetar import write_tree
-from runtime.oci import conmonctl, logrotate, logs, procs, rootfs
+from runtime.oci import bundle, conmonctl, logrotate, logs, procs, rootfs
 from runtime.oci.attach import attach_running, attached, run_foreground
+from runtime.oci.bundle import RECORD
 from runtime.oci.cgroups import oom_kills, usage
 from runtime.oci.copy import CopyError, container_to_host, host_to_container
 from runtime.oci.exec import exec_process
@@ -62,17 +63,12 @@ from runtime.oci.probe import run_probe
 from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime
 from runtime.oci.shm import mount_shm, unmount_shm
 from runtime.ocispec.capabilities import names_in_mask
-from runtime.ocispec.devices import block_paths
-from runtime.ocispec.host import NotADevice, all_host_devices, device_nodes, host_facts
-from runtime.ocispec.namespaces import SHM_HOST, SHM_SHAREABLE
-from runtime.ocispec.servicespec import Decided, Gathered, decide, seccomp_file
-from runtime.ocispec.spec import SpecError, build_spec, process_args
+from runtime.ocispec.host import host_facts
+from runtime.ocispec.namespaces import SHM_SHAREABLE
+from runtime.ocispec.spec import SpecError, process_args
 from runtime.ocispec.users import UnknownUser, read_in_root, resolve_user
 from volumes.driver import inherit as inherit_volumes
-from volumes.driver import prepare as prepare_storage
 
-RECORD = "container.json"
-BUNDLE = "bundle.json"
 LOG = "ctr.log"
 START_LOCK = "start.lock"
 
@@ -138,89 +134,13 @@ class ContainerDriver:
 
     def _make_bundle(self, record: ContainerRecord, service: Service, hosts: str,
                      runtime: Runtime) -> list[str]:
-        """The container's directory made into its bundle (synchronous); warnings."""
-        directory = self.directory(record)
-        # No config hash until the bundle is complete: if anything below fails, the
-        # next ``up`` sees a changed container and makes it again.
+        """The container's directory, born with its record (no config hash until the
+        bundle is complete: if anything fails, the next ``up`` makes it again), then
+        made into its bundle (synchronous); warnings."""
         state.give_birth(self.layout, record.id, RECORD,
                          dataclasses.replace(record, config_hash="").to_json())
-        image = self._image(record)
-        rootfs.mount_rootfs(self.store, self.layout.layers, image, directory)
-        notes: list[str] = []
-        storage = prepare_storage(self.layout, record, service, str(directory / "rootfs"),
-                                  notes.append)
-        try:
-            gathered = dataclasses.replace(self._gather(record, service, directory),
-                                           mounts=tuple(storage))
-            decided = decide(service, image.runtime_config, gathered)
-        except SpecError as exc:
-            raise RuntimeFailure(f"container {record.name}: {exc}") from None
-        # the command line it really runs, as ``ps`` and ``inspect`` show it
-        command = process_args(service.entrypoint, service.command, image.runtime_config)
-        record = dataclasses.replace(record, stop_signal=decided.stop_signal,
-                                     runtime=runtime.path, command=command)
-        # The bundle's files share one directory fsync, made before the record that
-        # says the bundle is complete.
-        write_json(directory / BUNDLE, {**_bundle_options(service, decided),
-                                        "runtime": runtime.path}, sync_dir=False)
-        write_atomic(directory / "hostname", f"{record.hostname}\n".encode(), sync_dir=False)
-        write_atomic(directory / "resolv.conf",
-                     render_resolv_conf(_read_text(Path("/etc/resolv.conf"))).encode(),
-                     sync_dir=False)
-        write_atomic(directory / "hosts", hosts.encode(), sync_dir=False)
-        write_json(directory / "config.json", build_spec(decided.spec), sync_dir=False,
-                   compact=True)
-        sync_directory(directory)
-        write_json(directory / RECORD, record.to_json())
-        return [*notes, *decided.warnings]
-
-    def _gather(self, record: ContainerRecord, service: Service, directory: Path) -> Gathered:
-        """Everything the spec needs from the host and the image's files."""
-        raw = service.canonical
-        root = str(directory / "rootfs")
-        wanted = [str(d.get("source")) for d in raw.get("devices") or ()]
-        wanted += block_paths(raw.get("blkio_config") or {})
-        try:
-            found = {path: tuple(device_nodes(path)) for path in wanted}
-        except NotADevice as exc:
-            raise SpecError(str(exc)) from None
-        profile = None
-        path = seccomp_file(raw)
-        if path is not None:
-            base = record.labels.get("com.docker.compose.project.working_dir") or os.getcwd()
-            full = os.path.join(base, path)
-            try:
-                profile = Path(full).read_text()
-            except OSError as exc:
-                raise SpecError(f"opening seccomp profile ({path}) failed: "
-                                f"{exc.strerror or exc}") from None
-        ipc = str(raw.get("ipc") or "")
-        shm_source = None
-        if ipc == "shareable":
-            shm_source = str(directory / "shm")
-        elif ipc == "host":
-            shm_source = "/dev/shm"
-        elif ipc.startswith(("service:", "container:")):
-            shm_source = str(directory / "shm-joined")  # replaced at start
-        return Gathered(
-            container_id=record.id,
-            hostname=record.hostname,
-            rootfs=root,
-            host=host_facts(),
-            netns=str(self.layout.netns / record.id),
-            files={
-                "/etc/hosts": str(directory / "hosts"),
-                "/etc/hostname": str(directory / "hostname"),
-                "/etc/resolv.conf": str(directory / "resolv.conf"),
-            },
-            passwd=read_in_root(root, "/etc/passwd"),
-            group=read_in_root(root, "/etc/group"),
-            devices=found,
-            host_devices=tuple(all_host_devices()) if raw.get("privileged") else (),
-            seccomp_profile=profile,
-            shm_source=shm_source,
-            labels=dict(record.labels),
-        )
+        return bundle.make(self.layout, self.store, self._image(record), record, service,
+                           hosts, runtime)
 
     async def write_hosts(self, record: ContainerRecord, hosts: str) -> None:
         path = self.directory(record) / "hosts"
@@ -237,11 +157,7 @@ class ContainerDriver:
     # --- start -------------------------------------------------------------------------
 
     def bundle_options(self, record: ContainerRecord) -> dict[str, Any]:
-        try:
-            value: dict[str, Any] = read_json(self.directory(record) / BUNDLE)
-            return value
-        except (FileNotFoundError, ValueError):
-            return {}
+        return bundle.read_options(self.directory(record))
 
     async def start(self, record: ContainerRecord, *, stdin: bool | None = None,
                     before_start: Callable[[], Awaitable[None]] | None = None) -> None:
@@ -610,38 +526,11 @@ class ContainerDriver:
         self.warn = warn
 
 
-def _bundle_options(service: Service, decided: Decided) -> dict[str, Any]:
-    raw = service.canonical
-    options: dict[str, Any] = {
-        "terminal": bool(raw.get("tty")),
-        "stdin": bool(raw.get("stdin_open")),
-        "shm": decided.spec.shm,
-    }
-    if decided.spec.shm == SHM_SHAREABLE:
-        options["shm_size"] = decided.spec.shm_size
-    if decided.spec.shm == SHM_HOST:
-        options["shm_source"] = "/dev/shm"
-    if decided.joins:
-        options["joins"] = dict(decided.joins)
-    options["log_size_max"] = logoptions.max_size(raw.get("logging"))
-    options["log_files"] = logoptions.max_files(raw.get("logging"))
-    if service.volumes_from:
-        options["volumes_from"] = list(service.volumes_from)
-    return options
-
-
 def _log_limits(options: Mapping[str, Any]) -> tuple[int, int]:
     """The log's cap and file count (the defaults for containers made before these
     were recorded)."""
     return (int(options.get("log_size_max") or logoptions.DEFAULT_MAX_SIZE),
             int(options.get("log_files") or logoptions.DEFAULT_MAX_FILES))
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(errors="replace")
-    except (FileNotFoundError, NotADirectoryError):
-        return ""
 
 
 def _mtime(path: Path) -> float | None:
