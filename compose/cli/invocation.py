@@ -128,22 +128,26 @@ ProjectAct = Callable[[Any, str, list[str], argparse.Namespace], Awaitable[int]]
 """What a project verb does: ``(ctx, project, services, args)`` to an exit status."""
 
 
-def project_verb(verbs: Verbs, name: str, help: str, act: ProjectAct, *,
+def project_verb(verbs: Verbs, name: str, help: str, act: ProjectAct | None, *,
                  dest: str = "services", at_least_one: bool = False,
                  check: Callable[[argparse.Namespace], None] | None = None,
                  ) -> argparse.ArgumentParser:
     """A verb acting on the containers of a project's services, as most of docker
     compose's are: ``SERVICE...`` arguments (all services when none is named),
     the project from ``-p`` or the file, the names checked, and ``check`` run on
-    the arguments, all before any backend is touched."""
+    the arguments, all before any backend is touched.  Without ``act`` the verb
+    sets its own ``prepare`` (one that reads more than the project and services)."""
     parser: argparse.ArgumentParser = verbs.add_parser(name, help=help)
     parser.add_argument(dest, nargs="+" if at_least_one else "*", metavar="SERVICE")
 
     def prepare(inv: Invocation) -> Prepared:
+        assert act is not None
         if check is not None:
             check(inv.args)
         project, services = inv.project_and_services()
         return lambda ctx: act(ctx, project, services, inv.args)
 
-    parser.set_defaults(prepare=prepare, named_services=dest)
+    parser.set_defaults(named_services=dest)
+    if act is not None:
+        parser.set_defaults(prepare=prepare)
     return parser

@@ -104,10 +104,6 @@ def listing(args: argparse.Namespace, known: frozenset[str] | None) -> Listing:
                    list_services=args.services, truncate=not args.no_trunc)
 
 
-async def _unused(*_: object) -> int:
-    raise AssertionError("ps prepares its own action")
-
-
 def _boolean(text: str) -> bool:
     """Go's strconv.ParseBool, as ``--orphans=false`` is read."""
     if text in ("1", "t", "T", "TRUE", "true", "True"):
@@ -118,7 +114,7 @@ def _boolean(text: str) -> bool:
 
 
 def register(verbs: Verbs) -> None:
-    parser = project_verb(verbs, "ps", "list containers", _unused, dest="services_filter")
+    parser = project_verb(verbs, "ps", "list containers", None, dest="services_filter")
 
     def prepare(inv: Invocation) -> Prepared:
         project, services = inv.project_and_services()
