@@ -22,10 +22,17 @@ PRIVATE = 0o700
 directories: they hold secrets, logs, environments and control sockets."""
 
 
+RUNTIME_CHOICE = Path(f"{DEFAULT_RUN}.runtime")
+"""Which OCI runtime works on this host, probed once per boot: a fact of the host,
+so one file for every state root (a root's runtime directory goes with its last
+container and leaves nothing behind)."""
+
+
 @dataclass(frozen=True)
 class Layout:
     root: Path
     run: Path
+    runtime_choice: Path = RUNTIME_CHOICE
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Layout:

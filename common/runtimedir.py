@@ -2,7 +2,8 @@
 
 ``down`` leaves no trace of a project; when no project of the root has a
 container left, the runtime directory's idle lock files and empty directories go
-too (the runtime choice cached there stays: it holds for the whole boot).
+too, and the directory itself (the runtime choice, which holds for the whole boot,
+is kept outside it: ``Layout.runtime_choice``).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import keyword
@@ -133,7 +134,14 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
 
 async def _run(inv: Invocation, runner: Runner) -> int:
     ctx = await inv.host.connect(inv.output, inv.environ)
-    return await runner(ctx)
+    try:
+        return await runner(ctx)
+    finally:
+        # the root's runtime directory, made by connecting, goes again if nothing
+        # was put in it (a `ps` of an empty root leaves no trace under /run);
+        # anything in it (a lock, a socket, a namespace) keeps it
+        with contextlib.suppress(OSError):
+            os.rmdir(ctx.layout.run)
 
 
 def _configure_logging(verbose: bool, stderr: TextIO | None) -> None:

@@ -56,7 +56,8 @@ def named_runtime(name: str) -> Runtime:
 async def detect_runtime(layout: Layout, environ: dict[str, str] | None = None) -> Runtime:
     """``PYCOMPOSE_RUNTIME`` if set; else crun if it really runs a container here
     (it refuses hybrid cgroup hosts), else runc.  The probe's answer is cached in
-    the runtime directory, so it runs once per boot."""
+    ``layout.runtime_choice`` (a file under /run, for every root), so it runs once
+    per boot."""
     env = os.environ if environ is None else environ
     wanted = env.get("PYCOMPOSE_RUNTIME")
     if wanted:
@@ -64,7 +65,7 @@ async def detect_runtime(layout: Layout, environ: dict[str, str] | None = None) 
         if path is None:
             raise RuntimeFailure(f"PYCOMPOSE_RUNTIME={wanted}: not found")
         return Runtime(os.path.basename(wanted), path)
-    cache = layout.run / "runtime"
+    cache = layout.runtime_choice
     try:
         name, path = cache.read_text().split("\n", 1)
         if os.access(path.strip(), os.X_OK):

@@ -21,7 +21,7 @@ def hybrid_cgroups() -> bool:
 
 
 async def test_detection_falls_back_to_runc_when_crun_cannot_run(tmp_path: Path) -> None:
-    layout = Layout(tmp_path / "root", tmp_path / "run")
+    layout = Layout(tmp_path / "root", tmp_path / "run", tmp_path / "runtime")
     chosen = await detect_runtime(layout, {})
     crun = shutil.which("crun")
     crun_works = bool(crun) and await _probe(layout, crun)  # type: ignore[arg-type]
@@ -30,7 +30,7 @@ async def test_detection_falls_back_to_runc_when_crun_cannot_run(tmp_path: Path)
     if crun and hybrid_cgroups():
         assert not crun_works  # what host-notes.md says of this kind of host
     # the answer is cached for the boot
-    assert (layout.run / "runtime").read_text().splitlines() == [chosen.name, chosen.path]
+    assert layout.runtime_choice.read_text().splitlines() == [chosen.name, chosen.path]
     assert await detect_runtime(layout, {}) == chosen
 
 
