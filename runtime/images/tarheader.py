@@ -89,6 +89,8 @@ def _parse(cls: type[tarfile.TarInfo], buf: bytes | bytearray, encoding: str,
     head = _text(prefix, encoding, errors)
     if head and kind not in tarfile.GNU_TYPES:
         info.name = head + "/" + info.name
+        if info.type == tarfile.DIRTYPE:  # a directory whose name was all prefix
+            info.name = info.name.rstrip("/")  # (as tarfile's _proc_builtin does)
     return info
 
 

@@ -179,8 +179,18 @@ def _on_terminal(argv: list[str], env: dict[str, str], cwd: Path,
         os.chdir(cwd)
         os.execvpe(argv[0], argv, env)
     seen = b""
+    # Until attach has the terminal in raw mode, what is typed is the line
+    # discipline's (and dropped when attach takes it): press Enter until the
+    # container's shell answers with its prompt.
+    deadline = time.monotonic() + 30
+    while b"# " not in seen and time.monotonic() < deadline:
+        os.write(fd, b"\r")
+        if select.select([fd], [], [], 0.5)[0]:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:  # attach ended already: the assertions say why
+                break
     for send, until in keys:
-        time.sleep(0.5)  # let attach connect and take the terminal
         os.write(fd, send)
         deadline = time.monotonic() + 20
         while until not in seen and time.monotonic() < deadline:

@@ -150,3 +150,17 @@ def test_pread_file_reads_seeks_and_tells(tmp_path: Path) -> None:
         assert source.tell() == 200_000
     finally:
         os.close(fd)
+
+
+def test_a_directory_named_wholly_by_the_ustar_prefix_has_no_trailing_slash(
+        tmp_path: Path) -> None:
+    """Found by the property test: a long directory name that USTAR splits at its
+    trailing slash leaves an empty name field; tarfile strips the slash after
+    joining the prefix, and so must the fast path."""
+    name = "0000" + "\U00010000" * 19 + "\U0001d4f5" + "\U0001d4fc" * 3 + \
+        "\U0001d4ff\U0001d500\U0001d501"  # 108 bytes: more than a name field holds
+    spec = [("first", b"0", b"", 0, 0, "0", 0),  # the first entry is tarfile's own read
+            (name, b"5", b"", 0, 0, "0", 0)]
+    expected, got = walk(archive(spec, tarfile.USTAR_FORMAT, False), tmp_path)
+    assert described(got) == described(expected)
+    assert got[1].name == name
