@@ -17,18 +17,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from common.errors import ImageError
 from common.images import CommitRequest
 from runtime.build.importer import apply_changes
 from runtime.images.documents import (
-    MEDIA_CONFIG,
     MEDIA_LAYER_GZIP,
-    MEDIA_MANIFEST,
-    canonical_json,
-    oci_manifest,
 )
-from runtime.images.reference import InvalidReference, Reference, parse_reference
-from runtime.images.store import ImageStore, Layer
+from runtime.images.store import ImageStore, Layer, new_image_name
 from runtime.images.treetar import write_tree
 
 IMAGE_KEYS = ("User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "WorkingDir", "Labels",
@@ -67,35 +61,18 @@ def commit_config(base: dict[str, Any], diff_id: str, request: CommitRequest,
     return config
 
 
-def _reference(name: str | None) -> Reference | None:
-    if not name:
-        return None
-    try:
-        reference = parse_reference(name)
-    except InvalidReference as exc:
-        raise ImageError(str(exc)) from None
-    if reference.digest:
-        raise ImageError(f"cannot commit as {name}: use a tag, not a digest")
-    return reference
-
-
 def commit(store: ImageStore, request: CommitRequest, *, now: float | None = None) -> str:
     """Store the container's change as an image; returns the image ID."""
-    reference = _reference(request.name)
+    reference = new_image_name(request.name, "commit")
     with store.lock(exclusive=False):
         base = store.resolve(request.base)
         apply_changes(base.runtime_config, request.changes)  # refused before any work
         layer = _store_layer(store, request.upper)
         config = commit_config(base.config, layer.diff_id, request,
                                time.time() if now is None else now)
-        config_desc = store.put_blob(canonical_json(config), MEDIA_CONFIG)
         layers = [lay.descriptor for lay in base.layers] + [layer.descriptor]
-        manifest = store.put_blob(oci_manifest(config_desc, layers), MEDIA_MANIFEST)
-        if reference is not None:
-            store.tag(reference, manifest)
-        else:
-            store.add_dangling(manifest)
-    return config_desc.digest
+        image = store.put_image(config, layers, reference)
+    return image.digest
 
 
 def _store_layer(store: ImageStore, upper: str) -> Layer:

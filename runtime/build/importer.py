@@ -19,20 +19,15 @@ from typing import IO, Any
 from common.errors import ImageError
 from runtime.build.dockerfile import json_list
 from runtime.images.documents import (
-    MEDIA_CONFIG,
     MEDIA_LAYER_GZIP,
-    MEDIA_MANIFEST,
     Descriptor,
     Platform,
-    canonical_json,
     host_platform,
-    oci_manifest,
     parse_platform,
 )
 from runtime.images.fileio import one_line
 from runtime.images.layerblob import store_layer
-from runtime.images.reference import InvalidReference, parse_reference
-from runtime.images.store import ImageStore
+from runtime.images.store import ImageStore, new_image_name
 
 DEFAULT_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CHANGES = ("CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "STOPSIGNAL", "USER",
@@ -96,14 +91,7 @@ def import_rootfs(store: ImageStore, stream: IO[bytes], name: str | None, *,
                   platform: Platform | None = None, now: float | None = None) -> str:
     """Store the tarball as a one-layer image, tag it ``name`` if given; returns
     the image ID."""
-    reference = None
-    if name:
-        try:
-            reference = parse_reference(name)
-        except InvalidReference as exc:
-            raise ImageError(str(exc)) from None
-        if reference.digest:
-            raise ImageError(f"cannot import as {name}: use a tag, not a digest")
+    reference = new_image_name(name, "import")
     runtime = apply_changes({"Env": [DEFAULT_ENV]}, changes)
     layer, diff_id = store_layer(store, stream)
     _check_tarball(store, layer)
@@ -120,13 +108,7 @@ def import_rootfs(store: ImageStore, stream: IO[bytes], name: str | None, *,
     }
     if target.variant:
         config["variant"] = target.variant
-    config_desc = store.put_blob(canonical_json(config), MEDIA_CONFIG)
-    manifest = store.put_blob(oci_manifest(config_desc, [layer]), MEDIA_MANIFEST)
-    if reference is not None:
-        store.tag(reference, manifest)
-    else:
-        store.add_dangling(manifest)
-    return config_desc.digest
+    return store.put_image(config, [layer], reference).digest
 
 
 def _check_tarball(store: ImageStore, layer: Descriptor) -> None:

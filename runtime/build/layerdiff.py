@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import hashlib
 import os
 import stat
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from runtime.images.treetar import HashingWriter
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -86,22 +87,6 @@ def _walk(root: str, relative: str) -> list[tuple[str, str]]:
     return entries
 
 
-class _HashingWriter:
-    """Hashes the uncompressed tar (the diff_id) on its way into gzip."""
-
-    def __init__(self, target: IO[bytes]) -> None:
-        self.target = target
-        self.hash = hashlib.sha256()
-
-    def write(self, data: bytes) -> int:
-        self.hash.update(data)
-        self.target.write(data)
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
 def write_layer(upper: Path, output: IO[bytes], *, compresslevel: int = 6) -> str:
     """Write the gzip layer tarball of ``upper`` to ``output``; returns its diff_id.
     Strips overlayfs bookkeeping xattrs from ``upper`` on the way."""
@@ -110,13 +95,13 @@ def write_layer(upper: Path, output: IO[bytes], *, compresslevel: int = 6) -> st
             with contextlib.suppress(OSError):
                 os.removexattr(upper, name)
     with gzip.GzipFile(fileobj=output, mode="wb", mtime=0, compresslevel=compresslevel) as gz:
-        writer = _HashingWriter(gz)  # type: ignore[arg-type]
+        writer = HashingWriter(gz)  # type: ignore[arg-type]
         with tarfile.open(fileobj=writer, mode="w|",  # type: ignore[call-overload]
                           format=tarfile.PAX_FORMAT) as tar:
             links: dict[tuple[int, int], str] = {}
             for change in changes(upper):
                 _add(tar, upper, change, links)
-    return "sha256:" + writer.hash.hexdigest()
+    return writer.digest()
 
 
 def _add(tar: tarfile.TarFile, upper: Path, change: Change,

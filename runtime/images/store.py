@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +37,10 @@ from runtime.images.documents import (
     MEDIA_LAYER_TAR,
     MEDIA_MANIFEST,
     Descriptor,
+    canonical_json,
     host_platform,
     media_type_of,
+    oci_manifest,
     parse_json,
     parse_manifest,
     select_manifest,
@@ -102,6 +104,20 @@ class Entry:
 
 def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def new_image_name(name: str | None, doing: str) -> Reference | None:
+    """The name to give an image made here (``import``, ``commit``): none, or a tag
+    (a digest names content, which is not known yet); ImageError otherwise."""
+    if not name:
+        return None
+    try:
+        reference = parse_reference(name)
+    except InvalidReference as exc:
+        raise ImageError(str(exc)) from None
+    if reference.digest:
+        raise ImageError(f"cannot {doing} as {name}: use a tag, not a digest")
+    return reference
 
 
 class ImageStore:
@@ -252,6 +268,19 @@ class ImageStore:
 
     def entry(self, reference: Reference) -> Entry | None:
         return next((e for e in self.entries() if e.name == str(reference)), None)
+
+    def put_image(self, config: dict[str, Any], layers: Sequence[Descriptor],
+                  reference: Reference | None) -> Descriptor:
+        """Store an image made here (``import``, ``commit``): its config and
+        manifest, named ``reference`` or else kept dangling; its config's descriptor
+        (the image ID)."""
+        config_desc = self.put_blob(canonical_json(config), MEDIA_CONFIG)
+        manifest = self.put_blob(oci_manifest(config_desc, layers), MEDIA_MANIFEST)
+        if reference is not None:
+            self.tag(reference, manifest)
+        else:
+            self.add_dangling(manifest)
+        return config_desc
 
     def add_dangling(self, manifest: Descriptor) -> None:
         """Keep an image that has no name (an untagged image from an archive)."""
