@@ -10,7 +10,7 @@ import struct
 import sys
 import termios
 import tty as ttymod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 def is_terminal() -> bool:
@@ -19,32 +19,34 @@ def is_terminal() -> bool:
 
 
 @contextlib.contextmanager
-def raw_terminal(enabled: bool) -> Iterator[None]:
-    """Our terminal in raw mode (keys go to the container as they are typed)."""
-    if not enabled or not os.isatty(0):
+def _mode(change: Callable[[int], object]) -> Iterator[None]:
+    """Our terminal (fd 0) changed by ``change`` meanwhile, as it was afterwards;
+    nothing done when it is not a terminal."""
+    if not os.isatty(0):
         yield
         return
     saved = termios.tcgetattr(0)
     try:
-        ttymod.setraw(0)
+        change(0)
         yield
     finally:
         termios.tcsetattr(0, termios.TCSADRAIN, saved)
 
 
 @contextlib.contextmanager
-def keys_mode() -> Iterator[None]:
-    """Our terminal reads key by key without echo, Ctrl-C still a signal (the
-    dashboard's keys); as it was afterwards."""
-    if not os.isatty(0):
+def raw_terminal(enabled: bool) -> Iterator[None]:
+    """Our terminal in raw mode (keys go to the container as they are typed)."""
+    if not enabled:
         yield
         return
-    saved = termios.tcgetattr(0)
-    try:
-        ttymod.setcbreak(0)
+    with _mode(ttymod.setraw):
         yield
-    finally:
-        termios.tcsetattr(0, termios.TCSADRAIN, saved)
+
+
+def keys_mode() -> contextlib.AbstractContextManager[None]:
+    """Our terminal reads key by key without echo, Ctrl-C still a signal (the
+    dashboard's keys); as it was afterwards."""
+    return _mode(ttymod.setcbreak)
 
 
 def terminal_size() -> tuple[int, int] | None:
