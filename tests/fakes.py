@@ -69,7 +69,8 @@ class FakeContainers:
         if service.command == ("refused",):
             raise UsageError(f"service {service.name}: no command")
 
-    async def start(self, record: ContainerRecord, *, stdin: bool | None = None) -> None:
+    async def start(self, record: ContainerRecord, *, stdin: bool | None = None,
+                    staged: bool = False) -> None:
         await trio.sleep(self.start_delay)
         if record.service in self.fail_start:
             raise RuntimeFailure(f"cannot start {record.name}: refused")
@@ -101,6 +102,12 @@ class FakeContainers:
 
     async def release(self, record: ContainerRecord) -> None:
         self.log.append(f"release {record.name}")
+
+    async def stage(self, record: ContainerRecord) -> None:
+        self.log.append(f"stage {record.name}")
+
+    async def unstage(self, record: ContainerRecord) -> None:
+        self.log.append(f"unstage {record.name}")
 
     async def run_attached(self, record: ContainerRecord, *, tty: bool,
                            interactive: bool) -> int | None:

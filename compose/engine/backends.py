@@ -61,12 +61,23 @@ class ContainerBackend(Protocol):
 
     async def write_hosts(self, record: ContainerRecord, hosts: str) -> None: ...
 
-    async def start(self, record: ContainerRecord, *, stdin: bool | None = None) -> None:
-        """Run the container's process under conmon (again, if it ran before)."""
+    async def start(self, record: ContainerRecord, *, stdin: bool | None = None,
+                    staged: bool = False) -> None:
+        """Run the container's process under conmon (again, if it ran before);
+        ``staged``: start what ``stage`` prepared as it is."""
 
     async def release(self, record: ContainerRecord) -> None:
         """Let go of an exited container's runtime state (its files, root filesystem
         and namespace stay): a restart's first step, done while it backs off."""
+
+    async def stage(self, record: ContainerRecord) -> None:
+        """Everything of a start but running the container's process: a restart's
+        second step, done at the end of its back-off (then ``start(staged=True)``)."""
+
+    async def unstage(self, record: ContainerRecord) -> None:
+        """Undo ``stage`` (the restart was called off): the container is as its
+        last run left it.  Meanwhile its status is that run's exit, and ``stop``
+        unstages it."""
 
     async def run_attached(self, record: ContainerRecord, *, tty: bool,
                            interactive: bool) -> int | None:

@@ -68,8 +68,25 @@ def _write_if_present(path: Path, value: Any) -> None:
         write_json(path, value, make_parent=False)
 
 
-def write_restart(directory: Path, state: RestartState) -> None:
-    _write_if_present(directory / RESTART, asdict(state))
+def write_restart(directory: Path, state: RestartState, due: float | None = None) -> None:
+    """``due``: when the supervisor's restart in progress starts the container
+    (seconds since the epoch); a new supervisor re-adopting the container finishes
+    that restart.  Any other write (a user's stop or start) calls it off."""
+    value: dict[str, Any] = asdict(state)
+    if due is not None:
+        value["due"] = due
+    _write_if_present(directory / RESTART, value)
+
+
+def restart_due(directory: Path) -> float | None:
+    due = (_read(directory / RESTART) or {}).get("due")
+    return float(due) if isinstance(due, int | float) else None
+
+
+def restart_done(directory: Path) -> None:
+    """The restart ``write_restart`` announced has happened."""
+    if restart_due(directory) is not None:
+        write_restart(directory, read_restart(directory))
 
 
 def mark_stopped_by_user(directory: Path) -> None:

@@ -53,6 +53,9 @@ ImageConfig = Callable[[ContainerRecord], Mapping[str, Any]]
 START_FAILED = 128
 """The exit code a refused restart counts as for the restart policy (non-zero:
 ``on-failure`` retries it, up to its maximum)."""
+STAGE_AHEAD = 0.25
+"""How long before a restart is due its container is staged (conmon + ``runc
+create``: ~50 ms here); Docker's first back-off (0.1 s) is staged at once."""
 
 
 def _failure(exc: BaseException) -> Exception | None:
@@ -116,11 +119,15 @@ class _Exited:
     ran_for: float
     seen: str
     """The state the container was last seen in."""
+    seen_at: float
+    """When the exit was seen (trio's clock): the back-off counts from there."""
 
 
 @dataclass(frozen=True)
 class _Backoff:
     decision: Restart
+    due: float
+    """When the restart is due (trio's clock)."""
 
 
 _Step = _Observe | _Running | _WaitStart | _Exited | _Backoff
@@ -301,7 +308,7 @@ class Supervisor:
     def _entered(self, record: ContainerRecord, step: _Step) -> None:
         """Note the watcher's new state for snapshots (in back-off: until when)."""
         if isinstance(step, _Backoff):
-            self._restart_at[record.id] = self.clock() + step.decision.after
+            self._restart_at[record.id] = self.clock() + step.due - trio.current_time()
         else:
             self._restart_at.pop(record.id, None)
         self._bump()
@@ -322,7 +329,7 @@ class Supervisor:
                 return None
             if directory.is_dir():
                 runstate.write_restart(directory, decision.state)
-            return _Backoff(decision)
+            return _Backoff(decision, trio.current_time() + decision.after)
         watch.failure_delay = next_delay(watch.failure_delay, 0.0)
         watch.log.warning("supervision failed", step=type(step).__name__.strip("_").lower(),
                           error=str(error), failures=watch.failures,
@@ -346,14 +353,27 @@ class Supervisor:
         if status.state == RUNNING:
             watch.failure_delay = 0.0  # it runs: the next failure backs off from the start
             return _Running(run)
+        under_way = self._restart_under_way(watch.record)
+        if under_way is not None:
+            return under_way  # a supervisor before this one had decided it
         if status.state == CREATED:
             return _WaitStart()  # up starts it after its dependencies
         ran_for = (status.finished_at or run.started_at) - run.started_at
-        return _Exited(run, status.exit_code, ran_for, status.state)
+        return _Exited(run, status.exit_code, ran_for, status.state, trio.current_time())
+
+    def _restart_under_way(self, record: ContainerRecord) -> _Backoff | None:
+        directory = self._directory(record)
+        due = runstate.restart_due(directory)
+        restart_state = runstate.read_restart(directory)
+        if due is None or restart_state.manually_stopped:
+            return None
+        after = max(0.0, due - self.clock())
+        return _Backoff(Restart(after, restart_state), trio.current_time() + after)
 
     async def _running(self, watch: _Watch, step: _Running) -> _Step:
         code = await self._while_running(watch.record, watch.supervision, step.run)
-        return _Exited(step.run, code, self.clock() - step.run.started_at, RUNNING)
+        return _Exited(step.run, code, self.clock() - step.run.started_at, RUNNING,
+                       trio.current_time())
 
     async def _wait_start(self, watch: _Watch, _: _WaitStart) -> _Step:
         await self.containers.wait_running(watch.record)
@@ -390,30 +410,49 @@ class Supervisor:
             return None
         watch.log.info("restarting", exit_code=step.code, seen=step.seen,
                        after=decision.after, restarts=decision.state.restarts)
-        runstate.write_restart(directory, decision.state)
-        return _Backoff(decision)
+        due = step.seen_at + decision.after
+        runstate.write_restart(directory, decision.state,
+                               due=self.clock() + due - trio.current_time())
+        return _Backoff(decision, due)
 
     async def _backoff(self, watch: _Watch, step: _Backoff) -> _Step | None:
-        """Docker's back-off, then the restart (unless a user stopped it meanwhile)."""
+        """Docker's back-off, then the restart (unless a user stopped it meanwhile);
+        the container is made ready meanwhile, so the restart is only its start."""
         record, directory = watch.record, self._directory(watch.record)
-        async with trio.open_nursery() as nursery:  # the runtime lets go meanwhile
-            nursery.start_soon(self._release, record)
-            await trio.sleep(step.decision.after)
-        if not directory.is_dir() or runstate.read_restart(directory).manually_stopped:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._prepare_restart, record, step.due)
+            await trio.sleep_until(step.due)
+        if not directory.is_dir():
             return None
-        await self._start_again(record)
+        if runstate.read_restart(directory).manually_stopped:
+            await self.containers.unstage(record)
+            return None
+        await self._start_again(record, staged=True)
         watch.just_started = True
         await self._restart_dependents(record)
         return _Observe()
 
-    async def _start_again(self, record: ContainerRecord) -> None:
+    async def _prepare_restart(self, record: ContainerRecord, due: float) -> None:
+        """During the back-off: the runtime lets go of the exited container, then,
+        ``STAGE_AHEAD`` before the restart is due, the new run is staged (created
+        under conmon, its process not started): what is left at ``due`` is ``runc
+        start``.  Not if the user stopped it meanwhile."""
+        await self._release(record)
+        await trio.sleep_until(due - STAGE_AHEAD)
+        directory = self._directory(record)
+        if directory.is_dir() and not runstate.read_restart(directory).manually_stopped:
+            await self.networks.connect(record)  # its namespace is in the runtime spec
+            await self.containers.stage(record)
+
+    async def _start_again(self, record: ContainerRecord, *, staged: bool = False) -> None:
         """Every start the supervisor makes (a restart, a dependent started along):
         the container, its events, its DNS records, a fresh health state, then its
         ``post_start`` hooks (one that fails is logged; the container runs on)."""
         await self.networks.connect(record)
-        await self.containers.start(record)
+        await self.containers.start(record, staged=staged)
         self._event(record, "restart")
         self._event(record, "start")
+        runstate.restart_done(self._directory(record))
         await self.refresh_dns()
         (self._directory(record) / runstate.HEALTH).unlink(missing_ok=True)
         try:

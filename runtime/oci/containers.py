@@ -30,7 +30,7 @@ from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.processes import wait_for_exit
 from common.records import ContainerRecord
-from common.statefiles import read_json, write_json
+from common.statefiles import read_json, write_atomic, write_json
 from common.status import (
     CREATED,
     DEAD,
@@ -60,6 +60,7 @@ from runtime.oci.hookrun import container_stdio, run_hook_process
 from runtime.oci.joins import JoinError, find_target, join
 from runtime.oci.logs import LogFile
 from runtime.oci.probe import run_probe
+from runtime.oci.runcstate import read_state
 from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime
 from runtime.oci.shm import mount_shm, unmount_shm
 from runtime.ocispec.capabilities import names_in_mask
@@ -71,6 +72,9 @@ from volumes.driver import inherit as inherit_volumes
 
 LOG = "ctr.log"
 START_LOCK = "start.lock"
+STAGED = "staged.json"
+"""Present while a restart is staged (``stage``): the run it replaces, whose exit
+the container shows until the staged one starts (Docker's ``restarting``)."""
 
 
 def read_record(directory: Path) -> ContainerRecord | None:
@@ -160,17 +164,71 @@ class ContainerDriver:
         return bundle.read_options(self.directory(record))
 
     async def start(self, record: ContainerRecord, *, stdin: bool | None = None,
+                    staged: bool = False,
                     before_start: Callable[[], Awaitable[None]] | None = None) -> None:
         """Run the container under conmon; ``stdin``: keep its stdin open for an
         attached client (default: the service's ``stdin_open``); ``before_start``
         runs once conmon holds the created container, before its process runs (to
-        attach without missing output)."""
+        attach without missing output); ``staged``: one ``stage`` made is started
+        as it is (else a created container is made anew)."""
         directory = self.directory(record)
         # The supervisor restarts what a user may be starting at the same moment:
         # one start at a time, and a container that already runs is left alone.
         async with state.file_lock(directory / START_LOCK,
                                    f"container {record.name} is being started"):
-            await self._start(record, directory, stdin, before_start)
+            oci = self.runtime_for(record)
+            current = await self._settled_state(record, keep_created=staged)
+            if current in ("running", "paused"):
+                return
+            if current != "created":
+                await self._conmon_create(record, directory, stdin,
+                                          stdin_once=before_start is not None)
+                if before_start is not None:
+                    await before_start()
+            await oci.start(record.id, record.name)
+            if (directory / STAGED).exists():
+                os.utime(directory / "pid")  # its run starts now, not when it was staged
+                (directory / STAGED).unlink(missing_ok=True)
+
+    async def stage(self, record: ContainerRecord) -> None:
+        """Have conmon hold the container with its process not started yet: the
+        supervisor does this during a restart's back-off, so that only ``runc
+        start`` is left when the back-off ends (``start(staged=True)``)."""
+        directory = self.directory(record)
+        async with state.file_lock(directory / START_LOCK,
+                                   f"container {record.name} is being started"):
+            if await self._settled_state(record, keep_created=True) is not None:
+                return
+            exits = self.layout.exits / record.id
+            write_json(directory / STAGED, {
+                "exit_code": self.runtime_for(record).exit_code(record.id),
+                "started_at": _mtime(directory / "pid"), "finished_at": _mtime(exits)},
+                make_parent=False)
+            await self._conmon_create(record, directory, None, stdin_once=False)
+
+    async def unstage(self, record: ContainerRecord) -> None:
+        """Call off a restart ``stage`` prepared (its user stopped the container
+        meanwhile): the created container goes, and the container shows the exit
+        of its last run again, as if the restart had never been prepared."""
+        directory = self.directory(record)
+        staged = _read_staged(directory)
+        if staged is None:
+            return
+        oci = self.runtime_for(record)
+        if (await oci.state(record.id) or {}).get("status") == "created":
+            pid = conmon_pid(directory, record.id)
+            await oci.delete(record.id)
+            if pid is not None:
+                with trio.move_on_after(10):
+                    await wait_for_exit(pid)
+        code, finished = staged.exit_code, staged.finished_at
+        if code is not None:
+            exits = self.layout.exits / record.id
+            with contextlib.suppress(FileNotFoundError):
+                write_atomic(exits, f"{code}".encode(), make_parent=False)
+                if finished is not None:
+                    os.utime(exits, (finished, finished))
+        (directory / STAGED).unlink(missing_ok=True)
 
     async def release(self, record: ContainerRecord) -> None:
         """Forget an exited container in the runtime (``runc delete``), keeping its
@@ -180,15 +238,27 @@ class ContainerDriver:
         if current is not None and current.get("status") == "stopped":
             await oci.delete(record.id)
 
-    async def _start(self, record: ContainerRecord, directory: Path, stdin: bool | None,
-                     before_start: Callable[[], Awaitable[None]] | None) -> None:
+    async def _settled_state(self, record: ContainerRecord, *, keep_created: bool) -> str | None:
+        """The runtime's state of the container, None once a stopped (or, unless
+        ``keep_created``, a created) one is deleted so that it can be made anew."""
         oci = self.runtime_for(record)
-        if (self.layout.runc_root / record.id).exists():
-            current = await oci.state(record.id)
-            if current is not None and current.get("status") in ("running", "paused"):
-                return
-            if current is not None:
-                await oci.delete(record.id)  # a stopped container is recreated to rerun
+        if not (self.layout.runc_root / record.id).exists():
+            return None
+        current = await oci.state(record.id)
+        status = None if current is None else str(current.get("status"))
+        if status in ("running", "paused") or (status == "created" and keep_created):
+            return status
+        if current is not None:
+            pid = conmon_pid(self.directory(record), record.id)
+            await oci.delete(record.id)  # a stopped container is recreated to rerun
+            if pid is not None:  # its conmon writes its exit code yet: not over the next's
+                with trio.move_on_after(10):
+                    await wait_for_exit(pid)
+        return None
+
+    async def _conmon_create(self, record: ContainerRecord, directory: Path,
+                             stdin: bool | None, *, stdin_once: bool) -> None:
+        oci = self.runtime_for(record)
         options = self.bundle_options(record)
         await trio.to_thread.run_sync(self._remount, record, options)
         if options.get("joins"):
@@ -199,11 +269,8 @@ class ContainerDriver:
         await oci.create(record.id, record.name, directory, directory / LOG,
                          terminal=bool(options.get("terminal")),
                          stdin=bool(options.get("stdin") if stdin is None else stdin),
-                         stdin_once=before_start is not None,
+                         stdin_once=stdin_once,
                          log_size_max=logrotate.backstop(*_log_limits(options)))
-        if before_start is not None:
-            await before_start()
-        await oci.start(record.id, record.name)
 
     def _remount(self, record: ContainerRecord, options: dict[str, Any]) -> None:
         """After a reboot the overlay is gone; mount it again from the same layers."""
@@ -245,7 +312,11 @@ class ContainerDriver:
         if pid is None:
             return
         oci = self.runtime_for(record)
-        if (await oci.state(record.id) or {}).get("status") == "paused":
+        status = (await oci.state(record.id) or {}).get("status")
+        if status == "created" and (self.directory(record) / STAGED).exists():
+            await self.unstage(record)  # a restart in its back-off: called off
+            return
+        if status == "paused":
             await oci.resume(record.id, record.name)  # a frozen process cannot handle signals
         if await oci.kill(record.id, record.stop_signal):
             with trio.move_on_after(grace):
@@ -314,6 +385,11 @@ class ContainerDriver:
         if status == "running" or status == "paused":
             return ContainerStatus(record, RUNNING, pid=pid, started_at=_mtime(directory / "pid"))
         if status == "created":
+            staged = _read_staged(directory)
+            if staged is not None:  # a restart in its back-off: the last run's exit
+                return ContainerStatus(record, EXITED, staged.exit_code,
+                                       started_at=staged.started_at,
+                                       finished_at=staged.finished_at)
             return ContainerStatus(record, CREATED, pid=pid)
         # stopped, yet conmon has not written the exit file (yet, or ever)
         return ContainerStatus(record, EXITED if conmon_pid(directory, record.id) else DEAD)
@@ -520,7 +596,10 @@ class ContainerDriver:
                 await changes.changed()
 
     def is_running(self, record: ContainerRecord) -> bool:
-        return conmon_pid(self.directory(record), record.id) is not None
+        if conmon_pid(self.directory(record), record.id) is None:
+            return False
+        known = read_state(self.layout.runc_root, record.id)  # a file: no runc process
+        return known is None or known.get("status") != "created"
 
     def warn_to(self, warn: Callable[[str], None]) -> None:
         self.warn = warn
@@ -531,6 +610,21 @@ def _log_limits(options: Mapping[str, Any]) -> tuple[int, int]:
     were recorded)."""
     return (int(options.get("log_size_max") or logoptions.DEFAULT_MAX_SIZE),
             int(options.get("log_files") or logoptions.DEFAULT_MAX_FILES))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Staged:
+    exit_code: int | None
+    started_at: float | None
+    finished_at: float | None
+
+
+def _read_staged(directory: Path) -> _Staged | None:
+    try:
+        value = read_json(directory / STAGED)
+    except (FileNotFoundError, ValueError):
+        return None
+    return _Staged(value.get("exit_code"), value.get("started_at"), value.get("finished_at"))
 
 
 def _mtime(path: Path) -> float | None:

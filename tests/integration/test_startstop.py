@@ -4,9 +4,13 @@ stopped ``restart: always`` container left stopped by the supervisor."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from pathlib import Path
 
+from common import state
+from compose.supervisor.daemon import running_pid
 from tests.integration.conftest import Stack
 from tests.integration.test_skeleton import write_compose
 
@@ -214,4 +218,45 @@ def test_stop_cancels_a_pending_restart(busybox_stack: Stack, tmp_path: Path) ->
                       cwd=project).stdout.count(" start ")
     assert after == before
     assert states(stack, project) == {"crash": "exited"}
+    stack.run("down", cwd=project)
+
+
+def test_a_restart_staged_in_its_back_off_shows_the_last_exit_and_stop_calls_it_off(
+        busybox_stack: Stack, tmp_path: Path) -> None:
+    """The supervisor creates the next run (conmon + runc create) before the back-off
+    ends; meanwhile the container shows its last exit, and a stop removes what was
+    staged instead of letting it start."""
+    project = write_compose(tmp_path / "staged", """
+        services:
+          crash:
+            image: busybox
+            restart: always
+            command: ["sh", "-c", "sleep 0.2; exit 3"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    (record,) = state.container_records(stack.layout, project.name)
+    fifo = stack.layout.runc_root / record.id / "exec.fifo"  # runc's: created, not started
+    # a few crashes grow the back-off (0.1, 0.2, 0.4, 0.8 s): the staged window is long
+    stack.wait_for(lambda: stack.run("events", "--since", "1m", "--until", str(time.time()),
+                                     cwd=project).stdout.count(" die ") >= 3, timeout=30)
+    supervisor = running_pid(stack.layout, project.name)
+    assert supervisor is not None
+    stack.wait_for(fifo.exists, timeout=30, interval=0.005)
+    os.kill(supervisor, signal.SIGSTOP)  # the staged window lasts until it goes on
+    try:
+        assert fifo.exists()
+        (row,) = stack.ps(project)
+        assert (row["State"], row["ExitCode"]) == ("exited", 3)
+        stack.run("stop", cwd=project)
+    finally:
+        os.kill(supervisor, signal.SIGCONT)
+    starts = stack.run("events", "--since", "1m", "--until", str(time.time()),
+                       cwd=project).stdout.count(" start ")
+    time.sleep(2)
+    assert stack.run("events", "--since", "1m", "--until", str(time.time()),
+                     cwd=project).stdout.count(" start ") == starts
+    (row,) = stack.ps(project)
+    assert (row["State"], row["ExitCode"]) == ("exited", 3)
+    assert not fifo.exists()
     stack.run("down", cwd=project)

@@ -10,6 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from compose.engine import runstate
 from compose.supervisor.daemon import running_pid
 from tests.integration.conftest import Stack
 from tests.integration.test_skeleton import write_compose
@@ -70,6 +71,42 @@ def test_an_unhealthy_container_is_restarted_by_autoheal(busybox_stack: Stack,
     stack.wait_for(lambda: supervisor_events(stack, "heal", "restarting"), timeout=20)
     assert supervisor_events(stack, "heal", "autoheal")[0]["action"] == "restart"
     stack.run("down", "-t", "1", cwd=project)
+
+
+def test_a_supervisor_killed_during_a_staged_restart_is_replaced_and_finishes_it(
+        busybox_stack: Stack, tmp_path: Path) -> None:
+    """Killed while the next run waits created under conmon (the end of its
+    back-off): the next supervisor starts it, rather than leaving it created."""
+    project = write_compose(tmp_path / "staged", """
+        services:
+          once:
+            image: busybox
+            restart: always
+            command: ["sh", "-c", "n=$$(cat /n || echo 0); echo $$((n + 1)) > /n;
+                                   [ $$n -ge 3 ] && exec sleep 300; exit 3"]
+    """).parent
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    supervisor = running_pid(stack.layout, "staged")
+    assert supervisor is not None
+    (container,) = os.listdir(stack.layout.containers)
+    fifo = stack.layout.runc_root / container / "exec.fifo"  # created, not started
+    runs = stack.layout.containers / container / "upper" / "n"
+    # three crashes: the back-off before the fourth run is 0.4 s, staged 0.25 s ahead
+    stack.wait_for(lambda: runs.exists() and runs.read_text().strip() == "3", timeout=20,
+                   interval=0.01)
+    stack.wait_for(fifo.exists, timeout=20, interval=0.002)
+    os.kill(supervisor, signal.SIGSTOP)  # at once, so that it cannot start it
+    os.kill(supervisor, signal.SIGKILL)
+    stack.wait_for(lambda: running_pid(stack.layout, "staged") is None, timeout=5)
+    assert fifo.exists()
+    stack.run("ps", cwd=project)  # starts a new supervisor
+    stack.wait_for(lambda: stack.ps(project)[0]["State"] == "running", timeout=10)
+    assert not fifo.exists()
+    assert runs.read_text().strip() == "4"
+    # the restart it had decided, not one more of its own
+    assert runstate.read_restart(stack.layout.container_dir(container)).restarts == 3
+    stack.run("down", "-t", "0", cwd=project)
 
 
 def test_a_killed_supervisor_is_replaced_and_takes_over(busybox_stack: Stack,

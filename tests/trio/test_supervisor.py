@@ -12,7 +12,7 @@ import trio
 from common.errors import RuntimeFailure
 from common.paths import Layout
 from common.records import ContainerRecord
-from common.status import EXITED, RUNNING, ContainerStatus, Probe
+from common.status import CREATED, EXITED, RUNNING, ContainerStatus, Probe
 from compose.engine import runstate
 from compose.engine.snapshot import Snapshot
 from compose.planning.health import HealthConfig
@@ -49,7 +49,7 @@ class ScriptedContainer(FakeContainers):
         self.finished_at = trio.current_time()
         return code
 
-    async def start(self, record: ContainerRecord) -> None:
+    async def start(self, record: ContainerRecord, *, staged: bool = False) -> None:
         self.run += 1
         self.running, self.stopped = True, trio.Event()
         self.started_at = trio.current_time()
@@ -181,7 +181,7 @@ class RefusingContainer(ScriptedContainer):
         self.refusals = refusals
         self.attempts: list[float] = []
 
-    async def start(self, record: ContainerRecord) -> None:
+    async def start(self, record: ContainerRecord, *, staged: bool = False) -> None:
         self.attempts.append(trio.current_time())
         if len(self.attempts) <= self.refusals:
             raise RuntimeFailure(f"cannot start {record.name}: no such image")
@@ -232,7 +232,7 @@ async def test_one_container_failing_does_not_end_the_others_supervision(
 async def test_a_bug_in_a_watcher_keeps_its_traceback(
         tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
     class Buggy(ScriptedContainer):
-        async def start(self, record: ContainerRecord) -> None:
+        async def start(self, record: ContainerRecord, *, staged: bool = False) -> None:
             raise TypeError("a bug")
 
     supervisor, _ = make(tmp_path, {"restart": "always"}, Buggy([(1, 1)]))
@@ -269,3 +269,89 @@ async def test_a_snapshot_shows_the_back_off_and_is_pushed_on_a_change(
         (view,) = (await supervisor.snapshot()).containers
         assert (view.state, view.restart_at, view.started_at) == ("running", None, 1.1)
         nursery.cancel_scope.cancel()
+
+
+class StagingContainer(ScriptedContainer):
+    """Notes when a restart is staged, started (staged or not) and called off."""
+
+    def __init__(self, runs: list[tuple[float, int]], *, created: bool = False) -> None:
+        super().__init__(runs)
+        self.steps: list[tuple[float, str]] = []
+        self.created = created
+        if created:
+            self.running = False
+
+    async def status(self, record: ContainerRecord) -> ContainerStatus:
+        if self.created:
+            return ContainerStatus(record, CREATED)
+        return await super().status(record)
+
+    async def stage(self, record: ContainerRecord) -> None:
+        self.steps.append((trio.current_time(), "stage"))
+
+    async def unstage(self, record: ContainerRecord) -> None:
+        self.steps.append((trio.current_time(), "unstage"))
+
+    async def start(self, record: ContainerRecord, *, staged: bool = False) -> None:
+        self.steps.append((trio.current_time(), "start staged" if staged else "start"))
+        self.created = False
+        await super().start(record)
+
+
+async def test_a_restart_is_staged_during_its_back_off_and_then_only_started(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    container = StagingContainer([(1, 1), (100, 0)])
+    supervisor, directory = make(tmp_path, {"restart": "always"}, container)
+    dues = []
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(supervisor.watch, RECORD)
+        await trio.sleep(1.05)
+        dues.append(runstate.restart_due(directory))  # in the back-off
+        await trio.sleep(1)
+        dues.append(runstate.restart_due(directory))  # after the restart
+        nursery.cancel_scope.cancel()
+    # the exit at 1 s, Docker's 100 ms back-off: staged at once, started at 1.1 s
+    assert [(round(t, 3), step) for t, step in container.steps] == [
+        (1.0, "stage"), (1.1, "start staged")]
+    assert dues[0] == pytest.approx(1.1)
+    assert dues[1] is None
+
+
+async def test_a_stop_during_the_back_off_calls_the_staged_restart_off(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    container = StagingContainer([(1, 3)])
+    supervisor, directory = make(tmp_path, {"restart": "always"}, container)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(supervisor.watch, RECORD)
+        await trio.sleep(1.05)
+        runstate.mark_stopped_by_user(directory)
+    assert [step for _, step in container.steps] == ["stage", "unstage"]
+    assert len(container.starts) == 1
+    assert runstate.restart_due(directory) is None
+
+
+@pytest.mark.parametrize("created", [True, False])
+async def test_a_new_supervisor_finishes_a_restart_under_way(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock, created: bool) -> None:
+    # staged (it shows the last run's exit) or not yet
+    container = StagingContainer([(100, 0)], created=created)
+    if not created:
+        container.running, container.exit_code = False, 1
+    supervisor, directory = make(tmp_path, {"restart": "always"}, container)
+    runstate.write_restart(directory, RestartState(1, 0.1), due=trio.current_time() + 0.05)
+    with trio.move_on_after(1):
+        await supervisor.watch(RECORD)
+    assert [(round(t, 3), step) for t, step in container.steps] == [
+        (0.0, "stage"), (0.05, "start staged")]
+
+
+async def test_a_created_container_without_a_restart_under_way_waits_for_up(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    container = StagingContainer([(100, 0)], created=True)
+    supervisor, directory = make(tmp_path, {"restart": "always"}, container)
+    runstate.write_restart(directory, RestartState(1, 0.1), due=5.0)
+    runstate.mark_stopped_by_user(directory)  # calls the restart off
+    container.state[RECORD.id] = CREATED  # its wait_running waits for a start
+    with trio.move_on_after(10):
+        await supervisor.watch(RECORD)
+    assert container.steps == []
