@@ -68,6 +68,11 @@ class Layout:
     def volumes(self) -> Path:
         return self.root / "volumes"
 
+    @property
+    def load_cache(self) -> Path:
+        """What project verbs keep of their Compose files (``compose/spec/loadcache.py``)."""
+        return self.root / "cache" / "loads"
+
     def container_dir(self, container_id: str) -> Path:
         return self.containers / container_id
 

@@ -16,6 +16,7 @@ from compose.spec.names import is_valid_project_name
 
 if TYPE_CHECKING:  # the loader (yaml, the JSON schema) is imported by the verbs that load
     from compose.engine.context import Host
+    from compose.spec.loadcache import Summary
     from compose.spec.loader import Loaded, LoadOptions
 
 Runner = Callable[[Any], Awaitable[int]]
@@ -58,7 +59,7 @@ class Invocation:
     """This machine's backends, handed in by ``compose/app.py``."""
 
     def load_options(self, *, interpolate: bool = True) -> LoadOptions:
-        from compose.spec.loader import LoadOptions
+        from compose.spec.load.discover import LoadOptions
 
         args = self.args
         return LoadOptions(
@@ -97,9 +98,35 @@ class Invocation:
             raise UsageError(f"invalid project name {name!r}")
         return str(name) if name else None
 
+    def summary(self, *, warn: bool = True) -> Summary:
+        """The project's name and services, all that verbs acting on its containers
+        need of the files: from the load cache while the files and the environment
+        are as they were at the last full load (``compose/spec/loadcache.py``)."""
+        known: Summary | None = self.__dict__.get("_summary")
+        if known is not None:
+            return known
+        from common.paths import Layout
+        from compose.spec import loadcache
+
+        options = self.load_options()
+        cache = Layout.from_environ(self.environ).load_cache
+        entry = loadcache.key(options)
+        summary = loadcache.get(cache, entry) if entry else None
+        if summary is None:
+            loaded = self.load(warn=False)
+            summary = loadcache.Summary(loaded.project.name, tuple(loaded.project.services),
+                                        loaded.warnings)
+            if entry:
+                loadcache.put(cache, entry, summary, loaded.inputs)
+        if warn:
+            for warning in summary.warnings:
+                self.output.warn(warning)
+        self.__dict__["_summary"] = summary  # frozen: kept for this command line
+        return summary
+
     def project_name(self) -> str:
         """For verbs that only need the name: it works without a Compose file."""
-        return self.given_name() or self.load().project.name
+        return self.given_name() or self.summary().name
 
     def project_and_services(self) -> tuple[str, list[str]]:
         """For verbs acting on a project's containers: the project's name and the
@@ -114,13 +141,13 @@ class Invocation:
             return
         if self.given_name():
             try:
-                loaded = self.load(warn=False)
+                summary = self.summary(warn=False)
             except UsageError:
                 return  # no file: names are matched against the containers instead
         else:
-            loaded = self.load()
+            summary = self.summary()
         for name in names:
-            if name not in loaded.project.services:
+            if name not in summary.services:
                 raise UsageError(f"no such service: {name}")
 
 

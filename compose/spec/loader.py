@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import os
-import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,8 @@ from compose.spec.load import profiles, projectenv
 from compose.spec.load.assemble import Context, assemble_project
 from compose.spec.load.canonical import canonicalize
 from compose.spec.load.checks import check_project
+from compose.spec.load.discover import LoadOptions as LoadOptions  # the loader's API
+from compose.spec.load.discover import absolute, find_files, project_environment
 from compose.spec.load.interpolate import InterpolationError, substitute
 from compose.spec.load.parse import Document, parse_yaml
 from compose.spec.load.rules import check_rules
@@ -31,32 +32,6 @@ from compose.spec.load.typed import build_project, unsupported
 from compose.spec.model import Project
 from compose.spec.names import normalize_project_name
 from compose.spec.sources import Sources
-
-DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-# compose-go's DefaultFileNames and DefaultOverrideFileNames, in order of preference.
-OVERRIDE_FILES = ("compose.override.yml", "compose.override.yaml",
-                  "docker-compose.override.yml", "docker-compose.override.yaml")
-
-
-@dataclass(frozen=True)
-class LoadOptions:
-    """What the command line and the environment say about where the project is."""
-
-    files: tuple[str, ...] = ()
-    project_name: str | None = None
-    project_directory: str | None = None
-    env_files: tuple[str, ...] = ()
-    interpolate: bool = True
-    consistency: bool = True
-    # `config --no-path-resolution`: relative paths are printed as written (those of
-    # included and extended files relative to the project directory)
-    resolve_paths: bool = True
-    # --profile (else COMPOSE_PROFILES); services named on the command line enable
-    # their own profiles, as docker compose's WithServicesEnabled does.
-    profiles: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    cwd: str = field(default_factory=os.getcwd)
 
 
 @dataclass(frozen=True)
@@ -70,6 +45,8 @@ class RawProject:
     environ: Mapping[str, str]
     sources: Sources
     warnings: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    """Every file read, absolute: Compose files (included, extended) and env files."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +54,8 @@ class Loaded:
     project: Project
     canonical: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    """Every file the load read, absolute."""
 
 
 def load_project(options: LoadOptions) -> Loaded:
@@ -104,7 +83,8 @@ def _load_project(options: LoadOptions) -> Loaded:
         check_project(canonical, raw.data, raw.sources)
     project = build_project(canonical, working_dir=raw.working_dir, config_files=raw.files,
                             sources=raw.sources, environ=raw.environ)
-    return Loaded(project, canonical, (*raw.warnings, *unsupported(canonical)))
+    return Loaded(project, canonical, (*raw.warnings, *unsupported(canonical)),
+                  (*raw.files, *raw.inputs))
 
 
 def load_raw(options: LoadOptions) -> RawProject:
@@ -116,68 +96,13 @@ def load_raw(options: LoadOptions) -> RawProject:
     name = choose_project_name(options, files, working_dir, environ, warnings.append, read)
     environ = {**environ, "COMPOSE_PROJECT_NAME": name}
     assembled = assemble_project(files, Context(
-        working_dir, environ, options.interpolate, read,
-        lambda path, env: read_dotenv(Path(path), required=True, environ=env),
+        working_dir, environ, options.interpolate, read, read.env_file,
         warnings.append, None if options.resolve_paths else working_dir))
     sources = Sources(assembled.documents)
     merged = assembled.data
     merged = profiles.apply(merged, options.profiles, options.services, environ)
     return RawProject(merged, name, working_dir, tuple(files), environ, sources,
-                      tuple(warnings))
-
-
-def find_files(options: LoadOptions) -> list[str]:
-    """``-f`` files, else ``COMPOSE_FILE`` (the process environment or the first
-    ``.env``), else the first default name found in the project directory or one of
-    its parents, with its override file if present."""
-    given = list(options.files) or projectenv.compose_file_variable(first_environment(options))
-    if given:
-        resolved = []
-        for name in given:
-            path = Path(absolute(options.cwd, name))
-            if not path.is_file():
-                raise UsageError(f"{name}: no such file")
-            resolved.append(str(path))
-        return resolved
-    directory = Path(absolute(options.cwd, options.project_directory or "."))
-    for candidate_dir in (directory, *directory.parents):
-        for name in DEFAULT_FILES:
-            path = candidate_dir / name
-            if path.is_file():
-                found = [str(path)]
-                for override in OVERRIDE_FILES:
-                    if (candidate_dir / override).is_file():
-                        found.append(str(candidate_dir / override))
-                        break
-                return found
-    raise UsageError(
-        f"no configuration file provided: none of {', '.join(DEFAULT_FILES)} "
-        f"found in {directory} or its parents"
-    )
-
-
-def first_environment(options: LoadOptions) -> dict[str, str]:
-    """The process environment plus the env files docker compose reads before it
-    knows the Compose files: ``--env-file``/``COMPOSE_ENV_FILES``, else the ``.env``
-    of ``--project-directory``, of the first ``-f`` file's folder, or of the cwd."""
-    explicit = projectenv.explicit_env_files(options.env_files, options.environ, options.cwd)
-    if explicit:
-        return projectenv.with_env_files(options.environ, explicit)
-    first = options.project_directory or (os.path.dirname(options.files[0]) if options.files
-                                          else ".")
-    directory = str(Path(options.cwd, first))
-    return projectenv.with_env_files(
-        options.environ, projectenv.default_env_file(directory, options.environ))
-
-
-def project_environment(options: LoadOptions, working_dir: str) -> dict[str, str]:
-    """What interpolation sees: the first environment, then the project directory's
-    ``.env`` for keys still unset (unless env files were given explicitly)."""
-    environ = first_environment(options)
-    if projectenv.explicit_env_files(options.env_files, options.environ, options.cwd):
-        return environ
-    return projectenv.with_env_files(
-        environ, projectenv.default_env_file(working_dir, options.environ))
+                      tuple(warnings), tuple(read.paths))
 
 
 def read_dotenv(path: Path, *, required: bool = False,
@@ -200,14 +125,24 @@ class _ReadOnce:
 
     def __init__(self) -> None:
         self.parsed: dict[str, Document] = {}
+        self.paths: list[str] = []
+        """Every file read, absolute (what the load cache checks)."""
 
     def __call__(self, path: str) -> Document:
         document = self.parsed.pop(path, None)
-        return document if document is not None else read_document(path)
+        return document if document is not None else self._read(path)
 
     def keep(self, path: str) -> Document:
-        self.parsed[path] = document = read_document(path)
+        self.parsed[path] = document = self._read(path)
         return document
+
+    def env_file(self, path: str, environ: Mapping[str, str]) -> dict[str, str]:
+        self.paths.append(os.path.abspath(path))
+        return read_dotenv(Path(path), required=True, environ=environ)
+
+    def _read(self, path: str) -> Document:
+        self.paths.append(os.path.abspath(path))
+        return read_document(path)
 
 
 def read_document(path: str) -> Document:
@@ -219,12 +154,6 @@ def read_document(path: str) -> Document:
     except OSError as exc:
         raise ComposeFileError(Location(display), exc.strerror or str(exc)) from None
     return parse_yaml(text, display)
-
-
-def absolute(base: str, path: str) -> str:
-    """Go's ``filepath.Abs``: joined and cleaned lexically, so a folder reached
-    through a symlink keeps the path it was given (as docker compose prints it)."""
-    return posixpath.normpath(posixpath.join(base, path))
 
 
 def choose_project_name(options: LoadOptions, files: Sequence[str], working_dir: str,

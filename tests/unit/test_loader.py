@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from common.errors import ComposeFileError, UsageError
-from compose.spec.loader import DEFAULT_FILES, Loaded, LoadOptions, find_files, load_project
+from compose.spec.load.discover import DEFAULT_FILES, find_files
+from compose.spec.loader import Loaded, LoadOptions, load_project
 from compose.spec.model import DEFAULT_NETWORK, Dependency, Hook, Network, frozen_map
 
 SIMPLE = "services:\n  web:\n    image: busybox\n"

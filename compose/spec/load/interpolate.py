@@ -17,10 +17,12 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from compose.spec.load.parse import Document, KeyPath
 from compose.spec.load.pathtable import PathTable
+
+if TYPE_CHECKING:  # not imported to read a .env file: parsing YAML needs PyYAML
+    from compose.spec.load.parse import Document, KeyPath
 
 Warn = Callable[[str], None]
 
