@@ -15,8 +15,6 @@ from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
-import trio
-
 from common.errors import StateError
 from common.locks import try_lock
 from common.paths import Layout
@@ -143,6 +141,8 @@ async def file_lock(path: os.PathLike[str], busy: str, timeout: float = 60) -> A
     """An exclusive flock on ``path``; StateError(``busy``) after ``timeout`` seconds."""
     # flock has no async form, and a blocked flock in an abandoned thread could
     # later lock a reused fd, so poll: contention here is rare and short.
+    import trio  # here: reading records (exec's fast path) imports no event loop
+
     fd = try_lock(Path(path))
     with trio.move_on_after(timeout):
         while fd is None:

@@ -31,6 +31,8 @@ ORDER = ("up", "down", "ps", "logs", "config")
 
 WITHOUT_TRIO = frozenset({"config", "convert"})
 """Verbs that only read files: they neither import trio nor need ctypes' lookups."""
+TRIO_LATER = frozenset({"exec"})
+"""Verbs whose module imports no trio: their short way (``exec -T``) needs none."""
 STARTS_SUPERVISOR = frozenset({"up", "start", "restart", "run", "scale", "watch"})
 """Verbs that may start a project's supervisor: one is started ahead for them before
 their module is even imported (``compose/supervisor/standby.py``), so it is ready
@@ -144,6 +146,12 @@ async def _run(inv: Invocation, runner: Runner) -> int:
             os.rmdir(ctx.layout.run)
 
 
+def _skip_ldconfig() -> None:
+    from common.libc import skip_ldconfig
+
+    skip_ldconfig()
+
+
 def _configure_logging(verbose: bool, stderr: TextIO | None) -> None:
     """structlog is imported only when asked for: importing it costs startup time."""
     if verbose:
@@ -171,10 +179,8 @@ def main(
         return 0
     wants_help = any(w in ("-h", "--help") for w in words[:1]) or not words
     verb = None if wants_help else requested_verb(words)
-    if verb not in WITHOUT_TRIO:
-        from common.libc import skip_ldconfig
-
-        skip_ldconfig()  # before a verb's module imports trio, which looks libpthread up
+    if verb not in WITHOUT_TRIO | TRIO_LATER:
+        _skip_ldconfig()  # before a verb's module imports trio, which looks libpthread up
     if verb in STARTS_SUPERVISOR and not any(w in ("-h", "--help") for w in words):
         host.start_standby_supervisor(environ)  # it starts while this command imports
     parser = build_parser(verb)
@@ -199,6 +205,7 @@ def main(
         prepared = args.prepare(inv)  # loading and checks, before any backend
         if isinstance(prepared, int):
             return prepared
+        _skip_ldconfig()
         import trio  # verbs that need no backend (config, version) start faster without it
 
         return trio.run(_run, inv, prepared)

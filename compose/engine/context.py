@@ -8,7 +8,7 @@ a ``Host``, handed to it by ``compose/app.py``, so no verb imports a backend.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -96,6 +96,12 @@ class Host(Protocol):
 
     async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
         """The real backends (the state root from ``PYCOMPOSE_ROOT``; root only)."""
+
+    def exec_now(self, environ: Mapping[str, str], project: str, service: str, index: int,
+                 args: Sequence[str], *, user: str | None, env: Mapping[str, str],
+                 cwd: str | None) -> int | None:
+        """``exec`` without a terminal, before any event loop or backend is set up
+        (start-up time): the exit status, or None when only the usual way can tell."""
 
     def login(self, server: str | None, username: str, password: str,
               environ: Mapping[str, str]) -> tuple[str, str]:

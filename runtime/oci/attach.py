@@ -24,11 +24,10 @@ from common.detachkeys import DetachScanner
 from common.status import DETACHED, EXITED
 from common.terminal import flush_stdio, raw_terminal, terminal_size
 from runtime.oci import conmonctl
+from runtime.oci.handover import FORWARDED
 
 STDOUT_PIPE, STDERR_PIPE = 2, 3
 _BUFFER = 8192 + 1
-_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
-              signal.SIGUSR2)
 
 
 async def _write_out(fd: int, data: bytes) -> None:
@@ -118,7 +117,7 @@ async def run_foreground(argv: Sequence[str], *, tty: bool, detach: bool = False
     process = await trio.lowlevel.open_process(list(argv), start_new_session=not tty,
                                                stdin=stdio, stdout=stdio, stderr=stdio)
     try:
-        with trio.open_signal_receiver(*_FORWARDED) as signals:
+        with trio.open_signal_receiver(*FORWARDED) as signals:
             async with trio.open_nursery() as nursery:
 
                 async def forward() -> None:
@@ -169,7 +168,7 @@ async def attached(start: Callable[[Callable[[], Awaitable[None]]], Awaitable[No
 
 
 async def _forward_signals(kill: Callable[[str], Awaitable[object]]) -> None:
-    with trio.open_signal_receiver(*_FORWARDED) as signals:
+    with trio.open_signal_receiver(*FORWARDED) as signals:
         async for number in signals:
             await kill(signal.Signals(number).name)
 

@@ -54,7 +54,7 @@ from runtime.oci.attach import attach_running, attached, run_foreground
 from runtime.oci.bundle import RECORD
 from runtime.oci.cgroups import oom_kills, usage
 from runtime.oci.copy import CopyError, container_to_host, host_to_container
-from runtime.oci.exec import exec_process
+from runtime.oci.exec import container_exec_process, spec_of
 from runtime.oci.filesync import sync_into
 from runtime.oci.hookrun import container_stdio, run_hook_process
 from runtime.oci.joins import JoinError, find_target, join
@@ -67,7 +67,6 @@ from runtime.ocispec.capabilities import names_in_mask
 from runtime.ocispec.host import host_facts
 from runtime.ocispec.namespaces import SHM_SHAREABLE
 from runtime.ocispec.spec import SpecError, process_args
-from runtime.ocispec.users import UnknownUser, read_in_root, resolve_user
 from volumes.driver import inherit as inherit_volumes
 
 LOG = "ctr.log"
@@ -469,18 +468,8 @@ class ContainerDriver:
                       user: str | None, env: Mapping[str, str] | None, cwd: str | None,
                       tty: bool = False, capabilities: Sequence[str] | None = None,
                       ) -> dict[str, Any]:
-        """The process spec of an exec: the container's, with what the caller changes
-        (a user named in the container's own /etc/passwd)."""
-        process_user = None
-        if user:
-            root = str(self.directory(record) / "rootfs")
-            try:
-                process_user = resolve_user(user, read_in_root(root, "/etc/passwd"),
-                                            read_in_root(root, "/etc/group"))
-            except UnknownUser as exc:
-                raise RuntimeFailure(f"container {record.name}: {exc}") from None
-        return exec_process(self.spec(record), args, user=process_user, env=env, cwd=cwd,
-                            tty=tty, capabilities=capabilities)
+        return container_exec_process(self.directory(record), record, args, user=user,
+                                      env=env, cwd=cwd, tty=tty, capabilities=capabilities)
 
     @contextlib.contextmanager
     def _process_file(self, record: ContainerRecord, process: dict[str, Any]) -> Iterator[Path]:
@@ -500,11 +489,7 @@ class ContainerDriver:
 
     def spec(self, record: ContainerRecord) -> dict[str, Any]:
         """The OCI runtime spec it was created with ({} once gone)."""
-        try:
-            value: dict[str, Any] = read_json(self.directory(record) / "config.json")
-            return value
-        except (FileNotFoundError, ValueError):
-            return {}
+        return spec_of(self.directory(record))
 
     def oom_killed(self, record: ContainerRecord) -> bool:
         """Whether the kernel's OOM killer ended a process of the container (its

@@ -7,9 +7,13 @@ and rlimits itself."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from runtime.ocispec.users import ProcessUser
+from common.errors import RuntimeFailure
+from common.records import ContainerRecord
+from common.statefiles import read_json
+from runtime.ocispec.users import ProcessUser, UnknownUser, read_in_root, resolve_user
 
 
 def exec_process(config: Mapping[str, Any], args: Sequence[str], *,
@@ -46,3 +50,31 @@ def exec_process(config: Mapping[str, Any], args: Sequence[str], *,
     elif base.get("capabilities"):
         process["capabilities"] = base["capabilities"]
     return process
+
+
+def container_exec_process(directory: Path, record: ContainerRecord, args: Sequence[str], *,
+                           user: str | None, env: Mapping[str, str] | None, cwd: str | None,
+                           tty: bool = False, capabilities: Sequence[str] | None = None,
+                           ) -> dict[str, Any]:
+    """The process spec of an exec in the container whose bundle is ``directory``:
+    its own process, with what the caller changes (a user named in the container's
+    own /etc/passwd)."""
+    process_user = None
+    if user:
+        root = str(directory / "rootfs")
+        try:
+            process_user = resolve_user(user, read_in_root(root, "/etc/passwd"),
+                                        read_in_root(root, "/etc/group"))
+        except UnknownUser as exc:
+            raise RuntimeFailure(f"container {record.name}: {exc}") from None
+    return exec_process(spec_of(directory), args, user=process_user, env=env, cwd=cwd,
+                        tty=tty, capabilities=capabilities)
+
+
+def spec_of(directory: Path) -> dict[str, Any]:
+    """The OCI runtime spec a container was created with ({} once gone)."""
+    try:
+        value: dict[str, Any] = read_json(directory / "config.json")
+        return value
+    except (FileNotFoundError, ValueError):
+        return {}

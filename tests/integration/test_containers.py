@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -209,6 +211,39 @@ def test_exec_propagates_exit_codes_user_workdir_env(busybox_stack: Stack, tmp_p
     assert failed.returncode == 1
     assert "service 'idle' is not running" in failed.stderr
     assert failed.stderr.count("\n") == 1  # one line, no traceback
+
+
+def test_exec_without_a_terminal_relays_stdin_and_signals_once(
+        busybox_stack: Stack, tmp_path: Path, down_after: list[Path]) -> None:
+    """``exec -T`` hands over to ``runc exec`` from the command's own process
+    (runtime/oci/handover.py): stdin reaches the command, a signal reaches it once,
+    its status is the command's; a paused container is refused in one line."""
+    directory = project(tmp_path, """
+        app:
+          image: busybox
+          command: ["sleep", "60"]
+    """)
+    down_after.append(directory)
+    stack = busybox_stack
+    stack.run("up", "-d", "app", cwd=directory)
+    piped = subprocess.run(stack.argv("exec", "-T", "app", "sh", "-c", "cat; exit 4"),
+                           cwd=directory, env=stack.env, input="piped\n", text=True,
+                           capture_output=True, timeout=30)
+    assert (piped.returncode, piped.stdout) == (4, "piped\n")
+    process = stack.popen("exec", "-T", "app", "sh", "-c",
+                          "trap 'echo got; exit 3' TERM; echo ready; "
+                          "while :; do sleep 0.1; done", cwd=directory)
+    assert process.stdout is not None
+    assert process.stdout.readline() == "ready\n"
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert (process.returncode, out) == (3, "got\n"), err
+    stack.run("pause", "app", cwd=directory)
+    paused = stack.run("exec", "-T", "app", "true", cwd=directory, check=False)
+    assert paused.returncode == 1
+    assert paused.stderr == "error: container directory-app-1 is paused, unpause the " \
+        "container before exec\n".replace("directory", directory.name)
+    stack.run("unpause", "app", cwd=directory)
 
 
 def test_run_rm_propagates_exit_code_and_leaves_nothing(busybox_stack: Stack,

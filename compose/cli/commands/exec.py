@@ -4,18 +4,22 @@ status becomes ours."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from common.errors import UsageError
 from common.terminal import is_terminal
 from compose.cli.invocation import Invocation, Prepared, Verbs, parse_env
-from compose.engine.context import Context
-from compose.engine.targets import pick, project_records
+
+if TYPE_CHECKING:  # the engine (trio) only for the usual way: -T takes a shorter one
+    from compose.engine.context import Context
 
 
 async def exec_in(ctx: Context, project: str, service: str, command: list[str], *,
                   index: int = 1, tty: bool = False, detach: bool = False,
                   user: str | None = None, workdir: str | None = None,
                   env: dict[str, str] | None = None) -> int:
+    from compose.engine.targets import pick, project_records
+
     records = await project_records(ctx.layout, project, [service])
     statuses = [await ctx.containers.status(r) for r in records]
     target = pick(statuses, service, index).record
@@ -50,6 +54,12 @@ def prepare(inv: Invocation) -> Prepared:
     inv.check_services([args.service])
     tty = not args.no_tty and not args.detach and is_terminal()
     env = parse_env(args.env, inv.environ)
+    if not tty and not args.detach:
+        code = inv.host.exec_now(inv.environ, name, args.service, args.index,
+                                 list(args.command), user=args.user, env=env,
+                                 cwd=args.workdir)
+        if code is not None:
+            return code
     return lambda ctx: exec_in(ctx, name, args.service, list(args.command), index=args.index,
                                tty=tty, detach=args.detach, user=args.user,
                                workdir=args.workdir, env=env)
