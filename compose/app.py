@@ -13,15 +13,16 @@ from typing import TextIO
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None,
          cwd: str | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
-    from compose.cli.main import WITHOUT_TRIO, requested_verb
+    from compose.cli.main import ENDS_AT_ONCE, requested_verb
     from compose.cli.main import main as cli_main
     from compose.wiring import LocalHost
 
     code = cli_main(argv, host=LocalHost(), environ=environ, cwd=cwd, stdout=stdout,
                     stderr=stderr)
-    if argv is None and requested_verb(sys.argv[1:]) in WITHOUT_TRIO:
-        # A verb that only read files and printed (config, convert) has nothing to
-        # tear down: the interpreter's freeing of every module and object is skipped.
+    if argv is None and requested_verb(sys.argv[1:]) in ENDS_AT_ONCE:
+        # A verb that only read files and printed (config, convert), or waited for
+        # the runtime (exec), has nothing to tear down: the interpreter's freeing of
+        # every module and object is skipped.
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError):  # a closed pipe: as at a normal exit
                 stream.flush()
