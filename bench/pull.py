@@ -5,8 +5,10 @@ most 1.5 times skopeo's time).
 Starts its own ``docker-registry`` on a free loopback port, pushes the image with
 pycompose, then times each tool ROUNDS times from an empty destination and
 prints the medians and the ratio.  pycompose is timed as a command
-(``pycompose image pull`` in a fresh state root, needs root) and,
-for reference, in-process.  The rounds are interleaved, so a busy machine slows
+(``pycompose image pull`` in a fresh state root, needs root; it unpacks each
+layer as it arrives, so that ``up`` does not wait) and, for reference,
+in-process (fetch only, as skopeo); and ``podman pull`` into a fresh storage of its
+own, which unpacks as we do.  The rounds are interleaved, so a busy machine slows
 every tool alike.  Run: .venv/bin/python bench/pull.py [--rounds N] [--quick] [--json]
 (BENCH_PULL_MB=N changes the image's size)
 """
@@ -147,9 +149,23 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
                                 name], check=True, stdout=subprocess.DEVNULL, cwd=REPO,
                                env={**cli_env, "PYCOMPOSE_ROOT": str(root)})
 
+            def podman() -> None:
+                root = work / "podman"
+                if root.exists():
+                    subprocess.run(["podman", "--root", str(root), "--runroot",
+                                    str(work / "podman-run"), "system", "reset", "-f"],
+                                   capture_output=True)
+                    shutil.rmtree(root, ignore_errors=True)
+                subprocess.run(["podman", "--root", str(root), "--runroot",
+                                str(work / "podman-run"), "--storage-driver", "overlay",
+                                "pull", "-q", "--tls-verify=false", name],
+                               check=True, stdout=subprocess.DEVNULL)
+
             tools = {"skopeo copy": skopeo, "pycompose (in-process)": in_process}
             if os.geteuid() == 0:
                 tools["pycompose image pull"] = command
+                if shutil.which("podman"):
+                    tools["podman pull"] = podman
             for tool in tools.values():
                 tool()  # warm-up: the registry's caches, pycompose's bytecode
             results: dict[str, list[float]] = {label: [] for label in tools}
@@ -166,6 +182,11 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
                 figures.append(Figure(label + " (in-process)", "s",
                                       results["pycompose (in-process)"], "skopeo copy",
                                       results["skopeo copy"]))
+            if "podman pull" in results:  # fetches and unpacks into its storage, as we do
+                figures.append(Figure(label + " (command, vs podman)", "s",
+                                      results["pycompose image pull"], "podman pull",
+                                      results["podman pull"],
+                                      note="both unpack the layers; skopeo only stores them"))
             return figures
         finally:
             registry.terminate()
