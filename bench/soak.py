@@ -59,6 +59,16 @@ def restarts(layout: Layout) -> int:
     return max(counts)
 
 
+INOTIFY = "anon_inode:inotify"
+
+
+def _fd_kind(pid: int, fd: str) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/fd/{fd}")
+    except OSError:
+        return ""
+
+
 def sample(space: Scratch, layout: Layout, pid: int) -> dict[str, float]:
     roots = (str(layout.root), str(layout.run))
     with open("/proc/mounts") as mounts:
@@ -70,14 +80,16 @@ def sample(space: Scratch, layout: Layout, pid: int) -> dict[str, float]:
     # the fewest descriptors and conmons over two seconds: a restart in flight holds
     # a few descriptors (a pidfd, conmon's pipes) and the old and new conmon for a
     # moment; a leak never gives them back
-    fds, conmons = [], []
+    fds, watches, conmons = [], [], []
     for _ in range(20):
-        fds.append(len(os.listdir(f"/proc/{pid}/fd")))
+        kinds = [_fd_kind(pid, fd) for fd in os.listdir(f"/proc/{pid}/fd")]
+        fds.append(sum(1 for k in kinds if k != INOTIFY))
+        watches.append(kinds.count(INOTIFY))
         conmons.append(int(subprocess.run(["pgrep", "-c", "-f", f"conmon.*{layout.run}"],
                                           capture_output=True, text=True).stdout.strip()
                            or "0"))
         time.sleep(0.1)
-    return {"rss": rss_mb(pid), "fds": min(fds),
+    return {"rss": rss_mb(pid), "fds": min(fds), "inotify": min(watches),
             "mounts": mounted, "links": links, "rules": rules, "conmons": min(conmons)}
 
 
@@ -101,7 +113,9 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
     note = "" if same else "the supervisor was replaced meanwhile"
     figures = [Figure(f"{label}: restarts per second", "/s",
                       [(total - FIRST) / seconds], note=note)]
-    for key, unit, what in (("rss", "MB", "supervisor RSS"), ("fds", "", "supervisor fds"),
+    for key, unit, what in (("rss", "MB", "supervisor RSS"),
+                            ("fds", "", "supervisor fds (inotify apart)"),
+                            ("inotify", "", "supervisor inotify instances (≤ 32 kept idle)"),
                             ("mounts", "", "mounts"), ("links", "", "kernel links"),
                             ("rules", "", "nftables lines"), ("conmons", "", "conmons")):
         figures.append(Figure(f"{label}: {what} after {total} (peer: after {FIRST})", unit,
