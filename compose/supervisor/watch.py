@@ -23,7 +23,7 @@ import os
 import signal
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -41,11 +41,21 @@ from compose.engine import depwait, eventlog, hooks, runstate
 from compose.engine.backends import ContainerBackend, NetworkBackend
 from compose.engine.snapshot import Snapshot
 from compose.planning import health as health_rules
-from compose.planning.health import UNHEALTHY, HealthConfig, HealthState
+from compose.planning.health import UNHEALTHY, HealthConfig
 from compose.planning.lifecycle import Restart, RestartPolicy, next_delay, restart_decision
 from compose.planning.supervision import Supervision
 from compose.supervisor import control, snapshots
 from compose.supervisor.dnshost import DnsHost
+from compose.supervisor.steps import (
+    Backoff,
+    Exited,
+    Observe,
+    Run,
+    Running,
+    Step,
+    WaitStart,
+    failure,
+)
 
 Prober = Callable[[ContainerRecord, HealthConfig], Awaitable[Probe]]
 ImageConfig = Callable[[ContainerRecord], Mapping[str, Any]]
@@ -56,29 +66,6 @@ START_FAILED = 128
 STAGE_AHEAD = 0.25
 """How long before a restart is due its container is staged (conmon + ``runc
 create``: ~50 ms here); Docker's first back-off (0.1 s) is staged at once."""
-
-
-def _failure(exc: BaseException) -> Exception | None:
-    """The error a container's step failed of, if it is one the supervisor outlives
-    (a user-facing error or an OSError, alone or in a nursery's group); None for
-    anything else: a bug, which must keep its traceback."""
-    if isinstance(exc, BaseExceptionGroup):
-        matched, rest = exc.split((PycomposeError, OSError))
-        if matched is None or rest is not None:
-            return None
-        leaf: BaseException = matched
-        while isinstance(leaf, BaseExceptionGroup):
-            leaf = leaf.exceptions[0]
-        exc = leaf
-    return exc if isinstance(exc, (PycomposeError, OSError)) else None
-
-@dataclass
-class _Run:
-    """One run of a container, as its watcher sees it."""
-
-    started_at: float
-    autoheal: str | None = None  # an action taken because it turned unhealthy
-    health: HealthState = field(default_factory=HealthState)
 
 
 @dataclass
@@ -95,42 +82,6 @@ class _Watch:
     """Steps that failed (restarts the runtime refused, unreadable states)."""
     failure_delay: float = 0.0
     """The last back-off after a failed step; 0 once the container runs."""
-
-
-@dataclass(frozen=True)
-class _Observe:
-    """Find out how the container is."""
-
-
-@dataclass(frozen=True)
-class _Running:
-    run: _Run
-
-
-@dataclass(frozen=True)
-class _WaitStart:
-    """Created, not started yet: ``up`` starts it after its dependencies."""
-
-
-@dataclass(frozen=True)
-class _Exited:
-    run: _Run
-    code: int | None
-    ran_for: float
-    seen: str
-    """The state the container was last seen in."""
-    seen_at: float
-    """When the exit was seen (trio's clock): the back-off counts from there."""
-
-
-@dataclass(frozen=True)
-class _Backoff:
-    decision: Restart
-    due: float
-    """When the restart is due (trio's clock)."""
-
-
-_Step = _Observe | _Running | _WaitStart | _Exited | _Backoff
 
 
 class Supervisor:
@@ -289,7 +240,7 @@ class Supervisor:
         supervision = Supervision.of(runstate.read_supervision(directory),
                                      self.image_config(record))
         watch = _Watch(record, supervision, self.log.bind(container=record.name))
-        step: _Step | None = _Observe()
+        step: Step | None = Observe()
         try:
             while step is not None and directory.is_dir():
                 current = step
@@ -297,7 +248,7 @@ class Supervisor:
                 try:
                     step = await self._STEPS[type(current)](self, watch, current)
                 except (PycomposeError, OSError, BaseExceptionGroup) as exc:
-                    error = _failure(exc)
+                    error = failure(exc)
                     if error is None:
                         raise  # a bug: keep its traceback
                     step = await self._failed(watch, current, error)
@@ -305,22 +256,22 @@ class Supervisor:
             self._restart_at.pop(record.id, None)
             self._bump()
 
-    def _entered(self, record: ContainerRecord, step: _Step) -> None:
+    def _entered(self, record: ContainerRecord, step: Step) -> None:
         """Note the watcher's new state for snapshots (in back-off: until when)."""
-        if isinstance(step, _Backoff):
+        if isinstance(step, Backoff):
             self._restart_at[record.id] = self.clock() + step.due - trio.current_time()
         else:
             self._restart_at.pop(record.id, None)
         self._bump()
 
-    async def _failed(self, watch: _Watch, step: _Step, error: Exception) -> _Step | None:
+    async def _failed(self, watch: _Watch, step: Step, error: Exception) -> Step | None:
         """One container's error boundary: a step that failed (the runtime refused a
         restart, a state file could not be written) is logged and counted, and tried
         again after a back-off; the supervisor and the other containers go on.  A
         failed restart counts as a restart, so the policy's limits hold."""
         watch.failures += 1
         directory = self._directory(watch.record)
-        if isinstance(step, _Backoff):
+        if isinstance(step, Backoff):
             decision = restart_decision(watch.supervision.policy, START_FAILED,
                                         step.decision.state, 0.0)
             watch.log.warning("restart failed", error=str(error), failures=watch.failures)
@@ -329,15 +280,15 @@ class Supervisor:
                 return None
             if directory.is_dir():
                 runstate.write_restart(directory, decision.state)
-            return _Backoff(decision, trio.current_time() + decision.after)
+            return Backoff(decision, trio.current_time() + decision.after)
         watch.failure_delay = next_delay(watch.failure_delay, 0.0)
-        watch.log.warning("supervision failed", step=type(step).__name__.strip("_").lower(),
+        watch.log.warning("supervision failed", step=type(step).__name__.lower(),
                           error=str(error), failures=watch.failures,
                           retry_in=watch.failure_delay)
         await trio.sleep(watch.failure_delay)
-        return _Observe()
+        return Observe()
 
-    async def _observe(self, watch: _Watch, _: _Observe) -> _Step:
+    async def _observe(self, watch: _Watch, _: Observe) -> Step:
         """Read the container's status once it has settled."""
         status = await self.containers.status(watch.record)
         for _attempt in range(100):
@@ -349,52 +300,52 @@ class Supervisor:
                 break
             await trio.sleep(0.01)
             status = await self.containers.status(watch.record)
-        run = _Run(self.clock() if status.started_at is None else status.started_at)
+        run = Run(self.clock() if status.started_at is None else status.started_at)
         if status.state == RUNNING:
             watch.failure_delay = 0.0  # it runs: the next failure backs off from the start
-            return _Running(run)
+            return Running(run)
         under_way = self._restart_under_way(watch.record)
         if under_way is not None:
             return under_way  # a supervisor before this one had decided it
         if status.state == CREATED:
-            return _WaitStart()  # up starts it after its dependencies
+            return WaitStart()  # up starts it after its dependencies
         ran_for = (status.finished_at or run.started_at) - run.started_at
-        return _Exited(run, status.exit_code, ran_for, status.state, trio.current_time())
+        return Exited(run, status.exit_code, ran_for, status.state, trio.current_time())
 
-    def _restart_under_way(self, record: ContainerRecord) -> _Backoff | None:
+    def _restart_under_way(self, record: ContainerRecord) -> Backoff | None:
         directory = self._directory(record)
         due = runstate.restart_due(directory)
         restart_state = runstate.read_restart(directory)
         if due is None or restart_state.manually_stopped:
             return None
         after = max(0.0, due - self.clock())
-        return _Backoff(Restart(after, restart_state), trio.current_time() + after)
+        return Backoff(Restart(after, restart_state), trio.current_time() + after)
 
-    async def _running(self, watch: _Watch, step: _Running) -> _Step:
+    async def _running(self, watch: _Watch, step: Running) -> Step:
         code = await self._while_running(watch.record, watch.supervision, step.run)
-        return _Exited(step.run, code, self.clock() - step.run.started_at, RUNNING,
-                       trio.current_time())
+        return Exited(step.run, code, self.clock() - step.run.started_at, RUNNING,
+                      trio.current_time())
 
-    async def _wait_start(self, watch: _Watch, _: _WaitStart) -> _Step:
+    async def _wait_start(self, watch: _Watch, _: WaitStart) -> Step:
         await self.containers.wait_running(watch.record)
         await self.refresh_dns()
         watch.just_started = True
-        return _Observe()
+        return Observe()
 
-    async def _exited(self, watch: _Watch, step: _Exited) -> _Step | None:
+    async def _exited(self, watch: _Watch, step: Exited) -> Step | None:
         """Record the death, then: start a stopped dependent again, leave the
         container stopped, or back off before restarting it."""
         record, directory = watch.record, self._directory(watch.record)
         if not directory.is_dir():
             return None  # removed meanwhile (down)
         if (await self.containers.status(record)).state == RUNNING:
-            return _Observe()  # started again meanwhile: a user's start or restart
+            return Observe()  # started again meanwhile: a user's start or restart
         await self._died(record, step.code, step.run.started_at)
         along = self._along.pop(record.id, None)
         if along is not None:
             await self._restart_after(record, along)
             watch.just_started = True
-            return _Observe()
+            return Observe()
         restart_state = runstate.read_restart(directory)
         if step.run.autoheal in ("stop", "kill"):
             runstate.mark_stopped_by_user(directory)
@@ -413,9 +364,9 @@ class Supervisor:
         due = step.seen_at + decision.after
         runstate.write_restart(directory, decision.state,
                                due=self.clock() + due - trio.current_time())
-        return _Backoff(decision, due)
+        return Backoff(decision, due)
 
-    async def _backoff(self, watch: _Watch, step: _Backoff) -> _Step | None:
+    async def _backoff(self, watch: _Watch, step: Backoff) -> Step | None:
         """Docker's back-off, then the restart (unless a user stopped it meanwhile);
         the container is made ready meanwhile, so the restart is only its start."""
         record, directory = watch.record, self._directory(watch.record)
@@ -430,7 +381,7 @@ class Supervisor:
         await self._start_again(record, staged=True)
         watch.just_started = True
         await self._restart_dependents(record)
-        return _Observe()
+        return Observe()
 
     async def _prepare_restart(self, record: ContainerRecord, due: float) -> None:
         """During the back-off: the runtime lets go of the exited container, then,
@@ -466,9 +417,9 @@ class Supervisor:
         except PycomposeError as exc:  # the start does it again, and says why it failed
             self.log.warning("release failed", container=record.name, error=str(exc))
 
-    _STEPS: Mapping[type, Callable[[Supervisor, _Watch, Any], Awaitable[_Step | None]]] = {
-        _Observe: _observe, _Running: _running, _WaitStart: _wait_start,
-        _Exited: _exited, _Backoff: _backoff}
+    _STEPS: Mapping[type, Callable[[Supervisor, _Watch, Any], Awaitable[Step | None]]] = {
+        Observe: _observe, Running: _running, WaitStart: _wait_start,
+        Exited: _exited, Backoff: _backoff}
 
     async def _restart_dependents(self, record: ContainerRecord) -> None:
         """``depends_on: {<this service>: {restart: true}}``: stop those dependents now;
@@ -521,7 +472,7 @@ class Supervisor:
         self._event(record, "die", exitCode=-1 if code is None else code)
 
     async def _while_running(self, record: ContainerRecord, supervision: Supervision,
-                             run: _Run) -> int | None:
+                             run: Run) -> int | None:
         """Probe health while the container runs; its exit code once it exits."""
         async with trio.open_nursery() as nursery:
             if supervision.health is not None:
@@ -551,7 +502,7 @@ class Supervisor:
         except OSError as exc:
             self.log.warning("log rotation failed", container=record.name, error=str(exc))
 
-    async def _until_probe(self, directory: Path, config: HealthConfig, run: _Run) -> None:
+    async def _until_probe(self, directory: Path, config: HealthConfig, run: Run) -> None:
         """Sleep until the next probe is due; while the container is ``starting``,
         look every ``start_interval`` whether a dependent now waits for it (then the
         probe is due sooner)."""
@@ -570,7 +521,7 @@ class Supervisor:
             await trio.sleep(min(remaining, config.start_interval))
 
     async def _probe_loop(self, record: ContainerRecord, supervision: Supervision,
-                          run: _Run) -> None:
+                          run: Run) -> None:
         config = supervision.health
         assert config is not None
         directory = self._directory(record)
