@@ -36,16 +36,15 @@ from common.concurrency import bounded, parallel_limit
 from common.errors import PycomposeError
 from common.paths import Layout
 from common.records import ContainerRecord
-from common.status import CREATED, DEAD, EXITED, RUNNING, Probe
+from common.status import CREATED, DEAD, EXITED, RUNNING
 from compose.engine import depwait, eventlog, hooks, runstate
 from compose.engine.backends import ContainerBackend, NetworkBackend
 from compose.engine.snapshot import Snapshot
-from compose.planning import health as health_rules
-from compose.planning.health import UNHEALTHY, HealthConfig
 from compose.planning.lifecycle import Restart, RestartPolicy, next_delay, restart_decision
 from compose.planning.supervision import Supervision
 from compose.supervisor import control, snapshots
 from compose.supervisor.dnshost import DnsHost
+from compose.supervisor.probing import HealthProbes, Prober
 from compose.supervisor.steps import (
     Backoff,
     Exited,
@@ -57,7 +56,6 @@ from compose.supervisor.steps import (
     failure,
 )
 
-Prober = Callable[[ContainerRecord, HealthConfig], Awaitable[Probe]]
 ImageConfig = Callable[[ContainerRecord], Mapping[str, Any]]
 
 START_FAILED = 128
@@ -476,7 +474,10 @@ class Supervisor:
         """Probe health while the container runs; its exit code once it exits."""
         async with trio.open_nursery() as nursery:
             if supervision.health is not None:
-                nursery.start_soon(self._probe_loop, record, supervision, run)
+                probes = HealthProbes(self.containers, self.prober, self.clock, self._bump,
+                                      self._event, self.refresh_dns)
+                nursery.start_soon(probes.loop, record, self._directory(record), supervision,
+                                   run, self.log.bind(container=record.name))
             nursery.start_soon(self._keep_logs, record)
             while True:
                 code = await self.containers.wait(record)
@@ -501,50 +502,3 @@ class Supervisor:
                 record, files, lambda: self.log.info("log rotated", container=record.name))
         except OSError as exc:
             self.log.warning("log rotation failed", container=record.name, error=str(exc))
-
-    async def _until_probe(self, directory: Path, config: HealthConfig, run: Run) -> None:
-        """Sleep until the next probe is due; while the container is ``starting``,
-        look every ``start_interval`` whether a dependent now waits for it (then the
-        probe is due sooner)."""
-        since = self.clock()
-        while True:
-            starting = run.health.status == health_rules.STARTING
-            awaited = starting and runstate.is_awaited(directory)
-            due = since + health_rules.next_probe_in(
-                config, run.health, run.started_at, self.clock(), awaited=awaited)
-            remaining = due - self.clock()
-            if remaining <= 0:
-                return
-            if not starting or awaited:
-                await trio.sleep(remaining)
-                return
-            await trio.sleep(min(remaining, config.start_interval))
-
-    async def _probe_loop(self, record: ContainerRecord, supervision: Supervision,
-                          run: Run) -> None:
-        config = supervision.health
-        assert config is not None
-        directory = self._directory(record)
-        previous = runstate.read_health(directory)
-        if previous is not None:
-            run.health = previous  # re-adopted: carry the state on
-        log = self.log.bind(container=record.name)
-        while True:
-            await self._until_probe(directory, config, run)
-            probe = await self.prober(record, config)
-            before = run.health.status
-            run.health = health_rules.record(config, run.health, probe, run.started_at)
-            runstate.write_health(directory, run.health)
-            self._bump()
-            if run.health.status != before:
-                log.info("health_status", status=run.health.status)
-                self._event(record, f"health_status: {run.health.status}")
-                await self.refresh_dns()
-            if run.health.status == UNHEALTHY and supervision.on_unhealthy != "none":
-                run.autoheal = supervision.on_unhealthy
-                log.info("autoheal", action=run.autoheal)
-                if run.autoheal == "kill":
-                    await self.containers.stop(record, 0.0)
-                else:
-                    await self.containers.stop(record)
-                return
