@@ -51,15 +51,16 @@ async def until_probe(clock: Callable[[], float], directory: Path, config: Healt
 
 @dataclass(frozen=True)
 class HealthProbes:
-    """What the probe loop needs from the supervisor, and nothing more."""
+    """What the probe loop needs, and nothing more; a container's watcher makes one
+    for each run of its container (``event`` appends to that container's events)."""
 
     containers: ContainerBackend
     prober: Prober
     clock: Callable[[], float]
     changed: Callable[[], None]
     """A probe's result is in: whoever waits for a snapshot is woken."""
-    event: Callable[[ContainerRecord, str], None]
-    """Append one of the container's events (``health_status: ...``)."""
+    event: Callable[[str], None]
+    """Append an event of the container probed (``health_status: ...``)."""
     refresh_dns: Callable[[], Awaitable[None]]
     """The health status changed: so may who answers to the container's names."""
 
@@ -81,7 +82,7 @@ class HealthProbes:
             self.changed()
             if run.health.status != before:
                 log.info("health_status", status=run.health.status)
-                self.event(record, f"health_status: {run.health.status}")
+                self.event(f"health_status: {run.health.status}")
                 await self.refresh_dns()
             if run.health.status == UNHEALTHY and supervision.on_unhealthy != "none":
                 run.autoheal = supervision.on_unhealthy

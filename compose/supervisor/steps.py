@@ -51,6 +51,8 @@ class Observe:
 
 @dataclass(frozen=True)
 class Running:
+    """Wait for its exit, probing its health meanwhile."""
+
     run: Run
 
 
@@ -61,6 +63,8 @@ class WaitStart:
 
 @dataclass(frozen=True)
 class Exited:
+    """It exited, or was found exited: say so, then decide what follows."""
+
     run: Run
     code: int | None
     ran_for: float
@@ -72,6 +76,8 @@ class Exited:
 
 @dataclass(frozen=True)
 class Backoff:
+    """A restart decided: wait out its back-off, the next run staged meanwhile."""
+
     decision: Restart
     due: float
     """When the restart is due (trio's clock)."""
