@@ -15,6 +15,10 @@ meanwhile, and exit codes wait in conmon's exit files.
 The supervisor never decides what should exist (that is ``up``'s plan); it only
 keeps what exists running.  SIGHUP makes it look for new or removed containers;
 SIGTERM ends it, leaving the containers alone.
+
+This module is the project's side (the watchers, requests, snapshots, DNS); one
+container's watcher is ``container.py``, its states ``steps.py``, its health
+checks ``probing.py``.
 """
 
 from __future__ import annotations
@@ -22,8 +26,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -36,104 +39,21 @@ from common.concurrency import bounded, parallel_limit
 from common.errors import PycomposeError
 from common.paths import Layout
 from common.records import ContainerRecord
-from common.status import CREATED, DEAD, EXITED, RUNNING, Probe
-from compose.engine import depwait, eventlog, hooks, runstate
+from compose.engine import depwait
 from compose.engine.backends import ContainerBackend, NetworkBackend
 from compose.engine.snapshot import Snapshot
-from compose.planning import health as health_rules
-from compose.planning.health import UNHEALTHY, HealthConfig, HealthState
-from compose.planning.lifecycle import Restart, RestartPolicy, next_delay, restart_decision
-from compose.planning.supervision import Supervision
 from compose.supervisor import control, snapshots
+from compose.supervisor.container import STAGE_AHEAD, START_FAILED, ContainerWatcher, ImageConfig
 from compose.supervisor.dnshost import DnsHost
+from compose.supervisor.probing import Prober
 
-Prober = Callable[[ContainerRecord, HealthConfig], Awaitable[Probe]]
-ImageConfig = Callable[[ContainerRecord], Mapping[str, Any]]
-
-START_FAILED = 128
-"""The exit code a refused restart counts as for the restart policy (non-zero:
-``on-failure`` retries it, up to its maximum)."""
-STAGE_AHEAD = 0.25
-"""How long before a restart is due its container is staged (conmon + ``runc
-create``: ~50 ms here); Docker's first back-off (0.1 s) is staged at once."""
-
-
-def _failure(exc: BaseException) -> Exception | None:
-    """The error a container's step failed of, if it is one the supervisor outlives
-    (a user-facing error or an OSError, alone or in a nursery's group); None for
-    anything else: a bug, which must keep its traceback."""
-    if isinstance(exc, BaseExceptionGroup):
-        matched, rest = exc.split((PycomposeError, OSError))
-        if matched is None or rest is not None:
-            return None
-        leaf: BaseException = matched
-        while isinstance(leaf, BaseExceptionGroup):
-            leaf = leaf.exceptions[0]
-        exc = leaf
-    return exc if isinstance(exc, (PycomposeError, OSError)) else None
-
-@dataclass
-class _Run:
-    """One run of a container, as its watcher sees it."""
-
-    started_at: float
-    autoheal: str | None = None  # an action taken because it turned unhealthy
-    health: HealthState = field(default_factory=HealthState)
-
-
-@dataclass
-class _Watch:
-    """What one container's watcher carries from state to state."""
-
-    record: ContainerRecord
-    supervision: Supervision
-    log: Any
-    just_started: bool = False
-    """Once the watcher has started it, a container the runtime lost is looked at
-    again before it counts as dead."""
-    failures: int = 0
-    """Steps that failed (restarts the runtime refused, unreadable states)."""
-    failure_delay: float = 0.0
-    """The last back-off after a failed step; 0 once the container runs."""
-
-
-@dataclass(frozen=True)
-class _Observe:
-    """Find out how the container is."""
-
-
-@dataclass(frozen=True)
-class _Running:
-    run: _Run
-
-
-@dataclass(frozen=True)
-class _WaitStart:
-    """Created, not started yet: ``up`` starts it after its dependencies."""
-
-
-@dataclass(frozen=True)
-class _Exited:
-    run: _Run
-    code: int | None
-    ran_for: float
-    seen: str
-    """The state the container was last seen in."""
-    seen_at: float
-    """When the exit was seen (trio's clock): the back-off counts from there."""
-
-
-@dataclass(frozen=True)
-class _Backoff:
-    decision: Restart
-    due: float
-    """When the restart is due (trio's clock)."""
-
-
-_Step = _Observe | _Running | _WaitStart | _Exited | _Backoff
+__all__ = ["STAGE_AHEAD", "START_FAILED", "ImageConfig", "Prober", "Supervisor"]
 
 
 class Supervisor:
+    """The project's side: its containers' watchers (one task each), the control
+    socket, snapshots and DNS; what the watchers share is ``container.Project``."""
+
     def __init__(self, layout: Layout, project: str, containers: ContainerBackend,
                  networks: NetworkBackend, prober: Prober, image_config: ImageConfig,
                  clock: Callable[[], float] = time.time, dns: DnsHost | None = None,
@@ -152,7 +72,7 @@ class Supervisor:
         """Where to answer requests (compose/supervisor/control.py); None: signals only."""
         self._records: dict[str, ContainerRecord] = {}
         """The project's containers as the last rescan found them."""
-        self._along: dict[str, tuple[ContainerRecord, depwait.Condition]] = {}
+        self.along: dict[str, tuple[ContainerRecord, depwait.Condition]] = {}
         """Dependents stopped to be restarted after a dependency, by container id."""
         self.dns = dns
         self._restart_at: dict[str, float] = {}
@@ -161,11 +81,25 @@ class Supervisor:
         self._changed = trio.Event()
         """Set (and replaced) at each change a snapshot would show."""
 
-    def _bump(self) -> None:
+    @property
+    def records(self) -> Mapping[str, ContainerRecord]:
+        """The project's containers as the last rescan found them."""
+        return self._records
+
+    def bump(self) -> None:
         """Something a snapshot shows changed: wake whoever waits for one."""
         self._generation += 1
         self._changed.set()
         self._changed = trio.Event()
+
+    def note_backoff(self, container_id: str, restart_at: float | None) -> None:
+        """A watcher's new state, for snapshots: in back-off until ``restart_at`` (the
+        supervisor's clock), or not (None)."""
+        if restart_at is None:
+            self._restart_at.pop(container_id, None)
+        else:
+            self._restart_at[container_id] = restart_at
+        self.bump()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
                   ) -> None:
@@ -250,7 +184,7 @@ class Supervisor:
             if record.id not in self._watchers:
                 self._watchers[record.id] = await nursery.start(self._watch_task, record)
         await self.refresh_dns()
-        self._bump()
+        self.bump()
         self.log.info("watching", containers=len(self._watchers))
         return bool(records)
 
@@ -264,6 +198,11 @@ class Supervisor:
                 if self._watchers.get(record.id) is scope:
                     del self._watchers[record.id]
 
+    async def watch(self, record: ContainerRecord) -> None:
+        """Keep one container running as its policy says, until it is removed or its
+        policy lets it rest (``container.py``)."""
+        await ContainerWatcher(self, record).watch()
+
     async def refresh_dns(self) -> None:
         """Who answers to which name changed (a start, an exit, a health status)."""
         if self.dns is not None:
@@ -271,329 +210,3 @@ class Supervisor:
 
     def _directory(self, record: ContainerRecord) -> Any:
         return self.layout.container_dir(record.id)
-
-    # --- one container's watcher: a state machine --------------------------------------
-    #
-    #   Observe ──running──▶ Running ──exit──▶ Exited ──policy: restart──▶ Backoff
-    #      ▲  └─created──▶ WaitStart ─┐          │  └─stays / autoheal stop──▶ (done)
-    #      └──────────────────────────┴──────────┴───── started again ◀────────┘
-    #
-    # Each state is a small frozen value; each handler acts and returns the next
-    # state, or None when the watcher is done.  The loop ends too when the
-    # container's directory is gone (``down``).
-
-    async def watch(self, record: ContainerRecord) -> None:
-        """Keep one container running as its policy says, until it is removed or its
-        policy lets it rest."""
-        directory = self._directory(record)
-        supervision = Supervision.of(runstate.read_supervision(directory),
-                                     self.image_config(record))
-        watch = _Watch(record, supervision, self.log.bind(container=record.name))
-        step: _Step | None = _Observe()
-        try:
-            while step is not None and directory.is_dir():
-                current = step
-                self._entered(record, current)
-                try:
-                    step = await self._STEPS[type(current)](self, watch, current)
-                except (PycomposeError, OSError, BaseExceptionGroup) as exc:
-                    error = _failure(exc)
-                    if error is None:
-                        raise  # a bug: keep its traceback
-                    step = await self._failed(watch, current, error)
-        finally:
-            self._restart_at.pop(record.id, None)
-            self._bump()
-
-    def _entered(self, record: ContainerRecord, step: _Step) -> None:
-        """Note the watcher's new state for snapshots (in back-off: until when)."""
-        if isinstance(step, _Backoff):
-            self._restart_at[record.id] = self.clock() + step.due - trio.current_time()
-        else:
-            self._restart_at.pop(record.id, None)
-        self._bump()
-
-    async def _failed(self, watch: _Watch, step: _Step, error: Exception) -> _Step | None:
-        """One container's error boundary: a step that failed (the runtime refused a
-        restart, a state file could not be written) is logged and counted, and tried
-        again after a back-off; the supervisor and the other containers go on.  A
-        failed restart counts as a restart, so the policy's limits hold."""
-        watch.failures += 1
-        directory = self._directory(watch.record)
-        if isinstance(step, _Backoff):
-            decision = restart_decision(watch.supervision.policy, START_FAILED,
-                                        step.decision.state, 0.0)
-            watch.log.warning("restart failed", error=str(error), failures=watch.failures)
-            if not isinstance(decision, Restart):
-                watch.log.warning("gave up restarting", reason=decision.reason)
-                return None
-            if directory.is_dir():
-                runstate.write_restart(directory, decision.state)
-            return _Backoff(decision, trio.current_time() + decision.after)
-        watch.failure_delay = next_delay(watch.failure_delay, 0.0)
-        watch.log.warning("supervision failed", step=type(step).__name__.strip("_").lower(),
-                          error=str(error), failures=watch.failures,
-                          retry_in=watch.failure_delay)
-        await trio.sleep(watch.failure_delay)
-        return _Observe()
-
-    async def _observe(self, watch: _Watch, _: _Observe) -> _Step:
-        """Read the container's status once it has settled."""
-        status = await self.containers.status(watch.record)
-        for _attempt in range(100):
-            # The runtime may report a container stopped before conmon wrote its exit
-            # code (and, right after a start that ended at once, may have let go of
-            # it entirely): look again shortly.
-            settling = status.state == EXITED and status.exit_code is None
-            if not settling and not (watch.just_started and status.state == DEAD):
-                break
-            await trio.sleep(0.01)
-            status = await self.containers.status(watch.record)
-        run = _Run(self.clock() if status.started_at is None else status.started_at)
-        if status.state == RUNNING:
-            watch.failure_delay = 0.0  # it runs: the next failure backs off from the start
-            return _Running(run)
-        under_way = self._restart_under_way(watch.record)
-        if under_way is not None:
-            return under_way  # a supervisor before this one had decided it
-        if status.state == CREATED:
-            return _WaitStart()  # up starts it after its dependencies
-        ran_for = (status.finished_at or run.started_at) - run.started_at
-        return _Exited(run, status.exit_code, ran_for, status.state, trio.current_time())
-
-    def _restart_under_way(self, record: ContainerRecord) -> _Backoff | None:
-        directory = self._directory(record)
-        due = runstate.restart_due(directory)
-        restart_state = runstate.read_restart(directory)
-        if due is None or restart_state.manually_stopped:
-            return None
-        after = max(0.0, due - self.clock())
-        return _Backoff(Restart(after, restart_state), trio.current_time() + after)
-
-    async def _running(self, watch: _Watch, step: _Running) -> _Step:
-        code = await self._while_running(watch.record, watch.supervision, step.run)
-        return _Exited(step.run, code, self.clock() - step.run.started_at, RUNNING,
-                       trio.current_time())
-
-    async def _wait_start(self, watch: _Watch, _: _WaitStart) -> _Step:
-        await self.containers.wait_running(watch.record)
-        await self.refresh_dns()
-        watch.just_started = True
-        return _Observe()
-
-    async def _exited(self, watch: _Watch, step: _Exited) -> _Step | None:
-        """Record the death, then: start a stopped dependent again, leave the
-        container stopped, or back off before restarting it."""
-        record, directory = watch.record, self._directory(watch.record)
-        if not directory.is_dir():
-            return None  # removed meanwhile (down)
-        if (await self.containers.status(record)).state == RUNNING:
-            return _Observe()  # started again meanwhile: a user's start or restart
-        await self._died(record, step.code, step.run.started_at)
-        along = self._along.pop(record.id, None)
-        if along is not None:
-            await self._restart_after(record, along)
-            watch.just_started = True
-            return _Observe()
-        restart_state = runstate.read_restart(directory)
-        if step.run.autoheal in ("stop", "kill"):
-            runstate.mark_stopped_by_user(directory)
-            watch.log.info("autoheal left the container stopped", action=step.run.autoheal)
-            return None
-        policy = watch.supervision.policy
-        if step.run.autoheal == "restart" and not restart_state.manually_stopped:
-            policy = RestartPolicy("always", delay=policy.delay)
-        decision = restart_decision(policy, step.code, restart_state, step.ran_for)
-        await self.refresh_dns()
-        if not isinstance(decision, Restart):
-            watch.log.info("container exited", exit_code=step.code, stays=decision.reason)
-            return None
-        watch.log.info("restarting", exit_code=step.code, seen=step.seen,
-                       after=decision.after, restarts=decision.state.restarts)
-        due = step.seen_at + decision.after
-        runstate.write_restart(directory, decision.state,
-                               due=self.clock() + due - trio.current_time())
-        return _Backoff(decision, due)
-
-    async def _backoff(self, watch: _Watch, step: _Backoff) -> _Step | None:
-        """Docker's back-off, then the restart (unless a user stopped it meanwhile);
-        the container is made ready meanwhile, so the restart is only its start."""
-        record, directory = watch.record, self._directory(watch.record)
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(self._prepare_restart, record, step.due)
-            await trio.sleep_until(step.due)
-        if not directory.is_dir():
-            return None
-        if runstate.read_restart(directory).manually_stopped:
-            await self.containers.unstage(record)
-            return None
-        await self._start_again(record, staged=True)
-        watch.just_started = True
-        await self._restart_dependents(record)
-        return _Observe()
-
-    async def _prepare_restart(self, record: ContainerRecord, due: float) -> None:
-        """During the back-off: the runtime lets go of the exited container, then,
-        ``STAGE_AHEAD`` before the restart is due, the new run is staged (created
-        under conmon, its process not started): what is left at ``due`` is ``runc
-        start``.  Not if the user stopped it meanwhile."""
-        await self._release(record)
-        await trio.sleep_until(due - STAGE_AHEAD)
-        directory = self._directory(record)
-        if directory.is_dir() and not runstate.read_restart(directory).manually_stopped:
-            await self.networks.connect(record)  # its namespace is in the runtime spec
-            await self.containers.stage(record)
-
-    async def _start_again(self, record: ContainerRecord, *, staged: bool = False) -> None:
-        """Every start the supervisor makes (a restart, a dependent started along):
-        the container, its events, its DNS records, a fresh health state, then its
-        ``post_start`` hooks (one that fails is logged; the container runs on)."""
-        await self.networks.connect(record)
-        await self.containers.start(record, staged=staged)
-        self._event(record, "restart")
-        self._event(record, "start")
-        runstate.restart_done(self._directory(record))
-        await self.refresh_dns()
-        (self._directory(record) / runstate.HEALTH).unlink(missing_ok=True)
-        try:
-            await hooks.post_start(self.layout, self.containers, record)
-        except PycomposeError as exc:
-            self.log.warning("post_start hook failed", container=record.name, error=str(exc))
-
-    async def _release(self, record: ContainerRecord) -> None:
-        try:
-            await self.containers.release(record)
-        except PycomposeError as exc:  # the start does it again, and says why it failed
-            self.log.warning("release failed", container=record.name, error=str(exc))
-
-    _STEPS: Mapping[type, Callable[[Supervisor, _Watch, Any], Awaitable[_Step | None]]] = {
-        _Observe: _observe, _Running: _running, _WaitStart: _wait_start,
-        _Exited: _exited, _Backoff: _backoff}
-
-    async def _restart_dependents(self, record: ContainerRecord) -> None:
-        """``depends_on: {<this service>: {restart: true}}``: stop those dependents now;
-        their watchers start them again once this one meets their condition."""
-        records = {i: r for i, r in self._records.items() if i != record.id}
-        services = {i: runstate.read_supervision(self._directory(r)) for i, r in records.items()}
-        dependents = depwait.restart_along(record.service, services)
-        running = [records[i] for i in dependents
-                   if (await self.containers.status(records[i])).state == RUNNING]
-        for dependent in running:
-            self._along[dependent.id] = (record, dependents[dependent.id])
-            self.log.info("restarting dependent", container=dependent.name,
-                          dependency=record.name)
-
-        async def stop(dependent: ContainerRecord) -> None:
-            await self.containers.stop(dependent)
-
-        async with trio.open_nursery() as nursery:
-            for dependent in running:
-                nursery.start_soon(stop, dependent)
-
-    async def _restart_after(self, record: ContainerRecord,
-                             along: tuple[ContainerRecord, depwait.Condition]) -> None:
-        """Start a dependent stopped by ``_restart_dependents`` once its dependency
-        meets the condition it waits for."""
-        dependency, condition = along
-        try:
-            await depwait.wait_for(self.layout, self.containers, dependency,
-                                   condition.condition, self.image_config)
-        except depwait.DependencyFailed as exc:
-            self.log.warning("dependent starts anyway", container=record.name, error=str(exc))
-        await self._start_again(record)
-
-    def _event(self, record: ContainerRecord, action: str, **attributes: object) -> None:
-        if self.layout.container_dir(record.id).is_dir():
-            eventlog.append(self.layout, record, action, time.time(), **attributes)
-
-    async def _died(self, record: ContainerRecord, code: int | None,
-                    started_at: float | None) -> None:
-        """``oom`` when the kernel killed in its cgroup, then ``die``: once per exit
-        (a supervisor re-adopting an exited container has nothing new to say)."""
-        if not runstate.claim_exit(self._directory(record), started_at):
-            return
-        try:
-            oom = self.containers.oom_killed(record)  # one small cgroup file: no thread
-        except OSError:
-            oom = False
-        if oom:
-            self._event(record, "oom")
-        self._event(record, "die", exitCode=-1 if code is None else code)
-
-    async def _while_running(self, record: ContainerRecord, supervision: Supervision,
-                             run: _Run) -> int | None:
-        """Probe health while the container runs; its exit code once it exits."""
-        async with trio.open_nursery() as nursery:
-            if supervision.health is not None:
-                nursery.start_soon(self._probe_loop, record, supervision, run)
-            nursery.start_soon(self._keep_logs, record)
-            while True:
-                code = await self.containers.wait(record)
-                if code is not None:
-                    break
-                # No exit code yet: right after a start, conmon may not have written
-                # its pid file, so there was nothing to wait on.  Look again.
-                status = await self.containers.status(record)
-                if status.state != RUNNING:
-                    code = status.exit_code
-                    break
-                await trio.sleep(0.01)
-            nursery.cancel_scope.cancel()
-        return code
-
-    async def _keep_logs(self, record: ContainerRecord) -> None:
-        """Keep the log files conmon starts anew past its size cap."""
-        directory = self._directory(record)
-        files = Supervision.of(runstate.read_supervision(directory), {}).log_files
-        try:
-            await self.containers.keep_rotated_logs(
-                record, files, lambda: self.log.info("log rotated", container=record.name))
-        except OSError as exc:
-            self.log.warning("log rotation failed", container=record.name, error=str(exc))
-
-    async def _until_probe(self, directory: Path, config: HealthConfig, run: _Run) -> None:
-        """Sleep until the next probe is due; while the container is ``starting``,
-        look every ``start_interval`` whether a dependent now waits for it (then the
-        probe is due sooner)."""
-        since = self.clock()
-        while True:
-            starting = run.health.status == health_rules.STARTING
-            awaited = starting and runstate.is_awaited(directory)
-            due = since + health_rules.next_probe_in(
-                config, run.health, run.started_at, self.clock(), awaited=awaited)
-            remaining = due - self.clock()
-            if remaining <= 0:
-                return
-            if not starting or awaited:
-                await trio.sleep(remaining)
-                return
-            await trio.sleep(min(remaining, config.start_interval))
-
-    async def _probe_loop(self, record: ContainerRecord, supervision: Supervision,
-                          run: _Run) -> None:
-        config = supervision.health
-        assert config is not None
-        directory = self._directory(record)
-        previous = runstate.read_health(directory)
-        if previous is not None:
-            run.health = previous  # re-adopted: carry the state on
-        log = self.log.bind(container=record.name)
-        while True:
-            await self._until_probe(directory, config, run)
-            probe = await self.prober(record, config)
-            before = run.health.status
-            run.health = health_rules.record(config, run.health, probe, run.started_at)
-            runstate.write_health(directory, run.health)
-            self._bump()
-            if run.health.status != before:
-                log.info("health_status", status=run.health.status)
-                self._event(record, f"health_status: {run.health.status}")
-                await self.refresh_dns()
-            if run.health.status == UNHEALTHY and supervision.on_unhealthy != "none":
-                run.autoheal = supervision.on_unhealthy
-                log.info("autoheal", action=run.autoheal)
-                if run.autoheal == "kill":
-                    await self.containers.stop(record, 0.0)
-                else:
-                    await self.containers.stop(record)
-                return
