@@ -72,6 +72,14 @@ def write_json(path: str | os.PathLike[str], value: Any, *, sync_dir: bool = Tru
     write_atomic(path, (text + "\n").encode(), sync_dir=sync_dir, make_parent=make_parent)
 
 
+def mtime(path: Path) -> float | None:
+    """When a state file was last written; None when there is none."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
 def read_json(path: str | os.PathLike[str]) -> Any:
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)

@@ -85,8 +85,9 @@ def restart_due(directory: Path) -> float | None:
 
 def restart_done(directory: Path) -> None:
     """The restart ``write_restart`` announced has happened."""
-    if restart_due(directory) is not None:
-        write_restart(directory, read_restart(directory))
+    data = _read(directory / RESTART) or {}
+    if data.pop("due", None) is not None:
+        _write_if_present(directory / RESTART, data)
 
 
 def mark_stopped_by_user(directory: Path) -> None:

@@ -30,7 +30,7 @@ from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.processes import wait_for_exit
 from common.records import ContainerRecord
-from common.statefiles import read_json, write_atomic, write_json
+from common.statefiles import mtime, read_json, write_json
 from common.status import (
     CREATED,
     DEAD,
@@ -49,7 +49,7 @@ from common.syncpaths import SyncEntry
 from compose.spec.model import Hook, Service
 from runtime.images.store import Image, ImageStore
 from runtime.images.treetar import write_tree
-from runtime.oci import bundle, conmonctl, logrotate, logs, procs, rootfs
+from runtime.oci import bundle, conmonctl, logrotate, logs, procs, rootfs, staging
 from runtime.oci.attach import attach_running, attached, run_foreground
 from runtime.oci.bundle import RECORD
 from runtime.oci.cgroups import oom_kills, usage
@@ -71,9 +71,6 @@ from volumes.driver import inherit as inherit_volumes
 
 LOG = "ctr.log"
 START_LOCK = "start.lock"
-STAGED = "staged.json"
-"""Present while a restart is staged (``stage``): the run it replaces, whose exit
-the container shows until the staged one starts (Docker's ``restarting``)."""
 
 
 def read_record(directory: Path) -> ContainerRecord | None:
@@ -185,9 +182,7 @@ class ContainerDriver:
                 if before_start is not None:
                     await before_start()
             await oci.start(record.id, record.name)
-            if (directory / STAGED).exists():
-                os.utime(directory / "pid")  # its run starts now, not when it was staged
-                (directory / STAGED).unlink(missing_ok=True)
+            staging.started(directory)
 
     async def stage(self, record: ContainerRecord) -> None:
         """Have conmon hold the container with its process not started yet: the
@@ -198,11 +193,8 @@ class ContainerDriver:
                                    f"container {record.name} is being started"):
             if await self._settled_state(record, keep_created=True) is not None:
                 return
-            exits = self.layout.exits / record.id
-            write_json(directory / STAGED, {
-                "exit_code": self.runtime_for(record).exit_code(record.id),
-                "started_at": _mtime(directory / "pid"), "finished_at": _mtime(exits)},
-                make_parent=False)
+            staging.remember(directory, self.layout.exits / record.id,
+                             self.runtime_for(record).exit_code(record.id))
             await self._conmon_create(record, directory, None, stdin_once=False)
 
     async def unstage(self, record: ContainerRecord) -> None:
@@ -210,24 +202,12 @@ class ContainerDriver:
         meanwhile): the created container goes, and the container shows the exit
         of its last run again, as if the restart had never been prepared."""
         directory = self.directory(record)
-        staged = _read_staged(directory)
-        if staged is None:
+        last = staging.last_run(directory)
+        if last is None:
             return
-        oci = self.runtime_for(record)
-        if (await oci.state(record.id) or {}).get("status") == "created":
-            pid = conmon_pid(directory, record.id)
-            await oci.delete(record.id)
-            if pid is not None:
-                with trio.move_on_after(10):
-                    await wait_for_exit(pid)
-        code, finished = staged.exit_code, staged.finished_at
-        if code is not None:
-            exits = self.layout.exits / record.id
-            with contextlib.suppress(FileNotFoundError):
-                write_atomic(exits, f"{code}".encode(), make_parent=False)
-                if finished is not None:
-                    os.utime(exits, (finished, finished))
-        (directory / STAGED).unlink(missing_ok=True)
+        if (await self.runtime_for(record).state(record.id) or {}).get("status") == "created":
+            await self._delete(record)
+        staging.called_off(directory, self.layout.exits / record.id, last)
 
     async def release(self, record: ContainerRecord) -> None:
         """Forget an exited container in the runtime (``runc delete``), keeping its
@@ -248,12 +228,17 @@ class ContainerDriver:
         if status in ("running", "paused") or (status == "created" and keep_created):
             return status
         if current is not None:
-            pid = conmon_pid(self.directory(record), record.id)
-            await oci.delete(record.id)  # a stopped container is recreated to rerun
-            if pid is not None:  # its conmon writes its exit code yet: not over the next's
-                with trio.move_on_after(10):
-                    await wait_for_exit(pid)
+            await self._delete(record)  # a stopped container is recreated to rerun
         return None
+
+    async def _delete(self, record: ContainerRecord) -> None:
+        """``runtime delete``, then wait for its conmon, which writes the exit code of
+        what was deleted: not over the one of the run made next."""
+        pid = conmon_pid(self.directory(record), record.id)
+        await self.runtime_for(record).delete(record.id)
+        if pid is not None:
+            with trio.move_on_after(10):
+                await wait_for_exit(pid)
 
     async def _conmon_create(self, record: ContainerRecord, directory: Path,
                              stdin: bool | None, *, stdin_once: bool) -> None:
@@ -312,7 +297,7 @@ class ContainerDriver:
             return
         oci = self.runtime_for(record)
         status = (await oci.state(record.id) or {}).get("status")
-        if status == "created" and (self.directory(record) / STAGED).exists():
+        if status == "created" and staging.is_staged(self.directory(record)):
             await self.unstage(record)  # a restart in its back-off: called off
             return
         if status == "paused":
@@ -369,8 +354,8 @@ class ContainerDriver:
         oci = self.runtime_for(record)
         code = oci.exit_code(record.id)
         if code is not None:
-            finished = _mtime(self.layout.exits / record.id)
-            return ContainerStatus(record, EXITED, code, started_at=_mtime(directory / "pid"),
+            finished = mtime(self.layout.exits / record.id)
+            return ContainerStatus(record, EXITED, code, started_at=mtime(directory / "pid"),
                                    finished_at=finished)
         current = await oci.state(record.id)
         if current is None:
@@ -382,13 +367,13 @@ class ContainerDriver:
         status = current.get("status")
         pid = current.get("pid") or None
         if status == "running" or status == "paused":
-            return ContainerStatus(record, RUNNING, pid=pid, started_at=_mtime(directory / "pid"))
+            return ContainerStatus(record, RUNNING, pid=pid, started_at=mtime(directory / "pid"))
         if status == "created":
-            staged = _read_staged(directory)
-            if staged is not None:  # a restart in its back-off: the last run's exit
-                return ContainerStatus(record, EXITED, staged.exit_code,
-                                       started_at=staged.started_at,
-                                       finished_at=staged.finished_at)
+            last = staging.last_run(directory)
+            if last is not None:  # a restart in its back-off: the last run's exit
+                return ContainerStatus(record, EXITED, last.exit_code,
+                                       started_at=last.started_at,
+                                       finished_at=last.finished_at)
             return ContainerStatus(record, CREATED, pid=pid)
         # stopped, yet conmon has not written the exit file (yet, or ever)
         return ContainerStatus(record, EXITED if conmon_pid(directory, record.id) else DEAD)
@@ -596,24 +581,3 @@ def _log_limits(options: Mapping[str, Any]) -> tuple[int, int]:
     return (int(options.get("log_size_max") or logoptions.DEFAULT_MAX_SIZE),
             int(options.get("log_files") or logoptions.DEFAULT_MAX_FILES))
 
-
-@dataclasses.dataclass(frozen=True)
-class _Staged:
-    exit_code: int | None
-    started_at: float | None
-    finished_at: float | None
-
-
-def _read_staged(directory: Path) -> _Staged | None:
-    try:
-        value = read_json(directory / STAGED)
-    except (FileNotFoundError, ValueError):
-        return None
-    return _Staged(value.get("exit_code"), value.get("started_at"), value.get("finished_at"))
-
-
-def _mtime(path: Path) -> float | None:
-    try:
-        return path.stat().st_mtime
-    except FileNotFoundError:
-        return None
