@@ -34,6 +34,13 @@ class LocalHost:
 
         self._standby = standby.spawn(environ)
 
+    def prepare_networks(self) -> None:
+        """The netlink worker forked now, importing pyroute2 while the command loads
+        its file (``network/netlinkworker.py``)."""
+        from network import netlinkworker
+
+        netlinkworker.start()
+
     async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
         # Imported here: verbs that need no backend (config, version) start faster.
         from common import faults, trace

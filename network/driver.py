@@ -29,7 +29,7 @@ from common import state
 from common.paths import Layout
 from common.records import Attachment, ContainerRecord, NetworkRecord
 from common.statefiles import write_atomic
-from network import firewall, netlink, ports, procnet, sysctl
+from network import firewall, netlink, netlinkworker, ports, procnet, sysctl
 from network.hosts import embedded_resolv_conf, resolv_conf_for
 from network.netns import bind_netns, create_netns, remove_netns
 from network.nft import apply_nft
@@ -51,14 +51,14 @@ class NetworkDriver:
             ip_interface(f"{network.gateway}/{network.subnet.split('/')[1]}")]
         if network.subnet6:
             gateways.append(ip_interface(f"{network.gateway6}/{network.subnet6.split('/')[1]}"))
-        await trio.to_thread.run_sync(netlink.ensure_bridge, network.bridge, gateways,
-                                      network.mtu)
+        await trio.to_thread.run_sync(netlinkworker.run, netlink.ensure_bridge,
+                                      network.bridge, gateways, network.mtu)
         await trio.to_thread.run_sync(sysctl.prepare_bridge, network.bridge,
                                       bool(network.subnet6))
         await self.sync_firewall(network.project)
 
     async def remove_network(self, network: NetworkRecord) -> None:
-        await trio.to_thread.run_sync(netlink.delete_link, network.bridge)
+        await trio.to_thread.run_sync(netlinkworker.run, netlink.delete_link, network.bridge)
         await self.sync_firewall(network.project)
 
     async def connect(self, record: ContainerRecord) -> None:
@@ -84,8 +84,8 @@ class NetworkDriver:
         try:
             veths = [netlink.Veth(a.bridge, a.veth, a.peer, _interface(a))
                      for a in record.attachments]
-            await trio.to_thread.run_sync(
-                in_own_thread, partial(netlink.attach_veths, str(path), veths))
+            await trio.to_thread.run_sync(  # in a thread of its own: it enters the namespace
+                netlinkworker.run, in_own_thread, partial(netlink.attach_veths, str(path), veths))
             if record.network.ports:
                 await self.sync_firewall(record.project)
         except BaseException:
@@ -119,7 +119,7 @@ class NetworkDriver:
 
     async def _unmake(self, record: ContainerRecord) -> None:
         for attachment in record.attachments:
-            await trio.to_thread.run_sync(netlink.delete_link, attachment.veth)
+            await trio.to_thread.run_sync(netlinkworker.run, netlink.delete_link, attachment.veth)
         await trio.to_thread.run_sync(remove_netns, self.netns_path(record))
 
     async def reserve_ports(self, records: Sequence[ContainerRecord],

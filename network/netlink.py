@@ -30,8 +30,9 @@ from network.nsthread import enter, enter_fd
 IFA_F_NODAD = 0x02
 
 
-# pyroute2 takes a fifth of a second to import; commands that touch no network
-# (ps, logs) should not pay for it, so it is imported on first use.
+# pyroute2 takes a tenth of a second to import; commands that touch no network
+# (ps, logs) should not pay for it, so it is imported on first use (by the
+# netlink worker, ahead of it, in commands that make networks).
 def IPRoute(**kwargs: Any) -> Any:
     skip_ldconfig()
     from pyroute2 import IPRoute as _IPRoute
@@ -39,6 +40,13 @@ def IPRoute(**kwargs: Any) -> Any:
     return _IPRoute(**kwargs)
 
 
+
+
+def preload() -> None:
+    """Import pyroute2 now (``netlinkworker``: ahead of the first call)."""
+    _netlink_error()
+    with IPRoute():
+        pass
 
 
 def _netlink_error() -> type[Exception]:

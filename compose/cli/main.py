@@ -40,6 +40,9 @@ STARTS_SUPERVISOR = frozenset({"up", "start", "restart", "run", "scale", "watch"
 """Verbs that may start a project's supervisor: one is started ahead for them before
 their module is even imported (``compose/supervisor/standby.py``), so it is ready
 when they need it."""
+MAKES_NETWORKS = frozenset({"up", "create", "run", "scale", "down", "rm"})
+"""Verbs that usually make or remove bridges and veths: their netlink library is
+loaded ahead, beside the command (``Host.prepare_networks``)."""
 
 
 def module_name(verb: str) -> str:
@@ -184,7 +187,10 @@ def main(
     verb = None if wants_help else requested_verb(words)
     if verb not in WITHOUT_TRIO | TRIO_LATER:
         _skip_ldconfig()  # before a verb's module imports trio, which looks libpthread up
-    if verb in STARTS_SUPERVISOR and not any(w in ("-h", "--help") for w in words):
+    helps = any(w in ("-h", "--help") for w in words)
+    if verb in MAKES_NETWORKS and not helps:
+        host.prepare_networks()  # first: no thread or pipe of ours exists yet
+    if verb in STARTS_SUPERVISOR and not helps:
         host.start_standby_supervisor(environ)  # it starts while this command imports
     parser = build_parser(verb)
     args = parser.parse_args(words)
