@@ -106,16 +106,23 @@ def container_records(layout: Layout, project: str | None = None) -> list[Contai
         if entry.startswith(UNBORN):
             _sweep_unborn(layout, entry)
             continue
-        try:
-            record = ContainerRecord.from_json(read_json(layout.containers / entry /
-                                                         "container.json"))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise StateError(f"cannot read container record {entry}: {exc}") from None
-        if project is None or record.project == project:
+        record = container_record(layout, entry)
+        if record is not None and (project is None or record.project == project):
             records.append(record)
     return records
+
+
+def container_record(layout: Layout, container_id: str) -> ContainerRecord | None:
+    """One container's record by its id; None if it has none (any more)."""
+    if not container_id or "/" in container_id or container_id.startswith("."):
+        return None
+    try:
+        return ContainerRecord.from_json(read_json(layout.containers / container_id /
+                                                   "container.json"))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise StateError(f"cannot read container record {container_id}: {exc}") from None
 
 
 def other_subnets(layout: Layout, project: str) -> list[IPv4Network]:

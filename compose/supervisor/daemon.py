@@ -100,6 +100,22 @@ async def ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, 
         return await _ensure_supervisor(layout, project, environ, standby)
 
 
+async def serve_dns(layout: Layout, record: ContainerRecord, environ: Mapping[str, str],
+                    standby: Standby | None = None) -> None:
+    """Have the project's supervisor answer DNS in the container's namespace: a
+    running one is asked for this container alone; otherwise one is started, and
+    it serves every container it finds."""
+    key = (str(layout.root), record.project)
+    async with _starting.setdefault(key, trio.Lock()):
+        if running_pid(layout, record.project) is None:
+            await _ensure_supervisor(layout, record.project, environ, standby)
+            return
+    answer = await control.request(control.socket_path(layout, record.project),
+                                   {"op": "dns", "container": record.id})
+    if answer is None or str(answer.get("error", "")).startswith("unknown op"):
+        await ensure_supervisor(layout, record.project, environ, standby)  # an older one
+
+
 async def _ensure_supervisor(layout: Layout, project: str, environ: Mapping[str, str],
                              standby: Standby | None) -> int:
     pid = running_pid(layout, project)
@@ -220,5 +236,5 @@ class ProjectSupervisors:
     async def dns_ready(self, record: ContainerRecord) -> bool:
         if not resolves_here(record):
             return True
-        await self.ensure(record.project)
+        await serve_dns(self.layout, record, self.environ, self.standby)
         return await wait_ready(self.layout, record)

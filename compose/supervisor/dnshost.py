@@ -71,19 +71,13 @@ class DnsHost:
         netns = self.layout.netns / record.id
         if not netns.exists():
             return  # not connected yet: the next rescan serves it
-        udp = await trio_socket_in_netns(netns, socket.AF_INET, socket.SOCK_DGRAM,
-                                         (EMBEDDED_DNS, 0))
-        tcp = await trio_socket_in_netns(netns, socket.AF_INET, socket.SOCK_STREAM,
-                                         (EMBEDDED_DNS, 0))
-        try:
-            await apply_nft(dns_redirect_script(EMBEDDED_DNS, udp.getsockname()[1],
-                                                tcp.getsockname()[1]), netns=netns)
+        scope = self._scopes[record.id] = trio.CancelScope()  # taken: a rescan and a
+        try:                                                   # request may ask at once
+            udp, tcp = await _bind(netns)
         except BaseException:
-            udp.close()
-            tcp.close()
+            if self._scopes.get(record.id) is scope:
+                del self._scopes[record.id]
             raise
-        scope = trio.CancelScope()
-        self._scopes[record.id] = scope
 
         async def run() -> None:
             with scope, udp, tcp:
@@ -102,3 +96,19 @@ class DnsHost:
         scope = self._scopes.pop(container_id, None)
         if scope is not None:
             scope.cancel()
+
+
+async def _bind(netns: Path) -> tuple[trio.socket.SocketType, trio.socket.SocketType]:
+    """The server's UDP and TCP sockets inside ``netns``, port 53 of 127.0.0.11
+    redirected to them there; nothing is left open if a step fails."""
+    udp = await trio_socket_in_netns(netns, socket.AF_INET, socket.SOCK_DGRAM,
+                                     (EMBEDDED_DNS, 0))
+    with contextlib.ExitStack() as undo:
+        undo.callback(udp.close)
+        tcp = await trio_socket_in_netns(netns, socket.AF_INET, socket.SOCK_STREAM,
+                                         (EMBEDDED_DNS, 0))
+        undo.callback(tcp.close)
+        await apply_nft(dns_redirect_script(EMBEDDED_DNS, udp.getsockname()[1],
+                                            tcp.getsockname()[1]), netns=netns)
+        undo.pop_all()
+    return udp, tcp

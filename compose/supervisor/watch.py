@@ -130,6 +130,8 @@ class Supervisor:
             if not await self.rescan(nursery):
                 nursery.cancel_scope.cancel()
             return {"ok": True, "watching": len(self._watchers)}
+        if op == "dns":
+            return await self._serve_dns(nursery, request.get("container"))
         if op == "status":
             return {"ok": True, "pid": os.getpid(), "watching": sorted(
                 self._records[i].name for i in self._watchers if i in self._records)}
@@ -141,6 +143,26 @@ class Supervisor:
                     await self._changed.wait()  # a change is pushed as soon as it happens
             return {"ok": True, "snapshot": (await self.snapshot()).to_json()}
         return {"ok": False, "error": f"unknown op {op!r}"}
+
+    async def _serve_dns(self, nursery: trio.Nursery, container: object) -> dict[str, Any]:
+        """One new container, before it first starts: DNS answered in its namespace,
+        the container watched and named, as a rescan would (a rescan per container
+        made ``up`` of many read every record once per container, one at a time)."""
+        record = await trio.to_thread.run_sync(
+            state.container_record, self.layout, container if isinstance(container, str) else "")
+        if record is None or record.project != self.project or self.dns is None:
+            return {"ok": False, "error": f"no container {container!r} here"}
+        try:
+            await self.dns.serve(record, nursery)
+        except PycomposeError as exc:
+            self.log.warning("no dns", container=record.name, error=str(exc))
+            return {"ok": False, "error": str(exc)}
+        async with self._rescanning:
+            self._records[record.id] = record
+            await self._start_watching(record, nursery)
+        await self.refresh_dns()
+        self.bump()
+        return {"ok": True}
 
     async def snapshot(self) -> Snapshot:
         """Every container of the project as the dashboard shows it."""
@@ -181,12 +203,15 @@ class Supervisor:
                 for record in records:
                     starting.start_soon(bounded(limiter, partial(serve, record)))
         for record in records:
-            if record.id not in self._watchers:
-                self._watchers[record.id] = await nursery.start(self._watch_task, record)
+            await self._start_watching(record, nursery)
         await self.refresh_dns()
         self.bump()
         self.log.info("watching", containers=len(self._watchers))
         return bool(records)
+
+    async def _start_watching(self, record: ContainerRecord, nursery: trio.Nursery) -> None:
+        if record.id not in self._watchers:
+            self._watchers[record.id] = await nursery.start(self._watch_task, record)
 
     async def _watch_task(self, record: ContainerRecord,
                           task_status: trio.TaskStatus[trio.CancelScope]) -> None:

@@ -4,6 +4,7 @@ a minute of back-off takes no real time."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -355,3 +356,46 @@ async def test_a_created_container_without_a_restart_under_way_waits_for_up(
     with trio.move_on_after(10):
         await supervisor.watch(RECORD)
     assert container.steps == []
+
+
+class RecordingDns:
+    """The DNS host's members the supervisor calls, recorded."""
+
+    def __init__(self) -> None:
+        self.served: list[str] = []
+        self.refreshed = 0
+
+    async def serve(self, record: ContainerRecord, nursery: trio.Nursery) -> None:
+        self.served.append(record.name)
+
+    def refresh(self, records: object) -> None:
+        self.refreshed += 1
+
+    def forget(self, container_id: str) -> None: ...
+
+
+async def test_a_dns_request_serves_and_watches_that_container_alone(tmp_path: Path) -> None:
+    """``up`` asks for each new container before it starts: that one gets DNS and
+    a watcher (its names then resolve for the next level), without a rescan of
+    every record (another container already on disk is left to the rescan)."""
+    container = ScriptedContainer([(3600, 0)])
+    supervisor, _ = make(tmp_path, {"restart": "no"}, container)
+    dns = RecordingDns()
+    supervisor.dns = dns  # type: ignore[assignment]
+    other = dataclasses.replace(RECORD, id="d" * 64, name="p-web-2", number=2)
+    for record in (RECORD, other):
+        path = supervisor.layout.containers / record.id / "container.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record.to_json()))
+    async with trio.open_nursery() as nursery:
+        answer = await supervisor._on_request(nursery, {"op": "dns", "container": RECORD.id})
+        assert answer == {"ok": True}
+        assert dns.served == ["p-web-1"] and dns.refreshed == 1
+        status = await supervisor._on_request(nursery, {"op": "status"})
+        assert status["watching"] == ["p-web-1"]
+        again = await supervisor._on_request(nursery, {"op": "dns", "container": RECORD.id})
+        assert again == {"ok": True} and len(supervisor._watchers) == 1  # watched once
+        for unknown in ("e" * 64, "../x", 7):
+            refused = await supervisor._on_request(nursery, {"op": "dns", "container": unknown})
+            assert refused["ok"] is False
+        nursery.cancel_scope.cancel()
