@@ -82,7 +82,7 @@ class NetworkDriver:
     async def _make_namespace(self, record: ContainerRecord, path: Path) -> None:
         await create_netns(path)
         try:
-            veths = [netlink.Veth(a.bridge, a.veth, a.peer, _interface(a))
+            veths = [netlink.Veth(a.bridge, a.veth, _interface(a))
                      for a in record.attachments]
             await trio.to_thread.run_sync(  # in a thread of its own: it enters the namespace
                 netlinkworker.run, in_own_thread, partial(netlink.attach_veths, str(path), veths))

@@ -130,14 +130,13 @@ class Veth:
 
     bridge: str
     host_name: str
-    peer_name: str
     interface: Interface
 
 
 def attach_veths(netns_path: str, veths: Sequence[Veth]) -> None:
     """Connect the network namespace at ``netns_path`` to its bridges: per veth pair
-    the host end enslaved to the bridge, the other end moved into the namespace
-    and made ``interface``; ``lo`` up.  Synchronous, for a thread of its own (it
+    the host end enslaved to the bridge, the other end made in the namespace as
+    ``interface``; ``lo`` up.  Synchronous, for a thread of its own (it
     enters the namespace; ``nsthread.in_own_thread``): one netlink conversation
     on each side, and no process to open a socket in the namespace."""
     host_ns = os.open(f"/proc/self/task/{threading.get_native_id()}/ns/net",
@@ -165,36 +164,34 @@ def attach_veths(netns_path: str, veths: Sequence[Veth]) -> None:
 
 
 def _make_pair(ipr: Any, veth: Veth, netns_path: str) -> None:
-    """The pair, its host end on the bridge and up, its other end in the namespace."""
+    """The pair, its host end on the bridge and up, its other end made in the
+    namespace under its final name (moving a device there afterwards waits for
+    the kernel's RCU grace period: 20 ms a container)."""
     bridge_index = _index(ipr, veth.bridge)
     if bridge_index is None:
         raise NetworkFailure(f"bridge {veth.bridge} does not exist")
     if _index(ipr, veth.host_name) is not None:
         ipr.link("del", index=_index(ipr, veth.host_name))
     interface = veth.interface
-    peer: dict[str, Any] = {"ifname": veth.peer_name}
-    if interface.mac:
-        peer["address"] = interface.mac
     size = {"mtu": interface.mtu} if interface.mtu else {}
-    ipr.link("add", ifname=veth.host_name, kind="veth", peer={**peer, **size}, **size)
-    host_index = _index(ipr, veth.host_name)
-    peer_index = _index(ipr, veth.peer_name)
-    ipr.link("set", index=host_index, master=bridge_index)
     ns_fd = os.open(netns_path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        ipr.link("set", index=peer_index, net_ns_fd=ns_fd)
+        peer: dict[str, Any] = {"ifname": interface.ifname, "net_ns_fd": ns_fd, **size}
+        if interface.mac:
+            peer["address"] = interface.mac
+        ipr.link("add", ifname=veth.host_name, kind="veth", peer=peer, **size)
     finally:
         os.close(ns_fd)
-    ipr.link("set", index=host_index, state="up")
+    host_index = _index(ipr, veth.host_name)
+    ipr.link("set", index=host_index, master=bridge_index, state="up")
 
 
 def _configure_peer(ns: Any, veth: Veth, netns_path: str) -> None:
     """Inside the namespace: the interface's name, addresses, state and routes."""
     interface = veth.interface
-    index = _index(ns, veth.peer_name)
+    index = _index(ns, interface.ifname)
     if index is None:
-        raise NetworkFailure(f"{veth.peer_name} did not arrive in {netns_path}")
-    ns.link("set", index=index, ifname=interface.ifname)
+        raise NetworkFailure(f"{interface.ifname} did not arrive in {netns_path}")
     _add_address(ns, index, interface.address)
     if interface.address6 is not None:
         _add_address(ns, index, interface.address6)
