@@ -30,6 +30,7 @@ from common.paths import Layout
 from common.records import Attachment, ContainerRecord, NetworkRecord
 from common.statefiles import write_atomic
 from network import firewall, netlink, netlinkworker, ports, procnet, sysctl
+from network.deletions import LinkDeletions
 from network.hosts import embedded_resolv_conf, resolv_conf_for
 from network.netns import bind_netns, create_netns, remove_netns
 from network.nft import apply_nft
@@ -42,6 +43,7 @@ class NetworkDriver:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self._firewall_lock = trio.Lock()
+        self._deletions = LinkDeletions(self._delete_links)  # containers removed side by side
 
     def netns_path(self, record: ContainerRecord) -> Path:
         return self.layout.netns / record.id
@@ -118,9 +120,11 @@ class NetworkDriver:
             await self.sync_firewall(record.project, leaving=record.id)
 
     async def _unmake(self, record: ContainerRecord) -> None:
-        for attachment in record.attachments:
-            await trio.to_thread.run_sync(netlinkworker.run, netlink.delete_link, attachment.veth)
+        await self._deletions.delete([a.veth for a in record.attachments])
         await trio.to_thread.run_sync(remove_netns, self.netns_path(record))
+
+    async def _delete_links(self, names: list[str]) -> None:
+        await trio.to_thread.run_sync(netlinkworker.run, netlink.delete_links, names)
 
     async def reserve_ports(self, records: Sequence[ContainerRecord],
                             leaving: Collection[str]) -> list[ContainerRecord]:

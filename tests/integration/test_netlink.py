@@ -1,0 +1,75 @@
+"""network/netlink.py against the kernel, in a network namespace of the test's own:
+links deleted in one batch, and never a link that is not ours."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def netns() -> Iterator[str]:
+    name = f"pcnl-{secrets.token_hex(3)}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+def inside(netns: str, body: str) -> str:
+    """Run ``body`` (Python, ``netlink`` imported) in the namespace; its output."""
+    code = "from network import netlink\n" + textwrap.dedent(body)
+    result = subprocess.run(["ip", "netns", "exec", netns, sys.executable, "-c", code],
+                            cwd=REPO, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def links(netns: str) -> set[str]:
+    out = subprocess.run(["ip", "-n", netns, "-o", "link"], capture_output=True, text=True,
+                         check=True).stdout
+    return {line.split(": ")[1].split("@")[0] for line in out.splitlines()}
+
+
+def make_links(netns: str, count: int) -> None:
+    for index in range(count):
+        subprocess.run(["ip", "-n", netns, "link", "add", f"va{index}", "type", "veth",
+                        "peer", "name", f"vb{index}"], check=True)
+    subprocess.run(["ip", "-n", netns, "link", "add", "keep0", "type", "bridge"], check=True)
+
+
+def test_several_links_go_in_one_batch_and_others_stay(netns: str) -> None:
+    make_links(netns, 5)
+    inside(netns, """
+        netlink.delete_links(["va0", "va1", "va2", "va3", "va4", "missing"])
+        netlink.delete_links(["va0"])  # already gone: nothing to do
+    """)
+    assert links(netns) == {"lo", "keep0"}  # the peers went with their pairs
+
+
+def test_a_group_another_link_has_is_not_deleted(netns: str) -> None:
+    """The random group is checked: if someone else's link is in it, each of ours
+    is deleted on its own and theirs stays."""
+    make_links(netns, 3)
+    group = 2**20 + 7
+    subprocess.run(["ip", "-n", netns, "link", "set", "keep0", "group", str(group)], check=True)
+    inside(netns, f"""
+        import secrets
+        secrets.randbelow = lambda bound: {group} - 2**20
+        netlink.delete_links(["va0", "va1", "va2"])
+    """)
+    assert links(netns) == {"lo", "keep0"}
+    shown = subprocess.run(["ip", "-n", netns, "-d", "link", "show", "keep0"],
+                           capture_output=True, text=True, check=True).stdout
+    assert f"group {group}" in shown
