@@ -12,8 +12,25 @@ is known here; other runtimes are asked with ``state`` (``OciRuntime.state``).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+
+class _Essentials(NamedTuple):
+    """What the status needs of runc's ``state.json`` (which also holds the whole
+    config, seccomp profile included: tens of kilobytes to decode)."""
+
+    pid: object
+    start: object
+    cgroup_paths: dict[str, str]
+
+
+_KEEP = 1024
+_read: dict[str, tuple[tuple[int, int, int], _Essentials]] = {}
+"""Decoded state files by path, with the inode, change time and size they had:
+runc replaces the file (a rename) whenever it changes it.  The supervisor asks
+for every container's status at each change of its name table."""
 
 
 def read_state(root: Path, container_id: str) -> dict[str, Any] | None:
@@ -21,20 +38,52 @@ def read_state(root: Path, container_id: str) -> dict[str, Any] | None:
     knows no such container (or its state file cannot be read: ask runc)."""
     directory = root / container_id
     try:
-        data = json.loads((directory / "state.json").read_bytes())
+        essentials = _essentials(directory / "state.json")
     except (FileNotFoundError, NotADirectoryError, ValueError):
         return None
-    pid = data.get("init_process_pid")
-    start = data.get("init_process_start")
-    if not isinstance(pid, int) or not _alive(pid, start):
+    pid = essentials.pid
+    if not isinstance(pid, int) or not _alive(pid, essentials.start):
         status = "stopped"
     elif (directory / "exec.fifo").exists():
         status = "created"
-    elif _frozen(data.get("cgroup_paths") or {}):
+    elif _frozen(essentials.cgroup_paths):
         status = "paused"
     else:
         status = "running"
     return {"id": container_id, "pid": pid if status != "stopped" else 0, "status": status}
+
+
+def _essentials(path: Path) -> _Essentials:
+    with open(path, "rb") as file:
+        info = os.fstat(file.fileno())
+        key = (info.st_ino, info.st_ctime_ns, info.st_size)
+        known = _read.get(str(path))
+        if known is not None and known[0] == key:
+            return known[1]
+        data = json.loads(file.read())
+    essentials = _Essentials(data.get("init_process_pid"), data.get("init_process_start"),
+                             data.get("cgroup_paths") or {})
+    if len(_read) >= _KEEP:
+        _read.clear()  # start over (threads read here too: no eviction order to keep)
+    _read[str(path)] = (key, essentials)
+    return essentials
+
+
+async def wait_started(root: Path, container_id: str) -> None:
+    """Until the container is past runc's "created" (``up`` between ``runc create``
+    and ``runc start``): ``runc start`` removes the state directory's
+    ``exec.fifo``.  At once if there is no such directory (gone, or another
+    runtime's layout)."""
+    from common.filewatch import REMOVALS, FileWatch  # trio: not for ``exec``'s short way
+
+    directory = root / container_id
+    fifo = directory / "exec.fifo"
+    try:
+        with FileWatch(directory, REMOVALS) as changes:
+            while fifo.exists():
+                await changes.changed()
+    except OSError:
+        return
 
 
 def _alive(pid: int, start: object) -> bool:

@@ -51,3 +51,17 @@ def test_unknown_containers_and_torn_files_are_none(tmp_path: Path) -> None:
 def test_stat_with_a_command_name_holding_spaces_and_parentheses() -> None:
     line = "42 (my (odd) prog) S 1 42 42 0 -1 4194560 " + " ".join(["0"] * 12) + " 98765 0 0"
     assert parse_stat(line) == ("S", 98765)
+
+
+def test_a_state_file_replaced_by_runc_is_read_again(tmp_path: Path) -> None:
+    """Decoded files are kept by inode, change time and size: runc renames a new
+    file over the old at each change, and the new one is what counts."""
+    write(tmp_path, os.getpid(), _own_start(), fifo=False)
+    assert read_state(tmp_path, "c1")["status"] == "running"  # type: ignore[index]
+    assert read_state(tmp_path, "c1")["status"] == "running"  # type: ignore[index]
+    state = tmp_path / "c1" / "state.json"
+    replacement = state.with_name("state.json.new")
+    replacement.write_text(json.dumps({"id": "c1", "init_process_pid": os.getpid(),
+                                       "init_process_start": _own_start() + 1}))
+    replacement.rename(state)
+    assert read_state(tmp_path, "c1") == {"id": "c1", "pid": 0, "status": "stopped"}
