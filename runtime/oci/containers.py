@@ -60,7 +60,7 @@ from runtime.oci.hookrun import container_stdio, run_hook_process
 from runtime.oci.joins import JoinError, find_target, join
 from runtime.oci.logs import LogFile
 from runtime.oci.probe import run_probe
-from runtime.oci.runcstate import read_state
+from runtime.oci.runcstate import read_state, wait_started
 from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime
 from runtime.oci.shm import mount_shm, unmount_shm
 from runtime.ocispec.capabilities import names_in_mask
@@ -559,11 +559,12 @@ class ContainerDriver:
 
     async def wait_running(self, record: ContainerRecord) -> None:
         """Until a conmon runs the container (a start, or a restart by its
-        supervisor), or its directory is gone."""
+        supervisor) and its process is started, or the container is gone."""
         directory = self.directory(record)
         with FileWatch(directory, DIRECTORY_CHANGES) as changes:
             while directory.is_dir() and conmon_pid(directory, record.id) is None:
                 await changes.changed()
+        await wait_started(self.layout.runc_root, record.id)  # asking again would spin
 
     def is_running(self, record: ContainerRecord) -> bool:
         if conmon_pid(self.directory(record), record.id) is None:
