@@ -152,6 +152,14 @@ async def _run(inv: Invocation, runner: Runner) -> int:
             os.rmdir(ctx.layout.run)
 
 
+def _compile_once() -> None:
+    """The generated methods of dataclasses come from a cache of compiled code
+    rather than the compiler (``common/codecache.py``)."""
+    from common import codecache
+
+    codecache.install_for_dataclasses()
+
+
 def _skip_ldconfig() -> None:
     from common.libc import skip_ldconfig
 
@@ -185,6 +193,7 @@ def main(
         return 0
     wants_help = any(w in ("-h", "--help") for w in words[:1]) or not words
     verb = None if wants_help else requested_verb(words)
+    _compile_once()
     if verb not in WITHOUT_TRIO | TRIO_LATER:
         _skip_ldconfig()  # before a verb's module imports trio, which looks libpthread up
     helps = any(w in ("-h", "--help") for w in words)

@@ -1,0 +1,67 @@
+"""common/codecache.py: dataclasses' generated methods compiled once, kept in a
+file, and the same classes from the file in the next process."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+SCRIPT = """
+import builtins, sys
+from pathlib import Path
+from common import codecache
+compiled = []
+real = builtins.compile
+builtins.compile = lambda *a, **k: (compiled.append(1), real(*a, **k))[1]
+codecache.install_for_dataclasses(Path(sys.argv[1]))
+from dataclasses import FrozenInstanceError, dataclass, field
+
+@dataclass(frozen=True, order=True)
+class Point:
+    x: int
+    y: int = 0
+    tags: tuple[str, ...] = field(default=())
+
+a, b = Point(1, 2), Point(1, 3, ("t",))
+assert a < b and a == Point(1, 2) and hash(a) == hash(Point(1, 2))
+assert repr(b) == "Point(x=1, y=3, tags=('t',))"
+try:
+    a.x = 5
+except FrozenInstanceError:
+    pass
+else:
+    raise AssertionError("not frozen")
+print(len(compiled))
+"""
+
+
+def _run(cache: Path) -> int:
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(SCRIPT), str(cache)],
+                            cwd=REPO, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout)
+
+
+def test_the_second_process_compiles_nothing_and_its_classes_behave_the_same(
+        tmp_path: Path) -> None:
+    cache = tmp_path / "generated.marshal"
+    assert _run(cache) > 5  # __init__, __repr__, __eq__, the order, __hash__, frozen
+    assert cache.stat().st_size > 0
+    assert _run(cache) == 0
+
+
+def test_a_torn_or_foreign_file_is_compiled_over(tmp_path: Path) -> None:
+    cache = tmp_path / "generated.marshal"
+    cache.write_bytes(b"\x00not marshal")
+    assert _run(cache) > 5
+    assert _run(cache) == 0
+    _, codes = marshal.loads(cache.read_bytes())
+    cache.write_bytes(marshal.dumps((sys.hexversion - 1, codes)))  # another interpreter's
+    assert _run(cache) > 5
