@@ -54,6 +54,7 @@ class _Cache:
         """At exit, when something was compiled: written whole, then renamed."""
         if not self.added or self.codes is None:
             return
+        self.added = 0
         with contextlib.suppress(OSError, ValueError):
             self.path.parent.mkdir(exist_ok=True)
             temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
@@ -83,6 +84,12 @@ def install_for_dataclasses(path: Path | None = None) -> None:
         builtins.exec(source, globals_, locals_)  # type: ignore[arg-type]
 
     dataclasses.exec = exec_cached  # type: ignore[attr-defined]
+
+
+def save() -> None:
+    """Save now what was compiled (a process ending without its exit handlers)."""
+    if _cache is not None:
+        _cache.save()
 
 
 def _installed(path: Path) -> _Cache:

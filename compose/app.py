@@ -20,9 +20,13 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     code = cli_main(argv, host=LocalHost(), environ=environ, cwd=cwd, stdout=stdout,
                     stderr=stderr)
     if argv is None and requested_verb(sys.argv[1:]) in ENDS_AT_ONCE:
-        # A verb that only read files and printed (config, convert), or waited for
-        # the runtime (exec), has nothing to tear down: the interpreter's freeing of
-        # every module and object is skipped.
+        # A verb that only read files and printed (config, convert), waited for
+        # the runtime (exec) or supervised (its lock and files already let go) has
+        # nothing to tear down: the interpreter's freeing of every module and
+        # object is skipped, and with it the exit handlers (the code cache's save).
+        from common import codecache
+
+        codecache.save()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError):  # a closed pipe: as at a normal exit
                 stream.flush()
