@@ -86,12 +86,6 @@ def install_for_dataclasses(path: Path | None = None) -> None:
     dataclasses.exec = exec_cached  # type: ignore[attr-defined]
 
 
-def save() -> None:
-    """Save now what was compiled (a process ending without its exit handlers)."""
-    if _cache is not None:
-        _cache.save()
-
-
 def _installed(path: Path) -> _Cache:
     global _cache
     if _cache is None:

@@ -33,11 +33,6 @@ WITHOUT_TRIO = frozenset({"config", "convert"})
 """Verbs that only read files: they neither import trio nor need ctypes' lookups."""
 TRIO_LATER = frozenset({"exec"})
 """Verbs whose module imports no trio: their short way (``exec -T``) needs none."""
-ENDS_AT_ONCE = WITHOUT_TRIO | TRIO_LATER | {"supervise"}
-"""Verbs with nothing to tear down once they return (files printed, a runtime's
-process waited for, a supervisor's lock, pid file and socket let go): the
-interpreter's freeing of every module is skipped (40 ms of ``down``, which waits
-for the supervisor to end)."""
 STARTS_SUPERVISOR = frozenset({"up", "start", "restart", "run", "scale", "watch"})
 """Verbs that may start a project's supervisor: one is started ahead for them before
 their module is even imported (``compose/supervisor/standby.py``), so it is ready
