@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from common import codecache
+
 REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
@@ -51,17 +53,37 @@ def _run(cache: Path) -> int:
 
 def test_the_second_process_compiles_nothing_and_its_classes_behave_the_same(
         tmp_path: Path) -> None:
-    cache = tmp_path / "generated.marshal"
+    cache = tmp_path / "generated"
     assert _run(cache) > 5  # __init__, __repr__, __eq__, the order, __hash__, frozen
-    assert cache.stat().st_size > 0
+    assert [f.name for f in cache.iterdir()] == ["__main__.marshal"]  # the class's module
     assert _run(cache) == 0
 
 
 def test_a_torn_or_foreign_file_is_compiled_over(tmp_path: Path) -> None:
-    cache = tmp_path / "generated.marshal"
-    cache.write_bytes(b"\x00not marshal")
+    cache = tmp_path / "generated"
+    shard = cache / "__main__.marshal"
+    cache.mkdir()
+    shard.write_bytes(b"\x00not marshal")
     assert _run(cache) > 5
     assert _run(cache) == 0
-    _, codes = marshal.loads(cache.read_bytes())
-    cache.write_bytes(marshal.dumps((sys.hexversion - 1, codes)))  # another interpreter's
+    _, codes = marshal.loads(shard.read_bytes())
+    shard.write_bytes(marshal.dumps((sys.hexversion - 1, codes)))  # another interpreter's
     assert _run(cache) > 5
+
+
+def test_a_module_file_grown_too_large_keeps_only_what_a_process_used(
+        tmp_path: Path) -> None:
+    cache = tmp_path / "generated"
+    assert _run(cache) > 5
+    shard = cache / "__main__.marshal"
+    _, codes = marshal.loads(shard.read_bytes())
+    stale = {f"def __create_fn__():\n return {n}": compile("pass", "<string>", "exec")
+             for n in range(codecache.MAX_ENTRIES)}
+    shard.write_bytes(marshal.dumps((sys.hexversion, {**stale, **codes})))
+    assert _run(cache) == 0  # nothing new: the file is left as it is
+    unused = next(iter(codes))
+    del codes[unused]  # one method to compile again: the file is rewritten
+    shard.write_bytes(marshal.dumps((sys.hexversion, {**stale, **codes})))
+    assert _run(cache) == 1
+    _, kept = marshal.loads(shard.read_bytes())
+    assert set(kept) == {*codes, unused}
