@@ -17,9 +17,10 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     from compose.cli.main import main as cli_main
     from compose.wiring import LocalHost
 
-    code = cli_main(argv, host=LocalHost(), environ=environ, cwd=cwd, stdout=stdout,
-                    stderr=stderr)
-    if argv is None:  # the command itself, not a test calling in
+    whole = argv is None  # the command itself, not a test calling in
+    code = cli_main(argv, host=LocalHost(finish=finish if whole else None), environ=environ,
+                    cwd=cwd, stdout=stdout, stderr=stderr)
+    if whole:
         exit_now(code)
     return code
 
@@ -31,11 +32,19 @@ def exit_now(code: int) -> None:
     end is what ``down`` waits for).  Nothing else is left to tear down: files
     are closed where they are written, locks and sockets let go by their owners,
     and every thread of ours is a daemon."""
+    if finish():
+        os._exit(code)
+
+
+def finish() -> bool:
+    """What must happen before the process ends or becomes another program (``exec
+    -T`` becomes the runtime): the exit handlers run, the output is flushed.  False
+    when this interpreter cannot run its handlers early (the usual exit will)."""
     run_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_handlers is None:
-        return  # an interpreter without it: the usual exit
+        return False
     run_handlers()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: as at a normal exit
             stream.flush()
-    os._exit(code)
+    return True

@@ -5,8 +5,9 @@ the CLI as its ``Host``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the rest is imported when a verb connects: `version` needs none of it
@@ -22,10 +23,13 @@ def require_root() -> None:
 
 
 class LocalHost:
-    """The CLI's ``Host``: this machine."""
+    """The CLI's ``Host``: this machine.  ``finish`` (the exit handlers and flushed
+    output, ``compose/app.py``) is given when the command owns its process: only
+    then may ``exec -T`` turn it into the runtime."""
 
-    def __init__(self) -> None:
+    def __init__(self, finish: Callable[[], bool] | None = None) -> None:
         self._standby: Standby | None = None
+        self._finish = finish
 
     def start_standby_supervisor(self, environ: Mapping[str, str]) -> None:
         """Before the event loop: a supervisor started ahead of need, for the verbs
@@ -80,19 +84,17 @@ class LocalHost:
 
     def exec_now(self, environ: Mapping[str, str], project: str, service: str, index: int,
                  args: Sequence[str], *, user: str | None, env: Mapping[str, str],
-                 cwd: str | None) -> int | None:
+                 cwd: str | None) -> None:
         from common import faults, trace
         from common.paths import Layout
         from runtime.oci import handover
 
-        if trace.enabled() or environ.get(faults.VARIABLE):
-            return None  # every operation traced, or a test's faults armed: the usual way
+        if self._finish is None or trace.enabled() or environ.get(faults.VARIABLE):
+            return  # in a test's process, every operation traced, faults armed: usual way
         require_root()
-        try:
-            return handover.exec_now(Layout.from_environ(environ), project, service, index,
-                                     args, user=user, env=env, cwd=cwd)
-        except handover.NotHere:
-            return None
+        with contextlib.suppress(handover.NotHere):
+            handover.exec_now(Layout.from_environ(environ), project, service, index, args,
+                              user=user, env=env, cwd=cwd, finish=self._finish)
 
     def login(self, server: str | None, username: str, password: str,
               environ: Mapping[str, str]) -> tuple[str, str]:

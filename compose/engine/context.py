@@ -103,9 +103,11 @@ class Host(Protocol):
 
     def exec_now(self, environ: Mapping[str, str], project: str, service: str, index: int,
                  args: Sequence[str], *, user: str | None, env: Mapping[str, str],
-                 cwd: str | None) -> int | None:
+                 cwd: str | None) -> None:
         """``exec`` without a terminal, before any event loop or backend is set up
-        (start-up time): the exit status, or None when only the usual way can tell."""
+        (start-up time): this process becomes the runtime's ``exec``, whose exit
+        status is the container process's; it returns only when the usual way must
+        run it."""
 
     def login(self, server: str | None, username: str, password: str,
               environ: Mapping[str, str]) -> tuple[str, str]:

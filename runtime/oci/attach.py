@@ -24,7 +24,10 @@ from common.detachkeys import DetachScanner
 from common.status import DETACHED, EXITED
 from common.terminal import flush_stdio, raw_terminal, terminal_size
 from runtime.oci import conmonctl
-from runtime.oci.handover import FORWARDED
+
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+             signal.SIGUSR2)
+"""Signals a foreground runtime process gets from us (it relays them inward)."""
 
 STDOUT_PIPE, STDERR_PIPE = 2, 3
 _BUFFER = 8192 + 1

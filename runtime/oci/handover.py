@@ -1,23 +1,20 @@
-"""``exec`` without a terminal, the short way: the runtime's ``exec`` spawned
-straight from the command's own process, before any event loop or backend is
-imported (the process spec handed over in a memfd, so nothing is left on disk).
+"""``exec`` without a terminal, the short way: the command's own process becomes
+the runtime's ``exec`` (execve) before any event loop or backend is imported (the
+process spec handed over in a memfd, so nothing is left on disk).
 
-The runtime relays stdio and the container process's exit status; it runs in a
-session of its own and our signals are forwarded to it, as
-``attach.run_foreground`` does, so the process gets each once.  Whatever this
-cannot tell quickly (a runtime other than runc, a state it cannot read) is
-``NotHere``: the caller goes the usual way.
+The runtime relays stdio, the signals it gets (each once: the container process
+is in a session of its own) and the container process's exit status, which is
+then the command's.  Whatever this cannot tell quickly (a runtime other than
+runc, a state it cannot read) is ``NotHere``: the caller goes the usual way.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import signal
-import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import NoReturn
 
 from common import state
 from common.errors import UsageError
@@ -27,10 +24,6 @@ from common.statefiles import read_json
 from runtime.oci.exec import container_exec_process
 from runtime.oci.runcstate import read_state
 
-FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
-             signal.SIGUSR2)
-"""Signals a foreground runtime process gets from us (it relays them inward)."""
-
 
 class NotHere(Exception):
     """The short way cannot tell: take the usual one."""
@@ -38,13 +31,18 @@ class NotHere(Exception):
 
 def exec_now(layout: Layout, project: str, service: str, index: int,
              args: Sequence[str], *, user: str | None, env: Mapping[str, str],
-             cwd: str | None) -> int:
-    """Run ``args`` in the service's ``index``-th container; its exit status."""
+             cwd: str | None, finish: Callable[[], object]) -> NoReturn:
+    """Become the runtime running ``args`` in the service's ``index``-th container,
+    once ``finish`` has done what this process must before it ends."""
     record = running_container(layout, project, service, index)
     runtime = _runtime_path(layout, record)
     process = container_exec_process(layout.container_dir(record.id), record, args,
                                      user=user, env=env, cwd=cwd)
-    return _run(runtime, layout, record, process)
+    spec = os.memfd_create("exec-process.json", 0)  # inherited by the runtime
+    os.write(spec, json.dumps(process).encode())
+    finish()
+    os.execv(runtime, [runtime, "--root", str(layout.runc_root), "exec",
+                       "--process", f"/proc/self/fd/{spec}", record.id])
 
 
 def running_container(layout: Layout, project: str, service: str,
@@ -85,31 +83,3 @@ def _runtime_path(layout: Layout, record: ContainerRecord) -> str:
     if found is None or os.path.basename(found) != "runc":
         raise NotHere
     return found
-
-
-def _run(runtime: str, layout: Layout, record: ContainerRecord,
-         process: dict[str, object]) -> int:
-    spec = os.memfd_create("exec-process.json", 0)  # inherited by the runtime
-    try:
-        os.write(spec, json.dumps(process).encode())
-        argv = [runtime, "--root", str(layout.runc_root), "exec",
-                "--process", f"/proc/self/fd/{spec}", record.id]
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.posix_spawn(runtime, argv, os.environ, setsid=True)
-    finally:
-        os.close(spec)
-    previous = {number: signal.signal(number, lambda n, _: _forward(pid, n))
-                for number in FORWARDED}
-    try:
-        _, status = os.waitpid(pid, 0)  # retried after each forwarded signal (PEP 475)
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-    code = os.waitstatus_to_exitcode(status)
-    return 128 - code if code < 0 else code
-
-
-def _forward(pid: int, number: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, number)

@@ -55,11 +55,8 @@ def prepare(inv: Invocation) -> Prepared:
     tty = not args.no_tty and not args.detach and is_terminal()
     env = parse_env(args.env, inv.environ)
     if not tty and not args.detach:
-        code = inv.host.exec_now(inv.environ, name, args.service, args.index,
-                                 list(args.command), user=args.user, env=env,
-                                 cwd=args.workdir)
-        if code is not None:
-            return code
+        inv.host.exec_now(inv.environ, name, args.service, args.index, list(args.command),
+                          user=args.user, env=env, cwd=args.workdir)  # back: the usual way
     return lambda ctx: exec_in(ctx, name, args.service, list(args.command), index=args.index,
                                tty=tty, detach=args.detach, user=args.user,
                                workdir=args.workdir, env=env)
