@@ -121,9 +121,13 @@ def _tighten(directory: Path) -> None:
 
 
 def root_tag(root: Path) -> str:
-    import hashlib  # here: most commands never need it (start-up time)
+    try:  # hashlib's own SHA-256 without hashlib, whose import loads OpenSSL (start-up time)
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:  # another interpreter's layout of it
+        from hashlib import sha256
 
-    return hashlib.sha256(str(root).encode()).hexdigest()[:6]
+    digest: str = sha256(str(root).encode()).hexdigest()
+    return digest[:6]
 
 
 def working_directory(environ: Mapping[str, str]) -> str:

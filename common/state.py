@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from ipaddress import IPv4Network
@@ -54,7 +53,7 @@ def forget_project_if_empty(layout: Layout, project: str) -> None:
         return
     if any(r.project == project for r in container_records(layout)):
         return
-    shutil.rmtree(layout.project_file(project).parent, ignore_errors=True)
+    _remove_tree(layout.project_file(project).parent)
 
 
 def project_names(layout: Layout) -> list[str]:
@@ -81,7 +80,7 @@ def give_birth(layout: Layout, container_id: str, name: str, record: dict[str, A
         write_json(birth / name, record, make_parent=False)
         os.rename(birth, layout.container_dir(container_id))
     except BaseException:
-        shutil.rmtree(birth, ignore_errors=True)
+        _remove_tree(birth)
         raise
     sync_directory(layout.containers)
 
@@ -91,7 +90,7 @@ def _sweep_unborn(layout: Layout, entry: str) -> None:
     try:
         os.kill(int(entry.rsplit("-", 1)[1]), 0)
     except (ValueError, IndexError, ProcessLookupError):
-        shutil.rmtree(layout.containers / entry, ignore_errors=True)
+        _remove_tree(layout.containers / entry)
     except PermissionError:
         pass  # alive, another user's: not ours to judge
 
@@ -161,3 +160,9 @@ async def file_lock(path: os.PathLike[str], busy: str, timeout: float = 60) -> A
         yield
     finally:
         os.close(fd)
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil  # here: commands that only read state (exec -T) start without it
+
+    shutil.rmtree(path, ignore_errors=True)

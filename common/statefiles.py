@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int = 0o644, *
 
 
 def _replace(target: Path, data: bytes, mode: int, make_parent: bool) -> None:
+    import tempfile  # here: commands that only read state (exec -T) start without it
+
     if make_parent:
         target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)

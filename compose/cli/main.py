@@ -13,7 +13,6 @@ import importlib
 import importlib.util
 import keyword
 import os
-import pkgutil
 import sys
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -73,6 +72,8 @@ def command_modules(verb: str | None = None) -> list[ModuleType]:
         return []
     if verb and importlib.util.find_spec(f"{commands.__name__}.{module_name(verb)}"):
         return [importlib.import_module(f"{commands.__name__}.{module_name(verb)}")]
+    import pkgutil  # only to list every verb
+
     names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
     names.sort(key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     modules = [importlib.import_module(f"{commands.__name__}.{n}") for n in names]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn
 
@@ -79,7 +78,12 @@ def _runtime_path(layout: Layout, record: ContainerRecord) -> str:
             path = layout.runtime_choice.read_text().split("\n", 1)[1].strip()
         except (OSError, IndexError):
             raise NotHere from None
-    found = path if os.path.isabs(path) else shutil.which(path)
+    if os.path.isabs(path):
+        found: str | None = path
+    else:
+        import shutil  # here: its import costs exec -T more than a lookup on PATH
+
+        found = shutil.which(path)
     if found is None or os.path.basename(found) != "runc":
         raise NotHere
     return found
