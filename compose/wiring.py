@@ -38,6 +38,18 @@ class LocalHost:
 
         self._standby = standby.spawn(environ)
 
+    def project_known(self, environ: Mapping[str, str], project: str | None) -> None:
+        """A standby started ahead is let go when the project's supervisor runs;
+        without one, one is started now unless it runs."""
+        from common.paths import Layout
+        from compose.supervisor.daemon import running_pid
+
+        if project and running_pid(Layout.from_environ(environ), project) is not None:
+            if self._standby is not None:
+                self._standby.dismiss()
+        elif self._standby is None:
+            self.start_standby_supervisor(environ)
+
     def prepare_networks(self) -> None:
         """The netlink worker forked now, importing pyroute2 while the command loads
         its file (``network/netlinkworker.py``)."""

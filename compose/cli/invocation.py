@@ -80,6 +80,7 @@ class Invocation:
         from compose.spec.loader import load_project
 
         loaded = load_project(self.load_options())
+        self.__dict__["_project"] = loaded.project.name  # frozen: kept for this command line
         if warn:
             for warning in loaded.warnings:
                 self.output.warn(warning)
@@ -122,7 +123,13 @@ class Invocation:
             for warning in summary.warnings:
                 self.output.warn(warning)
         self.__dict__["_summary"] = summary  # frozen: kept for this command line
+        self.__dict__["_project"] = summary.name
         return summary
+
+    def known_project(self) -> str | None:
+        """The project's name once a load or the load cache has told it."""
+        name: str | None = self.__dict__.get("_project")
+        return name
 
     def project_name(self) -> str:
         """For verbs that only need the name: it works without a Compose file."""

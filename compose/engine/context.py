@@ -91,8 +91,8 @@ class Host(Protocol):
     logins that need none."""
 
     def start_standby_supervisor(self, environ: Mapping[str, str]) -> None:
-        """Called as soon as the verb is known to be one that may start a supervisor:
-        start one ahead, to be handed the project when it is needed."""
+        """Called as soon as the verb is known to be one that usually starts a
+        supervisor: start one ahead, to be handed the project when it is needed."""
 
     def prepare_networks(self) -> None:
         """Called first thing for verbs that make or remove bridges and veths: what
@@ -100,6 +100,11 @@ class Host(Protocol):
 
     async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
         """The real backends (the state root from ``PYCOMPOSE_ROOT``; root only)."""
+
+    def project_known(self, environ: Mapping[str, str], project: str | None) -> None:
+        """The command has loaded its project (None: it did not need to): a
+        supervisor started ahead of need is let go when the project's own runs, and
+        one is started now for a verb that did not start one ahead, unless it runs."""
 
     def exec_now(self, environ: Mapping[str, str], project: str, service: str, index: int,
                  args: Sequence[str], *, user: str | None, env: Mapping[str, str],

@@ -11,7 +11,7 @@ import argparse
 
 from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
-from compose.supervisor.process import standby, supervise
+from compose.supervisor.dismissal import end_if_dismissed
 
 
 def register(verbs: Verbs) -> None:
@@ -26,8 +26,12 @@ def prepare(inv: Invocation) -> Prepared:
         go, _, ready = str(inv.args.standby).partition(",")
         if not (go.isdigit() and ready.isdigit()):
             raise UsageError("supervise --standby needs GO,READY file descriptors")
+        with end_if_dismissed(int(go)):  # what a standby is for: the imports, done ahead
+            from compose.supervisor.process import standby
         return lambda ctx: standby(ctx, int(go), int(ready), inv.environ)
     project = inv.args.project_name
     if not project:
         raise UsageError("supervise needs -p PROJECT")
+    from compose.supervisor.process import supervise
+
     return lambda ctx: supervise(ctx, str(project), inv.environ)
