@@ -13,9 +13,12 @@ import os
 import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import trio
-from watchfiles._rust_notify import RustNotify
+
+if TYPE_CHECKING:
+    from watchfiles._rust_notify import RustNotify
 
 ADDED, MODIFIED, DELETED = "added", "modified", "deleted"
 _KINDS = {1: ADDED, 2: MODIFIED, 3: DELETED}
@@ -65,6 +68,8 @@ async def open_tree_watch(paths: Sequence[str], *, quiet_ms: int = 30,
                           max_ms: int = 1600) -> AsyncIterator[TreeWatch]:
     """Watch ``paths`` (files or directory trees) from now on."""
     roots = sorted({watchable(os.path.abspath(p)) for p in paths})
+    from watchfiles._rust_notify import RustNotify  # here: `up` without --watch needs none
+
     notify = await trio.to_thread.run_sync(RustNotify, roots, False, False, 50, True, True)
     try:
         yield TreeWatch(notify, quiet_ms, max_ms)
