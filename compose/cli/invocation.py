@@ -16,8 +16,9 @@ from compose.spec.names import is_valid_project_name
 
 if TYPE_CHECKING:  # the loader (yaml, the JSON schema) is imported by the verbs that load
     from compose.engine.context import Host
+    from compose.spec.load.discover import LoadOptions
     from compose.spec.loadcache import Summary
-    from compose.spec.loader import Loaded, LoadOptions
+    from compose.spec.loaded import Loaded
 
 Runner = Callable[[Any], Awaitable[int]]
 """What a verb does once the real backends are wired (root, runtime detected): it
@@ -77,9 +78,21 @@ class Invocation:
         return list(getattr(self.args, field, None) or [])
 
     def load(self, *, warn: bool = True) -> Loaded:
-        from compose.spec.loader import load_project
+        """The project, from the load cache while its files and environment are as
+        they were at the last full load (``compose/spec/loadcache.py``)."""
+        from common.paths import Layout
+        from compose.spec import loadcache
 
-        loaded = load_project(self.load_options())
+        options = self.load_options()
+        cache = Layout.from_environ(self.environ).load_cache
+        entry = loadcache.key(options)
+        loaded = loadcache.get_loaded(cache, entry) if entry else None
+        if loaded is None:
+            from compose.spec.loader import load_project  # yaml, the schema, the model
+
+            loaded = load_project(options)
+            if entry:
+                loadcache.put_loaded(cache, entry, loaded)
         self.__dict__["_project"] = loaded.project.name  # frozen: kept for this command line
         if warn:
             for warning in loaded.warnings:

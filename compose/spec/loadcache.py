@@ -1,24 +1,32 @@
-"""What a verb acting on a project's containers needs of its Compose files (the
-project's name, its services, the load's warnings), kept from the last full load
-and used while nothing it came from has changed.
+"""What verbs need of their Compose files, kept from the last full load and used
+while nothing it came from has changed: the project's name, its services and the
+load's warnings for verbs acting on a project's containers (a JSON summary), and
+the whole load (``Loaded``, pickled) for verbs that make containers.
 
 An entry is found by everything the load was given (the options, the files found
 for them, the interpolation environment: the process's and the .env files') and
-holds the content hash of every file the load read (the Compose files, included
-and extended ones); one changed byte, one variable, a new override file, and the
-entry is not used.  A hit skips the YAML parser, the schema and the model: `exec`,
-`ps`, `logs`, `stop`... start that much faster.  Anything unreadable is a miss, and
-a miss is a full load, which says what is wrong with the files.
+holds the content hash of every file the load read or looked for (the Compose
+files, included and extended ones, services' env and label files, missing ones
+too); one changed byte, one variable, a new override file, and the entry is not
+used.  A kept load also names the loader's code it came from.  A hit skips the
+YAML parser, the schema and the model: `exec`, `ps`, `logs`, `stop`, `up`,
+`run`... start that much faster.  Anything unreadable is a miss, and a miss is a
+full load, which says what is wrong with the files.
 """
-
 from __future__ import annotations
 
 import contextlib
+import copyreg
+import io
 import json
 import os
-from collections.abc import Iterable, Sequence
+import pickle
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 try:  # hashlib's own BLAKE2, without hashlib: its import loads OpenSSL (3 ms of exec -T)
     from _blake2 import blake2b
@@ -27,10 +35,17 @@ except ImportError:  # an interpreter built without it
 
 from common.errors import PycomposeError
 from common.statefiles import write_atomic
+from compose import __version__
 from compose.spec.load.discover import LoadOptions, absolute, find_files, project_environment
+from compose.spec.loaded import Loaded
 
 KEEP = 64
 """Entries kept (the newest): one per project directory and environment in use."""
+CODE = (Path(__file__).parent, Path(__file__).parents[2] / "common")
+"""The loader's and the model's code (compose/spec, and common/ which it uses): a
+kept load is of this code's making."""
+_UNREADABLE = (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError,
+               IndexError, KeyError, pickle.UnpicklingError)
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,57 @@ def put(directory: Path, entry: str, summary: Summary, inputs: Iterable[str]) ->
         _trim(directory)
 
 
+def get_loaded(directory: Path, entry: str) -> Loaded | None:
+    """The whole load kept for ``entry``, while every file it depended on is as it
+    was and the loader is the same code."""
+    try:
+        with open(directory / f"{entry}.pickle", "rb") as file:
+            code, inputs = pickle.load(file)  # checked before the model is read
+            if code != _code() or not isinstance(inputs, dict) or _hashes(inputs) != inputs:
+                return None
+            loaded = pickle.load(file)
+    except _UNREADABLE:
+        return None
+    return loaded if isinstance(loaded, Loaded) else None
+
+
+def put_loaded(directory: Path, entry: str, loaded: Loaded) -> None:
+    """Keep ``loaded``; a cache that cannot be written is no error."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
+    with contextlib.suppress(PycomposeError, OSError, pickle.PicklingError, TypeError,
+                             AttributeError, RecursionError):
+        pickler.dump((_code(), _hashes(sorted(set(loaded.inputs)))))
+        pickler.clear_memo()  # two pickles, each read on its own
+        pickler.dump(loaded)
+        directory.mkdir(parents=True, exist_ok=True)
+        write_atomic(directory / f"{entry}.pickle", buffer.getvalue(), sync_dir=False)
+        _trim(directory)
+
+
+def _reduce_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
+    return _proxy, (dict(proxy),)
+
+
+def _proxy(items: Mapping[Any, Any]) -> MappingProxyType[Any, Any]:
+    """A read-only mapping of the model, made again from a kept load."""
+    return MappingProxyType(dict(items))
+
+
+def _code() -> str:
+    """The version, the interpreter, and each module of ``CODE`` (its size and time
+    of change): what made a kept load, and what reads it back."""
+    stats: list[object] = [__version__, sys.hexversion]
+    for root in CODE:
+        for top, directories, files in os.walk(root):
+            directories[:] = sorted(d for d in directories if d != "__pycache__")
+            for name in sorted(f for f in files if f.endswith(".py")):
+                status = os.stat(os.path.join(top, name))
+                stats.append((top, name, status.st_size, status.st_mtime_ns))
+    return blake2b(repr(stats).encode(), digest_size=16).hexdigest()
+
+
 def _hashes(paths: Iterable[str]) -> dict[str, str | None]:
     hashes: dict[str, str | None] = {}
     for path in paths:
@@ -93,10 +159,10 @@ def _hashes(paths: Iterable[str]) -> dict[str, str | None]:
 
 def _trim(directory: Path) -> None:
     entries: Sequence[os.DirEntry[str]] = list(os.scandir(directory))
-    if len(entries) <= KEEP:
+    if len(entries) <= 2 * KEEP:  # a summary and a kept load per entry
         return
     by_age = sorted(entries, key=lambda e: e.stat().st_mtime)
-    for old in by_age[:len(entries) - KEEP]:
+    for old in by_age[:len(entries) - 2 * KEEP]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(old.path)
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from common.errors import ComposeFileError, Location, UsageError
-from compose.spec.load import profiles, projectenv
+from compose.spec.load import profiles, projectenv, reads
 from compose.spec.load.assemble import Context, assemble_project
 from compose.spec.load.canonical import canonicalize
 from compose.spec.load.checks import check_project
@@ -29,7 +29,7 @@ from compose.spec.load.interpolate import InterpolationError, substitute
 from compose.spec.load.parse import Document, parse_yaml
 from compose.spec.load.rules import check_rules
 from compose.spec.load.typed import build_project, unsupported
-from compose.spec.model import Project
+from compose.spec.loaded import Loaded as Loaded  # the loader's API
 from compose.spec.names import normalize_project_name
 from compose.spec.sources import Sources
 
@@ -49,15 +49,6 @@ class RawProject:
     """Every file read, absolute: Compose files (included, extended) and env files."""
 
 
-@dataclass(frozen=True)
-class Loaded:
-    project: Project
-    canonical: dict[str, Any] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    inputs: tuple[str, ...] = ()
-    """Every file the load read, absolute."""
-
-
 def load_project(options: LoadOptions) -> Loaded:
     """The project ``options`` name, loaded.  The cyclic garbage collector waits
     meanwhile: loading makes hundreds of thousands of small objects and no cycle
@@ -72,11 +63,13 @@ def load_project(options: LoadOptions) -> Loaded:
 
 
 def _load_project(options: LoadOptions) -> Loaded:
-    raw = load_raw(options)
-    check_rules(raw.data, raw.sources, decode=options.interpolate)
-    canonical = canonicalize(raw.data, project_name=raw.name, working_dir=raw.working_dir,
-                             resolve_paths=options.resolve_paths,
-                             environ=raw.environ, sources=raw.sources)
+    with reads.recording() as noted:  # env and label files, an include's .env
+        raw = load_raw(options)
+        check_rules(raw.data, raw.sources, decode=options.interpolate)
+        canonical = canonicalize(raw.data, project_name=raw.name,
+                                 working_dir=raw.working_dir,
+                                 resolve_paths=options.resolve_paths,
+                                 environ=raw.environ, sources=raw.sources)
     if options.consistency and options.interpolate:
         # docker compose's `config --no-interpolate` prints the model unchecked: its
         # references may still be variables
@@ -84,7 +77,7 @@ def _load_project(options: LoadOptions) -> Loaded:
     project = build_project(canonical, working_dir=raw.working_dir, config_files=raw.files,
                             sources=raw.sources, environ=raw.environ)
     return Loaded(project, canonical, (*raw.warnings, *unsupported(canonical)),
-                  (*raw.files, *raw.inputs))
+                  (*raw.files, *raw.inputs, *noted))
 
 
 def load_raw(options: LoadOptions) -> RawProject:

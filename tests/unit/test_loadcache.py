@@ -3,13 +3,19 @@ only while every file read and the environment are as they were then."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from compose.spec import loadcache
+from compose.spec.loaded import Loaded
 from compose.spec.loader import LoadOptions, load_project
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def write(path: Path, text: str) -> Path:
@@ -116,9 +122,106 @@ def test_no_compose_file_is_no_entry(tmp_path: Path) -> None:
 
 def test_only_the_newest_entries_are_kept(project: Path, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loadcache, "KEEP", 3)
+    monkeypatch.setattr(loadcache, "KEEP", 2)  # entries of two files (a summary, a load)
     cache = tmp_path / "cache"
     for n in range(5):
         remember(project, cache, NAME=f"p{n}")
-    assert len(list(cache.iterdir())) == 3
+    assert len(list(cache.iterdir())) == 4
     assert cached(project, cache, NAME="p4") == loadcache.Summary("p4", ("db", "queue", "web"))
+
+
+def keep_load(directory: Path, cache: Path, **environ: str) -> Loaded:
+    given = options(directory, **environ)
+    loaded = load_project(given)
+    entry = loadcache.key(given)
+    assert entry is not None
+    loadcache.put_loaded(cache, entry, loaded)
+    return loaded
+
+
+def kept(directory: Path, cache: Path, **environ: str) -> Loaded | None:
+    entry = loadcache.key(options(directory, **environ))
+    return None if entry is None else loadcache.get_loaded(cache, entry)
+
+
+@pytest.fixture
+def with_env_files(project: Path) -> Path:
+    write(project / "web.env", "COLOUR=blue\n")
+    with (project / "compose.yaml").open("a") as file:
+        file.write("""
+  env:
+    image: busybox
+    env_file:
+      - web.env
+      - {path: optional.env, required: false}
+    label_file: labels.env
+""")
+    write(project / "labels.env", "team=a\n")
+    return project
+
+
+def test_a_kept_load_is_the_load_itself(with_env_files: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert kept(with_env_files, cache) is None
+    loaded = keep_load(with_env_files, cache)
+    again = kept(with_env_files, cache)
+    assert again == loaded
+    assert again is not None and again.project.services["env"].environment["COLOUR"] == "blue"
+
+
+@pytest.mark.parametrize("change", ["env file", "optional env file appears", "label file",
+                                    "compose file", "included project's .env appears"])
+def test_a_kept_load_is_not_used_once_a_file_it_depended_on_changed(
+        with_env_files: Path, tmp_path: Path, change: str) -> None:
+    cache = tmp_path / "cache"
+    keep_load(with_env_files, cache)
+    name = {"env file": "web.env", "optional env file appears": "optional.env",
+            "label file": "labels.env", "compose file": "base.yaml",
+            "included project's .env appears": "more/.env"}[change]
+    with (with_env_files / name).open("a") as file:
+        file.write("\n# changed\n")  # a comment: the same project, another file
+    assert kept(with_env_files, cache) is None
+    keep_load(with_env_files, cache)
+    assert kept(with_env_files, cache) is not None
+
+
+def test_a_kept_load_of_other_code_is_not_used(project: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    code = tmp_path / "code"
+    write(code / "model.py", "X = 1\n")
+    monkeypatch.setattr(loadcache, "CODE", (code,))
+    cache = tmp_path / "cache"
+    keep_load(project, cache)
+    assert kept(project, cache) is not None
+    write(code / "model.py", "X = 22\n")  # the loader changed since
+    assert kept(project, cache) is None
+
+
+def test_a_torn_kept_load_is_a_miss(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    keep_load(project, cache)
+    (entry,) = cache.glob("*.pickle")
+    entry.write_bytes(entry.read_bytes()[:-20])
+    assert kept(project, cache) is None
+
+
+def test_a_kept_load_is_read_without_the_loader(project: Path, tmp_path: Path) -> None:
+    """What the cache saves: yaml, the schema and the loading phases stay unimported."""
+    cache = tmp_path / "cache"
+    keep_load(project, cache)
+    script = textwrap.dedent(f"""
+        import sys
+        from compose.spec import loadcache
+        from compose.spec.load.discover import LoadOptions
+        from pathlib import Path
+        entry = loadcache.key(LoadOptions(cwd={str(project)!r}, environ={{}}))
+        loaded = loadcache.get_loaded(Path({str(cache)!r}), entry)
+        assert loaded is not None and sorted(loaded.project.services) == ["db", "queue", "web"]
+        print(sorted({{"yaml", "jsonschema_rs", "compose.spec.loader",
+                      "compose.spec.golang.structs", "compose.spec.load.canonical"}}
+                     & set(sys.modules)))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[]\n"

@@ -17,6 +17,7 @@ from typing import Any
 
 from compose.spec.golang import values as govalues
 from compose.spec.golang.structs import go_map, pairs
+from compose.spec.load import reads
 from compose.spec.syntax.dotenv import DotenvError, parse_dotenv
 
 
@@ -57,6 +58,7 @@ def read_env_files(entries: list[dict[str, Any]], working_dir: str,
     values: dict[str, str] = {}
     for entry in entries:
         file = posixpath.normpath(posixpath.join(working_dir, entry["path"]))
+        reads.note(file)
         try:
             text = reader(file)
         except FileNotFoundError:

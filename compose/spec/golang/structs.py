@@ -9,12 +9,14 @@ raw value and a ``Context`` and return the printed value, or ``OMIT``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from common.sizes import parse_bytes
 from compose.spec.golang import values as govalues
+from compose.spec.golang.gomap import GoMap as GoMap  # part of this vocabulary
+from compose.spec.golang.gomap import go_map as go_map
 from compose.spec.syntax import shellwords
 from compose.spec.syntax.volumespec import resolve_source
 
@@ -68,15 +70,6 @@ class Field:
 
 def field(key: str, conv: Conv, *, pointer: bool = False) -> Field:
     return Field(key, conv, pointer)
-
-
-class GoMap(dict[str, Any]):
-    """A Go map (not a struct): its keys print sorted, bytewise in JSON and in
-    YAML's natural order (``a2`` before ``a10``)."""
-
-
-def go_map(items: Iterable[tuple[str, Any]]) -> GoMap:
-    return GoMap(sorted(items, key=lambda item: item[0]))
 
 
 def is_zero(value: Any) -> bool:

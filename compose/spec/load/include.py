@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from compose.spec.load import reads
 from compose.spec.load.parse import Document, KeyPath
 
 RESOURCES = ("services", "volumes", "networks", "secrets", "configs")
@@ -99,6 +100,7 @@ def _request(entry: Any, where: KeyPath, document: Document, working_dir: str,
                 raise document.error((*where, "env_file"), f"{path} is not a file")
     else:
         default = os.path.join(project_dir, ".env")
+        reads.note(default)  # its absence matters too
         env_paths = [default] if os.path.isfile(default) else []
     from_files: dict[str, str] = {}
     for path in env_paths:
