@@ -5,7 +5,15 @@ the trio layer that need no kernel (run under ``autojump_clock``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from ipaddress import IPv4Network
@@ -70,8 +78,11 @@ class FakeContainers:
             raise UsageError(f"service {service.name}: no command")
 
     async def start(self, record: ContainerRecord, *, stdin: bool | None = None,
-                    staged: bool = False) -> None:
+                    staged: bool = False,
+                    ready: Callable[[], Awaitable[None]] | None = None) -> None:
         await trio.sleep(self.start_delay)
+        if ready is not None:
+            await ready()
         if record.service in self.fail_start:
             raise RuntimeFailure(f"cannot start {record.name}: refused")
         self.log.append(f"start {record.name}")
@@ -109,9 +120,9 @@ class FakeContainers:
     async def unstage(self, record: ContainerRecord) -> None:
         self.log.append(f"unstage {record.name}")
 
-    async def run_attached(self, record: ContainerRecord, *, tty: bool,
-                           interactive: bool) -> int | None:
-        await self.start(record)
+    async def run_attached(self, record: ContainerRecord, *, tty: bool, interactive: bool,
+                           ready: Callable[[], Awaitable[None]] | None = None) -> int | None:
+        await self.start(record, ready=ready)
         return await self.wait(record)
 
     async def attach(self, record: ContainerRecord, *, stdin: bool, detach_keys: bytes,

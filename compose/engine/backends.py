@@ -10,7 +10,7 @@ progress), so neither side imports the other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from ipaddress import IPv4Network, IPv6Network
 from typing import IO, Any, Protocol
@@ -62,9 +62,12 @@ class ContainerBackend(Protocol):
     async def write_hosts(self, record: ContainerRecord, hosts: str) -> None: ...
 
     async def start(self, record: ContainerRecord, *, stdin: bool | None = None,
-                    staged: bool = False) -> None:
+                    staged: bool = False,
+                    ready: Callable[[], Awaitable[None]] | None = None) -> None:
         """Run the container's process under conmon (again, if it ran before);
-        ``staged``: start what ``stage`` prepared as it is."""
+        ``staged``: start what ``stage`` prepared as it is; ``ready``: awaited once
+        the container is created, before its process runs (its DNS server, asked
+        for meanwhile)."""
 
     async def release(self, record: ContainerRecord) -> None:
         """Let go of an exited container's runtime state (its files, root filesystem
@@ -79,10 +82,11 @@ class ContainerBackend(Protocol):
         last run left it.  Meanwhile its status is that run's exit, and ``stop``
         unstages it."""
 
-    async def run_attached(self, record: ContainerRecord, *, tty: bool,
-                           interactive: bool) -> int | None:
+    async def run_attached(self, record: ContainerRecord, *, tty: bool, interactive: bool,
+                           ready: Callable[[], Awaitable[None]] | None = None) -> int | None:
         """Start the container with our stdio on its terminal (signals forwarded
-        when there is no terminal); its exit code once it has ended."""
+        when there is no terminal); its exit code once it has ended.  ``ready``: as
+        for ``start``."""
 
     async def attach(self, record: ContainerRecord, *, stdin: bool, detach_keys: bytes,
                      sig_proxy: bool) -> AttachEnd:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import trio
 
@@ -39,6 +39,8 @@ from compose.planning.ops import (
     WriteHosts,
 )
 from compose.spec.model import Service
+
+T = TypeVar("T")
 
 
 class Executor:
@@ -237,13 +239,16 @@ class Executor:
                 await self._roll(op)
             case StartContainer(record):
                 await self._await_dependencies(record)
-                if self.dependencies is not None and self.dependencies.ready is not None:
-                    await self.dependencies.ready(record)
                 self.report(Progress("Container", record.name, "Starting"))
                 async with self._containers_at_once:
                     runstate.mark_started_by_user(self.layout.container_dir(record.id))
                     await self.networks.connect(record)
-                    await self.containers.start(record)
+                    ready = self.dependencies.ready if self.dependencies else None
+                    if ready is None:
+                        await self.containers.start(record)
+                    else:  # its DNS server asked for while the runtime creates it
+                        await meanwhile(partial(ready, record), partial(
+                            self.containers.start, record))
                 self._event(record, "start")
                 await hooks.post_start(self.layout, self.containers, record)
                 self.report(Progress("Container", record.name, "Started", done=True))
@@ -322,3 +327,19 @@ async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]], *,
         if first is not None:
             raise first from None
         raise
+
+
+async def meanwhile(ready: Callable[[], Awaitable[object]],
+                    act: Callable[..., Awaitable[T]]) -> T:
+    """``act(ready=...)`` while ``ready()`` runs: ``act`` awaits its end where it
+    must (a container's process starts only once its DNS server is up), and does
+    everything before that point meanwhile (conmon and the runtime create it)."""
+    done = trio.Event()
+
+    async def prepare() -> None:
+        await ready()
+        done.set()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(prepare)
+        return await act(ready=done.wait)

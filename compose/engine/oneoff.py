@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from functools import partial
 
 import trio
 
@@ -14,7 +15,7 @@ from common.records import ContainerRecord, VolumeRecord
 from compose.engine import runstate
 from compose.engine.context import Context
 from compose.engine.converge import UpOptions, converge, resolve_images, select
-from compose.engine.executor import Executor
+from compose.engine.executor import Executor, meanwhile
 from compose.engine.observe import observe
 from compose.planning.runplan import RunOverrides, plan_run
 from compose.spec import graph
@@ -60,13 +61,14 @@ async def run(ctx: Context, project: Project, service: str, overrides: RunOverri
     try:
         runstate.mark_started_by_user(ctx.layout.container_dir(record.id))
         await ctx.networks.connect(record)
-        await serve_names(ctx, record)
+        names = partial(serve_names, ctx, record)
         if detach:
-            await ctx.containers.start(record, stdin=False)
+            await meanwhile(names, partial(ctx.containers.start, record, stdin=False))
             ctx.output.text(record.name)
             return 0
-        code = await ctx.containers.run_attached(record, tty=overrides.tty,
-                                                 interactive=overrides.interactive)
+        code = await meanwhile(names, partial(ctx.containers.run_attached, record,
+                                              tty=overrides.tty,
+                                              interactive=overrides.interactive))
         if await trio.to_thread.run_sync(ctx.containers.oom_killed, record):
             ctx.output.warn(f"container {record.name} was killed: out of memory "
                             "(its memory limit was reached)")

@@ -161,12 +161,14 @@ class ContainerDriver:
 
     async def start(self, record: ContainerRecord, *, stdin: bool | None = None,
                     staged: bool = False,
+                    ready: Callable[[], Awaitable[None]] | None = None,
                     before_start: Callable[[], Awaitable[None]] | None = None) -> None:
         """Run the container under conmon; ``stdin``: keep its stdin open for an
         attached client (default: the service's ``stdin_open``); ``before_start``
         runs once conmon holds the created container, before its process runs (to
-        attach without missing output); ``staged``: one ``stage`` made is started
-        as it is (else a created container is made anew)."""
+        attach without missing output), and so does ``ready`` (what the process
+        needs, made meanwhile: its DNS server); ``staged``: one ``stage`` made is
+        started as it is (else a created container is made anew)."""
         directory = self.directory(record)
         # The supervisor restarts what a user may be starting at the same moment:
         # one start at a time, and a container that already runs is left alone.
@@ -181,6 +183,8 @@ class ContainerDriver:
                                           stdin_once=before_start is not None)
                 if before_start is not None:
                     await before_start()
+            if ready is not None:
+                await ready()
             await oci.start(record.id, record.name)
             staging.started(directory)
 
@@ -378,10 +382,10 @@ class ContainerDriver:
         # stopped, yet conmon has not written the exit file (yet, or ever)
         return ContainerStatus(record, EXITED if conmon_pid(directory, record.id) else DEAD)
 
-    async def run_attached(self, record: ContainerRecord, *, tty: bool,
-                           interactive: bool) -> int | None:
+    async def run_attached(self, record: ContainerRecord, *, tty: bool, interactive: bool,
+                           ready: Callable[[], Awaitable[None]] | None = None) -> int | None:
         async def start(attach: Callable[[], Awaitable[None]]) -> None:
-            await self.start(record, stdin=interactive, before_start=attach)
+            await self.start(record, stdin=interactive, before_start=attach, ready=ready)
 
         await attached(start, lambda: self.runtime_for(record).attach_socket(record.id),
                        self.directory(record), tty=tty, interactive=interactive,

@@ -14,7 +14,7 @@ from common.errors import RuntimeFailure
 from common.paths import Layout
 from common.records import ContainerRecord
 from common.statefiles import write_json
-from compose.engine.executor import Executor
+from compose.engine.executor import Dependencies, Executor
 from compose.engine.observe import observe
 from compose.planning.plan import plan_down, plan_up
 from compose.spec.loader import LoadOptions, load_project
@@ -93,6 +93,41 @@ async def test_up_then_down_in_dependency_order(tmp_path: Path, autojump_clock: 
     assert stops.index("stop proj-worker-1") < stops.index("stop proj-db-1")
     assert networks.links == set()
     assert not (layout.projects / "proj").exists()
+
+
+async def test_a_containers_dns_is_made_ready_while_the_runtime_creates_it(
+        tmp_path: Path, autojump_clock: object) -> None:
+    """Each start asks for the container's DNS server and meanwhile has the runtime
+    create it (the start delay here): a level takes the longer of the two, not their
+    sum, and no process starts before its DNS server is up."""
+    layout, containers, networks = _setup(tmp_path, start_delay=1.0)
+    asked: list[str] = []
+    up: set[str] = set()
+
+    async def dns_ready(record: ContainerRecord) -> None:
+        asked.append(record.name)
+        await trio.sleep(0.9)
+        up.add(record.name)
+
+    async def watch() -> None:
+        pass
+
+    observed = await observe(layout, "proj", containers, networks)
+    plan = _plan(layout, observed, tmp_path)
+    started = trio.current_time()
+    original = containers.start
+
+    async def start(record: ContainerRecord, **kwargs: object) -> None:
+        await original(record, **kwargs)  # type: ignore[arg-type]
+        assert record.name in up  # its process ran only once its DNS server was up
+
+    containers.start = start  # type: ignore[method-assign]
+    dependencies = Dependencies(watch=watch, image_config=lambda record: {},
+                                warn=lambda message: None, ready=dns_ready)
+    await Executor(layout, containers, networks, lambda event: None,
+                   dependencies=dependencies).run(plan)
+    assert trio.current_time() - started == pytest.approx(3.0)  # 3 levels, not 5.7
+    assert sorted(asked) == ["proj-api-1", "proj-db-1", "proj-web-1", "proj-worker-1"]
 
 
 async def test_a_failing_start_is_the_users_error(tmp_path: Path, autojump_clock: object) -> None:
