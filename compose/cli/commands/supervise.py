@@ -12,6 +12,7 @@ import argparse
 from common.errors import UsageError
 from compose.cli.invocation import Invocation, Prepared, Verbs
 from compose.supervisor.dismissal import end_if_dismissed
+from compose.supervisor.plainlog import import_structlog
 
 
 def register(verbs: Verbs) -> None:
@@ -27,11 +28,13 @@ def prepare(inv: Invocation) -> Prepared:
         if not (go.isdigit() and ready.isdigit()):
             raise UsageError("supervise --standby needs GO,READY file descriptors")
         with end_if_dismissed(int(go)):  # what a standby is for: the imports, done ahead
+            import_structlog()
             from compose.supervisor.process import standby
         return lambda ctx: standby(ctx, int(go), int(ready), inv.environ)
     project = inv.args.project_name
     if not project:
         raise UsageError("supervise needs -p PROJECT")
+    import_structlog()
     from compose.supervisor.process import supervise
 
     return lambda ctx: supervise(ctx, str(project), inv.environ)

@@ -1,0 +1,28 @@
+"""The supervisor's structlog comes without rich (compose/supervisor/plainlog.py):
+its JSON lines need none of rich's pretty printing, and rich stays importable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+SCRIPT = """
+import sys
+from compose.supervisor.plainlog import import_structlog
+import_structlog()
+import structlog.dev, structlog.tracebacks
+print("rich" in sys.modules, structlog.dev.rich is None, structlog.tracebacks.rich is None)
+import rich.console
+print("rich" in sys.modules)
+"""
+
+
+def test_structlog_is_imported_without_rich_which_stays_importable() -> None:
+    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=REPO, capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["False True True", "True"]
