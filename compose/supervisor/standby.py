@@ -22,8 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import trio
-
 
 @dataclass
 class Standby:
@@ -84,6 +82,8 @@ def supervisor_environ(environ: Mapping[str, str]) -> dict[str, str]:
 async def wait_for_project(go: int) -> tuple[str, Path] | None:
     """In the standby: the project it is to supervise and its log file, or None when
     the command ended without needing it."""
+    import trio  # here: the command spawns a standby before it imports trio
+
     message = b""
     async with trio.lowlevel.FdStream(go) as stream:
         while chunk := await stream.receive_some(4096):
