@@ -241,14 +241,7 @@ class Executor:
                 await self._await_dependencies(record)
                 self.report(Progress("Container", record.name, "Starting"))
                 async with self._containers_at_once:
-                    runstate.mark_started_by_user(self.layout.container_dir(record.id))
-                    await self.networks.connect(record)
-                    ready = self.dependencies.ready if self.dependencies else None
-                    if ready is None:
-                        await self.containers.start(record)
-                    else:  # its DNS server asked for while the runtime creates it
-                        await meanwhile(partial(ready, record), partial(
-                            self.containers.start, record))
+                    await self._start(record)
                 self._event(record, "start")
                 await hooks.post_start(self.layout, self.containers, record)
                 self.report(Progress("Container", record.name, "Started", done=True))
@@ -269,6 +262,23 @@ class Executor:
                 self._event(record, "destroy")
                 self.report(Progress("Container", record.name, "Removed", done=True))
 
+
+    async def _start(self, record: ContainerRecord) -> None:
+        """A new container's DNS server is asked for while the runtime creates it.
+        One that ran before gets its DNS server first, then is marked as started by
+        the user, then starts: a supervisor asked meanwhile must find it stopped by
+        the user, not dead (it would restart it, and its dependents along)."""
+        user = partial(runstate.mark_started_by_user, self.layout.container_dir(record.id))
+        await self.networks.connect(record)
+        ready = self.dependencies.ready if self.dependencies else None
+        if ready is not None and not (self.layout.exits / record.id).exists():
+            await meanwhile(partial(ready, record), partial(self.containers.start, record),
+                            then=user)
+            return
+        if ready is not None:
+            await ready(record)
+        user()
+        await self.containers.start(record)
 
 @dataclass(frozen=True)
 class Dependencies:
@@ -330,14 +340,18 @@ async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]], *,
 
 
 async def meanwhile(ready: Callable[[], Awaitable[object]],
-                    act: Callable[..., Awaitable[T]]) -> T:
-    """``act(ready=...)`` while ``ready()`` runs: ``act`` awaits its end where it
-    must (a container's process starts only once its DNS server is up), and does
-    everything before that point meanwhile (conmon and the runtime create it)."""
+                    act: Callable[..., Awaitable[T]], *,
+                    then: Callable[[], object] | None = None) -> T:
+    """``act(ready=...)`` while ``ready()`` runs: ``act`` awaits its end (and
+    ``then``'s, called right after it) where it must (a container's process starts
+    only once its DNS server is up), and does everything before that point
+    meanwhile (conmon and the runtime create it)."""
     done = trio.Event()
 
     async def prepare() -> None:
         await ready()
+        if then is not None:
+            then()
         done.set()
 
     async with trio.open_nursery() as nursery:
