@@ -1,10 +1,13 @@
 """Everything pycompose prints: progress, log lines, warnings (the only rich user).
 
 rich is imported when something is first printed: a supervisor, or a verb that
-prints nothing, never pays for it."""
+prints nothing, never pays for it.  Progress and warnings to a file or a pipe
+(no terminal, no colours forced) are the same text without styles, written
+directly: a script's ``up`` does not import rich at all."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -49,6 +52,8 @@ class Output:
     def progress(self, event: Progress) -> None:
         if not event.done:
             return
+        if self._plain_err(f" ✔ {event.kind} {event.name}  {event.status}"):
+            return
         from rich.text import Text
 
         mark = Text("✔ ", style="green")
@@ -56,9 +61,26 @@ class Output:
                                      (event.status, "green")))
 
     def warn(self, message: str) -> None:
+        if self._plain_err(f"WARN[0000] {message}"):
+            return
         from rich.text import Text
 
         self.err.print(Text.assemble(("WARN", "yellow"), f"[0000] {message}"))
+
+    def _plain_err(self, line: str) -> bool:
+        """``line`` written as it is when rich would print it without styles (not a
+        terminal, no colours forced, rich not in use yet); False: rich's turn."""
+        if "err" in self.__dict__ or _forced_terminal():
+            return False
+        stream = self._stderr or sys.stderr
+        try:
+            if stream.isatty():
+                return False
+            stream.write(line + "\n")
+            stream.flush()
+        except ValueError:  # closed: as rich, say nothing
+            pass
+        return True
 
     def text(self, message: str) -> None:
         self.out.print(message, markup=False)
@@ -84,6 +106,11 @@ class Output:
 
         with BuildView(self.err, quiet=quiet) as view:
             yield view
+
+
+def _forced_terminal() -> bool:
+    """rich's own overrides of its terminal detection (``Console.is_terminal``)."""
+    return "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ
 
 
 class LogPrinter:
