@@ -24,14 +24,6 @@ import socket
 import struct
 from collections.abc import Sequence
 
-import dns.exception
-import dns.flags
-import dns.message
-import dns.opcode
-import dns.rcode
-import dns.rdataclass
-import dns.rdatatype
-import dns.rrset
 import trio
 
 from network.dnstable import Client, NameTable
@@ -72,40 +64,9 @@ class DnsServer:
         fast = _fast_reply(wire, self.table, client, self.rng)
         if fast is not None:
             return fast
-        try:
-            query = dns.message.from_wire(wire)
-        except dns.exception.DNSException:
-            return _formerr(wire)
-        if query.flags & dns.flags.QR:
-            return b""
-        if query.opcode() != dns.opcode.QUERY or len(query.question) != 1:
-            return _error(query, dns.rcode.NOTIMP)
-        question = query.question[0]
-        if question.rdclass != dns.rdataclass.IN:
-            return None
-        lookup = self.table.lookup(client, question.name.to_text(),
-                                   dns.rdatatype.to_text(question.rdtype), self.rng)
-        if lookup.forward:
-            return None
-        response = dns.message.make_response(query, recursion_available=True)
-        response.flags |= dns.flags.AA
-        if lookup.nxdomain:
-            response.set_rcode(dns.rcode.NXDOMAIN)
-        elif lookup.pointer:
-            response.answer.append(dns.rrset.from_text(
-                question.name, TTL, dns.rdataclass.IN, dns.rdatatype.PTR, lookup.pointer + "."))
-        elif lookup.addresses:
-            response.answer.append(dns.rrset.from_text_list(
-                question.name, TTL, dns.rdataclass.IN, question.rdtype, list(lookup.addresses)))
-        size = limit
-        if limit < 65535 and query.edns >= 0:  # UDP, with a larger buffer announced
-            size = max(limit, min(query.payload, 65535))
-        try:
-            return response.to_wire(max_size=size)
-        except dns.exception.TooBig:
-            response.answer.clear()
-            response.flags |= dns.flags.TC
-            return response.to_wire()
+        from network import dnsgeneral  # dnspython: only for what the fast path leaves
+
+        return dnsgeneral.reply(wire, self.table, client, self.rng, limit)
 
     def upstreams_for(self, client: Client | None) -> tuple[Upstream, ...]:
         if client is not None and client.upstreams:
@@ -124,7 +85,9 @@ class DnsServer:
                         continue
                     if answer is not None:
                         return answer
-        return _servfail(wire)
+        from network import dnsgeneral
+
+        return dnsgeneral.servfail(wire)
 
 
 async def serve_dns(server: DnsServer, sock: trio.socket.SocketType, *,
@@ -283,24 +246,3 @@ def _fast_reply(wire: bytes, table: NameTable, client: Client | None,
     reply_flags = 0x8000 | 0x0400 | (flags & 0x0110) | 0x0080 | rcode  # QR AA RD CD RA
     count = 0 if lookup.nxdomain else len(lookup.addresses)
     return _HEADER.pack(ident, reply_flags, 1, count, 0, 0) + question + records
-
-
-def _error(query: dns.message.Message, rcode: dns.rcode.Rcode) -> bytes:
-    response = dns.message.make_response(query, recursion_available=True)
-    response.set_rcode(rcode)
-    return response.to_wire()
-
-
-def _servfail(wire: bytes) -> bytes:
-    try:
-        return _error(dns.message.from_wire(wire), dns.rcode.SERVFAIL)
-    except dns.exception.DNSException:
-        return b""
-
-
-def _formerr(wire: bytes) -> bytes:
-    """A FORMERR echoing the id, when there is at least a header to echo."""
-    if len(wire) < 12:
-        return b""
-    flags = 0x8000 | (wire[2] & 0x78) << 8 | dns.rcode.FORMERR
-    return wire[:2] + struct.pack("!HHHHH", flags, 0, 0, 0, 0)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import dns.flags
 import dns.message
@@ -12,6 +16,8 @@ import dns.rcode
 from network.dns import TTL, DnsServer, upstreams_from
 from network.dnstable import build_table
 from tests.unit.test_dnstable import ALL, EDGE, WEB1, rec
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def server(records: list = ALL) -> DnsServer:  # type: ignore[type-arg]
@@ -106,3 +112,27 @@ def test_the_services_own_dns_servers_are_its_upstreams() -> None:
     assert srv.upstreams_for(srv.table.client(picky.id)) == (("192.0.2.53", 53),)
     assert srv.upstreams_for(srv.table.client(WEB1.id)) == (("10.255.255.53", 53),)
 
+
+
+def test_dnspython_is_imported_only_for_what_the_fast_path_leaves() -> None:
+    """A supervisor answering A and AAAA for known names never imports dnspython
+    (network/dnsgeneral.py): it starts sooner and stays smaller."""
+    script = """
+import random, struct, sys
+from network.dns import DnsServer
+from network.dnstable import build_table
+from tests.unit.test_dnstable import ALL, EDGE
+server = DnsServer(build_table(ALL), rng=random.Random(0))
+def query(name, qtype):
+    labels = b"".join(bytes([len(p)]) + p.encode() for p in name.split("."))
+    return struct.pack("!HHHHHH", 7, 0x0100, 1, 0, 0, 0) + labels + b"\\0" \\
+        + struct.pack("!HH", qtype, 1)
+assert server.reply(query("web", 1), container=EDGE.id)
+print("dns.message" in sys.modules)
+assert server.reply(query("web", 15), container=EDGE.id) is not None  # MX: the general path
+print("dns.message" in sys.modules)
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
