@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 try:  # hashlib's own BLAKE2, without hashlib: its import loads OpenSSL (3 ms of exec -T)
     from _blake2 import blake2b
@@ -37,7 +37,9 @@ from common.errors import PycomposeError
 from common.statefiles import write_atomic
 from compose import __version__
 from compose.spec.load.discover import LoadOptions, absolute, find_files, project_environment
-from compose.spec.loaded import Loaded
+
+if TYPE_CHECKING:  # the model: exec -T's summary needs none of it
+    from compose.spec.loaded import Loaded
 
 KEEP = 64
 """Entries kept (the newest): one per project directory and environment in use."""
@@ -107,6 +109,8 @@ def get_loaded(directory: Path, entry: str) -> Loaded | None:
             loaded = pickle.load(file)
     except _UNREADABLE:
         return None
+    from compose.spec.loaded import Loaded
+
     return loaded if isinstance(loaded, Loaded) else None
 
 
