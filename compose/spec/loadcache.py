@@ -20,7 +20,6 @@ import copyreg
 import io
 import json
 import os
-import pickle
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,7 +46,7 @@ CODE = (Path(__file__).parent, Path(__file__).parents[2] / "common")
 """The loader's and the model's code (compose/spec, and common/ which it uses): a
 kept load is of this code's making."""
 _UNREADABLE = (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError,
-               IndexError, KeyError, pickle.UnpicklingError)
+               IndexError, KeyError)  # and pickle.UnpicklingError, where pickle is imported
 
 
 @dataclass(frozen=True)
@@ -101,13 +100,15 @@ def put(directory: Path, entry: str, summary: Summary, inputs: Iterable[str]) ->
 def get_loaded(directory: Path, entry: str) -> Loaded | None:
     """The whole load kept for ``entry``, while every file it depended on is as it
     was and the loader is the same code."""
+    import pickle  # here: verbs that need only the summary (exec -T) start without it
+
     try:
         with open(directory / f"{entry}.pickle", "rb") as file:
             code, inputs = pickle.load(file)  # checked before the model is read
             if code != _code() or not isinstance(inputs, dict) or _hashes(inputs) != inputs:
                 return None
             loaded = pickle.load(file)
-    except _UNREADABLE:
+    except (*_UNREADABLE, pickle.UnpicklingError):
         return None
     from compose.spec.loaded import Loaded
 
@@ -116,6 +117,8 @@ def get_loaded(directory: Path, entry: str) -> Loaded | None:
 
 def put_loaded(directory: Path, entry: str, loaded: Loaded) -> None:
     """Keep ``loaded``; a cache that cannot be written is no error."""
+    import pickle
+
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
