@@ -244,6 +244,9 @@ class ContainerWatcher:
         if runstate.read_restart(self.directory).manually_stopped:
             await self.project.containers.unstage(self.record)
             return None
+        if (await self.project.containers.status(self.record)).state == RUNNING:
+            runstate.restart_done(self.directory)  # a user started it meanwhile: theirs,
+            return Observe()  # not a restart of ours (no events, hooks, dependents)
         await self._start_again(staged=True)
         self.just_started = True
         await self._restart_dependents()

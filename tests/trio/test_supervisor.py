@@ -331,6 +331,25 @@ async def test_a_stop_during_the_back_off_calls_the_staged_restart_off(
     assert runstate.restart_due(directory) is None
 
 
+async def test_a_start_by_the_user_during_the_back_off_is_not_a_restart_of_ours(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    """``up`` or ``start`` may start the container while its supervisor backs off
+    (a watcher that saw it exited just before the user's start marked it): at the
+    end of the back-off it runs, and is left to run, without a second start."""
+    container = StagingContainer([(1, 3), (100, 0)])
+    supervisor, directory = make(tmp_path, {"restart": "always"}, container)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(supervisor.watch, RECORD)
+        await trio.sleep(1.05)  # in the back-off
+        runstate.mark_started_by_user(directory)
+        await container.start(RECORD)  # the user's
+        await trio.sleep(1)
+        nursery.cancel_scope.cancel()
+    assert [step for _, step in container.steps] == ["stage", "start"]
+    assert len(container.starts) == 2
+    assert runstate.restart_due(directory) is None
+
+
 @pytest.mark.parametrize("created", [True, False])
 async def test_a_new_supervisor_finishes_a_restart_under_way(
         tmp_path: Path, autojump_clock: trio.testing.MockClock, created: bool) -> None:
