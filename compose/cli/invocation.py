@@ -15,6 +15,8 @@ from compose.cli.console import Output
 from compose.spec.names import is_valid_project_name
 
 if TYPE_CHECKING:  # the loader (yaml, the JSON schema) is imported by the verbs that load
+    from pathlib import Path
+
     from compose.engine.context import Host
     from compose.spec.load.discover import LoadOptions
     from compose.spec.loadcache import Summary
@@ -80,17 +82,14 @@ class Invocation:
     def load(self, *, warn: bool = True) -> Loaded:
         """The project, from the load cache while its files and environment are as
         they were at the last full load (``compose/spec/loadcache.py``)."""
-        from common.paths import Layout
         from compose.spec import loadcache
 
-        options = self.load_options()
-        cache = Layout.from_environ(self.environ).load_cache
-        entry = loadcache.key(options)
+        cache, entry = self._cache_entry()
         loaded = loadcache.get_loaded(cache, entry) if entry else None
         if loaded is None:
             from compose.spec.loader import load_project  # yaml, the schema, the model
 
-            loaded = load_project(options)
+            loaded = load_project(self.load_options())
             if entry:
                 loadcache.put_loaded(cache, entry, loaded)
         self.__dict__["_project"] = loaded.project.name  # frozen: kept for this command line
@@ -119,12 +118,9 @@ class Invocation:
         known: Summary | None = self.__dict__.get("_summary")
         if known is not None:
             return known
-        from common.paths import Layout
         from compose.spec import loadcache
 
-        options = self.load_options()
-        cache = Layout.from_environ(self.environ).load_cache
-        entry = loadcache.key(options)
+        cache, entry = self._cache_entry()
         summary = loadcache.get(cache, entry) if entry else None
         if summary is None:
             loaded = self.load(warn=False)
@@ -138,6 +134,19 @@ class Invocation:
         self.__dict__["_summary"] = summary  # frozen: kept for this command line
         self.__dict__["_project"] = summary.name
         return summary
+
+    def _cache_entry(self) -> tuple[Path, str | None]:
+        """The load cache's directory and this command line's entry in it (None:
+        finding the files failed), worked out once: a summary's miss loads."""
+        known: tuple[Path, str | None] | None = self.__dict__.get("_entry")
+        if known is None:
+            from common.paths import Layout
+            from compose.spec import loadcache
+
+            known = (Layout.from_environ(self.environ).load_cache,
+                     loadcache.key(self.load_options()))
+            self.__dict__["_entry"] = known  # frozen: kept for this command line
+        return known
 
     def known_project(self) -> str | None:
         """The project's name once a load or the load cache has told it."""

@@ -13,6 +13,7 @@ YAML parser, the schema and the model: `exec`, `ps`, `logs`, `stop`, `up`,
 `run`... start that much faster.  Anything unreadable is a miss, and a miss is a
 full load, which says what is wrong with the files.
 """
+
 from __future__ import annotations
 
 import contextlib
