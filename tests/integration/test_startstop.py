@@ -242,6 +242,9 @@ def test_a_restart_staged_in_its_back_off_shows_the_last_exit_and_stop_calls_it_
                                      cwd=project).stdout.count(" die ") >= 3, timeout=30)
     supervisor = running_pid(stack.layout, project.name)
     assert supervisor is not None
+    # catch a window at its start, not at its end: a `runc start` already under way would
+    # run on while the supervisor is stopped. So wait for a run, then for the next staging.
+    stack.wait_for(lambda: not fifo.exists(), timeout=30, interval=0.005)
     stack.wait_for(fifo.exists, timeout=30, interval=0.005)
     os.kill(supervisor, signal.SIGSTOP)  # the staged window lasts until it goes on
     try:
