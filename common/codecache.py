@@ -16,9 +16,11 @@ writes a random number into each ``__hash__``: its text differs at every start.)
 import atexit
 import builtins
 import contextlib
+import importlib.util
 import marshal
 import os
 import sys
+import types
 from pathlib import Path
 from types import CodeType
 
@@ -103,6 +105,7 @@ def cache_path() -> Path:
 def install_for_dataclasses(path: Path | None = None) -> None:
     """``dataclasses`` compiles through ``exec(text, globals, locals)``; ``path``:
     the cache's directory (tests), else the one beside this module's bytecode."""
+    _defer_inspect()
     import dataclasses
 
     cache = _installed(path or cache_path())
@@ -114,6 +117,40 @@ def install_for_dataclasses(path: Path | None = None) -> None:
         builtins.exec(source, globals_, locals_)  # type: ignore[arg-type]
 
     dataclasses.exec = exec_cached  # type: ignore[attr-defined]
+
+
+def _defer_inspect() -> None:
+    """``dataclasses`` imports ``inspect`` (with ast, dis, tokenize: 7-10 ms of a
+    command's start) only to write a signature as the docstring of a class that
+    has none.  Until an attribute of it is used, ``inspect`` is a stand-in module
+    that then imports the real one: ``exec -T``, whose classes all have docstrings,
+    never does.  (importlib's ``LazyLoader`` does not serve: an ``import`` statement
+    reads the module's ``__spec__``, which loads it.)"""
+    if "inspect" in sys.modules:
+        return
+    spec = importlib.util.find_spec("inspect")
+    if spec is not None:
+        stand_in = _StandIn("inspect")
+        stand_in.__spec__ = spec
+        sys.modules["inspect"] = stand_in
+
+
+class _StandIn(types.ModuleType):
+    """A module imported at its first use: its attributes become the real one's."""
+
+    def __getattr__(self, name: str) -> object:
+        real = sys.modules.get(self.__name__)
+        if real is self or real is None:  # replaced in place: no key leaves sys.modules
+            spec = self.__spec__
+            assert spec is not None and spec.loader is not None
+            real = sys.modules[self.__name__] = importlib.util.module_from_spec(spec)
+            try:
+                spec.loader.exec_module(real)
+            except BaseException:
+                sys.modules[self.__name__] = self
+                raise
+        self.__dict__.update(real.__dict__)
+        return getattr(real, name)
 
 
 def _installed(path: Path) -> _Cache:

@@ -30,6 +30,10 @@ container and leaves nothing behind)."""
 
 @dataclass(frozen=True)
 class Layout:
+    """Where a state root keeps things: ``root`` on disk (images, layers, containers,
+    volumes, kept across boots) and ``run`` under /run (locks, sockets, runc's
+    state: gone at a reboot, like the containers)."""
+
     root: Path
     run: Path
     runtime_choice: Path = RUNTIME_CHOICE

@@ -14,6 +14,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class NetworkRecord:
+    """A network as made on this host: its bridge, subnets and options, written when
+    it is created so that later commands find it without the Compose file."""
+
     key: str
     name: str
     project: str
@@ -112,6 +115,10 @@ class NetworkSettings:
 
 @dataclass(frozen=True)
 class ContainerRecord:
+    """A container as pycompose made it: what ``ps``, ``exec``, ``down`` and the
+    supervisor need of it, written at its creation (the runtime's own state says
+    only whether it runs)."""
+
     id: str
     name: str
     project: str

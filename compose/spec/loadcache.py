@@ -52,6 +52,8 @@ _UNREADABLE = (OSError, EOFError, ValueError, TypeError, AttributeError, ImportE
 
 @dataclass(frozen=True)
 class Summary:
+    """What verbs acting on a project's containers need of its files."""
+
     name: str
     services: tuple[str, ...]
     warnings: tuple[str, ...] = ()

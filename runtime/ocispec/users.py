@@ -17,6 +17,8 @@ class UnknownUser(ValueError):
 
 @dataclass(frozen=True)
 class ProcessUser:
+    """The ids a process runs as, resolved from the image's passwd and group files."""
+
     uid: int
     gid: int
     additional_gids: tuple[int, ...] = ()

@@ -10,6 +10,7 @@ import json
 import re
 import signal
 import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,6 +189,28 @@ def test_init_is_pid_one_and_reaps_zombies(busybox_stack: Stack, tmp_path: Path,
     assert states()["plain"][0] == "running"
 
 
+BECOMES_THE_RUNTIME = """
+import os, runpy, sys
+def report(path, argv):
+    heavy = {"trio", "yaml", "rich", "ast", "shutil", "pyroute2", "structlog", "typing_extensions"}
+    print(sorted(heavy & set(sys.modules)), type(sys.modules.get("inspect")).__name__)
+    os._exit(0)
+os.execv = report
+sys.argv = ["pycompose", *sys.argv[1:]]
+runpy.run_module("compose", run_name="__main__")
+"""
+
+
+def _modules_before_the_runtime(stack: Stack, cwd: Path, *args: str) -> str:
+    """Which heavy modules a command has imported when it becomes the runtime, and
+    what ``inspect`` is then: what its start cost."""
+    result = subprocess.run(["nsenter", f"--net=/run/netns/{stack.netns}", "--", sys.executable,
+                             "-c", BECOMES_THE_RUNTIME, *args], cwd=cwd, env=stack.env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def test_exec_propagates_exit_codes_user_workdir_env(busybox_stack: Stack, tmp_path: Path,
                                                      down_after: list[Path]) -> None:
     directory = project(tmp_path, """
@@ -207,6 +230,8 @@ def test_exec_propagates_exit_codes_user_workdir_env(busybox_stack: Stack, tmp_p
     out = stack.run("exec", "-T", "-u", "nobody", "-w", "/tmp", "-e", "EXTRA=1", "app",
                     "sh", "-c", "id -u; pwd; echo $FROM_FILE $EXTRA", cwd=directory).stdout
     assert out.split() == ["65534", "/tmp", "yes", "1"]
+    assert _modules_before_the_runtime(stack, directory, "exec", "-T", "app", "true") == \
+        "[] _StandIn"
     failed = stack.run("exec", "-T", "idle", "true", cwd=directory, check=False)
     assert failed.returncode == 1
     assert "service 'idle' is not running" in failed.stderr

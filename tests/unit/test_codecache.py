@@ -87,3 +87,38 @@ def test_a_module_file_grown_too_large_keeps_only_what_a_process_used(
     assert _run(cache) == 1
     _, kept = marshal.loads(shard.read_bytes())
     assert set(kept) == {*codes, unused}
+
+
+DEFERRED = """
+import sys
+from pathlib import Path
+from common import codecache
+codecache.install_for_dataclasses(Path(sys.argv[1]))
+from dataclasses import dataclass
+
+@dataclass
+class Told:
+    '''Has its own docstring: inspect is not needed.'''
+    x: int
+
+assert "ast" not in sys.modules and type(sys.modules["inspect"]).__name__ == "_StandIn"
+
+@dataclass
+class Untold:
+    x: int
+    y: str = "a"
+
+import inspect
+assert Untold.__doc__ == "Untold(x: int, y: str = 'a')", Untold.__doc__
+assert inspect.isclass(Untold) and inspect.__file__ and "ast" in sys.modules
+assert sys.modules["inspect"] is inspect
+"""
+
+
+def test_inspect_is_imported_only_when_a_class_without_a_docstring_needs_it(
+        tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(DEFERRED),
+                             str(tmp_path / "generated")],
+                            cwd=REPO, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
