@@ -57,6 +57,19 @@ def terminal_size() -> tuple[int, int] | None:
     return rows, cols
 
 
+def columns() -> int:
+    """The width text is wrapped to, as ``shutil.get_terminal_size`` tells it
+    (``COLUMNS``, else standard output's terminal, else 80), without importing
+    shutil: with its compression modules, 2 ms of a command's start."""
+    with contextlib.suppress(KeyError, ValueError):
+        if (given := int(os.environ["COLUMNS"])) > 0:
+            return given
+    try:
+        return os.get_terminal_size(1).columns or 80
+    except (ValueError, OSError):
+        return 80
+
+
 def flush_stdio() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):

@@ -16,8 +16,9 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from common.terminal import columns
 from compose import __version__
 from compose.cli import commands
 
@@ -118,8 +119,26 @@ def fast_version(words: Sequence[str]) -> str | None:
     return version_text(short=short, format=fmt)
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's, given the terminal's width (``common.terminal.columns``): it makes
+    one for every argument added, each asking shutil otherwise."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         columns() - 2 if width is None else width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser whose verbs' parsers, and theirs, format help with ``_HelpFormatter``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pycompose",
         description="Run Compose stacks on this host with runc and conmon, no daemon.",
     )
