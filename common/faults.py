@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import signal
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ class InjectedFault(RuntimeFailure):
 
 @dataclass
 class _Plan:
+    """The armed fault: what to do at the ``at``-th step, and the steps seen so far."""
+
     action: str  # "fail" | "kill"
     at: int
     seen: int = 0
@@ -67,5 +68,7 @@ def step(what: str) -> None:
     if plan.seen != plan.at:
         return
     if plan.action == "kill":
+        import signal  # here: its enums are 1 ms of the start of every command
+
         os.kill(os.getpid(), signal.SIGKILL)
     raise InjectedFault(f"injected fault at step {plan.at}: {what}")
