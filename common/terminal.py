@@ -64,10 +64,8 @@ def columns() -> int:
     with contextlib.suppress(KeyError, ValueError):
         if (given := int(os.environ["COLUMNS"])) > 0:
             return given
-    try:
-        return os.get_terminal_size(1).columns or 80
-    except (ValueError, OSError):
-        return 80
+    size = terminal_size()
+    return size[1] if size and size[1] else 80
 
 
 def flush_stdio() -> None:

@@ -27,5 +27,8 @@ def test_help_is_wrapped_to_the_width(width: int, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("COLUMNS", str(width))
     parser = build_parser()
     (verbs,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for text in (parser.format_help(), verbs.choices["up"].format_help()):
+    for one in (parser, verbs.choices["up"]):
+        text = one.format_help()
         assert max(map(len, text.splitlines())) <= width
+        one.formatter_class = argparse.HelpFormatter  # argparse's own, asking shutil
+        assert text == one.format_help()
