@@ -57,3 +57,35 @@ async def run_all(operations: Iterable[Callable[[], Awaitable[None]]], *,
         while isinstance(first, BaseExceptionGroup):
             first = first.exceptions[0]
         raise first from None
+
+
+class Coalesced:
+    """``work`` run on request, requests that arrive while it runs sharing the next
+    run: each caller returns once a run that began after its call has ended.  A
+    burst of requests (20 containers started at once, each asking the supervisor to
+    rebuild its DNS table from every record on disk) costs two runs, not twenty.
+    A run that fails raises in the caller that ran it; the others run it anew."""
+
+    def __init__(self, work: Callable[[], Awaitable[None]]) -> None:
+        self._work = work
+        self._started = 0
+        self._finished = 0
+        self._running = False
+        self._ended = trio.Event()
+
+    async def __call__(self) -> None:
+        wanted = self._started + 1  # the run after the one under way, if any
+        while self._finished < wanted:
+            if self._running:
+                await self._ended.wait()
+                continue
+            self._running = True
+            self._started += 1
+            mine = self._started
+            try:
+                await self._work()
+                self._finished = mine
+            finally:
+                self._running = False
+                self._ended.set()
+                self._ended = trio.Event()

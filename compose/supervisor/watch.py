@@ -35,7 +35,7 @@ import structlog
 import trio
 
 from common import state
-from common.concurrency import bounded, parallel_limit
+from common.concurrency import Coalesced, bounded, parallel_limit
 from common.errors import PycomposeError
 from common.paths import Layout
 from common.records import ContainerRecord
@@ -75,6 +75,7 @@ class Supervisor:
         self.along: dict[str, tuple[ContainerRecord, depwait.Condition]] = {}
         """Dependents stopped to be restarted after a dependency, by container id."""
         self.dns = dns
+        self._dns_rebuild = Coalesced(self._rebuild_dns)
         self._restart_at: dict[str, float] = {}
         """Containers in back-off, by id: when their restart is due."""
         self._generation = 0
@@ -229,7 +230,12 @@ class Supervisor:
         await ContainerWatcher(self, record).watch()
 
     async def refresh_dns(self) -> None:
-        """Who answers to which name changed (a start, an exit, a health status)."""
+        """Who answers to which name changed (a start, an exit, a health status): the
+        table is rebuilt from every record, once for a burst of changes."""
+        if self.dns is not None:
+            await self._dns_rebuild()
+
+    async def _rebuild_dns(self) -> None:
         if self.dns is not None:
             self.dns.refresh(await trio.to_thread.run_sync(state.container_records, self.layout))
 
