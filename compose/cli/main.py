@@ -175,11 +175,12 @@ async def _run(inv: Invocation, runner: Runner) -> int:
 
 
 def _compile_once() -> None:
-    """The generated methods of dataclasses come from a cache of compiled code
-    rather than the compiler (``common/codecache.py``)."""
+    """The generated methods of dataclasses, and of attrs (trio's classes), come
+    from a cache of compiled code rather than the compiler (``common/codecache.py``)."""
     from common import codecache
 
     codecache.install_for_dataclasses()
+    codecache.install_for_attrs()
 
 
 def _skip_ldconfig() -> None:

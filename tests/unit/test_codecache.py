@@ -122,3 +122,70 @@ def test_inspect_is_imported_only_when_a_class_without_a_docstring_needs_it(
                             cwd=REPO, capture_output=True, text=True, timeout=60,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, result.stderr
+
+
+ATTRS = """
+import builtins, sys
+from pathlib import Path
+from common import codecache
+compiled = []
+real = builtins.compile
+builtins.compile = lambda *a, **k: (compiled.append(a[1]), real(*a, **k))[1]
+codecache.install_for_attrs(Path(sys.argv[1]))
+import attrs
+
+@attrs.frozen
+class Point:
+    x: int
+    y: int = 0
+
+@attrs.define(eq=True, hash=True, cache_hash=True)
+class Cached:
+    name: str
+
+@attrs.frozen
+class Empty:  # its hash's tuple is one folded constant
+    pass
+
+@attrs.define
+class Mutable:
+    items: list[int] = attrs.Factory(list)
+
+p = Point(1, 2)
+assert p == Point(1, 2) and p != Point(2, 1) and repr(p) == "Point(x=1, y=2)"
+try:
+    p.x = 3
+except attrs.exceptions.FrozenInstanceError:
+    pass
+else:
+    raise AssertionError("not frozen")
+def type_hash(name):  # attrs: the hash of the class's generated file name
+    return hash(f"<attrs generated hash __main__.{name}>")
+assert hash(p) == hash((type_hash("Point"), 1, 2)), "hash"
+assert hash(Cached("a")) == hash((type_hash("Cached"), "a"))
+assert hash(Empty()) == hash((type_hash("Empty"),))
+m = Mutable(); m.items.append(1)
+assert Mutable().items == [] and Mutable.__hash__ is None
+import linecache
+assert "class Point" not in "".join(linecache.getlines("<attrs generated methods __main__.Point>"))
+print(sum(name.startswith("<attrs generated") for name in compiled))
+"""
+
+
+def _run_attrs(cache: Path, seed: str) -> int:
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(ATTRS), str(cache)],
+                            cwd=REPO, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(REPO),
+                                 "PYTHONHASHSEED": seed})
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout)
+
+
+def test_attrs_classes_compile_once_with_each_start_s_own_hash(tmp_path: Path) -> None:
+    """The second process (another hash seed: another number in each ``__hash__``)
+    compiles nothing, and its hashes are those attrs itself would make."""
+    cache = tmp_path / "generated"
+    assert _run_attrs(cache, "1") >= 3
+    assert [f.name for f in cache.iterdir()] == ["attrs.marshal"]
+    assert _run_attrs(cache, "2") == 0
+    assert _run_attrs(cache, "random") == 0
