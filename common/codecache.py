@@ -9,7 +9,9 @@ the ``exec`` dataclasses calls finds them there: the same text compiled with the
 same flags is the same code.  A command reads only the files of the modules it
 imports (``exec`` makes 13 classes; one file for all took longer to read than
 compiling them).  The hook is a global of the dataclasses module that shadows
-the builtin it calls, so what it does is unchanged.
+the builtin it calls, so what it does is unchanged.  ``inspect``, which
+dataclasses imports only to write a signature as the docstring of a class that has
+none, stays a stand-in (``standins.py``) until used.
 
 attrs, which makes trio's classes, compiles the same way (8-10 ms of importing
 trio): ``install_for_attrs`` gives ``attr._make`` a ``compile`` of its own as it is
@@ -21,14 +23,14 @@ into the loaded code's constants.
 import atexit
 import builtins
 import contextlib
-import importlib.util
 import marshal
 import os
 import sys
-import types
 from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
+
+from common import standins
 
 MAX_ENTRIES = 2_000
 """Past this many in one module's file (code of classes that no longer exist), the
@@ -136,7 +138,7 @@ def cache_path() -> Path:
 def install_for_dataclasses(path: Path | None = None) -> None:
     """``dataclasses`` compiles through ``exec(text, globals, locals)``; ``path``:
     the cache's directory (tests), else the one beside this module's bytecode."""
-    _defer_inspect()
+    standins.defer("inspect")  # dataclasses wants it only for a class without a docstring
     import dataclasses
 
     cache = _installed(path or cache_path())
@@ -234,40 +236,6 @@ def _replaced(constants: tuple[Any, ...], old: int, new: int) -> tuple[tuple[Any
         found = found or inner
         result.append(constant)
     return tuple(result), found
-
-
-def _defer_inspect() -> None:
-    """``dataclasses`` imports ``inspect`` (with ast, dis, tokenize: 7-10 ms of a
-    command's start) only to write a signature as the docstring of a class that
-    has none.  Until an attribute of it is used, ``inspect`` is a stand-in module
-    that then imports the real one: ``exec -T``, whose classes all have docstrings,
-    never does.  (importlib's ``LazyLoader`` does not serve: an ``import`` statement
-    reads the module's ``__spec__``, which loads it.)"""
-    if "inspect" in sys.modules:
-        return
-    spec = importlib.util.find_spec("inspect")
-    if spec is not None:
-        stand_in = _StandIn("inspect")
-        stand_in.__spec__ = spec
-        sys.modules["inspect"] = stand_in
-
-
-class _StandIn(types.ModuleType):
-    """A module imported at its first use: its attributes become the real one's."""
-
-    def __getattr__(self, name: str) -> object:
-        real = sys.modules.get(self.__name__)
-        if real is self or real is None:  # replaced in place: no key leaves sys.modules
-            spec = self.__spec__
-            assert spec is not None and spec.loader is not None
-            real = sys.modules[self.__name__] = importlib.util.module_from_spec(spec)
-            try:
-                spec.loader.exec_module(real)
-            except BaseException:
-                sys.modules[self.__name__] = self
-                raise
-        self.__dict__.update(real.__dict__)
-        return getattr(real, name)
 
 
 def _installed(path: Path) -> _Cache:

@@ -183,10 +183,14 @@ def _compile_once() -> None:
     codecache.install_for_attrs()
 
 
-def _skip_ldconfig() -> None:
+def _before_trio() -> None:
+    """What importing trio would pay for needlessly: ``ldconfig -p`` (ctypes looks
+    libpthread up) and the modules it imports for TLS, which wait until used."""
+    from common import standins
     from common.libc import skip_ldconfig
 
     skip_ldconfig()
+    standins.defer(*standins.AFTER_TRIO)
 
 
 def _configure_logging(verbose: bool, stderr: TextIO | None) -> None:
@@ -218,7 +222,7 @@ def main(
     verb = None if wants_help else requested_verb(words)
     _compile_once()
     if verb not in WITHOUT_TRIO | TRIO_LATER:
-        _skip_ldconfig()  # before a verb's module imports trio, which looks libpthread up
+        _before_trio()  # before a verb's module imports trio
     helps = any(w in ("-h", "--help") for w in words)
     if verb in MAKES_NETWORKS and not helps:
         host.prepare_networks()  # first: no thread or pipe of ours exists yet
@@ -248,7 +252,7 @@ def main(
             return prepared
         if verb in STARTS_SUPERVISOR:
             host.project_known(environ, inv.known_project())  # a standby, if it may need one
-        _skip_ldconfig()
+        _before_trio()
         import trio  # verbs that need no backend (config, version) start faster without it
 
         return trio.run(_run, inv, prepared)
