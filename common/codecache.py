@@ -20,6 +20,8 @@ of a string); the text is kept with a placeholder in its place, and the number p
 into the loaded code's constants.
 """
 
+from __future__ import annotations
+
 import atexit
 import builtins
 import contextlib
@@ -28,9 +30,12 @@ import os
 import sys
 from pathlib import Path
 from types import CodeType, ModuleType
-from typing import Any
 
 from common import standins
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_ENTRIES = 2_000
 """Past this many in one module's file (code of classes that no longer exist), the

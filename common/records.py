@@ -9,7 +9,10 @@ JSON (de)serialisation; no I/O here.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)

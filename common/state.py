@@ -12,13 +12,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Any
 
 from common.errors import StateError
 from common.locks import try_lock
 from common.paths import Layout
 from common.records import ContainerRecord, NetworkRecord
 from common.statefiles import read_json, sync_directory, write_json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def read_project(layout: Layout, project: str) -> dict[str, Any]:

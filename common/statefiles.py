@@ -12,10 +12,13 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from common import faults
 from common.errors import host_error
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int = 0o644, *,

@@ -8,7 +8,10 @@ import contextlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TextIO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None,

@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # the rest is imported when a verb connects: `version` needs none of it
+    from typing import Any
+
     from compose.engine.context import Context, Reporter
     from compose.supervisor.standby import Standby
 

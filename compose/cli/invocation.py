@@ -7,27 +7,28 @@ from __future__ import annotations
 import argparse
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from common.durations import parse_duration
 from common.errors import UsageError
 from compose.cli.console import Output
 from compose.spec.names import is_valid_project_name
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # the loader (yaml, the JSON schema) is imported by the verbs that load
     from pathlib import Path
+    from typing import Any, TypeAlias
 
     from compose.engine.context import Host
     from compose.spec.load.discover import LoadOptions
     from compose.spec.loadcache import Summary
     from compose.spec.loaded import Loaded
 
-Runner = Callable[[Any], Awaitable[int]]
+Runner: TypeAlias = "Callable[[Any], Awaitable[int]]"
 """What a verb does once the real backends are wired (root, runtime detected): it
 gets the engine's ``Context``."""
-Prepared = Runner | int
+Prepared: TypeAlias = "Runner | int"
 """``prepare`` returns a runner, or an exit status when no backend is needed."""
-Verbs = Any  # argparse's private _SubParsersAction
+Verbs: TypeAlias = "Any"  # argparse's private _SubParsersAction
 
 
 def timeout_arg(text: str) -> float:
@@ -180,7 +181,7 @@ class Invocation:
                 raise UsageError(f"no such service: {name}")
 
 
-ProjectAct = Callable[[Any, str, list[str], argparse.Namespace], Awaitable[int]]
+ProjectAct: TypeAlias = "Callable[[Any, str, list[str], argparse.Namespace], Awaitable[int]]"
 """What a project verb does: ``(ctx, project, services, args)`` to an exit status."""
 
 

@@ -16,13 +16,15 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TextIO
 
 from common.terminal import columns
 from compose import __version__
 from compose.cli import commands
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # imported when a verb runs: `pycompose version` needs none of them
+    from typing import Any, TextIO
+
     from compose.cli.invocation import Invocation, Runner
     from compose.engine.context import Host
 

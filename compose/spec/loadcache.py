@@ -26,7 +26,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
 
 try:  # hashlib's own BLAKE2, without hashlib: its import loads OpenSSL (3 ms of exec -T)
     from _blake2 import blake2b
@@ -38,7 +37,10 @@ from common.statefiles import write_atomic
 from compose import __version__
 from compose.spec.load.discover import LoadOptions, absolute, find_files, project_environment
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # the model: exec -T's summary needs none of it
+    from typing import Any
+
     from compose.spec.loaded import Loaded
 
 KEEP = 64

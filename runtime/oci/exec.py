@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from common.errors import RuntimeFailure
 from common.records import ContainerRecord
 from common.statefiles import read_json
 from runtime.ocispec.users import ProcessUser, UnknownUser, read_in_root, resolve_user
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def exec_process(config: Mapping[str, Any], args: Sequence[str], *,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import NoReturn
 
 from common import state
 from common.errors import UsageError
@@ -22,6 +21,10 @@ from common.records import ContainerRecord, is_oneoff
 from common.statefiles import read_json
 from runtime.oci.exec import container_exec_process
 from runtime.oci.runcstate import read_state
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 class NotHere(Exception):

@@ -192,7 +192,8 @@ def test_init_is_pid_one_and_reaps_zombies(busybox_stack: Stack, tmp_path: Path,
 BECOMES_THE_RUNTIME = """
 import os, runpy, sys
 def report(path, argv):
-    heavy = {"trio", "yaml", "rich", "ast", "shutil", "pyroute2", "structlog", "typing_extensions"}
+    heavy = {"trio", "yaml", "rich", "ast", "shutil", "pyroute2", "structlog", "typing_extensions",
+             "typing"}
     print(sorted(heavy & set(sys.modules)), type(sys.modules.get("inspect")).__name__)
     os._exit(0)
 os.execv = report

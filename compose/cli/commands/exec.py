@@ -4,12 +4,12 @@ status becomes ours."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from common.errors import UsageError
 from common.terminal import is_terminal
 from compose.cli.invocation import Invocation, Prepared, Verbs, parse_env
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # the engine (trio) only for the usual way: -T takes a shorter one
     from compose.engine.context import Context
 

@@ -15,14 +15,16 @@ cast (``cpus: ${X}`` becomes a number) as compose-go's loader does.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
 
-from compose.spec.load.pathtable import PathTable
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # not imported to read a .env file: parsing YAML needs PyYAML
+    from typing import Any
+
     from compose.spec.load.parse import Document, KeyPath
+    from compose.spec.load.pathtable import PathTable
 
 Warn = Callable[[str], None]
 
@@ -222,8 +224,7 @@ CASTS: CastTable = {
 
 def _caster(parts: tuple[str, ...], casts: CastTable,
             warn: Warn) -> Callable[[str], Any] | None:
-    table = _CASTS_TABLE if casts is CASTS else PathTable(casts)
-    kind = table.lookup(parts)
+    kind = (_casts_table() if casts is CASTS else _table(casts)).lookup(parts)
     if kind is None:
         return None
     if kind == _BOOL:
@@ -233,7 +234,16 @@ def _caster(parts: tuple[str, ...], casts: CastTable,
     return _to_int("Atoi" if kind == _INT else "ParseInt")
 
 
-_CASTS_TABLE: PathTable[str] = PathTable(CASTS)
+@functools.cache
+def _casts_table() -> PathTable[str]:
+    """Made at the first interpolation of a file: reading a ``.env`` needs none."""
+    return _table(CASTS)
+
+
+def _table(casts: CastTable) -> PathTable[str]:
+    from compose.spec.load.pathtable import PathTable  # its typing: not for a .env
+
+    return PathTable(casts)
 
 
 def interpolate_tree(data: Any, env: Mapping[str, str], warn: Warn, *,
