@@ -43,6 +43,8 @@ class NetworkDriver:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self._firewall_lock = trio.Lock()
+        self._bridges_leaving: set[str] = set()
+        """Bridges of networks being removed: their rules are left out of tables."""
         self._deletions = LinkDeletions(self._delete_links)  # containers removed side by side
 
     def netns_path(self, record: ContainerRecord) -> Path:
@@ -60,8 +62,17 @@ class NetworkDriver:
         await self.sync_firewall(network.project)
 
     async def remove_network(self, network: NetworkRecord) -> None:
-        await trio.to_thread.run_sync(netlinkworker.run, netlink.delete_link, network.bridge)
-        await self.sync_firewall(network.project)
+        """The bridge and its firewall rules go side by side: deleting the bridge
+        waits out the kernel's RCU grace periods (30-60 ms), meanwhile libnftables
+        rewrites the project's table without it (8-20 ms)."""
+        self._bridges_leaving.add(network.bridge)  # every table written meanwhile skips it
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(partial(trio.to_thread.run_sync, netlinkworker.run,
+                                           netlink.delete_link, network.bridge))
+                nursery.start_soon(self.sync_firewall, network.project)
+        finally:
+            self._bridges_leaving.discard(network.bridge)
 
     async def connect(self, record: ContainerRecord) -> None:
         """Idempotent: a restart keeps the namespace, its interfaces and addresses."""
@@ -141,10 +152,11 @@ class NetworkDriver:
 
     async def sync_firewall(self, project: str, *, leaving: str | None = None) -> None:
         """Write the project's table from its records, or delete it when nothing
-        needs it.  A network counts while its bridge exists: it is removed before
-        its record, and other removals may run meanwhile."""
+        needs it.  A network counts while its bridge exists and is not being
+        deleted: it is removed before its record, and other removals may run
+        meanwhile.  ``leaving``: a container that counts as gone already."""
         async with self._firewall_lock:
-            links = await self.link_names()
+            links = await self.link_names() - self._bridges_leaving
             networks = [n for n in (await trio.to_thread.run_sync(
                 state.project_networks, self.layout, project)).values() if n.bridge in links]
             containers = [r for r in await trio.to_thread.run_sync(

@@ -114,6 +114,11 @@ def leftovers(stack: Stack) -> list[str]:
     links = [name for name in stack.links() if name != "lo"]
     if links:
         found.append(f"links in the test namespace: {links}")
+    tables = subprocess.run(["nsenter", f"--net=/run/netns/{stack.netns}", "--", "nft", "list",
+                             "tables"], capture_output=True, text=True, check=True).stdout
+    ours = [line for line in tables.splitlines() if " pycompose_" in line]
+    if ours:
+        found.append(f"nftables tables in the test namespace: {ours}")
     with open("/proc/mounts") as mounts:
         for line in mounts:
             target = line.split()[1]
