@@ -23,8 +23,12 @@ AFTER_TRIO = ("ssl", "hmac", "idna")
 
 
 def defer(*names: str) -> None:
-    """Each module not yet imported becomes a stand-in until first used."""
+    """Each module not yet imported becomes a stand-in until first used.  Top-level
+    modules only: ``import a.b`` reads ``b`` as an attribute of ``a``, which the
+    import system sets only when it loads ``a.b`` itself."""
     for name in names:
+        if "." in name:
+            raise ValueError(f"not a top-level module: {name}")
         if name in sys.modules:
             continue
         spec = importlib.util.find_spec(name)

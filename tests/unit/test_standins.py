@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
@@ -42,6 +44,13 @@ import ssl
 assert trio.SSLStream is not None and ssl.create_default_context().check_hostname
 assert "_ssl" in sys.modules
 """
+
+
+def test_only_top_level_modules_stand_in() -> None:
+    from common import standins
+
+    with pytest.raises(ValueError, match=r"concurrent\.futures"):
+        standins.defer("concurrent.futures")
 
 
 def _run(script: str) -> None:
