@@ -314,7 +314,10 @@ async def stop_by_user(layout: Layout, containers: ContainerBackend, record: Con
     before the signal, so the exit is never mistaken for a crash.  Every stop a
     user asks for (``stop``, ``restart``, ``down``, a recreate, Ctrl-C) comes here,
     so its ``pre_stop`` hooks run here first (a failure is warned about)."""
-    runstate.mark_stopped_by_user(layout.container_dir(record.id))  # a tiny file: no thread
+    # fsync'd with its directory: from a thread, or a down of many containers
+    # would stop them one disk wait after another
+    await trio.to_thread.run_sync(runstate.mark_stopped_by_user,
+                                  layout.container_dir(record.id))
     await hooks.pre_stop(layout, containers, record, warn)
     await containers.stop(record, timeout)
 
