@@ -201,12 +201,15 @@ class _CompilingLoader:
 
     def exec_module(self, module: ModuleType) -> None:
         cache, namespace = self._cache, module.__dict__
+        flags: list[int] = []  # read at the first compile: the module's imports have run
 
         def compile_cached(source: Any, filename: Any, mode: str, *rest: Any,
                            **options: Any) -> Any:
             if rest or options or mode != "exec" or not isinstance(source, str):
                 return builtins.compile(source, filename, mode, *rest, **options)
-            return cache.attrs_code(source, str(filename), _future_flags(namespace))
+            if not flags:
+                flags.append(_future_flags(namespace))
+            return cache.attrs_code(source, str(filename), flags[0])
 
         namespace["compile"] = compile_cached
         self._loader.exec_module(module)
