@@ -10,6 +10,9 @@ which nftables depends on) in-process: no ``nft`` process per network and no
 from __future__ import annotations
 
 import ctypes
+import os
+import queue
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -51,7 +54,8 @@ class _Library:
 
 
 def run_script(lib: ctypes.CDLL, script: str) -> str | None:
-    """Run ``script`` in this thread's namespace; nft's error text, or None."""
+    """Run ``script`` in this thread's namespace; nft's error text, or None.  The
+    context is freed afterwards by ``_freeing``, not by the caller."""
     ctx = lib.nft_ctx_new(NFT_CTX_DEFAULT)
     if not ctx:
         return "cannot make an nftables context"
@@ -63,7 +67,42 @@ def run_script(lib: ctypes.CDLL, script: str) -> str | None:
         error: bytes | None = lib.nft_ctx_get_error_buffer(ctx)
         return (error or b"").decode(errors="replace").strip() or "?"
     finally:
-        lib.nft_ctx_free(ctx)
+        _freeing.free(lib, ctx)
+
+
+class _Freeing:
+    """Frees nftables contexts on a thread of its own.  Freeing one closes its
+    netlink socket, and the kernel holds that close 8-20 ms here: it sat on the
+    way of a network's creation and of each container's DNS redirect, after the
+    script had run.  A daemon thread, started at the first free; a context still
+    queued when the process ends is closed with it.  A forked child starts without
+    it (its queue would have no reader)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[ctypes.CDLL, int]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        os.register_at_fork(after_in_child=self._forked)
+
+    def free(self, lib: ctypes.CDLL, ctx: int) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="nft-free", daemon=True)
+                self._thread.start()
+        self._queue.put((lib, ctx))
+
+    def _run(self) -> None:
+        while True:
+            lib, ctx = self._queue.get()
+            lib.nft_ctx_free(ctx)
+
+    def _forked(self) -> None:
+        self._queue = queue.SimpleQueue()
+        self._thread = None
+        self._lock = threading.Lock()
+
+
+_freeing = _Freeing()
 
 
 async def apply_nft(script: str, needed: bool = True, netns: Path | None = None) -> None:
