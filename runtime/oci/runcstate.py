@@ -39,12 +39,17 @@ runc replaces the file (a rename) whenever it changes it.  The supervisor asks
 for every container's status at each change of its name table."""
 
 
+def state_file(root: Path, container_id: str) -> Path:
+    """Where runc keeps a container's state: without it, runc knows no such container."""
+    return root / container_id / "state.json"
+
+
 def read_state(root: Path, container_id: str) -> dict[str, Any] | None:
     """``{"id", "pid", "status"}`` as ``runc state`` prints them; None when runc
     knows no such container (or its state file cannot be read: ask runc)."""
     directory = root / container_id
     try:
-        essentials = _essentials(directory / "state.json")
+        essentials = _essentials(state_file(root, container_id))
     except (FileNotFoundError, NotADirectoryError, ValueError):
         return None
     pid = essentials.pid

@@ -25,7 +25,7 @@ import trio
 from common.errors import RuntimeFailure
 from common.paths import Layout
 from common.statefiles import write_atomic
-from runtime.oci.runcstate import read_state
+from runtime.oci.runcstate import read_state, state_file
 
 CONMON = "conmon"
 
@@ -258,10 +258,14 @@ class OciRuntime:
 
     async def state(self, container_id: str) -> dict[str, Any] | None:
         """``runtime state``: ``{"id", "pid", "status"...}``, None when it knows no such
-        container.  runc's is read from its state directory (``runcstate.py``)."""
+        container.  runc's is read from its state directory (``runcstate.py``); runc
+        itself is asked only about a state file there that cannot be read.  Without
+        the file (a ``runc create`` under way has made the directory, not yet the
+        file) runc knows no such container either, and a supervisor observing 20
+        containers being created would run a runc process for each."""
         if self.runtime.name == "runc":
             known = read_state(self.layout.runc_root, container_id)
-            if known is not None or not (self.layout.runc_root / container_id).exists():
+            if known is not None or not state_file(self.layout.runc_root, container_id).exists():
                 return known
         result = await self._run("state", container_id)
         if result.returncode != 0:

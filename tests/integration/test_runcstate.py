@@ -4,11 +4,16 @@ container's life: running, paused, running again, stopped."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+import trio
+
 from common.state import container_records
 from runtime.oci.runcstate import read_state
+from runtime.oci.runtime import OciRuntime, Runtime
 from tests.integration.conftest import Stack
 from tests.integration.test_containers import project
 
@@ -43,3 +48,24 @@ def test_read_state_agrees_with_runc_state(busybox_stack: Stack, tmp_path: Path)
     finally:
         stack.run("down", "-t", "0", cwd=directory)
     assert read_state(stack.layout.runc_root, record.id) is None
+
+
+async def test_a_state_directory_without_its_file_is_no_container_to_runc_either(
+        stack: Stack) -> None:
+    """``runc create`` makes the directory before the file.  runc says it knows no
+    such container then, and so does ``OciRuntime.state``, without running runc (a
+    supervisor observing containers being created ran one for each); a state file
+    that cannot be read is still runc's to read."""
+    root = stack.layout.runc_root
+    (root / "halfmade").mkdir(parents=True)
+    try:
+        result = await trio.run_process(["runc", "--root", str(root), "state", "halfmade"],
+                                        capture_stdout=True, capture_stderr=True, check=False)
+        assert result.returncode != 0 and b"does not exist" in result.stderr
+        oci = OciRuntime(stack.layout, Runtime("runc", "/nonexistent/runc"))  # never run
+        assert await oci.state("halfmade") is None
+        (root / "halfmade" / "state.json").write_text("{torn")
+        with pytest.raises(FileNotFoundError):  # unreadable: runc is asked
+            await oci.state("halfmade")
+    finally:
+        shutil.rmtree(root / "halfmade")
