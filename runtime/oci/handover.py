@@ -20,7 +20,7 @@ from common.paths import Layout
 from common.records import ContainerRecord, is_oneoff
 from common.statefiles import read_json
 from runtime.oci.exec import container_exec_process
-from runtime.oci.runcstate import read_state, state_file
+from runtime.oci.runcstate import read_state
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def running_container(layout: Layout, project: str, service: str,
         raise UsageError(f"service {service!r} is not running")
     record = found[0]
     known = read_state(layout.runc_root, record.id)
-    if known is None and state_file(layout.runc_root, record.id).exists():
+    if known is None and (layout.runc_root / record.id).exists():
         raise NotHere  # runc has it, yet its state cannot be read here: ask runc
     status = (known or {}).get("status")
     if status == "paused":
