@@ -295,7 +295,9 @@ def test_a_container_whose_image_is_gone_does_not_end_the_supervision(
                    check=True)
     failed = stack.wait_for(lambda: (r := supervisor_events(stack, "gone", "restart failed"))
                             and len(r) >= 3 and r, timeout=30)
-    assert "doomed:1" in str(failed[0]["error"]), failed[0]
+    # a restart staged between the image's removal and the unmount finds an empty
+    # root (runc cannot exec sh); the ones after find the image gone
+    assert any("doomed:1" in str(event["error"]) for event in failed), failed
     before = len([e for e in supervisor_events(stack, "gone", "restarting")
                   if e["container"] == "gone-steady-1"])
     stack.wait_for(lambda: len([e for e in supervisor_events(stack, "gone", "restarting")
