@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the loader (yaml, the JSON schema) is imported by the verbs
 
     from compose.engine.context import Host
     from compose.spec.load.discover import LoadOptions
-    from compose.spec.loadcache import Summary
+    from compose.spec.loadcache import Entry, Summary
     from compose.spec.loaded import Loaded
 
 Runner: TypeAlias = "Callable[[Any], Awaitable[int]]"
@@ -128,7 +128,7 @@ class Invocation:
             summary = loadcache.Summary(loaded.project.name, tuple(loaded.project.services),
                                         loaded.warnings)
             if entry:
-                loadcache.put(cache, entry, summary, loaded.inputs)
+                loadcache.put(cache, entry, summary, loaded.inputs, loaded.variables)
         if warn:
             for warning in summary.warnings:
                 self.output.warn(warning)
@@ -136,10 +136,10 @@ class Invocation:
         self.__dict__["_project"] = summary.name
         return summary
 
-    def _cache_entry(self) -> tuple[Path, str | None]:
+    def _cache_entry(self) -> tuple[Path, Entry | None]:
         """The load cache's directory and this command line's entry in it (None:
         finding the files failed), worked out once: a summary's miss loads."""
-        known: tuple[Path, str | None] | None = self.__dict__.get("_entry")
+        known: tuple[Path, Entry | None] | None = self.__dict__.get("_entry")
         if known is None:
             from common.paths import Layout
             from compose.spec import loadcache

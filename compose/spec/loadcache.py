@@ -4,14 +4,18 @@ load's warnings for verbs acting on a project's containers (a JSON summary), and
 the whole load (``Loaded``, pickled) for verbs that make containers.
 
 An entry is found by everything the load was given (the options, the files found
-for them, the interpolation environment: the process's and the .env files') and
+for them, the ``COMPOSE_*`` variables that say where they are, and ``HOME``) and
 holds the content hash of every file the load read or looked for (the Compose
 files, included and extended ones, services' env and label files, missing ones
-too); one changed byte, one variable, a new override file, and the entry is not
-used.  A kept load also names the loader's code it came from.  A hit skips the
-YAML parser, the schema and the model: `exec`, `ps`, `logs`, `stop`, `up`,
-`run`... start that much faster.  Anything unreadable is a miss, and a miss is a
-full load, which says what is wrong with the files.
+too) and of the variables it looked up, set or not, in its environment (the
+process's and the .env files'; all of them if it went through the whole
+environment); one changed byte, one of those variables, a new override file, and
+the entry is not used.  Other variables may differ: a new terminal, another
+``OLDPWD`` or ``SSH_CONNECTION``, still finds the entry.  A kept load also names
+the loader's code it came from.  A hit skips the YAML parser, the schema and the
+model: `exec`, `ps`, `logs`, `stop`, `up`, `run`... start that much faster.
+Anything unreadable is a miss, and a miss is a full load, which says what is
+wrong with the files.
 """
 
 from __future__ import annotations
@@ -53,6 +57,14 @@ _UNREADABLE = (OSError, EOFError, ValueError, TypeError, AttributeError, ImportE
 
 
 @dataclass(frozen=True)
+class Entry:
+    """Where a load of these options is kept, and the environment it would see now."""
+
+    name: str
+    environ: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Summary:
     """What verbs acting on a project's containers need of its files."""
 
@@ -61,7 +73,7 @@ class Summary:
     warnings: tuple[str, ...] = ()
 
 
-def key(options: LoadOptions) -> str | None:
+def key(options: LoadOptions) -> Entry | None:
     """The entry ``options`` would use now; None when finding the files fails (the
     full load says why)."""
     try:
@@ -74,15 +86,22 @@ def key(options: LoadOptions) -> str | None:
     given = [options.files, options.project_name, options.project_directory,
              options.env_files, options.interpolate, options.consistency,
              options.resolve_paths, options.profiles, options.services, options.cwd,
-             files, sorted(environ.items())]
-    return blake2b(json.dumps(given).encode(), digest_size=20).hexdigest()
+             files, sorted(v for v in options.environ.items() if _locates(v[0]))]
+    return Entry(blake2b(json.dumps(given).encode(), digest_size=20).hexdigest(), environ)
 
 
-def get(directory: Path, entry: str) -> Summary | None:
+def _locates(variable: str) -> bool:
+    """Whether ``variable`` may change which files a load reads (or what ``~`` is)."""
+    return variable.startswith("COMPOSE_") or variable == "HOME"
+
+
+def get(directory: Path, entry: Entry) -> Summary | None:
     try:
-        value = json.loads((directory / f"{entry}.json").read_bytes())
+        value = json.loads((directory / f"{entry.name}.json").read_bytes())
         inputs, summary = value["inputs"], value["summary"]
         if not isinstance(inputs, dict) or _hashes(inputs) != inputs:
+            return None
+        if _variables(entry.environ, value["variables"]) != value["variables"]:
             return None
         return Summary(str(summary["name"]), tuple(summary["services"]),
                        tuple(summary["warnings"]))
@@ -90,27 +109,42 @@ def get(directory: Path, entry: str) -> Summary | None:
         return None
 
 
-def put(directory: Path, entry: str, summary: Summary, inputs: Iterable[str]) -> None:
-    """Keep ``summary`` of a load that read ``inputs``; a cache that cannot be
-    written is no error."""
+def put(directory: Path, entry: Entry, summary: Summary, inputs: Iterable[str],
+        variables: Sequence[str] | None) -> None:
+    """Keep ``summary`` of a load that read ``inputs`` and looked up ``variables``
+    (None: all of them); a cache that cannot be written is no error."""
     value = {"inputs": _hashes(sorted(set(inputs))),
+             "variables": _variables(entry.environ, {"names": variables}),
              "summary": {"name": summary.name, "services": list(summary.services),
                          "warnings": list(summary.warnings)}}
     with contextlib.suppress(PycomposeError, OSError):
         directory.mkdir(parents=True, exist_ok=True)
-        write_atomic(directory / f"{entry}.json", json.dumps(value).encode(), sync_dir=False)
+        write_atomic(directory / f"{entry.name}.json", json.dumps(value).encode(),
+                     sync_dir=False)
         _trim(directory)
 
 
-def get_loaded(directory: Path, entry: str) -> Loaded | None:
+def _variables(environ: Mapping[str, str], kept: Mapping[str, Any]) -> dict[str, Any]:
+    """The names ``kept`` lists (None: every variable) and the hash of their values
+    in ``environ``, unset ones included."""
+    names = kept["names"]
+    values = (sorted(environ.items()) if names is None
+              else [(name, environ.get(name)) for name in names])
+    digest = blake2b(json.dumps(values).encode(), digest_size=20).hexdigest()
+    return {"names": None if names is None else list(names), "hash": digest}
+
+
+def get_loaded(directory: Path, entry: Entry) -> Loaded | None:
     """The whole load kept for ``entry``, while every file it depended on is as it
     was and the loader is the same code."""
     import pickle  # here: verbs that need only the summary (exec -T) start without it
 
     try:
-        with open(directory / f"{entry}.pickle", "rb") as file:
-            code, inputs = pickle.load(file)  # checked before the model is read
+        with open(directory / f"{entry.name}.pickle", "rb") as file:
+            code, inputs, variables = pickle.load(file)  # checked before the model is read
             if code != _code() or not isinstance(inputs, dict) or _hashes(inputs) != inputs:
+                return None
+            if _variables(entry.environ, variables) != variables:
                 return None
             loaded = pickle.load(file)
     except (*_UNREADABLE, pickle.UnpicklingError):
@@ -120,7 +154,7 @@ def get_loaded(directory: Path, entry: str) -> Loaded | None:
     return loaded if isinstance(loaded, Loaded) else None
 
 
-def put_loaded(directory: Path, entry: str, loaded: Loaded) -> None:
+def put_loaded(directory: Path, entry: Entry, loaded: Loaded) -> None:
     """Keep ``loaded``; a cache that cannot be written is no error."""
     import pickle
 
@@ -129,11 +163,12 @@ def put_loaded(directory: Path, entry: str, loaded: Loaded) -> None:
     pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
     with contextlib.suppress(PycomposeError, OSError, pickle.PicklingError, TypeError,
                              AttributeError, RecursionError):
-        pickler.dump((_code(), _hashes(sorted(set(loaded.inputs)))))
+        pickler.dump((_code(), _hashes(sorted(set(loaded.inputs))),
+                      _variables(entry.environ, {"names": loaded.variables})))
         pickler.clear_memo()  # two pickles, each read on its own
         pickler.dump(loaded)
         directory.mkdir(parents=True, exist_ok=True)
-        write_atomic(directory / f"{entry}.pickle", buffer.getvalue(), sync_dir=False)
+        write_atomic(directory / f"{entry.name}.pickle", buffer.getvalue(), sync_dir=False)
         _trim(directory)
 
 

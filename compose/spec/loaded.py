@@ -17,3 +17,6 @@ class Loaded:
     warnings: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ()
     """Every file the load read or looked for, absolute."""
+    variables: tuple[str, ...] | None = None
+    """Every variable of the environment the load looked up, set or not (None: it
+    went through all of them)."""

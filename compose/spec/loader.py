@@ -63,31 +63,33 @@ def load_project(options: LoadOptions) -> Loaded:
 
 
 def _load_project(options: LoadOptions) -> Loaded:
-    with reads.recording() as noted:  # env and label files, an include's .env
+    with reads.recording() as noted:  # env and label files, an include's .env, variables
         raw = load_raw(options)
         check_rules(raw.data, raw.sources, decode=options.interpolate)
         canonical = canonicalize(raw.data, project_name=raw.name,
                                  working_dir=raw.working_dir,
                                  resolve_paths=options.resolve_paths,
                                  environ=raw.environ, sources=raw.sources)
-    if options.consistency and options.interpolate:
-        # docker compose's `config --no-interpolate` prints the model unchecked: its
-        # references may still be variables
-        check_project(canonical, raw.data, raw.sources)
-    project = build_project(canonical, working_dir=raw.working_dir, config_files=raw.files,
-                            sources=raw.sources, environ=raw.environ)
+        if options.consistency and options.interpolate:
+            # docker compose's `config --no-interpolate` prints the model unchecked:
+            # its references may still be variables
+            check_project(canonical, raw.data, raw.sources)
+        project = build_project(canonical, working_dir=raw.working_dir,
+                                config_files=raw.files, sources=raw.sources,
+                                environ=raw.environ)
+    variables = None if noted.every_variable else tuple(sorted(noted.variables))
     return Loaded(project, canonical, (*raw.warnings, *unsupported(canonical)),
-                  (*raw.files, *raw.inputs, *noted))
+                  (*raw.files, *raw.inputs, *noted.paths), variables)
 
 
 def load_raw(options: LoadOptions) -> RawProject:
     files = find_files(options)
     working_dir = absolute(options.cwd, options.project_directory or os.path.dirname(files[0]))
-    environ = project_environment(options, working_dir)
+    environ = reads.Watched(project_environment(options, working_dir))
     warnings: list[str] = []
     read = _ReadOnce()
     name = choose_project_name(options, files, working_dir, environ, warnings.append, read)
-    environ = {**environ, "COMPOSE_PROJECT_NAME": name}
+    environ = environ.plus({"COMPOSE_PROJECT_NAME": name})
     assembled = assemble_project(files, Context(
         working_dir, environ, options.interpolate, read, read.env_file,
         warnings.append, None if options.resolve_paths else working_dir))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from compose.spec import loadcache
+from compose.spec.load import reads
 from compose.spec.loaded import Loaded
 from compose.spec.loader import LoadOptions, load_project
 
@@ -61,7 +62,7 @@ def remember(directory: Path, cache: Path, **environ: str) -> loadcache.Summary:
                                 loaded.warnings)
     entry = loadcache.key(given)
     assert entry is not None
-    loadcache.put(cache, entry, summary, loaded.inputs)
+    loadcache.put(cache, entry, summary, loaded.inputs, loaded.variables)
     return summary
 
 
@@ -108,6 +109,72 @@ def test_any_change_of_what_the_load_read_is_a_miss(project: Path, tmp_path: Pat
     assert cached(look, cache, **environ) is None
 
 
+def test_variables_the_load_never_looked_up_may_change(project: Path, tmp_path: Path) -> None:
+    """A new terminal has another OLDPWD, SSH_CONNECTION, TERM...: the same entry."""
+    cache = tmp_path / "cache"
+    summary = remember(project, cache, OLDPWD="/a", SSH_CONNECTION="10.0.0.1 5000")
+    assert cached(project, cache, OLDPWD="/b", SSH_CONNECTION="10.0.0.1 5001") == summary
+    assert cached(project, cache, OLDPWD="/b", NAME="other") is None  # looked up
+
+
+@pytest.mark.parametrize("text,environ", [
+    ("services: {web: {image: 'busybox:${TAG:-1}'}}\n", {"TAG": "2"}),
+    ("services: {web: {image: busybox, environment: [TAG]}}\n", {"TAG": "2"}),
+    ("services: {web: {image: busybox, profiles: [x]}, db: {image: busybox}}\n",
+     {"COMPOSE_PROFILES": "x"}),
+    ("services: {web: {image: busybox, env_file: web.env}}\n", {"TAG": "2"}),
+])
+def test_a_variable_looked_up_unset_then_set_is_a_miss(tmp_path: Path, text: str,
+                                                       environ: dict[str, str]) -> None:
+    """Looked up while unset, as a default's, a bare key's, the profiles', or an
+    env file's interpolation: setting it is a change."""
+    project = tmp_path / "proj"
+    write(project / "compose.yaml", text)
+    write(project / "web.env", "COLOUR=${TAG:-red}\n")
+    cache = tmp_path / "cache"
+    remember(project, cache, UNRELATED="1")
+    assert cached(project, cache, UNRELATED="2") is not None
+    assert cached(project, cache, **environ) is None
+
+
+def test_a_load_names_the_variables_it_looked_up(project: Path) -> None:
+    loaded = load_project(options(project, NAME="n", OLDPWD="/x"))
+    assert loaded.variables is not None
+    assert "NAME" in loaded.variables and "OLDPWD" not in loaded.variables
+
+
+def test_going_through_the_environment_makes_every_variable_a_dependency() -> None:
+    with reads.recording() as noted:
+        environ = reads.Watched({"A": "1", "B": "2"}).plus({"C": "3"})
+        assert environ.get("A") == "1" and "Z" not in environ and environ["C"] == "3"
+        assert noted.variables == {"A", "Z", "C"} and not noted.every_variable
+        assert dict(environ) == {"A": "1", "B": "2", "C": "3"}
+        assert noted.every_variable
+
+
+def test_layers_are_looked_up_in_order_and_note_only_what_is_looked_up() -> None:
+    with reads.recording() as noted:
+        environ = reads.Layered(reads.Watched({"A": "1"}), {"A": "2", "B": "3"})
+        assert environ["A"] == "1" and environ.get("B") == "3" and "C" not in environ
+        assert bool(environ) and noted.variables == {"A", "B", "C"}
+        assert not noted.every_variable
+        assert sorted(environ.items()) == [("A", "1"), ("B", "3")]
+        assert noted.every_variable
+
+
+def test_an_entry_of_a_load_that_went_through_everything_misses_on_any_change(
+        project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    given = options(project, OLDPWD="/a")
+    loaded = load_project(given)
+    entry = loadcache.key(given)
+    assert entry is not None
+    summary = loadcache.Summary(loaded.project.name, tuple(loaded.project.services))
+    loadcache.put(cache, entry, summary, loaded.inputs, None)
+    assert cached(project, cache, OLDPWD="/a") == summary
+    assert cached(project, cache, OLDPWD="/b") is None
+
+
 def test_an_unreadable_entry_is_a_miss(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     remember(project, cache)
@@ -124,10 +191,21 @@ def test_only_the_newest_entries_are_kept(project: Path, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loadcache, "KEEP", 2)  # entries of two files (a summary, a load)
     cache = tmp_path / "cache"
-    for n in range(5):
-        remember(project, cache, NAME=f"p{n}")
+    for n in range(5):  # where the files are: five entries
+        remember(project, cache, COMPOSE_PATH_SEPARATOR=f"{n}", NAME=f"p{n}")
     assert len(list(cache.iterdir())) == 4
-    assert cached(project, cache, NAME="p4") == loadcache.Summary("p4", ("db", "queue", "web"))
+    assert cached(project, cache, COMPOSE_PATH_SEPARATOR="4", NAME="p4") == loadcache.Summary(
+        "p4", ("db", "queue", "web"))
+
+
+def test_a_load_with_other_values_takes_the_entry_s_place(project: Path,
+                                                          tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    remember(project, cache, NAME="p1")
+    summary = remember(project, cache, NAME="p2")
+    assert len(list(cache.iterdir())) == 1
+    assert cached(project, cache, NAME="p2") == summary
+    assert cached(project, cache, NAME="p1") is None
 
 
 def keep_load(directory: Path, cache: Path, **environ: str) -> Loaded:

@@ -106,7 +106,7 @@ def _request(entry: Any, where: KeyPath, document: Document, working_dir: str,
     for path in env_paths:
         from_files.update(read_env(path, environ))
     # The including project's environment wins over the include's env files.
-    return IncludeRequest(files, project_dir, {**from_files, **environ}, chain)
+    return IncludeRequest(files, project_dir, reads.Layered(environ, from_files), chain)
 
 
 def _strings(value: Any, where: KeyPath, document: Document) -> list[str]:

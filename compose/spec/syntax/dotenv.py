@@ -13,10 +13,10 @@ interpolated with the environment first, then the file's own earlier keys, then
 from __future__ import annotations
 
 import re
-from collections import ChainMap
 from collections.abc import Mapping
 
 from compose.spec.load.interpolate import InterpolationError, go_quote, substitute
+from compose.spec.load.reads import Layered
 
 _SPACE = "\t\v\f\r \x85\xa0"  # compose-go's isSpace: blanks, but not a line break
 _EXPORT = re.compile(r"export[\t\n\f\r ]+")
@@ -45,7 +45,7 @@ def without_digit_keys(values: Mapping[str, str]) -> dict[str, str]:
 
 class _Parser:
     def __init__(self, environ: Mapping[str, str], defaults: Mapping[str, str]) -> None:
-        self.environ = dict(environ)
+        self.environ = environ  # looked up only: a load notes which names (load/reads.py)
         self.defaults = dict(defaults)
         self.line = 1
 
@@ -132,7 +132,7 @@ class _Parser:
 
     def _expand(self, value: str, out: dict[str, str]) -> str:
         try:
-            return substitute(value, ChainMap(self.environ, out, self.defaults), lambda _: None)
+            return substitute(value, Layered(self.environ, out, self.defaults), lambda _: None)
         except InterpolationError as exc:
             raise DotenvError(self.line, str(exc)) from None
 
