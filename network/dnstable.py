@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from ipaddress import ip_address, ip_interface
 
 from common.records import ContainerRecord, is_oneoff
@@ -159,6 +159,7 @@ def _namespace_owner(record: ContainerRecord,
     return record
 
 
+@lru_cache(maxsize=4096)  # each rebuild of the table parses every address again
 def _bare(text: str) -> str:
     return str(ip_interface(text).ip) if text else ""
 

@@ -80,8 +80,8 @@ class Project(Protocol):
         """A watcher's new state, for snapshots: in back-off until ``restart_at``."""
         ...
 
-    async def refresh_dns(self) -> None:
-        """Who answers to which name changed."""
+    async def refresh_dns(self, changed: str | None = None) -> None:
+        """Who answers to which name changed: ``changed``'s container (None: any)."""
         ...
 
 
@@ -195,7 +195,7 @@ class ContainerWatcher:
 
     async def _wait_start(self, _: WaitStart) -> Step:
         await self.project.containers.wait_running(self.record)
-        await self.project.refresh_dns()
+        await self.project.refresh_dns(self.record.id)
         self.just_started = True
         return Observe()
 
@@ -222,7 +222,7 @@ class ContainerWatcher:
         if step.run.autoheal == "restart" and not restart_state.manually_stopped:
             policy = RestartPolicy("always", delay=policy.delay)
         decision = restart_decision(policy, step.code, restart_state, step.ran_for)
-        await self.project.refresh_dns()
+        await self.project.refresh_dns(record.id)
         if not isinstance(decision, Restart):
             self.log.info("container exited", exit_code=step.code, stays=decision.reason)
             return None
@@ -280,7 +280,7 @@ class ContainerWatcher:
         self._event("restart")
         self._event("start")
         runstate.restart_done(self.directory)
-        await project.refresh_dns()
+        await project.refresh_dns(record.id)
         (self.directory / runstate.HEALTH).unlink(missing_ok=True)
         try:
             await hooks.post_start(project.layout, project.containers, record)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from functools import partial
 from pathlib import Path
 
@@ -52,11 +52,27 @@ class DnsHost:
             upstreams = ()
         self.server = DnsServer(build_table(()), upstreams)
         self._scopes: dict[str, trio.CancelScope] = {}
+        self._serves: dict[str, bool] = {}
+        """Whether each container of the table serves, as the last rebuild found."""
         self.log = structlog.get_logger("dns")
 
-    def refresh(self, records: Iterable[ContainerRecord]) -> None:
-        """Rebuild the name table: who exists, and who is serving right now."""
-        self.server.table = build_table(records, self._serving)
+    def refresh(self, records: Iterable[ContainerRecord],
+                changed: Collection[str] | None = None) -> None:
+        """Rebuild the name table: who exists, and who is serving right now, asked
+        of the containers in ``changed`` (None: all) and of those new to the table;
+        the others serve as they did at the last rebuild."""
+        before: dict[str, bool] = self._serves
+        now: dict[str, bool] = {}
+
+        def serving(record: ContainerRecord) -> bool:
+            known = before.get(record.id)
+            if known is None or changed is None or record.id in changed:
+                known = self._serving(record)
+            now[record.id] = known
+            return known
+
+        self.server.table = build_table(records, serving)
+        self._serves = now
 
     def _serving(self, record: ContainerRecord) -> bool:
         if not self.running(record):

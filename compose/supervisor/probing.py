@@ -61,7 +61,7 @@ class HealthProbes:
     """A probe's result is in: whoever waits for a snapshot is woken."""
     event: Callable[[str], None]
     """Append an event of the container probed (``health_status: ...``)."""
-    refresh_dns: Callable[[], Awaitable[None]]
+    refresh_dns: Callable[[str], Awaitable[None]]
     """The health status changed: so may who answers to the container's names."""
 
     async def loop(self, record: ContainerRecord, directory: Path, supervision: Supervision,
@@ -83,7 +83,7 @@ class HealthProbes:
             if run.health.status != before:
                 log.info("health_status", status=run.health.status)
                 self.event(f"health_status: {run.health.status}")
-                await self.refresh_dns()
+                await self.refresh_dns(record.id)
             if run.health.status == UNHEALTHY and supervision.on_unhealthy != "none":
                 run.autoheal = supervision.on_unhealthy
                 log.info("autoheal", action=run.autoheal)

@@ -383,14 +383,39 @@ class RecordingDns:
     def __init__(self) -> None:
         self.served: list[str] = []
         self.refreshed = 0
+        self.changes: list[object] = []
 
     async def serve(self, record: ContainerRecord, nursery: trio.Nursery) -> None:
         self.served.append(record.name)
 
-    def refresh(self, records: object) -> None:
+    def refresh(self, records: object, changed: object = None) -> None:
         self.refreshed += 1
+        self.changes.append(changed)
 
     def forget(self, container_id: str) -> None: ...
+
+
+async def test_a_dns_rebuild_asks_again_about_what_changed_and_other_projects(
+        tmp_path: Path) -> None:
+    """The table's rebuild asks the runtime whether a container serves only for
+    the containers named since the last one (a start, an exit, a health status)
+    and for other projects' (whose supervisors tell this one nothing); a rescan
+    asks about all."""
+    supervisor, _ = make(tmp_path, {"restart": "no"}, ScriptedContainer([(3600, 0)]))
+    dns = RecordingDns()
+    supervisor.dns = dns  # type: ignore[assignment]
+    ours = dataclasses.replace(RECORD, id="d" * 64, name="p-web-2", number=2)
+    theirs = dataclasses.replace(RECORD, id="e" * 64, name="q-web-1", project="q")
+    for record in (RECORD, ours, theirs):
+        path = supervisor.layout.containers / record.id / "container.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record.to_json()))
+    await supervisor.refresh_dns(RECORD.id)
+    assert dns.changes == [{RECORD.id, theirs.id}]
+    await supervisor.refresh_dns()
+    assert dns.changes[-1] is None
+    await supervisor.refresh_dns(ours.id)
+    assert dns.changes[-1] == {ours.id, theirs.id}
 
 
 async def test_a_dns_request_serves_and_watches_that_container_alone(tmp_path: Path) -> None:
