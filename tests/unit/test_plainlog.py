@@ -26,3 +26,25 @@ def test_structlog_is_imported_without_rich_which_stays_importable() -> None:
                             text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == ["False True True", "True"]
+
+
+DEFERRED = """
+import sys
+from compose.supervisor.plainlog import import_structlog
+import_structlog()
+print([type(sys.modules[name]).__name__ for name in ("asyncio", "uuid")])
+import structlog.threadlocal, structlog.stdlib
+async def answer():
+    return 42
+import asyncio
+print(asyncio.run(answer()), type(sys.modules["asyncio"]).__name__)
+"""
+
+
+def test_asyncio_and_uuid_wait_until_used() -> None:
+    """structlog imports them for what the supervisor never calls; used later,
+    they are the real modules."""
+    result = subprocess.run([sys.executable, "-c", DEFERRED], cwd=REPO, capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["['_StandIn', '_StandIn']", "42 module"]
