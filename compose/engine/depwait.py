@@ -21,7 +21,7 @@ from common.errors import PycomposeError
 from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.records import ContainerRecord
-from common.status import EXITED
+from common.status import EXITED, ContainerStatus
 from compose.engine import runstate
 from compose.engine.backends import ContainerBackend
 from compose.planning.health import HEALTHY, UNHEALTHY, health_config
@@ -86,7 +86,7 @@ async def wait_for(layout: Layout, containers: ContainerBackend, dependency: Con
     status = await containers.status(dependency)
     if status.state == EXITED:
         raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
-                               f"exited ({status.exit_code})")
+                               f"exited ({await _exit_code(containers, status)})")
     service = runstate.read_supervision(directory)
     if health_config(service, image_config(dependency)) is None:
         raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
@@ -99,6 +99,14 @@ async def wait_for(layout: Layout, containers: ContainerBackend, dependency: Con
     if result != HEALTHY:
         raise DependencyFailed(f"dependency failed to start: container {dependency.name} "
                                f"{result}")
+
+
+async def _exit_code(containers: ContainerBackend, status: ContainerStatus) -> int | None:
+    """The exit code of a container the runtime found stopped: conmon writes it a
+    moment after the process ends, and is waited for then."""
+    if status.exit_code is not None or status.state != EXITED:
+        return status.exit_code
+    return await containers.wait(status.record)
 
 
 async def _exited_or_unchecked(containers: ContainerBackend, dependency: ContainerRecord,
@@ -155,9 +163,10 @@ async def wait_running_or_healthy(layout: Layout, containers: ContainerBackend,
     service = runstate.read_supervision(layout.container_dir(record.id))
     status = await containers.status(record)
     if not status.running:
-        if status.exit_code == 0:
+        code = await _exit_code(containers, status)
+        if code == 0:
             return
-        raise DependencyFailed(f"container {record.name} exited ({status.exit_code})")
+        raise DependencyFailed(f"container {record.name} exited ({code})")
     if health_config(service, image_config(record)) is None:
         return
     try:
