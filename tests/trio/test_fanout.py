@@ -15,9 +15,11 @@ from common.paths import Layout
 from common.records import ContainerRecord
 from common.statefiles import write_json
 from common.status import ContainerStatus
-from compose.engine.executor import run_concurrently
+from compose.engine.executor import Executor, run_concurrently
 from compose.engine.observe import observe
-from tests.fakes import FakeContainers
+from compose.planning.plan import plan_down
+from tests.fakes import FakeContainers, FakeNetworks
+from tests.trio.test_executor import RecordingContainers, _plan, _setup
 
 RECORD = ContainerRecord(id="", name="", project="p", service="web", number=1,
                          image="busybox", image_id="sha256:" + "a" * 64, config_hash="h",
@@ -75,3 +77,39 @@ async def test_run_concurrently_keeps_to_its_limit(limit: int | None, most: int,
     gauge = Gauge()
     await run_concurrently([partial(gauge.hold) for _ in range(10)], limit=limit)
     assert gauge.most == most
+
+
+class GaugedContainers(RecordingContainers):
+    def __init__(self, layout: Layout) -> None:
+        super().__init__(layout)
+        self.removing = Gauge()
+
+    async def remove(self, record: ContainerRecord) -> None:
+        await self.removing.hold()
+        await super().remove(record)
+
+
+class GaugedNetworks(FakeNetworks):
+    def __init__(self) -> None:
+        super().__init__()
+        self.disconnecting = Gauge()
+
+    async def disconnect(self, record: ContainerRecord) -> None:
+        await self.disconnecting.hold()
+        await super().disconnect(record)
+
+
+async def test_down_disconnects_every_container_at_once_and_removes_within_the_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, autojump_clock: object) -> None:
+    """Deleting links waits on the kernel once per batch (network/deletions.py): the
+    more containers ask at once, the fewer waits; their removal holds the limit."""
+    monkeypatch.setenv("COMPOSE_PARALLEL_LIMIT", "2")
+    layout, _, _ = _setup(tmp_path)
+    containers, networks = GaugedContainers(layout), GaugedNetworks()
+    observed = await observe(layout, "proj", containers, networks)
+    await Executor(layout, containers, networks, lambda event: None).run(
+        _plan(layout, observed, tmp_path))
+    observed = await observe(layout, "proj", containers, networks)
+    await Executor(layout, containers, networks, lambda event: None).run(plan_down(observed))
+    assert networks.disconnecting.most == 4
+    assert containers.removing.most == 2
