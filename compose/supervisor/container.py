@@ -170,6 +170,9 @@ class ContainerWatcher:
         run = Run(self.project.clock() if status.started_at is None else status.started_at)
         if status.state == RUNNING:
             self.failure_delay = 0.0  # it runs: the next failure backs off from the start
+            # named to the DNS table, which asks only about containers named since
+            # its last rebuild: started by us, by up, or by a user's start
+            await self.project.refresh_dns(self.record.id)
             return Running(run)
         under_way = self._restart_under_way()
         if under_way is not None:
@@ -194,8 +197,7 @@ class ContainerWatcher:
                       trio.current_time())
 
     async def _wait_start(self, _: WaitStart) -> Step:
-        await self.project.containers.wait_running(self.record)
-        await self.project.refresh_dns(self.record.id)
+        await self.project.containers.wait_running(self.record)  # then observed running
         self.just_started = True
         return Observe()
 

@@ -418,6 +418,23 @@ async def test_a_dns_rebuild_asks_again_about_what_changed_and_other_projects(
     assert dns.changes[-1] == {ours.id, theirs.id}
 
 
+async def test_a_container_found_running_is_named_to_the_dns_table(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    """Started by a user's ``start`` after its watcher let it rest, by ``up``, or
+    by the supervisor: whoever started it, its watcher finds it running and the
+    table asks about it again (it asks only about containers named to it)."""
+    container = ScriptedContainer([(5, 0)])
+    supervisor, _ = make(tmp_path, {"restart": "no"}, container)
+    dns = RecordingDns()
+    supervisor.dns = dns  # type: ignore[assignment]
+    await supervisor.watch(RECORD)  # runs 5 s, exits 0: the policy lets it rest
+    assert dns.changes == [{RECORD.id}, {RECORD.id}]  # running, then exited
+    await container.start(RECORD)  # a user's start; a rescan watches it again
+    with trio.move_on_after(1):
+        await supervisor.watch(RECORD)
+    assert dns.changes[2] == {RECORD.id}
+
+
 async def test_a_dns_request_serves_and_watches_that_container_alone(tmp_path: Path) -> None:
     """``up`` asks for each new container before it starts: that one gets DNS and
     a watcher (its names then resolve for the next level), without a rescan of
@@ -434,7 +451,10 @@ async def test_a_dns_request_serves_and_watches_that_container_alone(tmp_path: P
     async with trio.open_nursery() as nursery:
         answer = await supervisor._on_request(nursery, {"op": "dns", "container": RECORD.id})
         assert answer == {"ok": True}
-        assert dns.served == ["p-web-1"] and dns.refreshed == 1
+        # the table asked about that container alone (its watcher, finding it
+        # running, names it too), not about the other one on disk
+        assert dns.served == ["p-web-1"] and dns.refreshed >= 1
+        assert all(changed == {RECORD.id} for changed in dns.changes)
         status = await supervisor._on_request(nursery, {"op": "status"})
         assert status["watching"] == ["p-web-1"]
         again = await supervisor._on_request(nursery, {"op": "dns", "container": RECORD.id})
