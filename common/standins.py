@@ -4,7 +4,9 @@ A command's start is mostly imports, and some of them are only there for a path
 the command may never take: ``inspect`` (with ast, dis, tokenize: 7-10 ms), which
 dataclasses wants only for a class without a docstring; ``ssl``, ``hmac`` and
 ``idna``, which trio imports for TLS streams, DTLS cookies and IDNA host names
-(6 ms of every trio import; a pull's ``httpx`` uses ``ssl``, and then loads it).
+(6 ms of every trio import; a pull's ``httpx`` uses ``ssl``, and then loads it);
+``asyncio`` and ``uuid``, which structlog imports for what the supervisor never
+calls (``compose/supervisor/plainlog.py``).
 Until one of its attributes is read, such a module is a stand-in in
 ``sys.modules``; the first read imports the real one, which takes the stand-in's
 place there, and the stand-in copies its attributes, so a module that kept a

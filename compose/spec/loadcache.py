@@ -101,7 +101,8 @@ def get(directory: Path, entry: Entry) -> Summary | None:
         inputs, summary = value["inputs"], value["summary"]
         if not isinstance(inputs, dict) or _hashes(inputs) != inputs:
             return None
-        if _variables(entry.environ, value["variables"]) != value["variables"]:
+        kept = value["variables"]
+        if _variables(entry.environ, kept["names"]) != kept:
             return None
         return Summary(str(summary["name"]), tuple(summary["services"]),
                        tuple(summary["warnings"]))
@@ -114,7 +115,7 @@ def put(directory: Path, entry: Entry, summary: Summary, inputs: Iterable[str],
     """Keep ``summary`` of a load that read ``inputs`` and looked up ``variables``
     (None: all of them); a cache that cannot be written is no error."""
     value = {"inputs": _hashes(sorted(set(inputs))),
-             "variables": _variables(entry.environ, {"names": variables}),
+             "variables": _variables(entry.environ, variables),
              "summary": {"name": summary.name, "services": list(summary.services),
                          "warnings": list(summary.warnings)}}
     with contextlib.suppress(PycomposeError, OSError):
@@ -124,10 +125,9 @@ def put(directory: Path, entry: Entry, summary: Summary, inputs: Iterable[str],
         _trim(directory)
 
 
-def _variables(environ: Mapping[str, str], kept: Mapping[str, Any]) -> dict[str, Any]:
-    """The names ``kept`` lists (None: every variable) and the hash of their values
-    in ``environ``, unset ones included."""
-    names = kept["names"]
+def _variables(environ: Mapping[str, str], names: Sequence[str] | None) -> dict[str, Any]:
+    """``names`` (None: every variable) and the hash of their values in ``environ``,
+    unset ones included: what an entry keeps, and compares with what it kept."""
     values = (sorted(environ.items()) if names is None
               else [(name, environ.get(name)) for name in names])
     digest = blake2b(json.dumps(values).encode(), digest_size=20).hexdigest()
@@ -144,7 +144,7 @@ def get_loaded(directory: Path, entry: Entry) -> Loaded | None:
             code, inputs, variables = pickle.load(file)  # checked before the model is read
             if code != _code() or not isinstance(inputs, dict) or _hashes(inputs) != inputs:
                 return None
-            if _variables(entry.environ, variables) != variables:
+            if _variables(entry.environ, variables["names"]) != variables:
                 return None
             loaded = pickle.load(file)
     except (*_UNREADABLE, pickle.UnpicklingError):
@@ -164,7 +164,7 @@ def put_loaded(directory: Path, entry: Entry, loaded: Loaded) -> None:
     with contextlib.suppress(PycomposeError, OSError, pickle.PicklingError, TypeError,
                              AttributeError, RecursionError):
         pickler.dump((_code(), _hashes(sorted(set(loaded.inputs))),
-                      _variables(entry.environ, {"names": loaded.variables})))
+                      _variables(entry.environ, loaded.variables)))
         pickler.clear_memo()  # two pickles, each read on its own
         pickler.dump(loaded)
         directory.mkdir(parents=True, exist_ok=True)

@@ -36,7 +36,7 @@ _KEEP = 1024
 _read: dict[str, tuple[tuple[int, int, int], _Essentials]] = {}
 """Decoded state files by path, with the inode, change time and size they had:
 runc replaces the file (a rename) whenever it changes it.  The supervisor asks
-for every container's status at each change of its name table."""
+for containers' statuses at each start, exit and rebuild of its name table."""
 
 
 def state_file(root: Path, container_id: str) -> Path:
