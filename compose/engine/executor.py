@@ -189,13 +189,13 @@ class Executor:
 
     async def _died(self, record: ContainerRecord) -> None:
         """The ``die`` of a container this stopped, before its ``stop`` (Docker's
-        order), unless its supervisor announced the exit already."""
+        order), unless its supervisor announced the exit already (or does so now:
+        the claim waits for it)."""
         status = await self.containers.status(record)
-        if status.running or not runstate.claim_exit(
-                self.layout.container_dir(record.id), status.started_at):
-            return
-        code = -1 if status.exit_code is None else status.exit_code
-        self._event(record, "die", exitCode=code)
+        if not status.running:
+            code = -1 if status.exit_code is None else status.exit_code
+            runstate.claim_exit(self.layout.container_dir(record.id), status.started_at,
+                                partial(self._event, record, "die", exitCode=code))
 
     async def _do(self, op: Op) -> None:
         match op:

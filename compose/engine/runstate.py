@@ -19,7 +19,7 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -114,9 +114,13 @@ def write_health(directory: Path, state: HealthState) -> None:
     _write_if_present(directory / HEALTH, asdict(state))
 
 
-def claim_exit(directory: Path, started_at: float | None) -> bool:
-    """True the first time the exit of the run started at ``started_at`` is claimed
-    (then its ``die`` event is the claimer's to write), False after that."""
+def claim_exit(directory: Path, started_at: float | None,
+               announce: Callable[[], object]) -> bool:
+    """Call ``announce`` (which writes the ``die`` event) the first time the exit of
+    the run started at ``started_at`` is claimed, and say whether it did.  It runs
+    under the claim's lock: whoever claims second (the supervisor, or the command
+    that stopped the container) waits for it, so an event written after a failed
+    claim (``stop``) always follows the ``die``."""
     key = f"{started_at!r}\n".encode()
     try:
         fd = os.open(directory / DIED, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -129,6 +133,7 @@ def claim_exit(directory: Path, started_at: float | None) -> bool:
         os.lseek(fd, 0, os.SEEK_SET)
         os.ftruncate(fd, 0)
         os.write(fd, key)
+        announce()
         return True
     finally:
         os.close(fd)

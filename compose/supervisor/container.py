@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -343,11 +344,11 @@ class ContainerWatcher:
     async def _died(self, code: int | None, started_at: float | None) -> None:
         """``oom`` when the kernel killed in its cgroup, then ``die``: once per exit
         (a supervisor re-adopting an exited container has nothing new to say)."""
-        if not runstate.claim_exit(self.directory, started_at):
-            return
-        containers = self.project.containers
+        runstate.claim_exit(self.directory, started_at, partial(self._announce_exit, code))
+
+    def _announce_exit(self, code: int | None) -> None:
         try:
-            oom = containers.oom_killed(self.record)  # one small cgroup file: no thread
+            oom = self.project.containers.oom_killed(self.record)  # one small cgroup file
         except OSError:
             oom = False
         if oom:

@@ -6,6 +6,8 @@ import argparse
 import signal
 from functools import partial
 
+import trio
+
 from common.concurrency import parallel_limit
 from common.errors import UsageError
 from common.records import ContainerRecord
@@ -15,6 +17,8 @@ from compose.engine.context import Context
 from compose.engine.events import Progress
 from compose.engine.executor import run_concurrently
 from compose.engine.targets import project_records
+
+_KILLED_WITHIN = 10.0  # seconds Docker's kill waits for a SIGKILLed container to exit
 
 
 def signal_name(text: str) -> str:
@@ -33,9 +37,13 @@ async def kill(ctx: Context, project: str, services: list[str], sig: str) -> int
 
     async def one(record: ContainerRecord) -> None:
         ctx.output.progress(Progress("Container", record.name, "Killing"))
-        if sig == "SIGKILL":  # the supervisor leaves a killed container dead
+        if sig != "SIGKILL":
+            await ctx.containers.kill(record, sig)
+        else:  # left dead by its supervisor; waited for, as Docker's kill does
             runstate.mark_stopped_by_user(ctx.layout.container_dir(record.id))
-        await ctx.containers.kill(record, sig)
+            if await ctx.containers.kill(record, sig):
+                with trio.move_on_after(_KILLED_WITHIN):
+                    await ctx.containers.wait(record)
         ctx.output.progress(Progress("Container", record.name, "Killed", done=True))
 
     await run_concurrently([partial(one, r) for r in running], limit=parallel_limit())
