@@ -65,6 +65,9 @@ class NetworkDriver:
         """The bridge and its firewall rules go side by side: deleting the bridge
         waits out the kernel's RCU grace periods (30-60 ms), meanwhile libnftables
         rewrites the project's table without it (8-20 ms)."""
+        if network.bridge not in await self.link_names():  # went with its last container
+            await self.sync_firewall(network.project)
+            return
         self._bridges_leaving.add(network.bridge)  # every table written meanwhile skips it
         try:
             async with trio.open_nursery() as nursery:
@@ -123,15 +126,18 @@ class NetworkDriver:
             else resolv_conf_for(record.network, host)
         write_atomic(target, text.encode())
 
-    async def disconnect(self, record: ContainerRecord) -> None:
+    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
         """Before the container's record goes (a removal cut short is then finished
-        by the next one): its ports leave the firewall though the record is there."""
-        await self._unmake(record)
+        by the next one): its ports leave the firewall though the record is there.
+        ``bridges`` go in the same batch as its links; their networks' records stay
+        until ``remove_network`` (which finds them gone), so a removal cut short
+        between the two is finished by the next."""
+        await self._unmake(record, bridges)
         if record.network.ports:
             await self.sync_firewall(record.project, leaving=record.id)
 
-    async def _unmake(self, record: ContainerRecord) -> None:
-        await self._deletions.delete([a.veth for a in record.attachments])
+    async def _unmake(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
+        await self._deletions.delete([*(a.veth for a in record.attachments), *bridges])
         await trio.to_thread.run_sync(remove_netns, self.netns_path(record))
 
     async def _delete_links(self, names: list[str]) -> None:

@@ -226,8 +226,9 @@ class FakeNetworks:
     async def connect(self, record: ContainerRecord) -> None:
         self.log.append(f"connect {record.name}")
 
-    async def disconnect(self, record: ContainerRecord) -> None:
-        self.log.append(f"disconnect {record.name}")
+    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
+        self.log.append(f"disconnect {record.name}" + "".join(f" unbridge {b}" for b in bridges))
+        self.links.difference_update(bridges)
 
     async def reserve_ports(self, records: Sequence[ContainerRecord],
                             leaving: Collection[str]) -> list[ContainerRecord]:

@@ -192,7 +192,9 @@ class NetworkBackend(Protocol):
     async def connect(self, record: ContainerRecord) -> None:
         """Give the container its namespace and an interface on each of its networks."""
 
-    async def disconnect(self, record: ContainerRecord) -> None: ...
+    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
+        """Remove its interfaces and namespace, and ``bridges`` along (networks
+        leaving with it: one batch of link deletions)."""
 
     async def reserve_ports(self, records: Sequence[ContainerRecord],
                             leaving: Collection[str]) -> list[ContainerRecord]:

@@ -253,7 +253,7 @@ class Executor:
                 await self._died(record)
                 self._event(record, "stop")
                 self.report(Progress("Container", record.name, "Stopped", done=True))
-            case RemoveContainer(record):
+            case RemoveContainer(record, bridges):
                 self.report(Progress("Container", record.name, "Removing"))
                 # its links and namespace first: while its record is on disk, a
                 # removal cut short (a crash) is found and finished by the next.  Not
@@ -261,7 +261,7 @@ class Executor:
                 # periods, one per batch of links (network/deletions.py), so the more
                 # containers ask at once, the fewer waits (20: 7 batches of up to 4 took
                 # 300 ms)
-                await self.networks.disconnect(record)
+                await self.networks.disconnect(record, bridges)
                 async with self._containers_at_once:
                     await self.containers.remove(record)
                 self._event(record, "destroy")

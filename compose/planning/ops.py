@@ -85,9 +85,13 @@ class StopContainer:
 @dataclass(frozen=True)
 class RemoveContainer:
     record: ContainerRecord
+    bridges: tuple[str, ...] = ()
+    """Bridges of networks this plan removes, deleted with the container's links:
+    one wait on the kernel for both (their records go later, with the networks)."""
 
     def render(self) -> str:
-        return f"remove container {self.record.name}"
+        along = f" with bridge {', '.join(self.bridges)}" if self.bridges else ""
+        return f"remove container {self.record.name}{along}"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
@@ -94,9 +95,9 @@ class GaugedNetworks(FakeNetworks):
         super().__init__()
         self.disconnecting = Gauge()
 
-    async def disconnect(self, record: ContainerRecord) -> None:
+    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
         await self.disconnecting.hold()
-        await super().disconnect(record)
+        await super().disconnect(record, bridges)
 
 
 async def test_down_disconnects_every_container_at_once_and_removes_within_the_limit(

@@ -532,7 +532,7 @@ def test_plan_down_stops_dependents_first() -> None:
         "1. stop container demo-web-1\n"
         "2. stop container demo-db-1\n"
         "2. stop container demo-cache-1\n"
-        "3. remove container demo-db-1\n"
+        f"3. remove container demo-db-1 with bridge {BRIDGE}\n"
         "3. remove container demo-cache-1\n"
         "3. remove container demo-web-1\n"
         f"4. remove network demo_default bridge={BRIDGE}"
@@ -545,7 +545,7 @@ def test_plan_down_only_stops_running_containers() -> None:
     result = plan.plan_down(observed(network, records, {"web": "exited", "cache": "created"}))
     assert result.render() == (
         "1. stop container demo-db-1\n"
-        "2. remove container demo-db-1\n"
+        f"2. remove container demo-db-1 with bridge {BRIDGE}\n"
         "2. remove container demo-cache-1\n"
         "2. remove container demo-web-1\n"
         f"3. remove network demo_default bridge={BRIDGE}"
@@ -621,6 +621,21 @@ def test_a_network_whose_configuration_changed_is_made_again_with_its_containers
     assert made.config_hash == network_hash(changed) != network.config_hash
     assert sum(isinstance(op, ops.CreateContainer) for op in result.ops) == 3
     assert result.kept == ()
+
+
+def test_a_leaving_bridge_goes_with_one_removal_unless_a_container_stays_on_it() -> None:
+    """Deleted with a container's links, a bridge costs no wait of its own on the
+    kernel; but never while a container left behind is attached to it."""
+    _, network, records = fresh()
+    changed = Network("default", "demo_default", labels=MappingProxyType({"tier": "x"}))
+
+    def carried(containers: list[ContainerRecord]) -> list[tuple[str, ...]]:
+        result = up(_with_network(changed), observed(network, containers), new_id=ids(7))
+        return sorted(op.bridges for op in result.ops if isinstance(op, ops.RemoveContainer))
+
+    assert carried(records) == [(), (), (network.bridge,)]
+    orphan = dataclasses.replace(records[0], id="f" * 64, name="demo-old-1", service="old")
+    assert carried([*records, orphan]) == [(), (), ()]
 
 
 def test_an_unchanged_or_unhashed_network_is_kept() -> None:
