@@ -13,16 +13,30 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 
+forked_by_server = False
+"""Set in a fork server's child (``compose/forkserver.py``): it is the command."""
+
 
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None,
          cwd: str | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
+    whole = argv is None  # the command itself, not a test calling in
+    serve_next = False
+    if whole and not forked_by_server:
+        from common import forkclient
+
+        if forkclient.servable(sys.argv[1:], os.environ):
+            served = forkclient.run_served(sys.argv)
+            if served is not None:
+                os._exit(served)
+            serve_next = True
     from compose.cli.main import main as cli_main
     from compose.wiring import LocalHost
 
-    whole = argv is None  # the command itself, not a test calling in
     code = cli_main(argv, host=LocalHost(finish=finish if whole else None), environ=environ,
                     cwd=cwd, stdout=stdout, stderr=stderr)
+    if serve_next:
+        forkclient.start_server()  # for the next command, importing while this one ends
     if whole:
         exit_now(code)
     return code

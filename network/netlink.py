@@ -57,6 +57,13 @@ def _package_without_init() -> None:
         sys.modules["pyroute2"] = importlib.util.module_from_spec(spec)
 
 
+def import_library() -> None:
+    """Import the pyroute2 modules used here, and nothing more: no socket, no
+    thread (a fork server's preload; its commands' netlink workers find them)."""
+    _netlink_error()
+    import pyroute2.iproute.linux  # noqa: F401
+
+
 def preload() -> None:
     """Import pyroute2 now (``netlinkworker``: ahead of the first call)."""
     _netlink_error()

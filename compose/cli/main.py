@@ -17,6 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 
+from common.argv import requested_verb
 from common.terminal import columns
 from compose import __version__
 from compose.cli import commands
@@ -53,24 +54,6 @@ def module_name(verb: str) -> str:
     """Each verb lives in ``compose.cli.commands.<verb>`` (``import`` in ``import_``),
     so a command line imports only the module of the verb it runs (start-up time)."""
     return f"{verb}_" if keyword.iskeyword(verb) else verb.replace("-", "_")
-
-
-_GLOBAL_WITH_VALUE = {"-f", "--file", "-p", "--project-name", "--project-directory",
-                      "--env-file", "--profile"}
-
-
-def requested_verb(argv: Sequence[str]) -> str | None:
-    """The verb of a command line: the first word after the global options."""
-    index = 0
-    while index < len(argv):
-        word = argv[index]
-        if word in _GLOBAL_WITH_VALUE:
-            index += 2
-        elif word.startswith("-"):
-            index += 1
-        else:
-            return word
-    return None
 
 
 def command_modules(verb: str | None = None) -> list[ModuleType]:

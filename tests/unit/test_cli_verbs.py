@@ -3,7 +3,8 @@ module named for it."""
 
 from __future__ import annotations
 
-from compose.cli.main import build_parser, command_modules, module_name, requested_verb
+from common.argv import requested_verb
+from compose.cli.main import build_parser, command_modules, module_name
 
 
 def _verbs(parser: object) -> set[str]:

@@ -1,0 +1,193 @@
+"""The command's side of the fork server (``compose/forkserver.py``).
+
+Most of a short command's time is its interpreter importing trio, attrs, the
+engine and the backends (0.1-0.2 s of CPU, every command).  A fork server has
+imported them once; a command that finds one sends it its arguments, environment,
+working directory, umask, standard streams and network namespace, and the server
+forks a child that runs the command as this process would have.  Meanwhile this
+process forwards the signals it gets (Ctrl-C) to the child and, once the child
+has ended, ends the same way (its exit status, or the signal that killed it).
+
+Nothing here imports more than the standard library's small modules: a command
+that finds no server runs as before and starts one at its end
+(``start_server``), for the next command.  ``PYCOMPOSE_FORKSERVER=1`` turns the
+server on (``0`` off); a server answers only commands of the same interpreter, code, user,
+mount and PID namespaces and resource limits (its socket is named for them), and
+refuses once any of its modules' files has changed (then exits).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import struct
+import sys
+import zlib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+VARIABLE = "PYCOMPOSE_FORKSERVER"
+DEFAULT = "0"
+"""Off unless ``PYCOMPOSE_FORKSERVER=1`` while it is proven against the whole suite."""
+DIRECTORY = "/run/pycompose.forkserver"
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+             signal.SIGUSR2, signal.SIGWINCH)
+
+# what the server answers: the child's pid; its wait status; "not served"
+PID, STATUS, REFUSED = b"P", b"S", b"X"
+
+
+SERVED = frozenset({
+    "up", "down", "ps", "stop", "start", "restart", "kill", "rm", "pause", "unpause",
+    "create", "logs", "top", "port", "images", "ls", "events", "wait", "exec", "run",
+    "cp", "scale", "pull", "push", "build", "config", "volumes", "volume", "image",
+    "inspect", "convert", "export", "commit", "save", "load", "import", "publish",
+})
+"""Verbs a server runs.  Not ``supervise`` (the supervisor), ``version`` (faster
+on its own), nor what a terminal is given to: ``attach``, ``dashboard``,
+``watch``, ``login`` (a password prompt), ``stats``."""
+GIVE_THE_TERMINAL = frozenset({"exec", "run"})
+"""Verbs that hand a terminal on standard input to the container: run on their own
+then (a terminal's job control and size belong to the command's process)."""
+
+
+def servable(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
+    """Whether to ask a server for this command line."""
+    from common.argv import requested_verb
+
+    if environ.get(VARIABLE, DEFAULT) != "1" or any(w in ("-h", "--help") for w in argv):
+        return False
+    verb = requested_verb(argv)
+    if verb not in SERVED:
+        return False
+    return verb not in GIVE_THE_TERMINAL or not os.isatty(0)
+
+
+def key() -> str:
+    """What a server must share with the command to run it as the command would
+    run: the interpreter and what its start reads from the environment (``PYTHON*``,
+    ``LD_*``), where the code is imported from, the user, groups and capabilities,
+    the mount and PID namespaces, the resource limits (a child cannot raise a hard
+    one)."""
+    import resource
+
+    limits = [resource.getrlimit(getattr(resource, name)) for name in dir(resource)
+              if name.startswith("RLIMIT_")]
+    namespaces = [os.stat(f"/proc/self/ns/{kind}").st_ino for kind in ("mnt", "pid", "user")]
+    starting = sorted((k, v) for k, v in os.environ.items() if k.startswith(("PYTHON", "LD_")))
+    # sys.path[0] is the command's own place (the script's directory, or the working
+    # directory of ``python -m``), not where the code comes from
+    return repr((sys.executable, sys.path[1:], sys.flags, starting, os.getuid(), os.getgid(),
+                 os.getgroups(), _credentials(), namespaces, limits, _code_directory()))
+
+
+def _credentials() -> list[str]:
+    with open("/proc/self/status") as status:
+        return [line for line in status
+                if line.startswith(("Cap", "NoNewPrivs", "Seccomp", "Uid", "Gid"))]
+
+
+def _code_directory() -> str:
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def socket_path(text: str) -> str:
+    data = text.encode()
+    return f"{DIRECTORY}/{zlib.crc32(data):08x}{zlib.adler32(data):08x}.sock"
+
+
+def request(argv: Sequence[str]) -> bytes:
+    """The command, marshalled (both ends are the same interpreter: the key)."""
+    import marshal
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return marshal.dumps({"key": key(), "argv": list(argv), "env": dict(os.environ),
+                          "cwd": os.getcwd(), "umask": mask})
+
+
+def run_served(argv: Sequence[str]) -> int | None:
+    """Run the command (``argv``: ``sys.argv``, the program's name first) in a
+    server's child; its exit status (this process has been killed the way the
+    child was), or None when no server would run it."""
+    text = key()
+    path = socket_path(text)
+    try:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        conn.connect(path)
+    except OSError:
+        return None
+    with conn:
+        netns = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            payload = request(argv)
+            message = struct.pack("!I", len(payload)) + payload
+            sent = socket.send_fds(conn, [message], [0, 1, 2, netns])
+            conn.sendall(message[sent:])
+        except OSError:
+            return None
+        finally:
+            os.close(netns)
+        return _follow(conn)
+
+
+def _follow(conn: socket.socket) -> int | None:
+    """Forward signals to the child until its status arrives."""
+    answer = _receive(conn, 5)
+    if answer is None or answer[:1] != PID:
+        return None
+    pid = struct.unpack("!i", answer[1:])[0]
+
+    def forward(signum: int, _frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+    for number in FORWARDED:
+        signal.signal(number, forward)
+    answer = _receive(conn, 5)
+    if answer is None or answer[:1] != STATUS:
+        return 1  # the server died under its child: nothing more is known
+    return _end_like(struct.unpack("!i", answer[1:])[0])
+
+
+def _receive(conn: socket.socket, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        try:
+            chunk = conn.recv(size - len(data))
+        except InterruptedError:
+            continue
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _end_like(status: int) -> int:
+    """The exit status to leave with; a child killed by a signal kills this process
+    with the same signal (a shell, or a test, sees what it would have seen)."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+        return 128 + number
+    return os.waitstatus_to_exitcode(status)
+
+
+def start_server() -> None:
+    """Start a fork server for the next commands (detached, in the background)."""
+    import subprocess
+
+    text = key()
+    try:
+        os.makedirs(DIRECTORY, mode=0o700, exist_ok=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "compose.forkserver", socket_path(text)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, cwd="/")
+    except OSError:
+        pass  # the next command runs on its own, as this one did

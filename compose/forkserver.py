@@ -1,0 +1,322 @@
+"""The fork server: the interpreter, trio and every verb's modules imported once,
+a child forked for each command (``common/forkclient.py`` is the command's side).
+
+``python -m compose.forkserver <socket>``, started detached by a command that
+found none.  It leaves the network namespace it was started in (a test's would
+stay alive with it), imports, then listens.  For each command it receives the
+arguments, environment, working directory, umask, the standard streams and the
+command's network namespace, forks, and the child becomes the command: it enters
+that namespace, takes that directory, mask, environment and those streams, and
+runs ``compose.app.main`` as a fresh process would.  The server sends the
+command the child's pid, then its wait status once it has ended; a command that
+goes away (killed) takes its child with it (SIGKILL), as it would have died itself.
+
+It refuses (and exits) once a file of the code it imported has changed, and exits
+after ``IDLE`` seconds without a command or once its socket is another server's.
+The modules it imports start no thread and open nothing: a fork copies only
+the one thread, and the child closes the server's descriptors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import select
+import socket
+import struct
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from common import forkclient
+
+IDLE = 900.0
+"""Seconds without a command before the server exits."""
+LOOK_AGAIN = 10.0
+"""Seconds between looks at the socket file while nothing happens."""
+PACKAGES = ("common", "compose", "runtime", "network", "volumes")
+CLONE_NEWNET = 0x40000000
+
+
+@dataclass
+class _Command:
+    conn: socket.socket
+    pid: int
+    pidfd: int
+
+
+@dataclass
+class _Server:
+    listener: socket.socket
+    path: str
+    key: str
+    files: dict[str, int]
+    inode: int
+    """The socket file's: another server's socket in its place ends this one."""
+    commands: dict[int, _Command] = field(default_factory=dict)  # by pidfd
+    clients: dict[int, _Command] = field(default_factory=dict)  # by the conn's fd
+    accepting: bool = True
+
+
+def main() -> None:
+    path = sys.argv[1]
+    text = forkclient.key()
+    if forkclient.socket_path(text) != path:
+        return  # not the server the command looked for (its code or limits differ)
+    _leave_namespace()
+    preload()
+    listener = _listen(path)
+    serve(_Server(listener, path, text, code_files(), os.stat(path).st_ino))
+
+
+def _leave_namespace() -> None:
+    """Into the host's network namespace: the one the server was started in may be
+    a test's, which must be freed when the test deletes it."""
+    from common.libc import libc
+
+    with contextlib.suppress(OSError):
+        fd = os.open("/proc/1/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        libc.setns(fd, CLONE_NEWNET)
+        os.close(fd)
+
+
+def preload() -> None:
+    """What a command would import: the CLI with every verb, trio, the engine and
+    the backends, and the netlink library the netlink worker uses."""
+    from compose.cli import main as cli
+
+    cli._compile_once()
+    cli._before_trio()
+    import trio  # noqa: F401
+
+    import compose.app
+    import compose.supervisor.process
+    import compose.wiring
+    import network.driver  # noqa: F401
+    import runtime.image_backend
+    import runtime.oci.containers  # noqa: F401
+    import volumes.driver  # noqa: F401
+    from network import netlink
+
+    cli.command_modules()
+    netlink.import_library()
+    del compose.app
+
+
+def code_files() -> dict[str, int]:
+    """Each imported module file of pycompose, the interpreter and the directories
+    code is imported from (a package installed or upgraded changes its
+    site-packages), with their modification times."""
+    names = [sys.executable, *(p for p in sys.path[1:] if p)]
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__file__", None)
+        if name and getattr(module, "__name__", "").split(".")[0] in PACKAGES:
+            names.append(name)
+    files = {}
+    for name in names:
+        with contextlib.suppress(OSError):
+            files[name] = os.stat(name).st_mtime_ns
+    return files
+
+
+def _changed(files: dict[str, int]) -> bool:
+    for name, mtime in files.items():
+        try:
+            if os.stat(name).st_mtime_ns != mtime:
+                return True
+        except OSError:
+            return True
+    return False
+
+
+def _listen(path: str) -> socket.socket:
+    """Bound under a temporary name and renamed into place: a command never finds
+    a socket nobody listens on yet (a server found there is replaced)."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    temporary = f"{path}.{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)
+    listener.bind(temporary)
+    listener.listen(64)
+    os.rename(temporary, path)
+    return listener
+
+
+def serve(server: _Server) -> None:
+    poller = select.poll()
+    poller.register(server.listener, select.POLLIN)
+    last = time.monotonic()
+    while server.accepting or server.commands:
+        events = poller.poll(LOOK_AGAIN * 1000)
+        if server.commands or events:
+            last = time.monotonic()
+        elif time.monotonic() - last > IDLE:
+            break
+        for fd, _ in events:
+            if fd == server.listener.fileno():
+                _accept(server, poller)
+            elif fd in server.commands:
+                _ended(server, poller, server.commands[fd])
+            elif fd in server.clients:
+                command = server.clients.pop(fd)
+                poller.unregister(fd)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(command.pid, 9)  # its command is gone: so is it
+        if server.accepting and not _still_ours(server):
+            _stop_accepting(server, poller)
+    if _still_ours(server):
+        with contextlib.suppress(OSError):
+            os.unlink(server.path)
+
+
+def _still_ours(server: _Server) -> bool:
+    try:
+        return os.stat(server.path).st_ino == server.inode
+    except OSError:
+        return False
+
+
+def _stop_accepting(server: _Server, poller: select.poll) -> None:
+    poller.unregister(server.listener)
+    if _still_ours(server):
+        with contextlib.suppress(OSError):
+            os.unlink(server.path)
+    server.listener.close()
+    server.accepting = False
+
+
+def _accept(server: _Server, poller: select.poll) -> None:
+    conn, _ = server.listener.accept()
+    try:
+        conn.settimeout(5)
+        request, fds = _receive(conn)
+    except (OSError, ValueError, EOFError):
+        conn.close()
+        return
+    try:
+        if request.get("key") != server.key or _changed(server.files):
+            conn.sendall(forkclient.REFUSED)
+            if request.get("key") == server.key:
+                _stop_accepting(server, poller)  # stale code: the next command starts anew
+            conn.close()
+            return
+        pid = _fork(server, conn, request, fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    command = _Command(conn, pid, os.pidfd_open(pid))
+    server.commands[command.pidfd] = command
+    server.clients[conn.fileno()] = command
+    poller.register(command.pidfd, select.POLLIN)
+    poller.register(conn, select.POLLIN)
+    with contextlib.suppress(OSError):
+        conn.sendall(forkclient.PID + struct.pack("!i", pid))
+
+
+def _receive(conn: socket.socket) -> tuple[dict[str, object], list[int]]:
+    data, fds, _, _ = socket.recv_fds(conn, 65536, 4)
+    if len(fds) != 4:
+        for fd in fds:
+            os.close(fd)
+        raise ValueError("a command sends its three streams and its namespace")
+    try:
+        while len(data) < 4:
+            data += _more(conn)
+        size = struct.unpack("!I", data[:4])[0]
+        while len(data) < 4 + size:
+            data += _more(conn)
+        request = marshal.loads(data[4:4 + size])
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return request, fds
+
+
+def _more(conn: socket.socket) -> bytes:
+    chunk = conn.recv(65536)
+    if not chunk:
+        raise EOFError
+    return chunk
+
+
+def _ended(server: _Server, poller: select.poll, command: _Command) -> None:
+    _, status = os.waitpid(command.pid, 0)
+    poller.unregister(command.pidfd)
+    os.close(command.pidfd)
+    del server.commands[command.pidfd]
+    if server.clients.pop(command.conn.fileno(), None) is not None:
+        poller.unregister(command.conn)
+        with contextlib.suppress(OSError):
+            command.conn.sendall(forkclient.STATUS + struct.pack("!i", status))
+    command.conn.close()
+
+
+def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
+          fds: list[int]) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        server.listener.close()
+        conn.close()
+        for command in server.commands.values():
+            os.close(command.pidfd)
+            command.conn.close()
+        become_command(request, fds)
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            traceback.print_exc()
+            sys.stderr.flush()
+    finally:
+        os._exit(70)
+
+
+def become_command(request: dict[str, object], fds: list[int]) -> None:
+    """In the child: the command's namespace, directory, mask, environment and
+    streams, then the command itself (which ends the process)."""
+    from common.libc import libc
+
+    stdin, stdout, stderr, netns = fds
+    if libc.setns(netns, CLONE_NEWNET) != 0:
+        raise OSError("cannot enter the command's network namespace")
+    for target, fd in enumerate((stdin, stdout, stderr)):
+        os.dup2(fd, target)
+    for fd in fds:
+        os.close(fd)
+    _reopen_streams()
+    environ = request["env"]
+    assert isinstance(environ, dict)
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(str(request["cwd"]))
+    os.umask(int(str(request["umask"])))
+    argv = request["argv"]
+    assert isinstance(argv, list)
+    sys.argv = [str(word) for word in argv]
+    from compose import app
+
+    app.forked_by_server = True
+    app.main()
+
+
+def _reopen_streams() -> None:
+    """New stdio objects on the command's descriptors, buffered as the interpreter
+    buffers them at its start: standard error and a terminal by line."""
+    streams = []
+    for fd, like in ((0, sys.__stdin__), (1, sys.__stdout__), (2, sys.__stderr__)):
+        stream = open(fd, "r" if fd == 0 else "w", closefd=False,  # noqa: SIM115
+                      encoding=getattr(like, "encoding", None) or "utf-8",
+                      errors=getattr(like, "errors", None) or "strict")
+        if fd:
+            stream.reconfigure(line_buffering=fd == 2 or os.isatty(fd),
+                               write_through=getattr(like, "write_through", False))
+        streams.append(stream)
+    sys.stdin, sys.stdout, sys.stderr = streams
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams  # type: ignore[misc]
+
+
+if __name__ == "__main__":
+    main()
