@@ -55,8 +55,10 @@ GIVE_THE_TERMINAL = frozenset({"exec", "run"})
 then (a terminal's job control and size belong to the command's process)."""
 
 
-def servable(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
-    """Whether to ask a server for this command line."""
+def servable(argv: Sequence[str], environ: Mapping[str, str], *,
+             terminal_in: bool) -> bool:
+    """Whether to ask a server for this command line (``terminal_in``: standard
+    input is a terminal)."""
     from common.argv import requested_verb
 
     if environ.get(VARIABLE, DEFAULT) != "1" or any(w in ("-h", "--help") for w in argv):
@@ -64,7 +66,7 @@ def servable(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
     verb = requested_verb(argv)
     if verb not in SERVED:
         return False
-    return verb not in GIVE_THE_TERMINAL or not os.isatty(0)
+    return verb not in GIVE_THE_TERMINAL or not terminal_in
 
 
 def key() -> str:
@@ -150,8 +152,24 @@ def _follow(conn: socket.socket) -> int | None:
         signal.signal(number, forward)
     answer = _receive(conn, 5)
     if answer is None or answer[:1] != STATUS:
-        return 1  # the server died under its child: nothing more is known
+        _outlive(pid)  # the server died under its child: its status is lost
+        return 1
     return _end_like(struct.unpack("!i", answer[1:])[0])
+
+
+def _outlive(pid: int) -> None:
+    """Wait for the end of a process that is not this one's child."""
+    import select
+
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return
+    try:
+        while not select.select([fd], [], [])[0]:
+            pass
+    finally:
+        os.close(fd)
 
 
 def _receive(conn: socket.socket, size: int) -> bytes | None:
@@ -172,7 +190,8 @@ def _end_like(status: int) -> int:
     with the same signal (a shell, or a test, sees what it would have seen)."""
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
-        signal.signal(number, signal.SIG_DFL)
+        if number not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(number, signal.SIG_DFL)
         os.kill(os.getpid(), number)
         return 128 + number
     return os.waitstatus_to_exitcode(status)

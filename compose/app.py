@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     if whole and not forked_by_server:
         from common import forkclient
 
-        if forkclient.servable(sys.argv[1:], os.environ):
+        if forkclient.servable(sys.argv[1:], os.environ, terminal_in=os.isatty(0)):
             served = forkclient.run_served(sys.argv)
             if served is not None:
                 os._exit(served)

@@ -1,0 +1,158 @@
+"""The fork server with real commands: a served command runs in the command's
+network namespace, directory and environment, and ends as it would have on its
+own; signals reach it; a command killed takes its child along; a child killed
+kills its command alike.  Each test has a server of its own (a ``PYTHON*``
+variable of its own names another socket), stopped at its end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from common import forkclient
+from tests.integration.conftest import Stack
+from tests.integration.test_containers import project
+
+REPO = Path(__file__).parents[2]
+SERVED = """
+import sys
+from common import forkclient
+code = forkclient.run_served(["pycompose", *sys.argv[1:]])
+print("not served" if code is None else f"served {code}", file=sys.stderr)
+sys.exit(99 if code is None else code)
+"""
+
+
+@dataclass
+class Server:
+    stack: Stack
+    env: dict[str, str]
+    path: str
+
+    def argv(self, *args: str) -> list[str]:
+        return ["nsenter", f"--net=/run/netns/{self.stack.netns}", "--", sys.executable,
+                "-c", SERVED, *args]
+
+    def run(self, *args: str, cwd: Path, env: dict[str, str] | None = None,
+            ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.argv(*args), cwd=cwd, env=env or self.env, text=True,
+                              capture_output=True, timeout=60)
+
+    def popen(self, *args: str, cwd: Path) -> subprocess.Popen[str]:
+        return subprocess.Popen(self.argv(*args), cwd=cwd, env=self.env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def pid(self) -> int | None:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if b"compose.forkserver" in cmdline and self.path.encode() in cmdline:
+                    return int(entry)
+        return None
+
+    def children(self) -> list[int]:
+        pid = self.pid()
+        if pid is None:
+            return []
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [int(word) for word in text.split()]
+
+
+@pytest.fixture
+def server(busybox_stack: Stack, tmp_path: Path) -> Iterator[Server]:
+    """A server of this test's own, started as a command starts one."""
+    env = {**busybox_stack.env, forkclient.VARIABLE: "1",
+           "PYTHONFORKSERVERTEST": uuid.uuid4().hex}
+    where = subprocess.run([sys.executable, "-c", "from common import forkclient as f; "
+                            "print(f.socket_path(f.key()))"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    started = Server(busybox_stack, env, where)
+    subprocess.run(busybox_stack.argv("ls"), env=env, cwd=tmp_path, check=True,
+                   capture_output=True, timeout=60)  # on its own: starts the server
+    busybox_stack.wait_for(lambda: os.path.exists(where), timeout=30)
+    yield started
+    pid = started.pid()
+    if pid is not None:
+        os.kill(pid, signal.SIGKILL)
+
+
+def test_a_served_command_is_the_command(server: Server, busybox_stack: Stack,
+                                         tmp_path: Path) -> None:
+    directory = project(tmp_path, """
+        app:
+          image: busybox
+          command: ["sleep", "60"]
+          environment: {GREETING: "${GREETING:-unset}"}
+    """)
+    config = server.run("config", cwd=directory, env={**server.env, "GREETING": "hello"})
+    assert config.stderr.endswith("served 0\n") and "GREETING: hello" in config.stdout
+    try:
+        up = server.run("up", "-d", cwd=directory)
+        assert up.returncode == 0, up.stderr
+        assert "served 0" in up.stderr
+        bridges = [name for name in busybox_stack.links() if name.startswith("pc")]
+        assert bridges  # made in the command's namespace...
+        host = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True,
+                              check=True).stdout
+        assert not any(f": {name}:" in host for name in bridges)  # ...not the server's
+        exited = server.run("exec", "-T", "app", "sh", "-c", "exit 7", cwd=directory)
+        assert exited.returncode == 7 and "served 7" in exited.stderr
+        failed = server.run("-f", "missing.yaml", "ps", cwd=directory)
+        assert failed.returncode == 1 and failed.stderr.startswith("error: ")
+    finally:
+        down = server.run("down", "-t", "0", cwd=directory)
+    assert down.returncode == 0 and "served 0" in down.stderr
+    assert not [name for name in busybox_stack.links() if name.startswith("pc")]
+
+
+def test_a_signal_reaches_the_served_command(server: Server, tmp_path: Path) -> None:
+    directory = project(tmp_path, """
+        app:
+          image: busybox
+          command: ["sleep", "60"]
+    """)
+    events = server.popen("events", cwd=directory)
+    server.stack.wait_for(lambda: server.children(), timeout=20)
+    time.sleep(0.5)  # past its start: its Ctrl-C handling is in place
+    events.send_signal(signal.SIGINT)
+    _, err = events.communicate(timeout=20)
+    assert events.returncode == 130, err
+    assert "interrupted" in err
+    server.stack.wait_for(lambda: not server.children(), timeout=10)
+
+
+def test_a_killed_command_takes_its_child_along(server: Server, tmp_path: Path) -> None:
+    directory = project(tmp_path, """
+        app:
+          image: busybox
+    """)
+    events = server.popen("events", cwd=directory)
+    server.stack.wait_for(lambda: server.children(), timeout=20)
+    events.kill()
+    events.wait(timeout=10)
+    server.stack.wait_for(lambda: not server.children(), timeout=10)
+
+
+def test_a_killed_child_kills_its_command_alike(server: Server, tmp_path: Path) -> None:
+    directory = project(tmp_path, """
+        app:
+          image: busybox
+          command: ["sleep", "60"]
+    """)
+    killed = server.run("up", "-d", cwd=directory,
+                        env={**server.env, "PYCOMPOSE_FAULT": "kill@3"})
+    assert killed.returncode == -signal.SIGKILL
+    down = server.run("down", "-t", "0", cwd=directory)  # what was half made goes
+    assert down.returncode == 0, down.stderr

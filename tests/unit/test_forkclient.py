@@ -1,0 +1,76 @@
+"""The fork server's client: which commands it asks a server for, what a server
+must share with the command (its socket's name), and how the command ends as
+its child ended."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from common import forkclient
+
+ON = {forkclient.VARIABLE: "1"}
+
+
+@pytest.mark.parametrize("argv", [["up", "-d"], ["-f", "a.yaml", "down", "-t", "0"],
+                                  ["ps"], ["exec", "-T", "app", "true"], ["run", "app"]])
+def test_plain_commands_are_served(argv: list[str]) -> None:
+    assert forkclient.servable(argv, ON, terminal_in=False)
+
+
+@pytest.mark.parametrize("argv", [["supervise", "--standby", "3,4"], ["version"], ["attach", "a"],
+                                  ["dashboard"], ["login"], ["up", "--help"], [], ["--version"]])
+def test_the_supervisor_help_and_what_owns_the_terminal_run_on_their_own(
+        argv: list[str]) -> None:
+    assert not forkclient.servable(argv, ON, terminal_in=False)
+
+
+def test_a_terminal_on_stdin_keeps_exec_and_run_on_their_own() -> None:
+    assert not forkclient.servable(["exec", "app", "sh"], ON, terminal_in=True)
+    assert not forkclient.servable(["run", "--rm", "app"], ON, terminal_in=True)
+    assert forkclient.servable(["up"], ON, terminal_in=True)
+
+
+def test_the_variable_turns_it_on_and_off() -> None:
+    assert not forkclient.servable(["ps"], {forkclient.VARIABLE: "0"}, terminal_in=False)
+    assert forkclient.servable(["ps"], {}, terminal_in=False) == (forkclient.DEFAULT == "1")
+
+
+def test_what_the_interpreter_reads_at_its_start_names_another_server(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    before = forkclient.key()
+    assert forkclient.key() == before
+    monkeypatch.setenv("PYTHONWARNINGS", "error")
+    changed = forkclient.key()
+    assert changed != before
+    assert forkclient.socket_path(changed) != forkclient.socket_path(before)
+    monkeypatch.setenv("SOMETHING_ELSE", "1")  # the command's own environment: sent along
+    assert forkclient.key() == changed
+
+
+def test_a_lower_limit_names_another_server() -> None:
+    script = ("import resource, sys; from common import forkclient as f; "
+              "print(f.key()); soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE); "
+              "resource.setrlimit(resource.RLIMIT_NOFILE, (soft - 1, hard)); print(f.key())")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parents[2]).stdout.splitlines()
+    assert len(out) == 2 and out[0] != out[1]
+
+
+def test_an_exit_status_is_passed_on() -> None:
+    assert forkclient._end_like(3 << 8) == 3
+    assert forkclient._end_like(0) == 0
+
+
+@pytest.mark.parametrize("number", [signal.SIGKILL, signal.SIGTERM])
+def test_a_child_killed_by_a_signal_kills_the_command_alike(number: int) -> None:
+    script = (f"import os; from common.forkclient import _end_like; _end_like({number}); "
+              "print('still here')")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).parents[2], env={**os.environ})
+    assert done.returncode == -number and "still here" not in done.stdout
