@@ -23,6 +23,7 @@ import contextlib
 import marshal
 import os
 import select
+import signal
 import socket
 import struct
 import sys
@@ -259,6 +260,7 @@ def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
     pid = os.fork()
     if pid:
         return pid
+    code = 70
     try:
         server.listener.close()
         conn.close()
@@ -266,12 +268,38 @@ def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
             os.close(command.pidfd)
             command.conn.close()
         become_command(request, fds)
+        code = 0
+    except SystemExit as exc:  # argparse's usage errors, sys.exit: as the interpreter ends
+        code = _exit_status(exc)
+    except KeyboardInterrupt:
+        code = -signal.SIGINT
     except BaseException:
         with contextlib.suppress(BaseException):
             traceback.print_exc()
-            sys.stderr.flush()
+        code = 1
     finally:
-        os._exit(70)
+        _end(code)
+    raise AssertionError("unreachable")
+
+
+def _exit_status(exc: SystemExit) -> int:
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or 0
+    with contextlib.suppress(BaseException):
+        print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _end(code: int) -> None:
+    """End the child as an interpreter would have ended the command: flushed, with
+    its status, or killed by SIGINT (an uncaught Ctrl-C)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):
+            stream.flush()
+    if code < 0:
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code)
 
 
 def become_command(request: dict[str, object], fds: list[int]) -> None:
