@@ -11,6 +11,7 @@ with ``main(measure, default_rounds)``.  Run alone it prints its own table;
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -196,6 +197,7 @@ def _clean(space: Scratch) -> None:
             if pid is not None:
                 os.kill(pid, signal.SIGKILL)
     subprocess.run(["ip", "netns", "delete", space.netns], capture_output=True)
+    _stop_fork_server(space)
     shutil.rmtree(layout.run, ignore_errors=True)
     shutil.rmtree(space.work, ignore_errors=True)
 
@@ -253,3 +255,14 @@ def wait_for(predicate: Callable[[], T | None], timeout: float, what: str,
         if time.monotonic() > deadline:
             raise RuntimeError(f"timed out waiting for {what}")
         time.sleep(interval)
+
+
+def _stop_fork_server(space: Scratch) -> None:
+    """The scratch's fork server (its own: the scratch's PYTHONPYCACHEPREFIX names
+    it) exits once its socket is gone."""
+    where = subprocess.run([sys.executable, "-c", "from common import forkclient as f; "
+                            "print(f.socket_path(f.key()))"], env=space.env, cwd=space.work,
+                           capture_output=True, text=True)
+    if where.returncode == 0 and where.stdout.strip():
+        with contextlib.suppress(OSError):
+            os.unlink(where.stdout.strip())

@@ -34,6 +34,7 @@ from bench.common import (
     scratch,
     timed,
 )
+from common import forkclient
 
 SIZES = (1, 5, 20)
 TARGET_PEER = {1: "target ≤ 0.25x"}
@@ -57,9 +58,10 @@ for i in $(seq 1 {n}); do {runc} --root {state} delete -f floor$i; done
 """
 
 
-def _pycompose(space: Scratch, project: Path, split: list[tuple[float, float]]) -> float:
-    up = timed(space.pycompose_argv("up", "-d"), env=space.env, cwd=project)
-    down = timed(space.pycompose_argv("down", "-t", "0"), env=space.env, cwd=project)
+def _pycompose(space: Scratch, project: Path, split: list[tuple[float, float]],
+               env: dict[str, str] | None = None) -> float:
+    up = timed(space.pycompose_argv("up", "-d"), env=env or space.env, cwd=project)
+    down = timed(space.pycompose_argv("down", "-t", "0"), env=env or space.env, cwd=project)
     split.append((up, down))
     return up + down
 
@@ -89,6 +91,9 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
             split: list[tuple[float, float]] = []
             tools = {"pycompose": partial(_pycompose, space, ours, split),
                      "floor": partial(_floor, space, services)}
+            if services == 1:  # each command on its own, as the first after 15 idle minutes
+                tools["alone"] = partial(_pycompose, space, ours, [],
+                                         {**space.env, forkclient.VARIABLE: "0"})
             if not missing:
                 tools["podman-compose"] = partial(_podman, space, theirs)
             samples: dict[str, list[float]] = {name: [] for name in tools}
@@ -111,6 +116,10 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
             figures.append(Figure(f"{label} (vs floor)", "s", samples["pycompose"],
                                   "runc loop (floor)", samples["floor"],
                                   note=TARGET_FLOOR.get(services, "")))
+            if "alone" in samples:
+                figures.append(Figure(f"{label}, without the fork server", "s",
+                                      samples["alone"], "runc loop (floor)", samples["floor"],
+                                      note="each command imports on its own"))
     return figures
 
 

@@ -10,8 +10,8 @@ has ended, ends the same way (its exit status, or the signal that killed it).
 
 Nothing here imports more than the standard library's small modules: a command
 that finds no server runs as before and starts one at its end
-(``start_server``), for the next command.  ``PYCOMPOSE_FORKSERVER=1`` turns the
-server on (``0`` off); a server answers only commands of the same interpreter, code, user,
+(``start_server``), for the next command.  ``PYCOMPOSE_FORKSERVER=0`` turns the
+server off; a server answers only commands of the same interpreter, code, user,
 mount and PID namespaces and resource limits (its socket is named for them), and
 refuses once any of its modules' files has changed (then exits).
 """
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 VARIABLE = "PYCOMPOSE_FORKSERVER"
-DEFAULT = "0"
-"""Off unless ``PYCOMPOSE_FORKSERVER=1`` while it is proven against the whole suite."""
+DEFAULT = "1"
+"""On unless ``PYCOMPOSE_FORKSERVER=0``."""
 DIRECTORY = "/run/pycompose.forkserver"
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
              signal.SIGUSR2, signal.SIGWINCH)
@@ -119,6 +119,8 @@ def run_served(argv: Sequence[str]) -> int | None:
     text = key()
     path = socket_path(text)
     try:
+        if not _private(DIRECTORY):
+            return None  # the environment goes there: only to a directory of this user's
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
         conn.connect(path)
     except OSError:
@@ -135,6 +137,11 @@ def run_served(argv: Sequence[str]) -> int | None:
         finally:
             os.close(netns)
         return _follow(conn)
+
+
+def _private(directory: str) -> bool:
+    info = os.stat(directory)
+    return info.st_uid == os.getuid() and not info.st_mode & 0o077
 
 
 def _follow(conn: socket.socket) -> int | None:
@@ -204,6 +211,8 @@ def start_server() -> None:
     text = key()
     try:
         os.makedirs(DIRECTORY, mode=0o700, exist_ok=True)
+        if not _private(DIRECTORY):
+            return
         subprocess.Popen(
             [sys.executable, "-m", "compose.forkserver", socket_path(text)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

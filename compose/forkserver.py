@@ -192,6 +192,10 @@ def _accept(server: _Server, poller: select.poll) -> None:
     conn, _ = server.listener.accept()
     try:
         conn.settimeout(5)
+        _, uid, _ = struct.unpack("3i", conn.getsockopt(
+            socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+        if uid != os.getuid():
+            raise ValueError("a command of another user")
         request, fds = _receive(conn)
     except (OSError, ValueError, EOFError):
         conn.close()

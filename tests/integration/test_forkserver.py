@@ -6,6 +6,7 @@ variable of its own names another socket), stopped at its end."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -84,6 +85,8 @@ def server(busybox_stack: Stack, tmp_path: Path) -> Iterator[Server]:
     busybox_stack.wait_for(lambda: os.path.exists(where), timeout=30)
     yield started
     pid = started.pid()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(where)
     if pid is not None:
         os.kill(pid, signal.SIGKILL)
 

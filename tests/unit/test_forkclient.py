@@ -74,3 +74,12 @@ def test_a_child_killed_by_a_signal_kills_the_command_alike(number: int) -> None
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=Path(__file__).parents[2], env={**os.environ})
     assert done.returncode == -number and "still here" not in done.stdout
+
+
+def test_only_a_directory_of_this_user_alone_is_trusted(tmp_path: Path) -> None:
+    private, shared = tmp_path / "private", tmp_path / "shared"
+    private.mkdir(mode=0o700)
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    assert forkclient._private(str(private))
+    assert not forkclient._private(str(shared))
