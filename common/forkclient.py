@@ -116,27 +116,59 @@ def run_served(argv: Sequence[str]) -> int | None:
     """Run the command (``argv``: ``sys.argv``, the program's name first) in a
     server's child; its exit status (this process has been killed the way the
     child was), or None when no server would run it."""
-    text = key()
-    path = socket_path(text)
     try:
         if not _private(DIRECTORY):
             return None  # the environment goes there: only to a directory of this user's
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
-        conn.connect(path)
+        conn.connect(socket_path(key()))
     except OSError:
         return None
     with conn:
-        netns = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        forwarding = _Forwarding()  # a Ctrl-C from now on is the child's
         try:
-            payload = request(argv)
-            message = struct.pack("!I", len(payload)) + payload
-            sent = socket.send_fds(conn, [message], [0, 1, 2, netns])
-            conn.sendall(message[sent:])
+            netns = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                payload = request(argv)
+                message = struct.pack("!I", len(payload)) + payload
+                sent = socket.send_fds(conn, [message], [0, 1, 2, netns])
+                conn.sendall(message[sent:])
+            finally:
+                os.close(netns)
         except OSError:
+            forwarding.give_back()
             return None
-        finally:
-            os.close(netns)
-        return _follow(conn)
+        return _follow(conn, forwarding)
+
+
+class _Forwarding:
+    """Signals this process gets go to the child; those that came before its pid
+    is known wait for it (or, if none is made, are this process's again)."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.pending: list[int] = []
+        self.before = {number: signal.signal(number, self._forward) for number in FORWARDED}
+
+    def _forward(self, signum: int, _frame: object) -> None:
+        if self.pid is None:
+            self.pending.append(signum)
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+    def to(self, pid: int) -> None:
+        self.pid = pid
+        for number in self.pending:
+            self._forward(number, None)
+
+    def give_back(self) -> None:
+        """No child after all: the signals' handlers as they were, and a pending
+        Ctrl-C raised here."""
+        for number, handler in self.before.items():
+            if handler is not None:
+                signal.signal(number, handler)
+        for signum in self.pending:
+            signal.raise_signal(signum)
 
 
 def _private(directory: str) -> bool:
@@ -144,19 +176,14 @@ def _private(directory: str) -> bool:
     return info.st_uid == os.getuid() and not info.st_mode & 0o077
 
 
-def _follow(conn: socket.socket) -> int | None:
+def _follow(conn: socket.socket, forwarding: _Forwarding) -> int | None:
     """Forward signals to the child until its status arrives."""
     answer = _receive(conn, 5)
     if answer is None or answer[:1] != PID:
+        forwarding.give_back()
         return None
     pid = struct.unpack("!i", answer[1:])[0]
-
-    def forward(signum: int, _frame: object) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signum)
-
-    for number in FORWARDED:
-        signal.signal(number, forward)
+    forwarding.to(pid)
     answer = _receive(conn, 5)
     if answer is None or answer[:1] != STATUS:
         _outlive(pid)  # the server died under its child: its status is lost
@@ -208,13 +235,12 @@ def start_server() -> None:
     """Start a fork server for the next commands (detached, in the background)."""
     import subprocess
 
-    text = key()
     try:
         os.makedirs(DIRECTORY, mode=0o700, exist_ok=True)
         if not _private(DIRECTORY):
             return
         subprocess.Popen(
-            [sys.executable, "-m", "compose.forkserver", socket_path(text)],
+            [sys.executable, "-m", "compose.forkserver", socket_path(key())],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, cwd="/")
     except OSError:

@@ -83,3 +83,26 @@ def test_only_a_directory_of_this_user_alone_is_trusted(tmp_path: Path) -> None:
     shared.chmod(0o755)
     assert forkclient._private(str(private))
     assert not forkclient._private(str(shared))
+
+
+def test_a_signal_before_the_child_is_known_reaches_it_once_it_is() -> None:
+    child = subprocess.Popen(["sleep", "30"])
+    forwarding = forkclient._Forwarding()
+    try:
+        os.kill(os.getpid(), signal.SIGUSR1)  # handled at once: no child yet, so kept
+        assert forwarding.pending == [signal.SIGUSR1]
+        forwarding.to(child.pid)
+        assert child.wait(timeout=10) == -signal.SIGUSR1
+    finally:
+        forwarding.pending.clear()
+        forwarding.give_back()
+        child.kill()
+
+
+def test_without_a_child_a_pending_ctrl_c_is_the_command_s_own_again() -> None:
+    forwarding = forkclient._Forwarding()
+    os.kill(os.getpid(), signal.SIGINT)
+    assert forwarding.pending == [signal.SIGINT]
+    with pytest.raises(KeyboardInterrupt):
+        forwarding.give_back()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
