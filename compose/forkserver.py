@@ -7,8 +7,9 @@ stay alive with it), imports, then listens.  For each command it receives the
 arguments, environment, working directory, umask, the standard streams and the
 command's network namespace, forks, and the child becomes the command: it enters
 that namespace, takes that directory, mask, environment and those streams, and
-runs ``compose.app.main`` as a fresh process would.  The server sends the
-command the child's pid, then its wait status once it has ended; a command that
+runs ``compose.app.main`` as a fresh process would.  The child sends the command
+its pid before anything runs (a command without one may run on its own: nothing
+of it ran here), the server its wait status once it has ended; a command that
 goes away (killed) takes its child with it (SIGKILL), as it would have died itself.
 
 It refuses (and exits) once a file of the code it imported has changed, and exits
@@ -155,21 +156,39 @@ def serve(server: _Server) -> None:
             last = time.monotonic()
         elif time.monotonic() - last > IDLE:
             break
+        # what each descriptor was as the poll answered: one closed while handling
+        # this batch may come back as another's before its stale event is handled
+        was = {fd: ("ended", c) for fd, c in server.commands.items()} | \
+            {fd: ("gone", c) for fd, c in server.clients.items()}
         for fd, _ in events:
-            if fd == server.listener.fileno():
-                _accept(server, poller)
-            elif fd in server.commands:
-                _ended(server, poller, server.commands[fd])
-            elif fd in server.clients:
-                command = server.clients.pop(fd)
-                poller.unregister(fd)
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(command.pid, 9)  # its command is gone: so is it
+            try:
+                _handle(server, poller, fd, was.get(fd))
+            except Exception:  # one command's trouble never ends the server
+                _note(server)
         if server.accepting and not _still_ours(server):
             _stop_accepting(server, poller)
     if _still_ours(server):
         with contextlib.suppress(OSError):
             os.unlink(server.path)
+
+
+def _handle(server: _Server, poller: select.poll, fd: int,
+            was: tuple[str, _Command] | None) -> None:
+    if server.accepting and fd == server.listener.fileno():
+        _accept(server, poller)
+    elif was is not None and was[0] == "ended" and server.commands.get(fd) is was[1]:
+        _ended(server, poller, was[1])
+    elif was is not None and was[0] == "gone" and server.clients.get(fd) is was[1]:
+        server.clients.pop(fd)
+        poller.unregister(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(was[1].pid, signal.SIGKILL)  # its command is gone: so is it
+
+
+def _note(server: _Server) -> None:
+    """What went wrong, in ``<socket>.log`` beside the socket."""
+    with contextlib.suppress(OSError), open(f"{server.path}.log", "a") as log:
+        traceback.print_exc(file=log)
 
 
 def _still_ours(server: _Server) -> bool:
@@ -202,7 +221,8 @@ def _accept(server: _Server, poller: select.poll) -> None:
         return
     try:
         if request.get("key") != server.key or _changed(server.files):
-            conn.sendall(forkclient.REFUSED)
+            with contextlib.suppress(OSError):
+                conn.sendall(forkclient.REFUSED)
             if request.get("key") == server.key:
                 _stop_accepting(server, poller)  # stale code: the next command starts anew
             conn.close()
@@ -216,8 +236,6 @@ def _accept(server: _Server, poller: select.poll) -> None:
     server.clients[conn.fileno()] = command
     poller.register(command.pidfd, select.POLLIN)
     poller.register(conn, select.POLLIN)
-    with contextlib.suppress(OSError):
-        conn.sendall(forkclient.PID + struct.pack("!i", pid))
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, object], list[int]]:
@@ -266,6 +284,9 @@ def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
         return pid
     code = 70
     try:
+        # the child says its pid itself, before anything runs: a command that got
+        # no pid may run on its own, as nothing of it ran here
+        conn.sendall(forkclient.PID + struct.pack("!i", os.getpid()))
         server.listener.close()
         conn.close()
         for command in server.commands.values():
