@@ -148,6 +148,20 @@ class _Forwarding:
         self.pid: int | None = None
         self.pending: list[int] = []
         self.before = {number: signal.signal(number, self._forward) for number in FORWARDED}
+        self.before[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, self._suspend)
+
+    def _suspend(self, _signum: int, _frame: object) -> None:
+        """Ctrl-Z: the child stops, then this process as the shell expects; once
+        continued (``fg``, ``bg``), the child goes on too."""
+        if self.pid is not None:  # SIGSTOP: the server's process group is orphaned,
+            with contextlib.suppress(ProcessLookupError):  # where SIGTSTP is dropped
+                os.kill(self.pid, signal.SIGSTOP)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until a SIGCONT
+        signal.signal(signal.SIGTSTP, self._suspend)
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGCONT)
 
     def _forward(self, signum: int, _frame: object) -> None:
         if self.pid is None:

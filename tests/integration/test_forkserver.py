@@ -136,6 +136,29 @@ def test_a_signal_reaches_the_served_command(server: Server, tmp_path: Path) -> 
     server.stack.wait_for(lambda: not server.children(), timeout=10)
 
 
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+
+
+def test_ctrl_z_stops_the_served_command_and_fg_goes_on(server: Server, tmp_path: Path) -> None:
+    directory = project(tmp_path, """
+        app:
+          image: busybox
+    """)
+    events = server.popen("events", cwd=directory)
+    server.stack.wait_for(lambda: server.children(), timeout=20)
+    (child,) = server.children()
+    time.sleep(0.5)
+    events.send_signal(signal.SIGTSTP)
+    server.stack.wait_for(lambda: _state(child) == "T" and _state(events.pid) == "T", timeout=10)
+    events.send_signal(signal.SIGCONT)
+    server.stack.wait_for(lambda: _state(child) != "T" and _state(events.pid) != "T",
+                          timeout=10)
+    events.send_signal(signal.SIGINT)
+    events.communicate(timeout=20)
+    assert events.returncode == 130
+
+
 def test_a_killed_command_takes_its_child_along(server: Server, tmp_path: Path) -> None:
     directory = project(tmp_path, """
         app:
