@@ -120,14 +120,19 @@ def test_a_served_command_is_the_command(server: Server, busybox_stack: Stack,
     assert not [name for name in busybox_stack.links() if name.startswith("pc")]
 
 
-def test_a_signal_reaches_the_served_command(server: Server, tmp_path: Path) -> None:
+def _served_events(server: Server, tmp_path: Path) -> subprocess.Popen[str]:
+    """``events`` (it runs until stopped) served, once its child runs."""
     directory = project(tmp_path, """
         app:
           image: busybox
-          command: ["sleep", "60"]
     """)
     events = server.popen("events", cwd=directory)
     server.stack.wait_for(lambda: server.children(), timeout=20)
+    return events
+
+
+def test_a_signal_reaches_the_served_command(server: Server, tmp_path: Path) -> None:
+    events = _served_events(server, tmp_path)
     time.sleep(0.5)  # past its start: its Ctrl-C handling is in place
     events.send_signal(signal.SIGINT)
     _, err = events.communicate(timeout=20)
@@ -141,12 +146,7 @@ def _state(pid: int) -> str:
 
 
 def test_ctrl_z_stops_the_served_command_and_fg_goes_on(server: Server, tmp_path: Path) -> None:
-    directory = project(tmp_path, """
-        app:
-          image: busybox
-    """)
-    events = server.popen("events", cwd=directory)
-    server.stack.wait_for(lambda: server.children(), timeout=20)
+    events = _served_events(server, tmp_path)
     (child,) = server.children()
     time.sleep(0.5)
     events.send_signal(signal.SIGTSTP)
@@ -160,12 +160,7 @@ def test_ctrl_z_stops_the_served_command_and_fg_goes_on(server: Server, tmp_path
 
 
 def test_a_killed_command_takes_its_child_along(server: Server, tmp_path: Path) -> None:
-    directory = project(tmp_path, """
-        app:
-          image: busybox
-    """)
-    events = server.popen("events", cwd=directory)
-    server.stack.wait_for(lambda: server.children(), timeout=20)
+    events = _served_events(server, tmp_path)
     events.kill()
     events.wait(timeout=10)
     server.stack.wait_for(lambda: not server.children(), timeout=10)
