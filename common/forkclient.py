@@ -221,12 +221,14 @@ def _outlive(pid: int) -> None:
 
 
 def _receive(conn: socket.socket, size: int) -> bytes | None:
+    """``size`` bytes, or None if the server closed (or reset: a server that stops
+    listening resets the connections it has not accepted) before sending them."""
     data = b""
     while len(data) < size:
         try:
             chunk = conn.recv(size - len(data))
-        except InterruptedError:
-            continue
+        except OSError:
+            return None
         if not chunk:
             return None
         data += chunk

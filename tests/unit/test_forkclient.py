@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -106,3 +107,18 @@ def test_without_a_child_a_pending_ctrl_c_is_the_command_s_own_again() -> None:
     with pytest.raises(KeyboardInterrupt):
         forwarding.give_back()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_server_that_stops_listening_leaves_the_command_to_run_on_its_own(
+        tmp_path: Path) -> None:
+    """A connection the server never accepted is reset when it closes its socket:
+    no child was made, so no answer (the command then runs on its own)."""
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "s"))
+    listener.listen(4)
+    conn = socket.socket(socket.AF_UNIX)
+    conn.connect(str(tmp_path / "s"))
+    conn.sendall(b"request")
+    listener.close()
+    with conn:
+        assert forkclient._receive(conn, 5) is None
