@@ -83,14 +83,15 @@ def key() -> str:
     starting = sorted((k, v) for k, v in os.environ.items() if k.startswith(("PYTHON", "LD_")))
     # sys.path[0] is the command's own place (the script's directory, or the working
     # directory of ``python -m``), not where the code comes from
-    return repr((sys.executable, sys.path[1:], sys.flags, starting, os.getuid(), os.getgid(),
-                 os.getgroups(), _credentials(), namespaces, limits, _code_directory()))
+    return repr((sys.executable, sys.path[1:], sys.flags, starting, _credentials(),
+                 namespaces, limits, _code_directory()))
 
 
 def _credentials() -> list[str]:
+    """User, groups, capabilities, no_new_privs and seccomp, as the kernel says."""
     with open("/proc/self/status") as status:
-        return [line for line in status
-                if line.startswith(("Cap", "NoNewPrivs", "Seccomp", "Uid", "Gid"))]
+        return [line for line in status if line.startswith(
+            ("Uid", "Gid", "Groups", "Cap", "NoNewPrivs", "Seccomp"))]
 
 
 def _code_directory() -> str:
@@ -102,13 +103,14 @@ def socket_path(text: str) -> str:
     return f"{DIRECTORY}/{zlib.crc32(data):08x}{zlib.adler32(data):08x}.sock"
 
 
-def request(argv: Sequence[str]) -> bytes:
-    """The command, marshalled (both ends are the same interpreter: the key)."""
+def request(argv: Sequence[str], text: str) -> bytes:
+    """The command, marshalled (both ends are the same interpreter: the key,
+    ``text``)."""
     import marshal
 
     mask = os.umask(0o022)
     os.umask(mask)
-    return marshal.dumps({"key": key(), "argv": list(argv), "env": dict(os.environ),
+    return marshal.dumps({"key": text, "argv": list(argv), "env": dict(os.environ),
                           "cwd": os.getcwd(), "umask": mask})
 
 
@@ -119,8 +121,9 @@ def run_served(argv: Sequence[str]) -> int | None:
     try:
         if not _private(DIRECTORY):
             return None  # the environment goes there: only to a directory of this user's
+        text = key()
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
-        conn.connect(socket_path(key()))
+        conn.connect(socket_path(text))
     except OSError:
         return None
     with conn:
@@ -128,7 +131,7 @@ def run_served(argv: Sequence[str]) -> int | None:
         try:
             netns = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
             try:
-                payload = request(argv)
+                payload = request(argv, text)
                 message = struct.pack("!I", len(payload)) + payload
                 sent = socket.send_fds(conn, [message], [0, 1, 2, netns])
                 conn.sendall(message[sent:])

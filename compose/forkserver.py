@@ -21,6 +21,7 @@ the one thread, and the child closes the server's descriptors.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import marshal
 import os
 import select
@@ -31,15 +32,23 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from common import forkclient
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 IDLE = 900.0
 """Seconds without a command before the server exits."""
 LOOK_AGAIN = 10.0
 """Seconds between looks at the socket file while nothing happens."""
 PACKAGES = ("common", "compose", "runtime", "network", "volumes")
-CLONE_NEWNET = 0x40000000
+PRELOADED = ("trio", "compose.app", "compose.wiring", "compose.supervisor.process",
+             "network.driver", "runtime.image_backend", "runtime.oci.containers",
+             "volumes.driver")
+"""What a command would import beyond its verb's module (imported with every verb)."""
 
 
 @dataclass
@@ -76,35 +85,24 @@ def main() -> None:
 def _leave_namespace() -> None:
     """Into the host's network namespace: the one the server was started in may be
     a test's, which must be freed when the test deletes it."""
-    from common.libc import libc
+    from network.nsthread import enter
 
     with contextlib.suppress(OSError):
-        fd = os.open("/proc/1/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-        libc.setns(fd, CLONE_NEWNET)
-        os.close(fd)
+        enter(Path("/proc/1/ns/net"))
 
 
 def preload() -> None:
     """What a command would import: the CLI with every verb, trio, the engine and
     the backends, and the netlink library the netlink worker uses."""
     from compose.cli import main as cli
+    from network import netlink
 
     cli._compile_once()
     cli._before_trio()
-    import trio  # noqa: F401
-
-    import compose.app
-    import compose.supervisor.process
-    import compose.wiring
-    import network.driver  # noqa: F401
-    import runtime.image_backend
-    import runtime.oci.containers  # noqa: F401
-    import volumes.driver  # noqa: F401
-    from network import netlink
-
+    for name in PRELOADED:
+        importlib.import_module(name)
     cli.command_modules()
     netlink.import_library()
-    del compose.app
 
 
 def code_files() -> dict[str, int]:
@@ -304,7 +302,6 @@ def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
         code = 1
     finally:
         _end(code)
-    raise AssertionError("unreachable")
 
 
 def _exit_status(exc: SystemExit) -> int:
@@ -315,7 +312,7 @@ def _exit_status(exc: SystemExit) -> int:
     return 1
 
 
-def _end(code: int) -> None:
+def _end(code: int) -> NoReturn:
     """End the child as an interpreter would have ended the command: flushed, with
     its status, or killed by SIGINT (an uncaught Ctrl-C)."""
     for stream in (sys.stdout, sys.stderr):
@@ -330,11 +327,10 @@ def _end(code: int) -> None:
 def become_command(request: dict[str, object], fds: list[int]) -> None:
     """In the child: the command's namespace, directory, mask, environment and
     streams, then the command itself (which ends the process)."""
-    from common.libc import libc
+    from network.nsthread import enter_fd
 
     stdin, stdout, stderr, netns = fds
-    if libc.setns(netns, CLONE_NEWNET) != 0:
-        raise OSError("cannot enter the command's network namespace")
+    enter_fd(netns)
     for target, fd in enumerate((stdin, stdout, stderr)):
         os.dup2(fd, target)
     for fd in fds:
