@@ -258,11 +258,11 @@ def wait_for(predicate: Callable[[], T | None], timeout: float, what: str,
 
 
 def _stop_fork_server(space: Scratch) -> None:
-    """The scratch's fork server (its own: the scratch's PYTHONPYCACHEPREFIX names
-    it) exits once its socket is gone."""
+    """The scratch's fork servers (its own: the scratch's PYTHONPYCACHEPREFIX names
+    them) exit once their sockets are gone."""
     where = subprocess.run([sys.executable, "-c", "from common import forkclient as f; "
-                            "print(f.socket_path(f.key()))"], env=space.env, cwd=space.work,
+                            "print(*f.socket_paths())"], env=space.env, cwd=space.work,
                            capture_output=True, text=True)
-    if where.returncode == 0 and where.stdout.strip():
+    for path in where.stdout.split() if where.returncode == 0 else ():
         with contextlib.suppress(OSError):
-            os.unlink(where.stdout.strip())
+            os.unlink(path)

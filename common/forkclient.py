@@ -34,6 +34,9 @@ VARIABLE = "PYCOMPOSE_FORKSERVER"
 DEFAULT = "1"
 """On unless ``PYCOMPOSE_FORKSERVER=0``."""
 DIRECTORY = "/run/pycompose.forkserver"
+SUPERVISORS = "supervisors"
+"""The second server's role: supervisors forked from what ``supervise`` imports
+(a command's server has imported every verb, which a supervisor would keep)."""
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
              signal.SIGUSR2, signal.SIGWINCH)
 
@@ -98,20 +101,28 @@ def _code_directory() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def socket_path(text: str) -> str:
+def socket_path(text: str, role: str = "") -> str:
+    """The socket of the server for ``text`` (a key): the commands' one, or the one
+    supervisors are forked from (``role``: ``SUPERVISORS``)."""
     data = text.encode()
-    return f"{DIRECTORY}/{zlib.crc32(data):08x}{zlib.adler32(data):08x}.sock"
+    name = f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+    return f"{DIRECTORY}/{name}{'.' + role if role else ''}.sock"
+
+
+def socket_paths() -> list[str]:
+    """Both servers' sockets for this process's key (a server exits once its socket
+    is gone: how a benchmark or a test stops its own)."""
+    text = key()
+    return [socket_path(text), socket_path(text, SUPERVISORS)]
 
 
 def request(argv: Sequence[str], text: str) -> bytes:
     """The command, marshalled (both ends are the same interpreter: the key,
     ``text``)."""
-    import marshal
-
     mask = os.umask(0o022)
     os.umask(mask)
-    return marshal.dumps({"key": text, "argv": list(argv), "env": dict(os.environ),
-                          "cwd": os.getcwd(), "umask": mask})
+    return _marshal({"key": text, "argv": list(argv), "env": dict(os.environ),
+                     "cwd": os.getcwd(), "umask": mask})
 
 
 def run_served(argv: Sequence[str]) -> int | None:
@@ -250,17 +261,68 @@ def _end_like(status: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def start_server() -> None:
-    """Start a fork server for the next commands (detached, in the background)."""
+def spawn_detached(argv: Sequence[str], environ: Mapping[str, str],
+                   fds: Sequence[int]) -> int | None:
+    """Have the supervisors' server fork ``argv`` (the program's name first; the
+    word ``{fds}`` in it becomes the numbers ``fds`` have in the child) as a process
+    of its own session, with ``environ``, this directory and namespace, standard
+    streams on /dev/null; its pid, or None when no server would (start it anew)."""
+    try:
+        if environ.get(VARIABLE, DEFAULT) != "1" or not _private(DIRECTORY):
+            return None
+        text = key()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC) as conn:
+            conn.settimeout(5)
+            try:
+                conn.connect(socket_path(text, SUPERVISORS))
+            except (FileNotFoundError, ConnectionRefusedError):
+                if os.path.exists(socket_path(text)):  # gone idle beside the commands'
+                    start_server((SUPERVISORS,))  # one: for next time (else a command
+                return None                       # that starts both at its end runs)
+            mask = os.umask(0o022)
+            os.umask(mask)
+            payload = _marshal({"key": text, "argv": list(argv), "env": dict(environ),
+                                "cwd": os.getcwd(), "umask": mask, "detach": True})
+            null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+            netns = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                message = struct.pack("!I", len(payload)) + payload
+                sent = socket.send_fds(conn, [message], [null, null, null, netns, *fds])
+                conn.sendall(message[sent:])
+            finally:
+                os.close(null)
+                os.close(netns)
+            answer = _receive(conn, 5)
+    except OSError:
+        return None
+    if answer is None or answer[:1] != PID:
+        return None
+    return int(struct.unpack("!i", answer[1:])[0])
+
+
+def _marshal(request: dict[str, object]) -> bytes:
+    import marshal
+
+    return marshal.dumps(request)
+
+
+def start_server(roles: Sequence[str] = ("", SUPERVISORS)) -> None:
+    """Start fork servers for the next commands (detached, in the background): the
+    commands' one and the supervisors' one."""
     import subprocess
 
     try:
         os.makedirs(DIRECTORY, mode=0o700, exist_ok=True)
         if not _private(DIRECTORY):
             return
-        subprocess.Popen(
-            [sys.executable, "-m", "compose.forkserver", socket_path(key())],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, cwd="/")
+        text = key()
+        for role in roles:
+            # a supervisor's glibc keeps two malloc arenas (standby.supervisor_environ)
+            env = {"MALLOC_ARENA_MAX": "2", **os.environ} if role else None
+            subprocess.Popen(
+                [sys.executable, "-m", "compose.forkserver", socket_path(text, role),
+                 *([role] if role else [])], env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True, cwd="/")
     except OSError:
         pass  # the next command runs on its own, as this one did

@@ -12,7 +12,13 @@ its pid before anything runs (a command without one may run on its own: nothing
 of it ran here), the server its wait status once it has ended; a command that
 goes away (killed) takes its child with it (SIGKILL), as it would have died itself.
 
-It refuses (and exits) once a file of the code it imported has changed, and exits
+A second server, ``python -m compose.forkserver <socket> supervisors``, imports
+only what a supervisor imports (``SUPERVISING``) and forks the standby
+supervisors of ``up`` and ``run`` (``compose/supervisor/standby.py``): each one
+``detach``-ed, of a session of its own and nobody's child, handed its pipes (the
+arguments' ``{fds}``).
+
+A server refuses (and exits) once a file of the code it imported has changed, and exits
 after ``IDLE`` seconds without a command or once its socket is another server's.
 The modules it imports start no thread and open nothing: a fork copies only
 the one thread, and the child closes the server's descriptors.
@@ -42,6 +48,8 @@ if TYPE_CHECKING:
 
 IDLE = 900.0
 """Seconds without a command before the server exits."""
+MORE_FDS = 4
+"""Descriptors a request may hand its child beyond its streams and namespace."""
 LOOK_AGAIN = 10.0
 """Seconds between looks at the socket file while nothing happens."""
 PACKAGES = ("common", "compose", "runtime", "network", "volumes")
@@ -49,6 +57,12 @@ PRELOADED = ("trio", "compose.app", "compose.wiring", "compose.supervisor.proces
              "network.driver", "runtime.image_backend", "runtime.oci.containers",
              "volumes.driver")
 """What a command would import beyond its verb's module (imported with every verb)."""
+SUPERVISING = ("trio", "compose.app", "compose.wiring", "compose.cli.commands.supervise",
+               "compose.supervisor.process", "compose.engine.context", "network.driver",
+               "runtime.images.store", "runtime.oci.containers", "runtime.oci.runtime",
+               "volumes.driver")
+"""What a supervisor imports (``forkclient.SUPERVISORS``'s server: no verb but
+``supervise``, so a supervisor forked from it holds no more than one started anew)."""
 
 
 @dataclass
@@ -72,12 +86,15 @@ class _Server:
 
 
 def main() -> None:
-    path = sys.argv[1]
+    path, role = sys.argv[1], "".join(sys.argv[2:3])
     text = forkclient.key()
-    if forkclient.socket_path(text) != path:
+    if forkclient.socket_path(text, role) != path:
         return  # not the server the command looked for (its code or limits differ)
     _leave_namespace()
-    preload()
+    if role == forkclient.SUPERVISORS:
+        preload_supervisor()
+    else:
+        preload()
     listener = _listen(path)
     serve(_Server(listener, path, text, code_files(), os.stat(path).st_ino))
 
@@ -103,6 +120,18 @@ def preload() -> None:
         importlib.import_module(name)
     cli.command_modules()
     netlink.import_library()
+
+
+def preload_supervisor() -> None:
+    """What ``supervise --standby`` imports before it waits for its project."""
+    from compose.cli import main as cli
+    from compose.supervisor.plainlog import import_structlog
+
+    cli._compile_once()
+    cli._before_trio()
+    import_structlog()
+    for name in SUPERVISING:
+        importlib.import_module(name)
 
 
 def code_files() -> dict[str, int]:
@@ -237,8 +266,8 @@ def _accept(server: _Server, poller: select.poll) -> None:
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, object], list[int]]:
-    data, fds, _, _ = socket.recv_fds(conn, 65536, 4)
-    if len(fds) != 4:
+    data, fds, _, _ = socket.recv_fds(conn, 65536, 4 + MORE_FDS)
+    if len(fds) < 4:
         for fd in fds:
             os.close(fd)
         raise ValueError("a command sends its three streams and its namespace")
@@ -282,9 +311,11 @@ def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
         return pid
     code = 70
     try:
-        # the child says its pid itself, before anything runs: a command that got
-        # no pid may run on its own, as nothing of it ran here
-        conn.sendall(forkclient.PID + struct.pack("!i", os.getpid()))
+        if request.get("detach"):
+            _detach(conn)
+        else:  # the child says its pid itself, before anything runs: a command that
+            # got no pid may run on its own, as nothing of it ran here
+            conn.sendall(forkclient.PID + struct.pack("!i", os.getpid()))
         server.listener.close()
         conn.close()
         for command in server.commands.values():
@@ -302,6 +333,18 @@ def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
         code = 1
     finally:
         _end(code)
+
+
+def _detach(conn: socket.socket) -> None:
+    """Go on as a process of a session of its own that is nobody's child (a
+    supervisor): this child forks it, sends its pid, and ends (its status follows
+    the pid)."""
+    os.setsid()
+    pid = os.fork()
+    if pid:
+        with contextlib.suppress(OSError):
+            conn.sendall(forkclient.PID + struct.pack("!i", pid))
+        os._exit(0)
 
 
 def _exit_status(exc: SystemExit) -> int:
@@ -329,12 +372,13 @@ def become_command(request: dict[str, object], fds: list[int]) -> None:
     streams, then the command itself (which ends the process)."""
     from network.nsthread import enter_fd
 
-    stdin, stdout, stderr, netns = fds
+    stdin, stdout, stderr, netns = fds[:4]
     enter_fd(netns)
     for target, fd in enumerate((stdin, stdout, stderr)):
         os.dup2(fd, target)
-    for fd in fds:
+    for fd in fds[:4]:
         os.close(fd)
+    handed = ",".join(str(fd) for fd in fds[4:])  # "{fds}" in the arguments names them
     _reopen_streams()
     environ = request["env"]
     assert isinstance(environ, dict)
@@ -344,7 +388,7 @@ def become_command(request: dict[str, object], fds: list[int]) -> None:
     os.umask(int(str(request["umask"])))
     argv = request["argv"]
     assert isinstance(argv, list)
-    sys.argv = [str(word) for word in argv]
+    sys.argv = [str(word).replace("{fds}", handed) if handed else str(word) for word in argv]
     from compose import app
 
     app.forked_by_server = True

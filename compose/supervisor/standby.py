@@ -8,8 +8,13 @@ connects to the backends, then waits on a pipe.  ``ensure_supervisor`` hands it 
 project (``take``) when the project has no supervisor; it then becomes that
 project's supervisor, logging to the project's ``supervisor.log``, and says when
 it is ready on a second pipe.  If the command ends without needing it, the pipe
-closes and the standby exits.  (A fork of the command itself would be ready
-sooner, but would keep everything the command had loaded in its memory for good.)
+closes and the standby exits.
+
+Where a fork server runs, the standby is forked by its second one, the
+supervisors' server (``compose/forkserver.py``), which has imported what
+``supervise`` imports and nothing more: it is ready at once, and spends none of the
+command's cores on imports.  (A fork of the command itself would be ready as soon,
+but would keep everything the command had loaded in its memory for good.)
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pathlib import Path
 class Standby:
     """The command's side of a standby."""
 
-    process: subprocess.Popen[bytes]
+    pid: int
     go: int
     """Where the project's name is written (closed unused: the standby exits)."""
     ready: int
@@ -51,22 +56,36 @@ class Standby:
 
 
 def spawn(environ: Mapping[str, str]) -> Standby:
-    """Start the standby now (before the event loop: a plain ``Popen``)."""
+    """Start the standby now (before the event loop): forked by the supervisors'
+    fork server, which has imported it all (``compose/forkserver.py``), else a new
+    interpreter."""
+    from common import forkclient
+
     go_read, go_write = os.pipe()
     ready_read, ready_write = os.pipe()
     try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "compose", "supervise", "--standby",
-             f"{go_read},{ready_write}"],
-            env=supervisor_environ(environ), pass_fds=(go_read, ready_write),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        pid = forkclient.spawn_detached(["pycompose", "supervise", "--standby", "{fds}"],
+                                        supervisor_environ(environ), (go_read, ready_write))
+        if pid is None:  # new pipes: a child forked all the same finds its go pipe closed
+            for fd in (go_read, go_write, ready_read, ready_write):
+                os.close(fd)
+            go_read, go_write = os.pipe()
+            ready_read, ready_write = os.pipe()
+            pid = _interpreter(environ, go_read, ready_write)
     finally:
         os.close(go_read)
         os.close(ready_write)
     os.set_inheritable(go_write, False)
     os.set_inheritable(ready_read, False)
-    return Standby(process, go_write, ready_read)
+    return Standby(pid, go_write, ready_read)
+
+
+def _interpreter(environ: Mapping[str, str], go: int, ready: int) -> int:
+    """A standby in a new interpreter (no supervisors' server to fork one)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "compose", "supervise", "--standby", f"{go},{ready}"],
+        env=supervisor_environ(environ), pass_fds=(go, ready), stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True).pid
 
 
 def supervisor_environ(environ: Mapping[str, str]) -> dict[str, str]:

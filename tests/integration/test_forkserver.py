@@ -38,6 +38,8 @@ class Server:
     stack: Stack
     env: dict[str, str]
     path: str
+    supervisors: str
+    """The supervisors' server's socket."""
 
     def argv(self, *args: str) -> list[str]:
         return ["nsenter", f"--net=/run/netns/{self.stack.netns}", "--", sys.executable,
@@ -52,14 +54,16 @@ class Server:
         return subprocess.Popen(self.argv(*args), cwd=cwd, env=self.env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    def pid(self) -> int | None:
+    def pid(self, path: str | None = None) -> int | None:
+        """The commands' server (or the one of ``path``)."""
+        wanted = [b"-m", b"compose.forkserver", (path or self.path).encode()]
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 try:
-                    cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+                    cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
                 except OSError:
                     continue
-                if b"compose.forkserver" in cmdline and self.path.encode() in cmdline:
+                if cmdline[1:4] == wanted:
                     return int(entry)
         return None
 
@@ -76,19 +80,21 @@ def server(busybox_stack: Stack, tmp_path: Path) -> Iterator[Server]:
     """A server of this test's own, started as a command starts one."""
     env = {**busybox_stack.env, forkclient.VARIABLE: "1",
            "PYTHONFORKSERVERTEST": uuid.uuid4().hex}
-    where = subprocess.run([sys.executable, "-c", "from common import forkclient as f; "
-                            "print(f.socket_path(f.key()))"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, check=True).stdout.strip()
-    started = Server(busybox_stack, env, where)
+    paths = subprocess.run([sys.executable, "-c", "from common import forkclient as f; "
+                            "print(*f.socket_paths())"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, check=True).stdout.split()
+    started = Server(busybox_stack, env, *paths)
     subprocess.run(busybox_stack.argv("ls"), env=env, cwd=tmp_path, check=True,
-                   capture_output=True, timeout=60)  # on its own: starts the server
-    busybox_stack.wait_for(lambda: os.path.exists(where), timeout=30)
+                   capture_output=True, timeout=60)  # on its own: starts the servers
+    busybox_stack.wait_for(lambda: all(os.path.exists(path) for path in paths), timeout=30)
     yield started
-    pid = started.pid()
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(where)
-    if pid is not None:
-        os.kill(pid, signal.SIGKILL)
+    pids = [started.pid(path) for path in paths]
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    for pid in pids:
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_a_served_command_is_the_command(server: Server, busybox_stack: Stack,
@@ -177,3 +183,58 @@ def test_a_killed_child_kills_its_command_alike(server: Server, tmp_path: Path) 
     assert killed.returncode == -signal.SIGKILL
     down = server.run("down", "-t", "0", cwd=directory)  # what was half made goes
     assert down.returncode == 0, down.stderr
+
+
+def test_a_served_up_has_its_supervisor_forked_by_the_supervisors_server(
+        server: Server, busybox_stack: Stack, tmp_path: Path) -> None:
+    """Its imports done ahead: of its own session, in the command's namespace, a
+    child of nobody (the server's child forked it and ended)."""
+    directory = project(tmp_path, """
+        app:
+          image: busybox
+          command: ["sleep", "60"]
+    """)
+    try:
+        up = server.run("up", "-d", cwd=directory)
+        assert up.returncode == 0 and "served 0" in up.stderr, up.stderr
+        pidfile = busybox_stack.layout.run / "supervisors" / f"{directory.name}.pid"
+        pid = int(pidfile.read_text())
+        assert server.supervisors.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+        netns = os.stat(f"/run/netns/{busybox_stack.netns}").st_ino
+        assert os.stat(f"/proc/{pid}/ns/net").st_ino == netns
+        assert os.getsid(pid) not in (os.getsid(0), os.getsid(server.pid(server.supervisors)))
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+        assert parent != server.pid(server.supervisors)
+        assert "app" in busybox_stack.run("ps", cwd=directory).stdout
+    finally:
+        down = server.run("down", "-t", "0", cwd=directory)
+    assert down.returncode == 0, down.stderr
+    busybox_stack.wait_for(lambda: not os.path.exists(f"/proc/{pid}") or _state(pid) == "Z",
+                           timeout=10)
+
+
+DISMISSED = """
+import os, sys
+from common import forkclient
+for _ in range(int(sys.argv[1])):
+    go, go_write = os.pipe()
+    ready_read, ready = os.pipe()
+    pid = forkclient.spawn_detached(["pycompose", "supervise", "--standby", "{fds}"],
+                                   dict(os.environ), (go, ready))
+    for fd in (go, go_write, ready_read, ready):
+        os.close(fd)  # not needed after all: it ends
+    print(pid)
+"""
+
+
+def test_a_detached_child_s_pid_comes_before_its_parent_s_end(server: Server,
+                                                              tmp_path: Path) -> None:
+    """The server's child forks the standby and ends: the command gets the standby's
+    pid every time, never that end's status instead (it would start a second one)."""
+    done = subprocess.run(["nsenter", f"--net=/run/netns/{server.stack.netns}", "--",
+                           sys.executable, "-c", DISMISSED, "25"], env=server.env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120, check=True)
+    pids = done.stdout.split()
+    assert len(pids) == 25 and "None" not in pids, done.stdout
+    server.stack.wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") and _state(int(pid))
+                                          != "Z" for pid in pids), timeout=30)

@@ -122,3 +122,15 @@ def test_a_server_that_stops_listening_leaves_the_command_to_run_on_its_own(
     listener.close()
     with conn:
         assert forkclient._receive(conn, 5) is None
+
+
+def test_supervisors_are_forked_by_a_server_of_their_own() -> None:
+    commands, supervisors = forkclient.socket_paths()
+    assert commands == forkclient.socket_path(forkclient.key())
+    assert supervisors == forkclient.socket_path(forkclient.key(), forkclient.SUPERVISORS)
+    assert supervisors != commands and supervisors.endswith(".supervisors.sock")
+
+
+def test_with_the_server_off_no_supervisor_is_asked_for() -> None:
+    off = {**os.environ, forkclient.VARIABLE: "0"}
+    assert forkclient.spawn_detached(["pycompose", "supervise"], off, ()) is None
