@@ -142,16 +142,23 @@ def run_served(argv: Sequence[str]) -> int | None:
         try:
             netns = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
             try:
-                payload = request(argv, text)
-                message = struct.pack("!I", len(payload)) + payload
-                sent = socket.send_fds(conn, [message], [0, 1, 2, netns])
-                conn.sendall(message[sent:])
+                _send(conn, request(argv, text), [0, 1, 2, netns])
             finally:
                 os.close(netns)
         except OSError:
             forwarding.give_back()
             return None
         return _follow(conn, forwarding)
+
+
+def _send(conn: socket.socket, payload: bytes, fds: Sequence[int]) -> None:
+    """The request, its size first, and the descriptors.  Nothing is sent once it is
+    whole: a short command may have run and ended, and the server closed, by then
+    (a send of nothing would fail, as if it had not been served)."""
+    message = struct.pack("!I", len(payload)) + payload
+    sent = socket.send_fds(conn, [message], fds)
+    if sent < len(message):
+        conn.sendall(message[sent:])
 
 
 class _Forwarding:
@@ -286,9 +293,7 @@ def spawn_detached(argv: Sequence[str], environ: Mapping[str, str],
             null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
             netns = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
             try:
-                message = struct.pack("!I", len(payload)) + payload
-                sent = socket.send_fds(conn, [message], [null, null, null, netns, *fds])
-                conn.sendall(message[sent:])
+                _send(conn, payload, [null, null, null, netns, *fds])
             finally:
                 os.close(null)
                 os.close(netns)

@@ -134,3 +134,21 @@ def test_supervisors_are_forked_by_a_server_of_their_own() -> None:
 def test_with_the_server_off_no_supervisor_is_asked_for() -> None:
     off = {**os.environ, forkclient.VARIABLE: "0"}
     assert forkclient.spawn_detached(["pycompose", "supervise"], off, ()) is None
+
+
+def test_a_request_sent_whole_is_served_though_the_server_closed_since(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short command may end, and the server close its side, before the client
+    returns from sending: it was served all the same (it would run twice)."""
+    conn, server = socket.socketpair()
+    real = socket.send_fds
+
+    def send_then_close(sock: socket.socket, buffers: list[bytes], fds: list[int]) -> int:
+        sent = real(sock, buffers, fds)
+        server.recv(65536)
+        server.close()
+        return sent
+
+    monkeypatch.setattr(socket, "send_fds", send_then_close)
+    with conn:
+        forkclient._send(conn, b"request", [0])
