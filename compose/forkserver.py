@@ -138,7 +138,7 @@ def code_files() -> dict[str, int]:
     """Each imported module file of pycompose, the interpreter and the directories
     code is imported from (a package installed or upgraded changes its
     site-packages), with their modification times."""
-    names = [sys.executable, *(p for p in sys.path[1:] if p)]
+    names = [sys.executable, __file__, *(p for p in sys.path[1:] if p)]  # __main__: ours
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
         if name and getattr(module, "__name__", "").split(".")[0] in PACKAGES:

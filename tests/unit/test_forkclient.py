@@ -152,3 +152,15 @@ def test_a_request_sent_whole_is_served_though_the_server_closed_since(
     monkeypatch.setattr(socket, "send_fds", send_then_close)
     with conn:
         forkclient._send(conn, b"request", [0])
+
+
+def test_the_server_s_own_file_is_among_those_it_watches() -> None:
+    """Run as ``python -m compose.forkserver`` it is ``__main__``, not a module of
+    pycompose's packages: a change to it must still send the server away."""
+    script = ("import runpy; ns = runpy.run_path('compose/forkserver.py', run_name='server'); "
+              "import os, sys; assert 'compose.forkserver' not in sys.modules; "
+              "print(os.path.abspath('compose/forkserver.py') in map(os.path.abspath, "
+              "ns['code_files']()))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parents[2]).stdout
+    assert out.strip() == "True"
