@@ -18,10 +18,12 @@ refuses once any of its modules' files has changed (then exits).
 
 from __future__ import annotations
 
+# The C modules behind ``signal`` and ``socket``: the same calls on plain numbers,
+# without the enums those build at their import (4-5 ms of every command here).
+import _signal as signal  # type: ignore[import-not-found]
+import _socket as socket
 import contextlib
 import os
-import signal
-import socket
 import struct
 import sys
 import zlib
@@ -133,11 +135,10 @@ def run_served(argv: Sequence[str]) -> int | None:
         if not _private(DIRECTORY):
             return None  # the environment goes there: only to a directory of this user's
         text = key()
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
-        conn.connect(socket_path(text))
+        conn = _connect(socket_path(text))
     except OSError:
         return None
-    with conn:
+    try:
         forwarding = _Forwarding()  # a Ctrl-C from now on is the child's
         try:
             netns = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
@@ -149,6 +150,19 @@ def run_served(argv: Sequence[str]) -> int | None:
             forwarding.give_back()
             return None
         return _follow(conn, forwarding)
+    finally:
+        conn.close()
+
+
+def _connect(path: str, timeout: float | None = None) -> socket.socket:
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    try:
+        conn.settimeout(timeout)
+        conn.connect(path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _send(conn: socket.socket, payload: bytes, fds: Sequence[int]) -> None:
@@ -156,7 +170,8 @@ def _send(conn: socket.socket, payload: bytes, fds: Sequence[int]) -> None:
     whole: a short command may have run and ended, and the server closed, by then
     (a send of nothing would fail, as if it had not been served)."""
     message = struct.pack("!I", len(payload)) + payload
-    sent = socket.send_fds(conn, [message], fds)
+    rights = struct.pack(f"{len(fds)}i", *fds)
+    sent = conn.sendmsg([message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, rights)])
     if sent < len(message):
         conn.sendall(message[sent:])
 
@@ -175,21 +190,18 @@ class _Forwarding:
         """Ctrl-Z: the child stops, then this process as the shell expects; once
         continued (``fg``, ``bg``), the child goes on too."""
         if self.pid is not None:  # SIGSTOP: the server's process group is orphaned,
-            with contextlib.suppress(ProcessLookupError):  # where SIGTSTP is dropped
-                os.kill(self.pid, signal.SIGSTOP)
+            _kill(self.pid, signal.SIGSTOP)  # where SIGTSTP is dropped
         signal.signal(signal.SIGTSTP, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until a SIGCONT
         signal.signal(signal.SIGTSTP, self._suspend)
         if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGCONT)
+            _kill(self.pid, signal.SIGCONT)
 
     def _forward(self, signum: int, _frame: object) -> None:
         if self.pid is None:
             self.pending.append(signum)
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signum)
+        _kill(self.pid, signum)
 
     def to(self, pid: int) -> None:
         self.pid = pid
@@ -204,6 +216,11 @@ class _Forwarding:
                 signal.signal(number, handler)
         for signum in self.pending:
             signal.raise_signal(signum)
+
+
+def _kill(pid: int, number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, number)
 
 
 def _private(directory: str) -> bool:
@@ -269,23 +286,23 @@ def _end_like(status: int) -> int:
 
 
 def spawn_detached(argv: Sequence[str], environ: Mapping[str, str],
-                   fds: Sequence[int]) -> int | None:
-    """Have the supervisors' server fork ``argv`` (the program's name first; the
+                   fds: Sequence[int]) -> Detached | None:
+    """Ask the supervisors' server to fork ``argv`` (the program's name first; the
     word ``{fds}`` in it becomes the numbers ``fds`` have in the child) as a process
     of its own session, with ``environ``, this directory and namespace, standard
-    streams on /dev/null; its pid, or None when no server would (start it anew)."""
+    streams on /dev/null.  None when there is no server to ask (then it is started
+    for next time); else the request, whose answer is read when needed."""
     try:
         if environ.get(VARIABLE, DEFAULT) != "1" or not _private(DIRECTORY):
             return None
         text = key()
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC) as conn:
-            conn.settimeout(5)
-            try:
-                conn.connect(socket_path(text, SUPERVISORS))
-            except (FileNotFoundError, ConnectionRefusedError):
-                if os.path.exists(socket_path(text)):  # gone idle beside the commands'
-                    start_server((SUPERVISORS,))  # one: for next time (else a command
-                return None                       # that starts both at its end runs)
+        try:
+            conn = _connect(socket_path(text, SUPERVISORS), timeout=5)
+        except (FileNotFoundError, ConnectionRefusedError):
+            if os.path.exists(socket_path(text)):  # gone idle beside the commands' one:
+                start_server((SUPERVISORS,))  # for next time (else a command that
+            return None                       # starts both at its end runs)
+        try:
             mask = os.umask(0o022)
             os.umask(mask)
             payload = _marshal({"key": text, "argv": list(argv), "env": dict(environ),
@@ -297,12 +314,35 @@ def spawn_detached(argv: Sequence[str], environ: Mapping[str, str],
             finally:
                 os.close(null)
                 os.close(netns)
-            answer = _receive(conn, 5)
+        except BaseException:
+            conn.close()
+            raise
     except OSError:
         return None
-    if answer is None or answer[:1] != PID:
-        return None
-    return int(struct.unpack("!i", answer[1:])[0])
+    return Detached(conn)
+
+
+class Detached:
+    """A process asked of the supervisors' server: the command goes on while the
+    server forks it, and reads the answer only when it needs the process."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self._conn: socket.socket | None = conn
+
+    def pid(self) -> int | None:
+        """Its pid, or None when the server refused (its code changed) or failed."""
+        if self._conn is None:
+            return None
+        answer = _receive(self._conn, 5)
+        self.close()
+        if answer is None or answer[:1] != PID:
+            return None
+        return int(struct.unpack("!i", answer[1:])[0])
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 def _marshal(request: dict[str, object]) -> bytes:

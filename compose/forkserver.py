@@ -260,9 +260,10 @@ def _accept(server: _Server, poller: select.poll) -> None:
             os.close(fd)
     command = _Command(conn, pid, os.pidfd_open(pid))
     server.commands[command.pidfd] = command
-    server.clients[conn.fileno()] = command
     poller.register(command.pidfd, select.POLLIN)
-    poller.register(conn, select.POLLIN)
+    if not request.get("detach"):  # a detached one is not the client's to take along:
+        server.clients[conn.fileno()] = command  # its client may go once it has asked
+        poller.register(conn, select.POLLIN)
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, object], list[int]]:

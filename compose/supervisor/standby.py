@@ -27,25 +27,39 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from common.forkclient import Detached
+
 
 @dataclass
 class Standby:
     """The command's side of a standby."""
 
-    pid: int
     go: int
     """Where the project's name is written (closed unused: the standby exits)."""
     ready: int
     """A byte arrives here once the supervisor watches its containers."""
+    environ: Mapping[str, str]
+    forked: Detached | None = None
+    """The supervisors' server's answer, while unread (``spawn``)."""
 
     def take(self, project: str, log: Path) -> int:
         """Make the standby the supervisor of ``project``, logging to ``log``; the fd
         to wait on for its readiness (the caller closes it)."""
+        if self.forked is not None and self.forked.pid() is None:
+            self._again()  # the server refused (its code changed): a new interpreter
+        self.forked = None
         log.parent.mkdir(parents=True, exist_ok=True)
         os.write(self.go, f"{project}\n{log}\n".encode())
         os.close(self.go)
         self.go = -1
         return self.ready
+
+    def _again(self) -> None:
+        os.close(self.go)
+        os.close(self.ready)
+        self.go, self.ready = _start(self.environ, forked=False)[:2]
 
     def dismiss(self) -> None:
         """Not needed after all (the project's supervisor runs): the standby ends,
@@ -53,39 +67,43 @@ class Standby:
         if self.go >= 0:
             os.close(self.go)
             self.go = -1
+        if self.forked is not None:
+            self.forked.close()
+            self.forked = None
 
 
 def spawn(environ: Mapping[str, str]) -> Standby:
     """Start the standby now (before the event loop): forked by the supervisors'
-    fork server, which has imported it all (``compose/forkserver.py``), else a new
-    interpreter."""
+    fork server, which has imported it all (``compose/forkserver.py``; its answer
+    is read at ``take``), else a new interpreter."""
+    go, ready, forked = _start(environ, forked=True)
+    return Standby(go, ready, environ, forked)
+
+
+def _start(environ: Mapping[str, str], *,
+           forked: bool) -> tuple[int, int, Detached | None]:
+    """A standby's pipes (the command's ends) and the server's pending answer."""
     from common import forkclient
 
     go_read, go_write = os.pipe()
     ready_read, ready_write = os.pipe()
     try:
-        pid = forkclient.spawn_detached(["pycompose", "supervise", "--standby", "{fds}"],
-                                        supervisor_environ(environ), (go_read, ready_write))
-        if pid is None:  # new pipes: a child forked all the same finds its go pipe closed
-            for fd in (go_read, go_write, ready_read, ready_write):
-                os.close(fd)
-            go_read, go_write = os.pipe()
-            ready_read, ready_write = os.pipe()
-            pid = _interpreter(environ, go_read, ready_write)
+        asked = forkclient.spawn_detached(["pycompose", "supervise", "--standby", "{fds}"],
+                                          supervisor_environ(environ),
+                                          (go_read, ready_write)) if forked else None
+        if asked is None:
+            subprocess.Popen(
+                [sys.executable, "-m", "compose", "supervise", "--standby",
+                 f"{go_read},{ready_write}"],
+                env=supervisor_environ(environ), pass_fds=(go_read, ready_write),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True)
     finally:
         os.close(go_read)
         os.close(ready_write)
     os.set_inheritable(go_write, False)
     os.set_inheritable(ready_read, False)
-    return Standby(pid, go_write, ready_read)
-
-
-def _interpreter(environ: Mapping[str, str], go: int, ready: int) -> int:
-    """A standby in a new interpreter (no supervisors' server to fork one)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "compose", "supervise", "--standby", f"{go},{ready}"],
-        env=supervisor_environ(environ), pass_fds=(go, ready), stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True).pid
+    return go_write, ready_read, asked
 
 
 def supervisor_environ(environ: Mapping[str, str]) -> dict[str, str]:

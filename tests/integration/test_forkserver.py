@@ -219,11 +219,11 @@ from common import forkclient
 for _ in range(int(sys.argv[1])):
     go, go_write = os.pipe()
     ready_read, ready = os.pipe()
-    pid = forkclient.spawn_detached(["pycompose", "supervise", "--standby", "{fds}"],
-                                   dict(os.environ), (go, ready))
+    asked = forkclient.spawn_detached(["pycompose", "supervise", "--standby", "{fds}"],
+                                      dict(os.environ), (go, ready))
     for fd in (go, go_write, ready_read, ready):
         os.close(fd)  # not needed after all: it ends
-    print(pid)
+    print(asked and asked.pid())
 """
 
 
