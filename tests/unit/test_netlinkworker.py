@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,7 +62,21 @@ def test_the_worker_ignores_ctrl_c_and_ends_with_the_command() -> None:
     """)
     answered, pid = result.stdout.split()
     assert answered == "True", result.stderr
-    assert not Path(f"/proc/{pid}").exists()  # killed and reaped as the command exited
+    assert _ended(int(pid))  # killed as the command exited (init reaps it)
+
+
+def _ended(pid: int) -> bool:
+    """Gone, or dead and waiting for init to reap it."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return True
+        if stat.rpartition(")")[2].split()[0] in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def test_the_worker_holds_none_of_the_commands_descriptors() -> None:
