@@ -94,7 +94,10 @@ class FakeContainers:
         self.state[record.id] = EXITED
         self.exited.setdefault(record.id, trio.Event()).set()
 
-    async def remove(self, record: ContainerRecord) -> None:
+    async def remove(self, record: ContainerRecord, *,
+                     forget_after: Callable[[], Awaitable[object]] | None = None) -> None:
+        if forget_after is not None:
+            await forget_after()
         self.log.append(f"remove {record.name}")
         self.state.pop(record.id, None)
 

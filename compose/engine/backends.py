@@ -106,8 +106,11 @@ class ContainerBackend(Protocol):
 
     async def paused(self, record: ContainerRecord) -> bool: ...
 
-    async def remove(self, record: ContainerRecord) -> None:
-        """Delete the container, its writable layer and its files."""
+    async def remove(self, record: ContainerRecord, *,
+                     forget_after: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Delete the container, its writable layer and its files; its directory
+        (its record) last, once ``forget_after()`` has returned: what must go
+        before the record (its links) is done meanwhile."""
 
     async def status(self, record: ContainerRecord) -> ContainerStatus: ...
 

@@ -8,7 +8,7 @@ and forgotten only after it is gone, so an interrupted run leaves nothing that
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -255,15 +255,8 @@ class Executor:
                 self.report(Progress("Container", record.name, "Stopped", done=True))
             case RemoveContainer(record, bridges):
                 self.report(Progress("Container", record.name, "Removing"))
-                # its links and namespace first: while its record is on disk, a
-                # removal cut short (a crash) is found and finished by the next.  Not
-                # held by the limit: deleting links is a wait on the kernel's RCU grace
-                # periods, one per batch of links (network/deletions.py), so the more
-                # containers ask at once, the fewer waits (20: 7 batches of up to 4 took
-                # 300 ms)
-                await self.networks.disconnect(record, bridges)
-                async with self._containers_at_once:
-                    await self.containers.remove(record)
+                await remove_container(self.containers, self.networks, record, bridges,
+                                       self._containers_at_once)
                 self._event(record, "destroy")
                 self.report(Progress("Container", record.name, "Removed", done=True))
 
@@ -325,6 +318,25 @@ async def stop_by_user(layout: Layout, containers: ContainerBackend, record: Con
     await hooks.pre_stop(layout, containers, record, warn)
     await containers.stop(record, timeout)
 
+
+
+async def remove_container(containers: ContainerBackend, networks: NetworkBackend,
+                           record: ContainerRecord, bridges: Sequence[str] = (),
+                           limit: trio.CapacityLimiter | None = None) -> None:
+    """Its links and namespace go while the runtime deletes it and its files; its
+    record last, once both are done: while the record is on disk, a removal cut
+    short (a crash) is found and finished by the next.  The links are not held by
+    the limit: deleting them is a wait on the kernel's RCU grace periods, one per
+    batch of links (network/deletions.py), so the more containers ask at once, the
+    fewer waits (20: 7 batches of up to 4 took 300 ms)."""
+    disconnected = trio.Event()
+
+    async def disconnect() -> None:
+        await networks.disconnect(record, bridges)
+        disconnected.set()
+
+    await run_concurrently([disconnect, bounded(limit, partial(
+        containers.remove, record, forget_after=disconnected.wait))])
 
 
 async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]], *,

@@ -15,7 +15,7 @@ from common.records import ContainerRecord, VolumeRecord
 from compose.engine import runstate
 from compose.engine.context import Context
 from compose.engine.converge import UpOptions, converge, resolve_images, select
-from compose.engine.executor import Executor, meanwhile
+from compose.engine.executor import Executor, meanwhile, remove_container
 from compose.engine.observe import observe
 from compose.planning.runplan import RunOverrides, plan_run
 from compose.spec import graph
@@ -76,8 +76,7 @@ async def run(ctx: Context, project: Project, service: str, overrides: RunOverri
     finally:
         if remove:
             with trio.CancelScope(shield=True):
-                await ctx.networks.disconnect(record)  # first: see RemoveContainer
-                await ctx.containers.remove(record)
+                await remove_container(ctx.containers, ctx.networks, record)
                 for name in record.anonymous_volumes:  # as docker run --rm does
                     await ctx.volumes.remove_volume(VolumeRecord(name))
                 await ctx.supervisors.rescan(record.project)  # it stops answering for it

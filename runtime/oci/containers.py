@@ -329,7 +329,8 @@ class ContainerDriver:
     async def update(self, record: ContainerRecord, resources: dict[str, Any]) -> None:
         await self.runtime_for(record).update(record.id, record.name, resources)
 
-    async def remove(self, record: ContainerRecord) -> None:
+    async def remove(self, record: ContainerRecord, *,
+                     forget_after: Callable[[], Awaitable[object]] | None = None) -> None:
         directory = self.directory(record)
         oci = self.runtime_for(record)
         pid = conmon_pid(directory, record.id)
@@ -348,6 +349,8 @@ class ContainerDriver:
             link.unlink()
         elif link.is_dir():
             await trio.to_thread.run_sync(shutil.rmtree, link, True)
+        if forget_after is not None:
+            await forget_after()
         for _ in range(3):  # a state file written meanwhile (by the supervisor) fails it
             await trio.to_thread.run_sync(shutil.rmtree, directory, True)
             if not directory.exists():

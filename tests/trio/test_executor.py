@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,10 @@ class RecordingContainers(FakeContainers):
         write_json(self.layout.container_dir(record.id) / "container.json", record.to_json())
         await super().create(record, service, hosts)  # type: ignore[arg-type]
 
-    async def remove(self, record: ContainerRecord) -> None:
+    async def remove(self, record: ContainerRecord, *,
+                     forget_after: Callable[[], Awaitable[object]] | None = None) -> None:
+        if forget_after is not None:
+            await forget_after()
         shutil.rmtree(self.layout.container_dir(record.id))
         await super().remove(record)
 

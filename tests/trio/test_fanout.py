@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trio
@@ -85,9 +86,9 @@ class GaugedContainers(RecordingContainers):
         super().__init__(layout)
         self.removing = Gauge()
 
-    async def remove(self, record: ContainerRecord) -> None:
+    async def remove(self, record: ContainerRecord, **kwargs: Any) -> None:
         await self.removing.hold()
-        await super().remove(record)
+        await super().remove(record, **kwargs)
 
 
 class GaugedNetworks(FakeNetworks):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trio
@@ -58,9 +59,9 @@ class Versioned(RecordingContainers):
         self._note("stop", record)
         await super().stop(record, timeout)
 
-    async def remove(self, record: ContainerRecord) -> None:
+    async def remove(self, record: ContainerRecord, **kwargs: Any) -> None:
         self._note("remove", record)
-        await super().remove(record)
+        await super().remove(record, **kwargs)
 
 
 async def converge(tmp_path: Path, layout: Layout, containers: Versioned,
