@@ -11,11 +11,26 @@ grace period, a health check) are left unbounded: they hold nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 
 import trio
 
-from common.errors import ImageError
+from common.errors import ImageError, first_user_error
+
+
+@asynccontextmanager
+async def open_nursery() -> AsyncIterator[trio.Nursery]:
+    """trio's nursery, but a failure that is one error meant for the user is raised
+    on its own, not in an exception group: callers catch ``PycomposeError``."""
+    try:
+        async with trio.open_nursery() as nursery:
+            yield nursery
+    except BaseExceptionGroup as group:
+        first = first_user_error(group)
+        if first is not None:
+            raise first from None
+        raise
 
 
 def parallel_limit(environ: Mapping[str, str] | None = None) -> int:

@@ -77,37 +77,43 @@ class NetworkDriver:
         finally:
             self._bridges_leaving.discard(network.bridge)
 
-    async def connect(self, record: ContainerRecord) -> None:
-        """Idempotent: a restart keeps the namespace, its interfaces and addresses."""
+    async def connect(self, record: ContainerRecord, *,
+                      task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Idempotent: a restart keeps the namespace, its interfaces and addresses.
+        Started once the namespace and ``resolv.conf`` are in place (what runc
+        create needs), then the interfaces are attached (what the start needs)."""
         path = self.netns_path(record)
         if os.path.ismount(path):
+            task_status.started()
             return
         mode = record.network.mode
+        own = mode != "host" and not mode.startswith("container:")  # "" or "none"
         if mode == "host":
             await trio.to_thread.run_sync(bind_netns, Path(f"/proc/{os.getpid()}/ns/net"), path)
-        elif mode.startswith("container:"):
+        elif not own:
             joined = self.layout.netns / mode[len("container:"):]
-            if not os.path.ismount(joined):
-                return  # joined when it starts, after the container it joins
-            await trio.to_thread.run_sync(bind_netns, joined, path)
+            if os.path.ismount(joined):  # else joined when it starts, after its owner
+                await trio.to_thread.run_sync(bind_netns, joined, path)
         else:
-            await self._make_namespace(record, path)
-        if mode in ("", "host"):
-            await trio.to_thread.run_sync(self._write_resolv_conf, record)
-
-    async def _make_namespace(self, record: ContainerRecord, path: Path) -> None:
-        await create_netns(path)
+            await create_netns(path)
         try:
-            veths = [netlink.Veth(a.bridge, a.veth, _interface(a))
-                     for a in record.attachments]
-            await trio.to_thread.run_sync(  # in a thread of its own: it enters the namespace
-                netlinkworker.run, in_own_thread, partial(netlink.attach_veths, str(path), veths))
-            if record.network.ports:
-                await self.sync_firewall(record.project)
+            if mode in ("", "host"):
+                await trio.to_thread.run_sync(self._write_resolv_conf, record)
+            task_status.started()
+            if own:  # its interfaces, loopback too
+                await self._attach(record, path)
         except BaseException:
-            with trio.CancelScope(shield=True):  # half a namespace would look connected
-                await self._unmake(record)
+            if own:
+                with trio.CancelScope(shield=True):  # half a namespace would look connected
+                    await self._unmake(record)
             raise
+
+    async def _attach(self, record: ContainerRecord, path: Path) -> None:
+        veths = [netlink.Veth(a.bridge, a.veth, _interface(a)) for a in record.attachments]
+        await trio.to_thread.run_sync(  # in a thread of its own: it enters the namespace
+            netlinkworker.run, in_own_thread, partial(netlink.attach_veths, str(path), veths))
+        if record.network.ports:
+            await self.sync_firewall(record.project)
 
     def _write_resolv_conf(self, record: ContainerRecord) -> None:
         """A container on networks resolves through the embedded DNS server on

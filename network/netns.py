@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import os
+import socket
+import struct
 import threading
 from functools import partial
 from pathlib import Path
@@ -28,6 +31,7 @@ from network.nsthread import CLONE_NEWNET, in_own_thread
 _libc = libc
 MNT_DETACH = 2
 MS_BIND = 4096
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 
 async def create_netns(path: Path) -> None:
@@ -39,12 +43,25 @@ async def create_netns(path: Path) -> None:
 
 
 def _unshare_onto(path: Path) -> None:
-    """In a thread about to end: a new network namespace, kept at ``path``."""
+    """In a thread about to end: a new network namespace, its loopback up, kept at
+    ``path``."""
     if _libc.unshare(CLONE_NEWNET) != 0:
         err = ctypes.get_errno()
         path.unlink(missing_ok=True)
         raise NetworkFailure(f"cannot create network namespace {path}: {os.strerror(err)}")
+    _loopback_up()
     bind_netns(Path(f"/proc/self/task/{threading.get_native_id()}/ns/net"), path)
+
+
+def _loopback_up() -> None:
+    """``lo`` up in this thread's namespace, before anyone else can find it: a socket
+    bound to 127.0.0.11 while ``lo`` is coming up (the supervisor's DNS server, as
+    soon as the namespace exists) sends its answers from 127.0.0.1, which no
+    resolver accepts."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        request = struct.pack("16sh", b"lo", 0)
+        flags = struct.unpack("16sh", fcntl.ioctl(probe, SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(probe, SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | IFF_UP))
 
 
 

@@ -226,8 +226,10 @@ class FakeNetworks:
         self.log.append(f"unbridge {network.bridge}")
         self.links.discard(network.bridge)
 
-    async def connect(self, record: ContainerRecord) -> None:
+    async def connect(self, record: ContainerRecord, *,
+                      task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         self.log.append(f"connect {record.name}")
+        task_status.started()
 
     async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
         self.log.append(f"disconnect {record.name}" + "".join(f" unbridge {b}" for b in bridges))

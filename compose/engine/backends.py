@@ -15,6 +15,8 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from ipaddress import IPv4Network, IPv6Network
 from typing import IO, Any, Protocol
 
+import trio
+
 from common.images import (
     BasePuller,
     BuildRequest,
@@ -192,8 +194,12 @@ class NetworkBackend(Protocol):
 
     async def remove_network(self, network: NetworkRecord) -> None: ...
 
-    async def connect(self, record: ContainerRecord) -> None:
-        """Give the container its namespace and an interface on each of its networks."""
+    async def connect(self, record: ContainerRecord, *,
+                      task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Give the container its namespace and an interface on each of its networks
+        (idempotent).  Started (``nursery.start``) once the namespace and the
+        container's files the runtime mounts exist: the runtime may create the
+        container meanwhile; it starts it once this has returned."""
 
     async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
         """Remove its interfaces and namespace, and ``bridges`` along (networks

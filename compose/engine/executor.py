@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import trio
 
 from common import state, trace
-from common.concurrency import bounded, parallel_limit
-from common.errors import PycomposeError, first_user_error
+from common.concurrency import bounded, open_nursery, parallel_limit
+from common.errors import PycomposeError
 from common.paths import Layout
 from common.records import ContainerRecord
 from compose.engine import depwait, eventlog, hooks, runstate
@@ -230,7 +230,6 @@ class Executor:
                     await trio.to_thread.run_sync(
                         runstate.write_supervision, self.layout.container_dir(record.id),
                         service.canonical)
-                    await self.networks.connect(record)
                 self._event(record, "create")
                 self.report(Progress("Container", record.name, "Created", done=True))
             case WriteHosts(hosts):
@@ -262,21 +261,28 @@ class Executor:
 
 
     async def _start(self, record: ContainerRecord) -> None:
-        """A new container's DNS server is asked for while the runtime creates it.
-        One that ran before gets its DNS server first, then is marked as started by
-        the user, then starts: a supervisor asked meanwhile must find it stopped by
-        the user, not dead (it would restart it, and its dependents along)."""
+        """A new container's interfaces are attached, then its DNS server asked for,
+        while the runtime creates it in its namespace (connected when it first
+        starts, as under Docker).  One that ran before gets its DNS server first,
+        then is marked as started by the user, then starts: a supervisor asked
+        meanwhile must find it stopped by the user, not dead (it would restart it,
+        and its dependents along)."""
         user = partial(runstate.mark_started_by_user, self.layout.container_dir(record.id))
-        await self.networks.connect(record)
         ready = self.dependencies.ready if self.dependencies else None
-        if ready is not None and not (self.layout.exits / record.id).exists():
-            await meanwhile(partial(ready, record), partial(self.containers.start, record),
-                            then=user)
-            return
-        if ready is not None:
-            await ready(record)
-        user()  # inline: a container that ran before, or no supervisor to ask (tests)
-        await self.containers.start(record)
+        async with open_nursery() as nursery:
+            connected = await start_connecting(nursery, self.networks, record)
+
+            async def prepare() -> None:
+                await connected.wait()
+                if ready is not None:
+                    await ready(record)
+
+            if ready is not None and not (self.layout.exits / record.id).exists():
+                await meanwhile(prepare, partial(self.containers.start, record), then=user)
+                return
+            await prepare()
+            user()  # inline: a container that ran before, or no supervisor to ask (tests)
+            await self.containers.start(record)
 
 @dataclass(frozen=True)
 class Dependencies:
@@ -320,6 +326,21 @@ async def stop_by_user(layout: Layout, containers: ContainerBackend, record: Con
 
 
 
+async def start_connecting(nursery: trio.Nursery, networks: NetworkBackend,
+                           record: ContainerRecord) -> trio.Event:
+    """The container's network, connecting in ``nursery``; returns once its namespace
+    exists (the runtime may create the container in it), with the event set once its
+    interfaces are attached (before it may start)."""
+    connected = trio.Event()
+
+    async def connect(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        await networks.connect(record, task_status=task_status)
+        connected.set()
+
+    await nursery.start(connect)
+    return connected
+
+
 async def remove_container(containers: ContainerBackend, networks: NetworkBackend,
                            record: ContainerRecord, bridges: Sequence[str] = (),
                            limit: trio.CapacityLimiter | None = None) -> None:
@@ -348,15 +369,9 @@ async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]], *,
     if len(jobs) == 1:
         await jobs[0]()
         return
-    try:
-        async with trio.open_nursery() as nursery:
-            for job in jobs:
-                nursery.start_soon(bounded(limiter, job))
-    except BaseExceptionGroup as group:
-        first = first_user_error(group)
-        if first is not None:
-            raise first from None
-        raise
+    async with open_nursery() as nursery:
+        for job in jobs:
+            nursery.start_soon(bounded(limiter, job))
 
 
 async def meanwhile(ready: Callable[[], Awaitable[object]],
@@ -374,6 +389,6 @@ async def meanwhile(ready: Callable[[], Awaitable[object]],
             await trio.to_thread.run_sync(then)  # a state file, fsync'd: not on the loop
         done.set()
 
-    async with trio.open_nursery() as nursery:
+    async with open_nursery() as nursery:
         nursery.start_soon(prepare)
         return await act(ready=done.wait)

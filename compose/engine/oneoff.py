@@ -11,11 +11,12 @@ from functools import partial
 import trio
 
 from common import state
+from common.concurrency import open_nursery
 from common.records import ContainerRecord, VolumeRecord
 from compose.engine import runstate
 from compose.engine.context import Context
 from compose.engine.converge import UpOptions, converge, resolve_images, select
-from compose.engine.executor import Executor, meanwhile, remove_container
+from compose.engine.executor import Executor, meanwhile, remove_container, start_connecting
 from compose.engine.observe import observe
 from compose.planning.runplan import RunOverrides, plan_run
 from compose.spec import graph
@@ -60,15 +61,20 @@ async def run(ctx: Context, project: Project, service: str, overrides: RunOverri
     record = await create_one_off(ctx, project, service, overrides)
     try:
         runstate.mark_started_by_user(ctx.layout.container_dir(record.id))
-        await ctx.networks.connect(record)
-        names = partial(serve_names, ctx, record)
-        if detach:
-            await meanwhile(names, partial(ctx.containers.start, record, stdin=False))
-            ctx.output.text(record.name)
-            return 0
-        code = await meanwhile(names, partial(ctx.containers.run_attached, record,
-                                              tty=overrides.tty,
-                                              interactive=overrides.interactive))
+        async with open_nursery() as nursery:
+            connected = await start_connecting(nursery, ctx.networks, record)
+
+            async def names() -> None:
+                await connected.wait()
+                await serve_names(ctx, record)
+
+            if detach:
+                await meanwhile(names, partial(ctx.containers.start, record, stdin=False))
+                ctx.output.text(record.name)
+                return 0
+            code = await meanwhile(names, partial(ctx.containers.run_attached, record,
+                                                  tty=overrides.tty,
+                                                  interactive=overrides.interactive))
         if await trio.to_thread.run_sync(ctx.containers.oom_killed, record):
             ctx.output.warn(f"container {record.name} was killed: out of memory "
                             "(its memory limit was reached)")

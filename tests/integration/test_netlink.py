@@ -73,3 +73,24 @@ def test_a_group_another_link_has_is_not_deleted(netns: str) -> None:
     shown = subprocess.run(["ip", "-n", netns, "-d", "link", "show", "keep0"],
                            capture_output=True, text=True, check=True).stdout
     assert f"group {group}" in shown
+
+
+def test_a_new_namespace_is_found_with_its_loopback_up(tmp_path: Path) -> None:
+    """The DNS server binds 127.0.0.11 in it as soon as the namespace exists; a
+    socket bound while ``lo`` comes up answers from 127.0.0.1 (no resolver takes
+    that), so the namespace appears with ``lo`` up, before its interfaces."""
+    path = tmp_path / "ns"
+    code = textwrap.dedent(f"""
+        import trio
+        from pathlib import Path
+        from network.netns import create_netns
+        trio.run(create_netns, Path({str(path)!r}))
+    """)
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60,
+                   env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        out = subprocess.run(["nsenter", f"--net={path}", "ip", "-o", "link", "show", "lo"],
+                             capture_output=True, text=True, check=True).stdout
+        assert ",UP," in out or "<LOOPBACK,UP" in out, out
+    finally:
+        subprocess.run(["umount", str(path)], check=False)

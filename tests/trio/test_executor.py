@@ -156,3 +156,49 @@ async def test_a_missing_bridge_is_made_again(tmp_path: Path, autojump_clock: ob
     assert observed.absent_networks == {"default"}
     rendered = _plan(layout, observed, tmp_path).render()
     assert rendered.startswith("1. create network proj_default")
+
+
+class SlowInterfaces(FakeNetworks):
+    """The namespace at once, its interfaces half a second later."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attached: set[str] = set()
+
+    async def connect(self, record: ContainerRecord, *,
+                      task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        await trio.sleep(0.5)
+        self.attached.add(record.name)
+
+
+async def test_a_containers_interfaces_are_attached_while_the_runtime_creates_it(
+        tmp_path: Path, autojump_clock: object) -> None:
+    """Connected when it starts, as under Docker: the runtime creates it in its
+    namespace while the interfaces are attached and then its DNS server asked for;
+    its process starts only after both."""
+    layout, containers, _ = _setup(tmp_path, start_delay=1.0)
+    networks = SlowInterfaces()
+
+    async def dns_ready(record: ContainerRecord) -> None:
+        assert record.name in networks.attached  # the server binds on its loopback
+        await trio.sleep(0.3)
+
+    async def watch() -> None:
+        pass
+
+    original = containers.start
+
+    async def start(record: ContainerRecord, **kwargs: object) -> None:
+        await original(record, **kwargs)  # type: ignore[arg-type]
+        assert record.name in networks.attached
+
+    containers.start = start  # type: ignore[method-assign]
+    observed = await observe(layout, "proj", containers, networks)
+    plan = _plan(layout, observed, tmp_path)
+    started = trio.current_time()
+    dependencies = Dependencies(watch=watch, image_config=lambda record: {},
+                                warn=lambda message: None, ready=dns_ready)
+    await Executor(layout, containers, networks, lambda event: None,
+                   dependencies=dependencies).run(plan)
+    assert trio.current_time() - started == pytest.approx(3.0)  # 3 levels, the attach hidden
