@@ -340,8 +340,8 @@ def _up_stages(draft: _Draft, project: Project, observed: ObservedState,
                start: bool, renewed: frozenset[str], renewed_volumes: frozenset[str],
                ) -> Plan:
     """The decisions as stages: stop and remove, remove diverged networks, make
-    networks and volumes, create (a shared namespace before who joins it), rewrite
-    hosts files, then start."""
+    volumes, make networks and create (a shared namespace before who joins it),
+    rewrite hosts files, then start."""
     finals = [draft.made[c.container_id] if isinstance(c, NewContainer) else c
               for chosen in draft.replicas_of.values() for c in chosen]
     stopping = [r for r in draft.removals if _is_running(observed, r)]
@@ -359,9 +359,11 @@ def _up_stages(draft: _Draft, project: Project, observed: ObservedState,
             _removals(draft.removals, [observed.networks[k] for k in renewed], observed),
             [*(RemoveNetwork(observed.networks[k]) for k in sorted(renewed)),
              *(RemoveVolume(observed.volumes[n]) for n in sorted(renewed_volumes))],
-            [*_new_networks(project, observed, networks, renewed), *draft.volumes],
-            (CreateContainer(r, project.services[r.service], hosts[r.id])
-             for r in created if r.id not in joining),
+            draft.volumes,  # before the containers that mount them
+            # networks beside the containers: a container is connected when it starts
+            [*_new_networks(project, observed, networks, renewed),
+             *(CreateContainer(r, project.services[r.service], hosts[r.id])
+               for r in created if r.id not in joining)],
             # a shared namespace must exist before the container that joins it
             (CreateContainer(r, project.services[r.service], hosts[r.id])
              for r in created if r.id in joining),

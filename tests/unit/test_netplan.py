@@ -93,12 +93,12 @@ def test_two_networks_two_bridges_and_interfaces(tmp_path: Path) -> None:
         "subnet=10.89.0.0/24\n"
         f"1. create network demo_front bridge={ifnames.bridge_name('t', 'demo_front')} "
         "subnet=10.89.1.0/24\n"
-        "2. create container demo-api-1 image=busybox 10.89.0.2/24\n"
-        "2. create container demo-edge-1 image=busybox 10.89.1.2/24\n"
-        "2. create container demo-web-1 image=busybox 10.89.0.3/24 10.89.1.3/24\n"
-        "3. start container demo-api-1\n"
-        "3. start container demo-edge-1\n"
-        "3. start container demo-web-1"
+        "1. create container demo-api-1 image=busybox 10.89.0.2/24\n"
+        "1. create container demo-edge-1 image=busybox 10.89.1.2/24\n"
+        "1. create container demo-web-1 image=busybox 10.89.0.3/24 10.89.1.3/24\n"
+        "2. start container demo-api-1\n"
+        "2. start container demo-edge-1\n"
+        "2. start container demo-web-1"
     )
     web = created(result)["web"]
     assert [(a.network, a.ifname, a.default_route) for a in web.attachments] == [
@@ -415,10 +415,10 @@ def test_service_mode_joins_the_namespace_after_it_exists(tmp_path: Path) -> Non
     assert result.render() == (
         f"1. create network demo_default bridge={ifnames.bridge_name('t', 'demo_default')} "
         "subnet=10.89.0.0/24\n"
-        "2. create container demo-web-1 image=busybox 10.89.0.2/24\n"
-        f"3. create container demo-sidecar-1 image=busybox network_mode=container:{'1' * 64}\n"
-        "4. start container demo-web-1\n"
-        "5. start container demo-sidecar-1"
+        "1. create container demo-web-1 image=busybox 10.89.0.2/24\n"
+        f"2. create container demo-sidecar-1 image=busybox network_mode=container:{'1' * 64}\n"
+        "3. start container demo-web-1\n"
+        "4. start container demo-sidecar-1"
     )
     # it sees what web sees, under its own hostname
     assert hosts_of(result)["sidecar"] == BASE + "10.89.0.2\t222222222222\n"

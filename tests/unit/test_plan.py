@@ -87,12 +87,12 @@ def test_fresh_project() -> None:
     result, _, _ = fresh()
     assert result.render() == (
         f"1. create network demo_default bridge={BRIDGE} subnet=10.89.0.0/24\n"
-        "2. create container demo-db-1 image=postgres 10.89.0.2/24\n"
-        "2. create container demo-cache-1 image=redis 10.89.0.3/24\n"
-        "2. create container demo-web-1 image=nginx 10.89.0.4/24\n"
-        "3. start container demo-db-1\n"
-        "3. start container demo-cache-1\n"
-        "4. start container demo-web-1"
+        "1. create container demo-db-1 image=postgres 10.89.0.2/24\n"
+        "1. create container demo-cache-1 image=redis 10.89.0.3/24\n"
+        "1. create container demo-web-1 image=nginx 10.89.0.4/24\n"
+        "2. start container demo-db-1\n"
+        "2. start container demo-cache-1\n"
+        "3. start container demo-web-1"
     )
     assert result.warnings == ()
     assert result.kept == ()
@@ -162,7 +162,7 @@ def test_service_options_reach_the_record() -> None:
     assert (db.stop_signal, db.stop_grace_period) == ("SIGINT", 3.0)
     assert db.command == ()
     assert db.labels["com.example"] == "x"
-    assert "2. create container the-db image=postgres 10.89.0.2/24" in result.render()
+    assert "1. create container the-db image=postgres 10.89.0.2/24" in result.render()
 
 
 def test_second_run_is_empty() -> None:
@@ -419,8 +419,8 @@ def test_taken_subnets_are_skipped() -> None:
     result = up(project(), state)
     lines = result.render().splitlines()
     assert lines[0] == f"1. create network demo_default bridge={BRIDGE} subnet=10.89.2.0/24"
-    assert lines[1] == "2. create container demo-db-1 image=postgres 10.89.2.2/24"
-    create = result.stages[1][0]
+    assert lines[1] == "1. create container demo-db-1 image=postgres 10.89.2.2/24"
+    create = result.stages[0][1]
     assert isinstance(create, ops.CreateContainer)
     assert create.record.attachments[0].gateway == "10.89.2.1"
 

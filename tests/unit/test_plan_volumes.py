@@ -45,11 +45,12 @@ def test_up_creates_declared_and_anonymous_volumes_before_containers() -> None:
                                  Mount("volume", "/scratch")))
     result = up(proj, ObservedState("demo"), image_volumes=("/var/lib/db",))
     text = result.render().splitlines()
-    assert text[:4] == ["1. create network demo_default bridge=pc797f0e70ec "
-                        "subnet=10.89.0.0/24",
-                        "1. create volume demo_data",
+    assert text[:4] == ["1. create volume demo_data",
                         f"1. create anonymous volume {'2' * 64}",
-                        f"1. create anonymous volume {'3' * 64}"]
+                        f"1. create anonymous volume {'3' * 64}",
+                        "2. create network demo_default bridge=pc797f0e70ec "
+                        "subnet=10.89.0.0/24"]
+    assert text[4].startswith("2. create container")
     record = next(op.record for op in result.ops if isinstance(op, ops.CreateContainer))
     assert record.volumes == {"/data": "demo_data", "/scratch": "2" * 64,
                               "/var/lib/db": "3" * 64}
