@@ -25,6 +25,7 @@ import trio
 from common.errors import RuntimeFailure
 from common.paths import Layout
 from common.statefiles import write_atomic
+from runtime.oci.execfifo import start_created
 from runtime.oci.runcstate import read_state, state_file
 
 CONMON = "conmon"
@@ -194,6 +195,9 @@ class OciRuntime:
         return pid
 
     async def start(self, container_id: str, name: str) -> None:
+        if self.runtime.name == "runc" and await trio.to_thread.run_sync(
+                start_created, self.layout.runc_root, container_id, name):
+            return  # runc's start done here (execfifo.py)
         result = await self._run("start", container_id)
         if result.returncode != 0:
             raise RuntimeFailure(f"cannot start {name}: {_stderr(result)}")
