@@ -11,10 +11,14 @@ from collections.abc import Mapping, Sequence
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import TextIO
 
 forked_by_server = False
 """Set in a fork server's child (``compose/forkserver.py``): it is the command."""
+ending: Callable[[int], None] | None = None
+"""Told the exit status once the command is done, before its process ends (a fork
+server's child tells its command, which need not wait for the teardown)."""
 
 
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None,
@@ -50,6 +54,8 @@ def exit_now(code: int) -> None:
     are closed where they are written, locks and sockets let go by their owners,
     and every thread of ours is a daemon."""
     if finish():
+        if ending is not None:
+            ending(code)
         os._exit(code)
 
 
