@@ -27,6 +27,7 @@ the one thread, and the child closes the server's descriptors.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import marshal
 import os
@@ -95,7 +96,9 @@ def main() -> None:
         preload_supervisor()
     else:
         preload()
-    listener = _listen(path)
+    gc.collect()
+    gc.freeze()  # what is loaded stays out of the children's collections: their pages
+    listener = _listen(path)  # are copied only when written, and a collection writes
     serve(_Server(listener, path, text, code_files(), os.stat(path).st_ino))
 
 
