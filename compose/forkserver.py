@@ -122,6 +122,7 @@ def preload() -> None:
     for name in PRELOADED:
         importlib.import_module(name)
     cli.command_modules()
+    cli.prebuild_parsers(forkclient.SERVED)
     netlink.import_library()
 
 
@@ -135,6 +136,7 @@ def preload_supervisor() -> None:
     import_structlog()
     for name in SUPERVISING:
         importlib.import_module(name)
+    cli.prebuild_parsers(("supervise",))
 
 
 def code_files() -> dict[str, int]:

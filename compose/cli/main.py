@@ -14,7 +14,7 @@ import importlib.util
 import keyword
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
 
 from common.argv import requested_verb
@@ -122,6 +122,17 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
+_prebuilt: dict[str | None, argparse.ArgumentParser] = {}
+"""Parsers a fork server built before forking (``prebuild_parsers``): its children
+parse with their copies (a parser is not changed by parsing)."""
+
+
+def prebuild_parsers(verbs: Iterable[str]) -> None:
+    """In a fork server: each verb's parser built once (0.5-3 ms of every command)."""
+    for verb in verbs:
+        _prebuilt[verb] = build_parser(verb)
+
+
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="pycompose",
@@ -213,7 +224,7 @@ def main(
         host.prepare_networks()  # first: no thread or pipe of ours exists yet
     if verb in SUPERVISOR_AHEAD and not helps:
         host.start_standby_supervisor(environ)  # it starts while this command imports
-    parser = build_parser(verb)
+    parser = _prebuilt.get(verb) or build_parser(verb)
     args = parser.parse_args(words)
     if args.verb is None and not args.version:
         parser.print_help(stderr or sys.stderr)
