@@ -199,9 +199,10 @@ class Veth:
 def attach_veths(netns_path: str, veths: Sequence[Veth]) -> None:
     """Connect the network namespace at ``netns_path`` to its bridges: per veth pair
     the host end enslaved to the bridge, the other end made in the namespace as
-    ``interface``; ``lo`` up.  Synchronous, for a thread of its own (it
-    enters the namespace; ``nsthread.in_own_thread``): one netlink conversation
-    on each side, and no process to open a socket in the namespace."""
+    ``interface`` (whose ``lo`` is up already: ``netns.create_netns``).
+    Synchronous, for a thread of its own (it enters the namespace;
+    ``nsthread.in_own_thread``): one netlink conversation on each side, and no
+    process to open a socket in the namespace."""
     host_ns = os.open(f"/proc/self/task/{threading.get_native_id()}/ns/net",
                       os.O_RDONLY | os.O_CLOEXEC)
     try:
@@ -213,9 +214,6 @@ def attach_veths(netns_path: str, veths: Sequence[Veth]) -> None:
             with IPRoute() as ns:
                 for veth in veths:
                     _configure_peer(ns, veth, netns_path)
-                loopback = _index(ns, "lo")
-                if loopback is not None:
-                    ns.link("set", index=loopback, state="up")
         finally:
             enter_fd(host_ns)
     except _netlink_error() as exc:
@@ -227,14 +225,14 @@ def attach_veths(netns_path: str, veths: Sequence[Veth]) -> None:
 
 
 def _make_pair(ipr: Any, veth: Veth, netns_path: str) -> None:
-    """The pair, its host end on the bridge and up, its other end made in the
-    namespace under its final name (moving a device there afterwards waits for
-    the kernel's RCU grace period: 20 ms a container)."""
+    """The pair, its host end on the bridge and up from the start, its other end
+    made in the namespace under its final name (moving a device there afterwards
+    waits for the kernel's RCU grace period: 20 ms a container).  One request:
+    pyroute2 spends a millisecond of Python on each, and ``up`` of many
+    containers is bound by the CPU."""
     bridge_index = _index(ipr, veth.bridge)
     if bridge_index is None:
         raise NetworkFailure(f"bridge {veth.bridge} does not exist")
-    if _index(ipr, veth.host_name) is not None:
-        ipr.link("del", index=_index(ipr, veth.host_name))
     interface = veth.interface
     size = {"mtu": interface.mtu} if interface.mtu else {}
     ns_fd = os.open(netns_path, os.O_RDONLY | os.O_CLOEXEC)
@@ -242,11 +240,17 @@ def _make_pair(ipr: Any, veth: Veth, netns_path: str) -> None:
         peer: dict[str, Any] = {"ifname": interface.ifname, "net_ns_fd": ns_fd, **size}
         if interface.mac:
             peer["address"] = interface.mac
-        ipr.link("add", ifname=veth.host_name, kind="veth", peer=peer, **size)
+        pair = {"ifname": veth.host_name, "kind": "veth", "peer": peer,
+                "master": bridge_index, "state": "up", **size}
+        try:
+            ipr.link("add", **pair)
+        except _netlink_error() as exc:
+            if _errno(exc) != errno.EEXIST:
+                raise
+            ipr.link("del", index=_index(ipr, veth.host_name))  # a crash's leftover
+            ipr.link("add", **pair)
     finally:
         os.close(ns_fd)
-    host_index = _index(ipr, veth.host_name)
-    ipr.link("set", index=host_index, master=bridge_index, state="up")
 
 
 def _configure_peer(ns: Any, veth: Veth, netns_path: str) -> None:

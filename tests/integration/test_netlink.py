@@ -94,3 +94,29 @@ def test_a_new_namespace_is_found_with_its_loopback_up(tmp_path: Path) -> None:
         assert ",UP," in out or "<LOOPBACK,UP" in out, out
     finally:
         subprocess.run(["umount", str(path)], check=False)
+
+
+def test_a_pair_is_made_on_its_bridge_up_even_over_a_crash_s_leftover(netns: str) -> None:
+    """The host end is made on the bridge and up in one request; a link of its name
+    left by a crash is replaced."""
+    inner = f"pcnl-in-{secrets.token_hex(3)}"
+    subprocess.run(["ip", "netns", "add", inner], check=True)
+    try:
+        subprocess.run(["ip", "-n", netns, "link", "add", "pvleft", "type", "veth", "peer",
+                        "name", "pvother"], check=True)
+        inside(netns, f"""
+            from ipaddress import ip_interface
+            netlink.ensure_bridge("pcbr", [ip_interface("10.250.0.1/24")])
+            face = netlink.Interface("eth0", ip_interface("10.250.0.2/24"),
+                                     gateway=ip_interface("10.250.0.1/24").ip)
+            netlink.attach_veths("/run/netns/{inner}", [netlink.Veth("pcbr", "pvleft", face)])
+        """)
+        host = subprocess.run(["ip", "-n", netns, "-o", "link", "show", "pvleft"],
+                              capture_output=True, text=True, check=True).stdout
+        assert "master pcbr" in host and ",UP" in host
+        assert "pvother" not in links(netns)  # the leftover pair went
+        peer = subprocess.run(["ip", "-n", inner, "-o", "addr", "show", "eth0"],
+                              capture_output=True, text=True, check=True).stdout
+        assert "10.250.0.2/24" in peer
+    finally:
+        subprocess.run(["ip", "netns", "del", inner], check=False)
