@@ -9,21 +9,21 @@ from collections.abc import Sequence
 import trio
 
 from common import runtimedir, state
+from common.concurrency import open_nursery
 from common.errors import ImageError
 from common.records import ContainerRecord
 from compose.engine.context import Context
 from compose.engine.events import Progress
 from compose.engine.executor import Executor
 from compose.engine.observe import observe
+from compose.planning.observed import ObservedState
 from compose.planning.plan import plan_down
 
 
 async def down(ctx: Context, project_name: str, timeout: float | None = None,
                volumes: bool = False, rmi: str | None = None) -> int:
     async with state.project_lock(ctx.layout, project_name):
-        await ctx.supervisors.stop(project_name)  # so nothing is restarted now
-        observed = await observe(ctx.layout, project_name, ctx.containers,
-                                 volumes=ctx.volumes)
+        observed = await _observe_stopping(ctx, project_name)
         plan = plan_down(observed, remove_volumes=volumes)
         for warning in plan.warnings:
             ctx.output.warn(warning)
@@ -35,6 +35,21 @@ async def down(ctx: Context, project_name: str, timeout: float | None = None,
     # the last project of the root gone: its idle locks and empty directories too
     await trio.to_thread.run_sync(runtimedir.tidy, ctx.layout)
     return 0
+
+
+async def _observe_stopping(ctx: Context, project: str) -> ObservedState:
+    """What exists, read while the supervisor ends (so nothing is restarted now):
+    both are done before anything is stopped.  A container its supervisor
+    restarted meanwhile is found running by its removal, which kills it."""
+    found: list[ObservedState] = []
+
+    async def read() -> None:
+        found.append(await observe(ctx.layout, project, ctx.containers, volumes=ctx.volumes))
+
+    async with open_nursery() as nursery:
+        nursery.start_soon(ctx.supervisors.stop, project)
+        nursery.start_soon(read)
+    return found[0]
 
 
 def images_to_remove(records: Sequence[ContainerRecord], project: str, rmi: str) -> list[str]:
