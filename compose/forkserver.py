@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import forkclient
+from common.changewatch import ChangeWatch
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -78,7 +79,8 @@ class _Server:
     listener: socket.socket
     path: str
     key: str
-    files: dict[str, int]
+    code: ChangeWatch
+    """The files of the code it imported: a change sends the server away."""
     inode: int
     """The socket file's: another server's socket in its place ends this one."""
     commands: dict[int, _Command] = field(default_factory=dict)  # by pidfd
@@ -99,7 +101,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()  # what is loaded stays out of the children's collections: their pages
     listener = _listen(path)  # are copied only when written, and a collection writes
-    serve(_Server(listener, path, text, code_files(), os.stat(path).st_ino))
+    serve(_Server(listener, path, text, ChangeWatch(code_files()), os.stat(path).st_ino))
 
 
 def _leave_namespace() -> None:
@@ -139,30 +141,16 @@ def preload_supervisor() -> None:
     cli.prebuild_parsers(("supervise",))
 
 
-def code_files() -> dict[str, int]:
+def code_files() -> list[str]:
     """Each imported module file of pycompose, the interpreter and the directories
     code is imported from (a package installed or upgraded changes its
-    site-packages), with their modification times."""
+    site-packages)."""
     names = [sys.executable, __file__, *(p for p in sys.path[1:] if p)]  # __main__: ours
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
         if name and getattr(module, "__name__", "").split(".")[0] in PACKAGES:
             names.append(name)
-    files = {}
-    for name in names:
-        with contextlib.suppress(OSError):
-            files[name] = os.stat(name).st_mtime_ns
-    return files
-
-
-def _changed(files: dict[str, int]) -> bool:
-    for name, mtime in files.items():
-        try:
-            if os.stat(name).st_mtime_ns != mtime:
-                return True
-        except OSError:
-            return True
-    return False
+    return names
 
 
 def _listen(path: str) -> socket.socket:
@@ -252,7 +240,7 @@ def _accept(server: _Server, poller: select.poll) -> None:
         conn.close()
         return
     try:
-        if request.get("key") != server.key or _changed(server.files):
+        if request.get("key") != server.key or server.code.changed():
             with contextlib.suppress(OSError):
                 conn.sendall(forkclient.REFUSED)
             if request.get("key") == server.key:
@@ -325,6 +313,7 @@ def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
             conn.sendall(forkclient.PID + struct.pack("!i", os.getpid()))
             app_ending(conn)
         server.listener.close()
+        server.code.close()
         for command in server.commands.values():
             os.close(command.pidfd)
             command.conn.close()

@@ -238,3 +238,35 @@ def test_a_detached_child_s_pid_comes_before_its_parent_s_end(server: Server,
     assert len(pids) == 25 and "None" not in pids, done.stdout
     server.stack.wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") and _state(int(pid))
                                           != "Z" for pid in pids), timeout=30)
+
+
+def test_a_server_whose_code_changed_refuses_and_goes(busybox_stack: Stack,
+                                                      tmp_path: Path) -> None:
+    """A file added where code is imported from (here a directory of PYTHONPATH) is a
+    change of code: the command runs on its own, and the server exits."""
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    env = {**busybox_stack.env, forkclient.VARIABLE: "1",
+           "PYTHONPATH": f"{REPO}:{extra}"}
+    paths = subprocess.run([sys.executable, "-c", "from common import forkclient as f; "
+                            "print(*f.socket_paths())"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, check=True).stdout.split()
+    server = Server(busybox_stack, env, *paths)
+    try:
+        subprocess.run(busybox_stack.argv("ls"), env=env, cwd=tmp_path, check=True,
+                       capture_output=True, timeout=60)  # on its own: starts the servers
+        busybox_stack.wait_for(lambda: os.path.exists(server.path), timeout=30)
+        assert server.run("ls", cwd=tmp_path).stderr.endswith("served 0\n")
+        time.sleep(0.05)  # a later modification time than the server took
+        (extra / "added.py").write_text("")
+        refused = server.run("ls", cwd=tmp_path)
+        assert refused.returncode == 99 and "not served" in refused.stderr
+        busybox_stack.wait_for(lambda: server.pid() is None, timeout=30)
+    finally:
+        pids = [server.pid(path) for path in paths]
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        for pid in pids:
+            if pid is not None:
+                os.kill(pid, signal.SIGKILL)
