@@ -33,7 +33,7 @@ def test_nothing_done_is_no_change(tmp_path: Path, watch_kind: str) -> None:
 
 
 def test_a_file_written_is_a_change_and_stays_one(tmp_path: Path, watch_kind: str) -> None:
-    package, module = _files(tmp_path)
+    _, module = _files(tmp_path)
     watch = ChangeWatch([str(module)])
     before = module.stat().st_mtime_ns
     module.write_text("x = 2\n")
