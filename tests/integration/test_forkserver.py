@@ -75,26 +75,36 @@ class Server:
         return [int(word) for word in text.split()]
 
 
+@contextlib.contextmanager
+def own_server(stack: Stack, env: dict[str, str], cwd: Path) -> Iterator[Server]:
+    """Servers of ``env``'s own (its key), started as a command starts them, and
+    stopped at the end."""
+    paths = subprocess.run([sys.executable, "-c", "from common import forkclient as f; "
+                            "print(*f.socket_paths())"], env=env, cwd=cwd,
+                           capture_output=True, text=True, check=True).stdout.split()
+    started = Server(stack, env, *paths)
+    try:
+        subprocess.run(stack.argv("ls"), env=env, cwd=cwd, check=True,
+                       capture_output=True, timeout=60)  # on its own: starts the servers
+        stack.wait_for(lambda: all(os.path.exists(path) for path in paths), timeout=30)
+        yield started
+    finally:
+        pids = [started.pid(path) for path in paths]
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        for pid in pids:
+            if pid is not None:
+                os.kill(pid, signal.SIGKILL)
+
+
 @pytest.fixture
 def server(busybox_stack: Stack, tmp_path: Path) -> Iterator[Server]:
-    """A server of this test's own, started as a command starts one."""
+    """A server of this test's own (a ``PYTHON*`` variable of its own names it)."""
     env = {**busybox_stack.env, forkclient.VARIABLE: "1",
            "PYTHONFORKSERVERTEST": uuid.uuid4().hex}
-    paths = subprocess.run([sys.executable, "-c", "from common import forkclient as f; "
-                            "print(*f.socket_paths())"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, check=True).stdout.split()
-    started = Server(busybox_stack, env, *paths)
-    subprocess.run(busybox_stack.argv("ls"), env=env, cwd=tmp_path, check=True,
-                   capture_output=True, timeout=60)  # on its own: starts the servers
-    busybox_stack.wait_for(lambda: all(os.path.exists(path) for path in paths), timeout=30)
-    yield started
-    pids = [started.pid(path) for path in paths]
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-    for pid in pids:
-        if pid is not None:
-            os.kill(pid, signal.SIGKILL)
+    with own_server(busybox_stack, env, tmp_path) as started:
+        yield started
 
 
 def test_a_served_command_is_the_command(server: Server, busybox_stack: Stack,
@@ -248,25 +258,10 @@ def test_a_server_whose_code_changed_refuses_and_goes(busybox_stack: Stack,
     extra.mkdir()
     env = {**busybox_stack.env, forkclient.VARIABLE: "1",
            "PYTHONPATH": f"{REPO}:{extra}"}
-    paths = subprocess.run([sys.executable, "-c", "from common import forkclient as f; "
-                            "print(*f.socket_paths())"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, check=True).stdout.split()
-    server = Server(busybox_stack, env, *paths)
-    try:
-        subprocess.run(busybox_stack.argv("ls"), env=env, cwd=tmp_path, check=True,
-                       capture_output=True, timeout=60)  # on its own: starts the servers
-        busybox_stack.wait_for(lambda: os.path.exists(server.path), timeout=30)
+    with own_server(busybox_stack, env, tmp_path) as server:
         assert server.run("ls", cwd=tmp_path).stderr.endswith("served 0\n")
         time.sleep(0.05)  # a later modification time than the server took
         (extra / "added.py").write_text("")
         refused = server.run("ls", cwd=tmp_path)
         assert refused.returncode == 99 and "not served" in refused.stderr
         busybox_stack.wait_for(lambda: server.pid() is None, timeout=30)
-    finally:
-        pids = [server.pid(path) for path in paths]
-        for path in paths:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-        for pid in pids:
-            if pid is not None:
-                os.kill(pid, signal.SIGKILL)
