@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -84,14 +85,17 @@ def supervised(tmp_path: Path) -> Iterator[dict[str, str]]:
     """An environment whose root has a running supervisor of project ``p`` (the
     lock held, the pid written, as the supervisor does)."""
     environ = {"PYCOMPOSE_ROOT": str(tmp_path / "root")}
-    directory = Layout.from_environ(environ).run / "supervisors"
+    run = Layout.from_environ(environ).run  # under /run: not removed with tmp_path
+    directory = run / "supervisors"
     directory.mkdir(parents=True)
     (directory / "p.pid").write_text(f"{os.getpid()}\n")
     fd = os.open(directory / "p.lock", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
-    yield environ
-    os.close(fd)
-    directory.joinpath("p.lock").unlink()
+    try:
+        yield environ
+    finally:
+        os.close(fd)
+        shutil.rmtree(run, ignore_errors=True)
 
 
 def test_a_supervised_project_needs_no_standby(supervised: dict[str, str]) -> None:
