@@ -28,9 +28,10 @@ class ChangeWatch:
 
     def __init__(self, names: Iterable[str]) -> None:
         self.names = [name for name in names if os.path.exists(name)]
-        self.times = {name: _mtime(name) for name in self.names}
         self.seen = False
         self.fd = _watch(self.names)
+        self.times = {name: _mtime(name) for name in self.names} if self.fd is None else {}
+        """What the names' modification times were: only without inotify."""
 
     def close(self) -> None:
         """Let go of the watch (a forked child: a supervisor would keep it for good)."""

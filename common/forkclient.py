@@ -118,13 +118,21 @@ def socket_paths() -> list[str]:
     return [socket_path(text), socket_path(text, SUPERVISORS)]
 
 
-def request(argv: Sequence[str], text: str) -> bytes:
+def request(argv: Sequence[str], text: str, environ: Mapping[str, str] | None = None, *,
+            detach: bool = False) -> bytes:
     """The command, marshalled (both ends are the same interpreter: the key,
-    ``text``)."""
+    ``text``), with ``environ`` (this process's by default); ``detach``: a process
+    of its own session, nobody's child (``spawn_detached``)."""
+    import marshal
+
     mask = os.umask(0o022)
     os.umask(mask)
-    return _marshal({"key": text, "argv": list(argv), "env": dict(os.environ),
-                     "cwd": os.getcwd(), "umask": mask})
+    message: dict[str, object] = {
+        "key": text, "argv": list(argv), "cwd": os.getcwd(), "umask": mask,
+        "env": dict(os.environ if environ is None else environ)}
+    if detach:
+        message["detach"] = True
+    return marshal.dumps(message)
 
 
 def run_served(argv: Sequence[str]) -> int | None:
@@ -303,10 +311,7 @@ def spawn_detached(argv: Sequence[str], environ: Mapping[str, str],
                 start_server((SUPERVISORS,))  # for next time (else a command that
             return None                       # starts both at its end runs)
         try:
-            mask = os.umask(0o022)
-            os.umask(mask)
-            payload = _marshal({"key": text, "argv": list(argv), "env": dict(environ),
-                                "cwd": os.getcwd(), "umask": mask, "detach": True})
+            payload = request(argv, text, environ, detach=True)
             null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
             netns = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
             try:
@@ -343,12 +348,6 @@ class Detached:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
-
-def _marshal(request: dict[str, object]) -> bytes:
-    import marshal
-
-    return marshal.dumps(request)
 
 
 def start_server(roles: Sequence[str] = ("", SUPERVISORS)) -> None:
