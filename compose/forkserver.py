@@ -374,9 +374,10 @@ def _end(code: int) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):
             stream.flush()
-    ending = getattr(sys.modules.get("compose.app"), "ending", None)
-    if code >= 0 and ending is not None:
-        ending(code)
+    from compose import app  # preloaded in either role
+
+    if code >= 0 and app.ending is not None:
+        app.ending(code)
     if code < 0:
         signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
