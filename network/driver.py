@@ -100,7 +100,7 @@ class NetworkDriver:
             if mode in ("", "host"):
                 await trio.to_thread.run_sync(self._write_resolv_conf, record)
             task_status.started()
-            if own:  # its interfaces, loopback too
+            if own and record.attachments:  # its interfaces (lo is up since it was made)
                 await self._attach(record, path)
         except BaseException:
             if own:
