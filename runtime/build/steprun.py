@@ -249,7 +249,8 @@ def run_spec(step: RunStep, root: Path, files: Mapping[str, str],
         caps = container_capabilities((), (), privileged=False, bounding=host.bounding)
         security["capabilities"] = caps.granted
         security["seccomp"] = to_oci(DEFAULT_PROFILE, capabilities=caps.granted,
-                                     arch=host.arch, kernel=host.kernel)
+                                     arch=host.arch, kernel=host.kernel,
+                                     absent=host.absent_arches)
     spec = ContainerSpec(
         **security,
         container_id=container_id, args=step.args, env=step.env, cwd=step.cwd,

@@ -11,7 +11,7 @@ files are read by ``parse_profile``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,18 +79,24 @@ def _applies(rule: Rule, caps: frozenset[str], arch: str, kernel: tuple[int, int
 
 
 def to_oci(profile: Profile, *, capabilities: Sequence[str], arch: str,
-           kernel: tuple[int, int]) -> dict[str, Any]:
+           kernel: tuple[int, int], absent: Collection[str] = ()) -> dict[str, Any]:
     """The OCI seccomp section for a container holding ``capabilities`` on ``arch``
-    (a Go architecture name) under ``kernel`` (major, minor)."""
+    (a Go architecture name) under ``kernel`` (major, minor).  Sub-architectures
+    in ``absent`` (libseccomp names the kernel cannot run, as x32 mostly) are left
+    out: runc would compile their rules at each create, and no process of theirs
+    can exist (a native call made with the x32 bit is then refused as from an
+    unknown architecture rather than with ENOSYS)."""
     caps = frozenset(capabilities)
     section: dict[str, Any] = {"defaultAction": profile.default_action}
     if profile.default_errno is not None:
         section["defaultErrnoRet"] = profile.default_errno
     native = _NATIVE.get(arch, "")
     if profile.arch_map and native in profile.arch_map:
-        section["architectures"] = [native, *profile.arch_map[native]]
+        section["architectures"] = [native, *(a for a in profile.arch_map[native]
+                                              if a not in absent)]
     elif profile.architectures:
-        section["architectures"] = list(profile.architectures)
+        section["architectures"] = [a for a in profile.architectures
+                                    if a == native or a not in absent]
     if profile.flags:
         section["flags"] = list(profile.flags)
     syscalls = []

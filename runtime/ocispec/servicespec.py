@@ -207,7 +207,8 @@ def _seccomp(wanted: str, capabilities: tuple[str, ...], g: Gathered) -> dict[st
         if g.seccomp_profile is None:
             raise SpecError(f"security_opt: cannot read seccomp profile {wanted}")
         profile = parse_profile(g.seccomp_profile)
-    return to_oci(profile, capabilities=capabilities, arch=g.host.arch, kernel=g.host.kernel)
+    return to_oci(profile, capabilities=capabilities, arch=g.host.arch, kernel=g.host.kernel,
+                  absent=g.host.absent_arches)
 
 
 def _sysctls(raw: Mapping[str, Any], ns: Namespaces) -> dict[str, str]:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import gzip
+import platform
 from pathlib import Path
 
 import pytest
 
-from runtime.ocispec.host import NotADevice, device_nodes, go_arch, host_facts, kernel_version
+from runtime.ocispec.host import (
+    NotADevice,
+    _absent_arches,
+    device_nodes,
+    go_arch,
+    host_facts,
+    kernel_version,
+)
 
 
 def test_parsers() -> None:
@@ -30,3 +39,18 @@ def test_host_facts_are_read_once() -> None:
     assert facts is host_facts()
     assert facts.cpus >= 1 and facts.kernel >= (3, 0)
     assert "RLIMIT_NOFILE" in facts.hard_limits
+
+
+def test_x32_is_absent_exactly_when_the_kernel_refuses_it() -> None:
+    """Asked of the kernel with one system call; checked against its build options
+    where it publishes them.  Not asked on another machine or under a filter."""
+    assert _absent_arches("aarch64", "Seccomp:\t0\n") == ()
+    assert _absent_arches("x86_64", "Name:\tx\nSeccomp:\t2\n") == ()
+    if platform.machine() != "x86_64":
+        return
+    absent = host_facts().absent_arches
+    assert absent in ((), ("SCMP_ARCH_X32",))
+    config = Path("/proc/config.gz")
+    if config.exists():
+        built = "CONFIG_X86_X32_ABI=y" in gzip.decompress(config.read_bytes()).decode()
+        assert (absent == ()) == built or "syscall.x32=n" in Path("/proc/cmdline").read_text()

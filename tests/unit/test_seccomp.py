@@ -40,6 +40,17 @@ def test_conditions_for_an_ordinary_container() -> None:
     assert section["syscalls"][1]["errnoRet"] == 38
 
 
+def test_sub_architectures_the_kernel_cannot_run_are_left_out() -> None:
+    default = to_oci(DEFAULT_PROFILE, capabilities=[], arch="amd64", kernel=(6, 1),
+                     absent=("SCMP_ARCH_X32",))
+    assert default["architectures"] == ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]
+    listed = Profile(default_action="SCMP_ACT_ERRNO", rules=(), architectures=(
+        "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_X86"))
+    assert to_oci(listed, capabilities=[], arch="amd64", kernel=(6, 1),
+                  absent=("SCMP_ARCH_X32", "SCMP_ARCH_X86_64"))["architectures"] == [
+        "SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]  # never the native one
+
+
 def test_conditions_with_sys_admin_on_arm64() -> None:
     section = to_oci(PROFILE, capabilities=["CAP_SYS_ADMIN"], arch="arm64", kernel=(4, 4))
     assert section["architectures"] == ["SCMP_ARCH_AARCH64"]
