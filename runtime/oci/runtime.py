@@ -26,6 +26,7 @@ from common.errors import RuntimeFailure
 from common.paths import Layout
 from common.statefiles import write_atomic
 from runtime.oci.execfifo import start_created
+from runtime.oci.runcdelete import delete_stopped
 from runtime.oci.runcstate import read_state, state_file
 
 CONMON = "conmon"
@@ -256,6 +257,9 @@ class OciRuntime:
         return [*argv, container_id]
 
     async def delete(self, container_id: str) -> None:
+        if self.runtime.name == "runc" and await trio.to_thread.run_sync(
+                delete_stopped, self.layout.runc_root, container_id):
+            return  # a stopped container deleted here (runcdelete.py)
         result = await self._run("delete", "--force", container_id)
         if result.returncode != 0 and b"does not exist" not in result.stderr:
             raise RuntimeFailure(f"cannot delete container {container_id[:12]}: {_stderr(result)}")
