@@ -26,8 +26,8 @@ def _image_service(*args: Any) -> Any:
 
 class OnFirstUse:
     """A backend made when one of its members is first asked for: the verbs acting
-    on containers (``down``, ``ps``, ``logs``, ``stop``...) and the supervisor never
-    use images, and the image backend's modules cost them 5-7 ms of their start."""
+    on containers (``down``, ``ps``, ``logs``, ``stop``...) never use images, and
+    the image backend's modules cost them 5-7 ms of their start."""
 
     def __init__(self, make: Callable[[], object]) -> None:
         self._make = make
