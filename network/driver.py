@@ -26,6 +26,7 @@ from pathlib import Path
 import trio
 
 from common import state
+from common.concurrency import open_nursery
 from common.paths import Layout
 from common.records import Attachment, ContainerRecord, NetworkRecord
 from common.statefiles import write_atomic
@@ -45,6 +46,10 @@ class NetworkDriver:
         self._firewall_lock = trio.Lock()
         self._bridges_leaving: set[str] = set()
         """Bridges of networks being removed: their rules are left out of tables."""
+        self._rules_gone: set[str] = set()
+        """Bridges deleted with a container, the table written without them meanwhile."""
+        self._no_table: set[str] = set()
+        """Projects whose table the last write deleted (nothing needed rules then)."""
         self._deletions = LinkDeletions(self._delete_links)  # containers removed side by side
 
     def netns_path(self, record: ContainerRecord) -> Path:
@@ -66,6 +71,9 @@ class NetworkDriver:
         waits out the kernel's RCU grace periods (30-60 ms), meanwhile libnftables
         rewrites the project's table without it (8-20 ms)."""
         if network.bridge not in await self.link_names():  # went with its last container
+            if network.bridge in self._rules_gone and network.project in self._no_table:
+                self._rules_gone.discard(network.bridge)
+                return  # no table: written without it, and by nobody since
             await self.sync_firewall(network.project)
             return
         self._bridges_leaving.add(network.bridge)  # every table written meanwhile skips it
@@ -137,10 +145,20 @@ class NetworkDriver:
         by the next one): its ports leave the firewall though the record is there.
         ``bridges`` go in the same batch as its links; their networks' records stay
         until ``remove_network`` (which finds them gone), so a removal cut short
-        between the two is finished by the next."""
-        await self._unmake(record, bridges)
-        if record.network.ports:
-            await self.sync_firewall(record.project, leaving=record.id)
+        between the two is finished by the next.  The table is written while the
+        kernel deletes the links (a wait on its RCU grace periods, 15-50 ms), the
+        bridges counting as gone from the start: ``down`` of one service waited
+        for the deletion, then for libnftables (5-10 ms) in ``remove_network``."""
+        self._bridges_leaving.update(bridges)
+        try:
+            async with open_nursery() as nursery:
+                nursery.start_soon(partial(self._unmake, record, bridges))
+                if record.network.ports or bridges:
+                    nursery.start_soon(partial(self.sync_firewall, record.project,
+                                               leaving=record.id))
+        finally:
+            self._bridges_leaving.difference_update(bridges)
+        self._rules_gone.update(bridges)
 
     async def _unmake(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
         await self._deletions.delete([*(a.veth for a in record.attachments), *bridges])
@@ -176,7 +194,10 @@ class NetworkDriver:
             table = firewall.table_name(self.layout.tag, project)
             comment = f"pycompose project {project} (state root {self.layout.root})"
             body = firewall.render(table, comment, networks, containers)
+            self._no_table.discard(project)  # until this write is known to have gone through
             await apply_nft(firewall.replace_script(table, body), needed=body is not None)
+            if body is None:
+                self._no_table.add(project)
 
     async def routed_networks(self) -> list[IPv4Network | IPv6Network]:
         return procnet.read_routed_networks()  # a few small /proc files: no thread
