@@ -119,6 +119,7 @@ def preload() -> None:
     """What a command would import: the CLI with every verb, trio, the engine and
     the backends, and the netlink library the netlink worker uses."""
     from compose.cli import main as cli
+    from compose.spec import loadcache
     from network import netlink
 
     cli._compile_once()
@@ -128,6 +129,7 @@ def preload() -> None:
     cli.command_modules()
     cli.prebuild_parsers(forkclient.SERVED)
     netlink.import_library()
+    loadcache.warm()
 
 
 def preload_supervisor() -> None:

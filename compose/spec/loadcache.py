@@ -28,6 +28,7 @@ import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -134,6 +135,11 @@ def _variables(environ: Mapping[str, str], names: Sequence[str] | None) -> dict[
     return {"names": None if names is None else list(names), "hash": digest}
 
 
+def warm() -> None:
+    """What a fork server does ahead for its children: the code's version."""
+    _code()
+
+
 def get_loaded(directory: Path, entry: Entry) -> Loaded | None:
     """The whole load kept for ``entry``, while every file it depended on is as it
     was and the loader is the same code."""
@@ -181,9 +187,12 @@ def _proxy(items: Mapping[Any, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(dict(items))
 
 
+@cache
 def _code() -> str:
     """The version, the interpreter, and each module of ``CODE`` (its size and time
-    of change): what made a kept load, and what reads it back."""
+    of change): what made a kept load, and what reads it back.  Once a process: the
+    code it runs is the code it imported (a fork server computes it ahead, and
+    goes away when its code changes)."""
     stats: list[object] = [__version__, sys.hexversion]
     for root in CODE:
         for top, directories, files in os.walk(root):

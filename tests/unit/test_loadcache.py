@@ -3,6 +3,7 @@ only while every file read and the environment are as they were then."""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -268,11 +269,21 @@ def test_a_kept_load_of_other_code_is_not_used(project: Path, tmp_path: Path,
     code = tmp_path / "code"
     write(code / "model.py", "X = 1\n")
     monkeypatch.setattr(loadcache, "CODE", (code,))
+    monkeypatch.setattr(loadcache, "_code", functools.cache(loadcache._code.__wrapped__))
     cache = tmp_path / "cache"
     keep_load(project, cache)
     assert kept(project, cache) is not None
     write(code / "model.py", "X = 22\n")  # the loader changed since
+    assert kept(project, cache) is not None  # to this process: its code is as it was
+    loadcache._code.cache_clear()  # a process of the new code
     assert kept(project, cache) is None
+
+
+def test_a_fork_server_s_children_find_the_code_s_version_known() -> None:
+    """Computed once, ahead (the server goes away when its code changes): each
+    command stat-ed the loader's hundred files before reading a kept load."""
+    loadcache.warm()
+    assert loadcache._code.cache_info().currsize == 1
 
 
 def test_a_torn_kept_load_is_a_miss(project: Path, tmp_path: Path) -> None:
