@@ -22,7 +22,6 @@ from __future__ import annotations
 # without the enums those build at their import (4-5 ms of every command here).
 import _signal as signal  # type: ignore[import-not-found]
 import _socket as socket
-import contextlib
 import os
 import struct
 import sys
@@ -227,8 +226,10 @@ class _Forwarding:
 
 
 def _kill(pid: int, number: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
+    try:
         os.kill(pid, number)
+    except ProcessLookupError:
+        return  # gone already
 
 
 def _private(directory: str) -> bool:

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
 
+# The command's client imports this module and ``common.forkclient`` only: no
+# contextlib or collections (2.6 ms of every served command's start).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping, Sequence
     from typing import TextIO
 
 forked_by_server = False
@@ -68,6 +68,8 @@ def finish() -> bool:
         return False
     run_handlers()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe: as at a normal exit
+        try:
             stream.flush()
+        except (OSError, ValueError):  # a closed pipe: as at a normal exit
+            continue
     return True
