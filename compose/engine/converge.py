@@ -166,9 +166,8 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
                 s for s in graph.dependencies(project) if s not in options.services))
         await Executor(ctx.layout, ctx.containers, ctx.networks, ctx.output.progress,
                        options.timeout, dependencies, volumes=ctx.volumes,
-                       warn=ctx.output.warn).run(plan)
-        if options.start:
-            await ctx.supervisors.ensure(project.name)
+                       warn=ctx.output.warn).run(
+            plan, partial(ctx.supervisors.ensure, project.name) if options.start else None)
     records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project.name)
     return [r for r in records if r.service in project.services]
 

@@ -99,6 +99,32 @@ async def test_up_then_down_in_dependency_order(tmp_path: Path, autojump_clock: 
     assert not (layout.projects / "proj").exists()
 
 
+async def test_what_follows_the_plan_runs_beside_its_last_stage_of_starts(
+        tmp_path: Path, autojump_clock: object) -> None:
+    """``up`` asks the supervisor to watch the project while the last containers
+    start, every container made by then; after a plan that ends otherwise."""
+    layout, containers, networks = _setup(tmp_path, start_delay=1.0)
+    seen: list[tuple[float, int]] = []
+
+    async def then() -> None:
+        made = len(list(layout.containers.glob("*/container.json")))
+        seen.append((trio.current_time() - started, made))
+        await trio.sleep(0.5)
+
+    plan = _plan(layout, await observe(layout, "proj", containers, networks), tmp_path)
+    started = trio.current_time()
+    await Executor(layout, containers, networks, lambda event: None).run(plan, then)
+    assert trio.current_time() - started == pytest.approx(3.0)  # not 3.5
+    assert seen == [(pytest.approx(2.0), 4)]  # beside the last level's start
+
+    seen.clear()
+    observed = await observe(layout, "proj", containers, networks)
+    started = trio.current_time()
+    await Executor(layout, containers, networks, lambda event: None).run(
+        plan_down(observed), then)
+    assert seen == [(pytest.approx(trio.current_time() - started - 0.5), 0)]  # after it
+
+
 async def test_a_containers_dns_is_made_ready_while_the_runtime_creates_it(
         tmp_path: Path, autojump_clock: object) -> None:
     """Each start asks for the container's DNS server and meanwhile has the runtime
