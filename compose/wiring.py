@@ -74,12 +74,15 @@ class LocalHost:
         elif self._standby is None:
             self.start_standby_supervisor(environ)
 
-    def prepare_networks(self) -> None:
+    def prepare_networks(self, *, many: bool) -> None:
         """The netlink worker forked now, importing pyroute2 while the command loads
-        its file (``network/netlinkworker.py``)."""
+        its file (``network/netlinkworker.py``).  Not for a few links where pyroute2
+        is loaded already (a fork server's child): forking it (2-3 ms) was more than
+        the links' work (a down's deletions are a wait on the kernel)."""
         from network import netlinkworker
 
-        netlinkworker.start()
+        if many or not netlinkworker.library_loaded():
+            netlinkworker.start()
 
     async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
         # Imported here: verbs that need no backend (config, version) start faster.

@@ -23,6 +23,7 @@ import pickle
 import signal
 import socket
 import struct
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -82,6 +83,11 @@ def start() -> None:
     ours.set_inheritable(False)
     _worker = _Worker(pid, ours)
     atexit.register(_worker.stop)
+
+
+def library_loaded() -> bool:
+    """Whether pyroute2 is imported here already (a fork server preloads it)."""
+    return "pyroute2.iproute.linux" in sys.modules
 
 
 def run(function: Callable[..., T], *args: Any) -> T:

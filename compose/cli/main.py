@@ -48,6 +48,9 @@ command on two cores made it 50 ms slower."""
 MAKES_NETWORKS = frozenset({"up", "create", "run", "scale", "down", "rm"})
 """Verbs that usually make or remove bridges and veths: their netlink library is
 loaded ahead, beside the command (``Host.prepare_networks``)."""
+MAKES_MANY_LINKS = frozenset({"up", "create", "scale"})
+"""Of those, the verbs that make a veth for each of many containers: worth a core
+of their own for their netlink work even where the library is loaded already."""
 
 
 def module_name(verb: str) -> str:
@@ -221,7 +224,7 @@ def main(
         _before_trio()  # before a verb's module imports trio
     helps = any(w in ("-h", "--help") for w in words)
     if verb in MAKES_NETWORKS and not helps:
-        host.prepare_networks()  # first: no thread or pipe of ours exists yet
+        host.prepare_networks(many=verb in MAKES_MANY_LINKS)  # first: no thread or pipe yet
     if verb in SUPERVISOR_AHEAD and not helps:
         host.start_standby_supervisor(environ)  # it starts while this command imports
     parser = _prebuilt.get(verb) or build_parser(verb)

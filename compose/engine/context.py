@@ -94,9 +94,10 @@ class Host(Protocol):
         """Called as soon as the verb is known to be one that usually starts a
         supervisor: start one ahead, to be handed the project when it is needed."""
 
-    def prepare_networks(self) -> None:
+    def prepare_networks(self, *, many: bool) -> None:
         """Called first thing for verbs that make or remove bridges and veths: what
-        they need for it is loaded meanwhile, on the other core."""
+        they need for it is loaded meanwhile, on the other core; ``many``: the verb
+        makes many links, whose work is worth that core even once loaded."""
 
     async def connect(self, output: Reporter, environ: Mapping[str, str]) -> Context:
         """The real backends (the state root from ``PYCOMPOSE_ROOT``; root only)."""

@@ -93,3 +93,22 @@ def test_the_worker_holds_none_of_the_commands_descriptors() -> None:
     counts, stdout = result.stdout.splitlines()
     assert counts == "4 False", result.stderr  # the standard three and its socket
     assert stdout == "/dev/null"
+
+
+def test_a_served_command_forks_a_worker_only_for_many_links() -> None:
+    """Where pyroute2 is loaded already (a fork server's child), a down or a run does
+    its few links itself: forking the worker cost more than their work."""
+    result = _script("""
+        from compose.wiring import LocalHost
+        from network import netlink
+        LocalHost().prepare_networks(many=False)
+        print(netlinkworker._worker is not None)  # not loaded yet: forked to load it
+        netlinkworker._worker.stop()
+        netlinkworker._worker = None
+        netlink.import_library()
+        LocalHost().prepare_networks(many=False)
+        print(netlinkworker._worker is not None)
+        LocalHost().prepare_networks(many=True)
+        print(netlinkworker._worker is not None)
+    """)
+    assert result.stdout.split() == ["True", "False", "True"], result.stderr
