@@ -76,6 +76,21 @@ async def _answer(stream: trio.SocketStream, handler: Handler) -> None:
             await stream.send_all(json.dumps(answer).encode() + b"\n")
 
 
+async def tell(path: Path, message: dict[str, Any], timeout: float = 1.0) -> bool:
+    """Send one request without waiting for its answer (the supervisor answers into
+    a closed connection, which it ignores); False when nobody listens there."""
+    with trio.move_on_after(timeout):
+        try:
+            stream = await trio.open_unix_socket(str(path))
+        except OSError:
+            return False
+        async with stream:
+            with contextlib.suppress(trio.BrokenResourceError):
+                await stream.send_all(json.dumps(message).encode() + b"\n")
+                return True
+    return False
+
+
 async def request(path: Path, message: dict[str, Any],
                   timeout: float = 10.0) -> dict[str, Any] | None:
     """Send one request; the answer, or None when nobody answers there."""

@@ -215,8 +215,7 @@ class ProjectSupervisors:
 
     async def rescan(self, project: str) -> None:
         if running_pid(self.layout, project) is not None:
-            await control.request(control.socket_path(self.layout, project),
-                                  {"op": "rescan"})
+            await control.tell(control.socket_path(self.layout, project), {"op": "rescan"})
 
     async def stop(self, project: str) -> None:
         await stop_supervisor(self.layout, project)

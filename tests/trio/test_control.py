@@ -49,3 +49,27 @@ async def test_a_bad_request_gets_an_error_answer(tmp_path: Path) -> None:
             answer = await stream.receive_some(1000)
         assert b'"ok": false' in answer and b"bad request" in answer
         nursery.cancel_scope.cancel()
+
+
+async def test_a_request_told_is_handled_without_its_teller_waiting(tmp_path: Path) -> None:
+    """``run --rm`` tells the supervisor to forget its container and ends: the
+    supervisor handles the request after the teller has gone, and its answer into
+    the closed connection is no error."""
+    path = tmp_path / "p.sock"
+    handled = trio.Event()
+    release = trio.Event()
+
+    async def handler(request: dict[str, Any]) -> dict[str, Any]:
+        await release.wait()  # slower than the teller
+        handled.set()
+        return {"ok": True}
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(control.serve, path, handler)
+        assert await control.tell(path, {"op": "rescan"})
+        assert not handled.is_set()  # told, not waited for
+        release.set()
+        await handled.wait()
+        assert await control.request(path, {"op": "status"}) == {"ok": True}  # serving on
+        nursery.cancel_scope.cancel()
+    assert not await control.tell(tmp_path / "none.sock", {"op": "rescan"})
