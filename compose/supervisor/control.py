@@ -80,9 +80,8 @@ async def tell(path: Path, message: dict[str, Any], timeout: float = 1.0) -> boo
     """Send one request without waiting for its answer (the supervisor answers into
     a closed connection, which it ignores); False when nobody listens there."""
     with trio.move_on_after(timeout):
-        try:
-            stream = await trio.open_unix_socket(str(path))
-        except OSError:
+        stream = await _open(path)
+        if stream is None:
             return False
         async with stream:
             with contextlib.suppress(trio.BrokenResourceError):
@@ -95,9 +94,8 @@ async def request(path: Path, message: dict[str, Any],
                   timeout: float = 10.0) -> dict[str, Any] | None:
     """Send one request; the answer, or None when nobody answers there."""
     with trio.move_on_after(timeout):
-        try:
-            stream = await trio.open_unix_socket(str(path))
-        except OSError:
+        stream = await _open(path)
+        if stream is None:
             return None
         async with stream:
             await stream.send_all(json.dumps(message).encode() + b"\n")
@@ -113,3 +111,11 @@ async def request(path: Path, message: dict[str, Any],
             return None
         return answer if isinstance(answer, dict) else None
     return None
+
+
+async def _open(path: Path) -> trio.SocketStream | None:
+    """A connection to the socket at ``path``; None when nobody listens there."""
+    try:
+        return await trio.open_unix_socket(str(path))
+    except OSError:
+        return None

@@ -12,7 +12,7 @@ import trio
 from common.state import container_records
 from runtime.oci.runtime import OciRuntime, Runtime
 from tests.integration.conftest import Stack
-from tests.integration.test_containers import project
+from tests.integration.test_runcstate import sleeping_app
 
 NO_RUNC = Runtime("runc", "/nonexistent/runc")
 """Any fallback to the runtime fails with FileNotFoundError."""
@@ -20,14 +20,8 @@ NO_RUNC = Runtime("runc", "/nonexistent/runc")
 
 async def test_a_stopped_container_is_deleted_without_runc(busybox_stack: Stack,
                                                            tmp_path: Path) -> None:
-    directory = project(tmp_path, """
-        app:
-          image: busybox
-          command: ["sleep", "3600"]
-          restart: "no"
-    """)
     stack = busybox_stack
-    stack.run("up", "-d", cwd=directory)
+    directory = sleeping_app(stack, tmp_path)
     try:
         (record,) = container_records(stack.layout, "p")
         state = json.loads((stack.layout.runc_root / record.id / "state.json").read_text())

@@ -25,15 +25,21 @@ def runc_state(stack: Stack, container_id: str) -> dict[str, object]:
     return {"id": value["id"], "pid": value["pid"], "status": value["status"]}
 
 
-def test_read_state_agrees_with_runc_state(busybox_stack: Stack, tmp_path: Path) -> None:
+def sleeping_app(stack: Stack, tmp_path: Path) -> Path:
+    """A project of one container that sleeps and is not restarted, up."""
     directory = project(tmp_path, """
         app:
           image: busybox
           command: ["sleep", "3600"]
           restart: "no"
     """)
-    stack = busybox_stack
     stack.run("up", "-d", cwd=directory)
+    return directory
+
+
+def test_read_state_agrees_with_runc_state(busybox_stack: Stack, tmp_path: Path) -> None:
+    stack = busybox_stack
+    directory = sleeping_app(stack, tmp_path)
     try:
         (record,) = container_records(stack.layout, "p")
         root = stack.layout.runc_root
