@@ -120,3 +120,29 @@ def test_a_pair_is_made_on_its_bridge_up_even_over_a_crash_s_leftover(netns: str
         assert "10.250.0.2/24" in peer
     finally:
         subprocess.run(["ip", "netns", "del", inner], check=False)
+
+
+def test_a_link_is_found_in_the_namespace_of_the_thread_that_asks(netns: str) -> None:
+    """By name, without a netlink request (if_nametoindex): a thread that entered
+    another namespace (a container's) finds that namespace's links, not these."""
+    make_links(netns, 1)
+    other = f"{netns}-b"
+    subprocess.run(["ip", "netns", "add", other], check=True)
+    try:
+        out = inside(netns, f"""
+            import threading
+            from pathlib import Path
+            from network.nsthread import enter
+            print(netlink._index("keep0") is not None, netlink._index("missing"))
+            seen = []
+            def inner():
+                enter(Path("/run/netns/{other}"))
+                seen.append((netlink._index("keep0"), netlink._index("lo")))
+            thread = threading.Thread(target=inner)
+            thread.start()
+            thread.join()
+            print(seen)
+        """)
+    finally:
+        subprocess.run(["ip", "netns", "del", other], check=False)
+    assert out.split("\n")[:2] == ["True None", "[(None, 1)]"]
