@@ -84,6 +84,12 @@ def _stderr_warning(message: str) -> None:
     print(f"WARN[0000] {message}", file=sys.stderr, flush=True)
 
 
+def _shown(record: ContainerRecord, last: staging.LastRun) -> ContainerStatus:
+    """A container whose restart is staged, as it shows: its last run, exited."""
+    return ContainerStatus(record, EXITED, last.exit_code, started_at=last.started_at,
+                           finished_at=last.finished_at)
+
+
 class ContainerDriver:
     def __init__(self, layout: Layout, store: ImageStore, oci: OciRuntime,
                  warn: Callable[[str], None] | None = None) -> None:
@@ -366,6 +372,9 @@ class ContainerDriver:
                                    finished_at=finished)
         current = await oci.state(record.id)
         if current is None:
+            last = staging.last_run(directory)
+            if last is not None:  # a restart being staged: runc create has not written
+                return _shown(record, last)  # its state yet, and the last exit is gone
             if conmon_pid(directory, record.id) is not None:
                 return ContainerStatus(record, EXITED)  # conmon is writing the exit code
             if (directory / "pid").exists():
@@ -378,9 +387,7 @@ class ContainerDriver:
         if status == "created":
             last = staging.last_run(directory)
             if last is not None:  # a restart in its back-off: the last run's exit
-                return ContainerStatus(record, EXITED, last.exit_code,
-                                       started_at=last.started_at,
-                                       finished_at=last.finished_at)
+                return _shown(record, last)
             return ContainerStatus(record, CREATED, pid=pid)
         # stopped, yet conmon has not written the exit file (yet, or ever)
         return ContainerStatus(record, EXITED if conmon_pid(directory, record.id) else DEAD)
