@@ -60,7 +60,7 @@ from runtime.oci.hookrun import container_stdio, run_hook_process
 from runtime.oci.joins import JoinError, find_target, join
 from runtime.oci.logs import LogFile
 from runtime.oci.probe import run_probe
-from runtime.oci.runcstate import read_state, wait_started
+from runtime.oci.runcstate import read_state, wait_created, wait_started
 from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime
 from runtime.oci.shm import mount_shm, unmount_shm
 from runtime.ocispec.capabilities import names_in_mask
@@ -227,6 +227,26 @@ class ContainerDriver:
         if current is not None and current.get("status") == "stopped":
             await oci.delete(record.id)
 
+    async def _settled_create(self, record: ContainerRecord, conmon: int
+                              ) -> dict[str, Any] | None:
+        """The runtime's state, once a ``runc create`` under way under ``conmon`` (a
+        restart being staged) has written it, or conmon has gone (the create failed):
+        stopping or removing the container meanwhile found no state, sent its signal
+        to nobody, and waited for conmon, which holds a created container forever."""
+        oci = self.runtime_for(record)
+        current = await oci.state(record.id)
+        if current is not None or not (self.layout.runc_root / record.id).is_dir():
+            return current
+        with trio.move_on_after(10):
+            async with trio.open_nursery() as nursery:
+                async def first(wait: Callable[[], Awaitable[object]]) -> None:
+                    await wait()
+                    nursery.cancel_scope.cancel()
+
+                nursery.start_soon(first, partial(wait_created, self.layout.runc_root, record.id))
+                nursery.start_soon(first, partial(wait_for_exit, conmon))
+        return await oci.state(record.id)
+
     async def _settled_state(self, record: ContainerRecord, *, keep_created: bool) -> str | None:
         """The runtime's state of the container, None once a stopped (or, unless
         ``keep_created``, a created) one is deleted so that it can be made anew."""
@@ -306,7 +326,7 @@ class ContainerDriver:
         if pid is None:
             return
         oci = self.runtime_for(record)
-        status = (await oci.state(record.id) or {}).get("status")
+        status = (await self._settled_create(record, pid) or {}).get("status")
         if status == "created" and staging.is_staged(self.directory(record)):
             await self.unstage(record)  # a restart in its back-off: called off
             return
@@ -341,7 +361,7 @@ class ContainerDriver:
         oci = self.runtime_for(record)
         pid = conmon_pid(directory, record.id)
         if pid is not None:
-            if (await oci.state(record.id) or {}).get("status") == "paused":
+            if (await self._settled_create(record, pid) or {}).get("status") == "paused":
                 await oci.resume(record.id, record.name)
             await oci.kill(record.id, "KILL")
             with trio.move_on_after(10):

@@ -97,6 +97,20 @@ async def wait_started(root: Path, container_id: str) -> None:
         return
 
 
+async def wait_created(root: Path, container_id: str) -> None:
+    """Until a ``runc create`` under way has written the container's state file (it
+    makes the directory, and exec.fifo, first), or the directory is gone."""
+    from common.filewatch import DIRECTORY_CHANGES, REMOVALS, FileWatch
+
+    directory = root / container_id
+    try:
+        with FileWatch(directory, DIRECTORY_CHANGES | REMOVALS) as changes:
+            while directory.is_dir() and not state_file(root, container_id).exists():
+                await changes.changed()
+    except OSError:
+        return
+
+
 def _alive(pid: int, start: object) -> bool:
     """The init process still runs: same start time, neither zombie nor dead."""
     try:

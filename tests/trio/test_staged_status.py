@@ -51,3 +51,41 @@ async def test_a_restart_being_created_shows_the_last_exit(tmp_path: Path) -> No
     finally:
         conmon.kill()
         await conmon.wait()
+
+
+async def test_stop_and_remove_wait_for_a_create_under_way(tmp_path: Path) -> None:
+    """A stop or removal that finds runc create under way (a restart being staged)
+    waits for the state it writes, or for its conmon to go (the create failed),
+    before signalling anyone: not for conmon, which holds a created container."""
+    layout = Layout(tmp_path / "root", tmp_path / "run")
+    layout.container_dir(ID).mkdir(parents=True)
+    runc_dir = layout.runc_root / ID
+    runc_dir.mkdir(parents=True)
+    driver = ContainerDriver(layout, ImageStore(layout.images),
+                             OciRuntime(layout, Runtime("runc", "/usr/sbin/runc")))
+    conmon = await trio.lowlevel.open_process(
+        [str(tmp_path / "conmon"), "-c", "import time; time.sleep(30)", ID],
+        executable=sys.executable)
+    try:
+        async def create_done() -> None:
+            await trio.sleep(0.2)
+            (runc_dir / "exec.fifo").touch()
+            stat = (Path(f"/proc/{conmon.pid}/stat").read_text().rpartition(")")[2].split())
+            (runc_dir / "state.json").write_text(json.dumps(
+                {"init_process_pid": conmon.pid, "init_process_start": int(stat[19]),
+                 "cgroup_paths": {}}))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(create_done)
+            started = trio.current_time()
+            state = await driver._settled_create(_record(), conmon.pid)
+        assert state is not None and state["status"] == "created"
+        assert 0.15 < trio.current_time() - started < 5
+    finally:
+        conmon.kill()
+        await conmon.wait()
+    (runc_dir / "state.json").unlink()
+    ended = await trio.lowlevel.open_process([sys.executable, "-c", "pass"])
+    await ended.wait()  # a conmon gone: the create failed, nothing to wait for
+    with trio.fail_after(2):
+        assert await driver._settled_create(_record(), ended.pid) is None
