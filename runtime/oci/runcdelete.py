@@ -20,7 +20,7 @@ import shutil
 import time
 from pathlib import Path
 
-from runtime.oci.runcstate import read_state, state_file
+from runtime.oci.runcstate import init_alive, state_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,13 +33,12 @@ FIRST_DELAY = 0.01
 
 def delete_stopped(root: Path, container_id: str) -> bool:
     """Remove a stopped runc container; False when the runtime must do it."""
-    current = read_state(root, container_id)
-    if current is None or current["status"] != "stopped":
-        return False
     try:
         state = json.loads(state_file(root, container_id).read_bytes())
     except (OSError, ValueError):
         return False
+    if init_alive(state.get("init_process_pid"), state.get("init_process_start")):
+        return False  # created, running or paused (runcstate.read_state's "stopped")
     if not _plain(state):
         return False
     remove_cgroups(dict(state.get("cgroup_paths") or {}))

@@ -53,7 +53,7 @@ def read_state(root: Path, container_id: str) -> dict[str, Any] | None:
     except (FileNotFoundError, NotADirectoryError, ValueError):
         return None
     pid = essentials.pid
-    if not isinstance(pid, int) or not _alive(pid, essentials.start):
+    if not init_alive(pid, essentials.start):
         status = "stopped"
     elif (directory / "exec.fifo").exists():
         status = "created"
@@ -111,8 +111,11 @@ async def wait_created(root: Path, container_id: str) -> None:
         return
 
 
-def _alive(pid: int, start: object) -> bool:
-    """The init process still runs: same start time, neither zombie nor dead."""
+def init_alive(pid: object, start: object) -> bool:
+    """The init process still runs: same start time, neither zombie nor dead (runc's
+    "stopped" is its opposite)."""
+    if not isinstance(pid, int):
+        return False
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError):
