@@ -108,10 +108,12 @@ class DnsHost:
             ready.write_text("127.0.0.11\n")
         self.log.info("dns serving", container=record.name)
 
-    def forget(self, container_id: str) -> None:
-        scope = self._scopes.pop(container_id, None)
-        if scope is not None:
-            scope.cancel()
+    def keep_only(self, present: Collection[str]) -> None:
+        """Stop serving containers no longer on disk.  Their sockets hold their
+        namespaces: a container whose watcher had ended (a one-off, or one its
+        policy let rest) kept its namespace alive until the supervisor exited."""
+        for container_id in [c for c in self._scopes if c not in present]:
+            self._scopes.pop(container_id).cancel()
 
 
 async def _bind(netns: Path) -> tuple[trio.socket.SocketType, trio.socket.SocketType]:

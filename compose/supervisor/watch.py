@@ -191,10 +191,9 @@ class Supervisor:
         for container_id in list(self._watchers):
             if container_id not in present:
                 self._watchers.pop(container_id).cancel()
-                if self.dns is not None:
-                    self.dns.forget(container_id)
         if self.dns is not None:
             dns = self.dns
+            dns.keep_only(present)
 
             async def serve(record: ContainerRecord) -> None:
                 try:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
+from compose.supervisor.daemon import running_pid
 from tests.integration.conftest import Stack
 from tests.integration.test_skeleton import write_compose
 
@@ -74,6 +77,9 @@ def test_one_off_containers_resolve_services_and_are_found_by_their_own_name_onl
     """).parent
     stack = busybox_stack
     stack.run("up", "-d", "cache", "admin", cwd=project)
+    supervisor = running_pid(stack.layout, "oneoff")
+    assert supervisor is not None
+    sockets = _sockets(supervisor)  # DNS of cache-1 and admin-1
     ran = stack.run("run", "--rm", "-T", "job", cwd=project)  # admin-1 is no orphan
     assert "Address: 10.89." in ran.stdout
     assert "orphan" not in ran.stderr
@@ -82,9 +88,22 @@ def test_one_off_containers_resolve_services_and_are_found_by_their_own_name_onl
                           cwd=project)
         assert "Address: 10.89." in found.stdout, (name, found.stdout)
         assert "orphan" not in found.stderr
+    # the one-offs' DNS sockets are closed once they are removed: each held the
+    # one-off's network namespace (and with it its nftables) until the supervisor
+    # exited, since their watchers had ended when they exited
+    stack.wait_for(lambda: _sockets(supervisor) == sockets, timeout=5)
     # a one-off of cache is not one more "cache" for the others, unless --use-aliases
     detached = stack.run("run", "-d", "cache", cwd=project).stdout.strip()
     answers = stack.run("run", "--rm", "-T", "--no-deps", "admin", "sh", "-c",
                         f"nslookup cache; nslookup {detached}", cwd=project).stdout
     assert answers.count("Address: 10.89.") == 2, answers  # cache-1, and the one-off
     stack.run("down", "-t", "0", cwd=project)
+
+
+def _sockets(pid: int) -> int:
+    """How many sockets process ``pid`` holds open."""
+    directory, count = f"/proc/{pid}/fd", 0
+    for fd in os.listdir(directory):
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            count += os.readlink(f"{directory}/{fd}").startswith("socket:")
+    return count

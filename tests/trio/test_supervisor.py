@@ -392,7 +392,7 @@ class RecordingDns:
         self.refreshed += 1
         self.changes.append(changed)
 
-    def forget(self, container_id: str) -> None: ...
+    def keep_only(self, present: object) -> None: ...
 
 
 async def test_a_dns_rebuild_asks_again_about_what_changed_and_other_projects(
