@@ -365,15 +365,41 @@ async def remove_container(containers: ContainerBackend, networks: NetworkBacken
     short (a crash) is found and finished by the next.  The links are not held by
     the limit: deleting them is a wait on the kernel's RCU grace periods, one per
     batch of links (network/deletions.py), so the more containers ask at once, the
-    fewer waits (20: 7 batches of up to 4 took 300 ms)."""
+    fewer waits (20: 7 batches of up to 4 took 300 ms).  Nor is the wait for them:
+    a removal that held its place until its links were gone kept the next ones
+    from starting (``down`` of 20: the runtime's deletes ran 4 at a time behind
+    the first batch of links, 110 ms more)."""
     disconnected = trio.Event()
 
     async def disconnect() -> None:
         await networks.disconnect(record, bridges)
         disconnected.set()
 
-    await run_concurrently([disconnect, bounded(limit, partial(
-        containers.remove, record, forget_after=disconnected.wait))])
+    await run_concurrently([disconnect, partial(
+        _remove_limited, containers, record, disconnected, limit)])
+
+
+async def _remove_limited(containers: ContainerBackend, record: ContainerRecord,
+                          disconnected: trio.Event,
+                          limit: trio.CapacityLimiter | None) -> None:
+    """The runtime's removal under ``limit``, let go while it waits for the links."""
+    holding = False
+    if limit is not None:
+        await limit.acquire()
+        holding = True
+
+    async def links_gone() -> None:
+        nonlocal holding
+        if holding and limit is not None:
+            limit.release()
+            holding = False
+        await disconnected.wait()
+
+    try:
+        await containers.remove(record, forget_after=links_gone)
+    finally:
+        if holding and limit is not None:
+            limit.release()
 
 
 async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]], *,

@@ -15,7 +15,7 @@ from common.errors import RuntimeFailure
 from common.paths import Layout
 from common.records import ContainerRecord
 from common.statefiles import write_json
-from compose.engine.executor import Dependencies, Executor
+from compose.engine.executor import Dependencies, Executor, remove_container
 from compose.engine.observe import observe
 from compose.planning.plan import plan_down, plan_up
 from compose.spec.loader import LoadOptions, load_project
@@ -228,3 +228,36 @@ async def test_a_containers_interfaces_are_attached_while_the_runtime_creates_it
     await Executor(layout, containers, networks, lambda event: None,
                    dependencies=dependencies).run(plan)
     assert trio.current_time() - started == pytest.approx(3.0)  # 3 levels, the attach hidden
+
+
+async def test_removals_let_go_of_the_limit_while_their_links_go(
+        autojump_clock: object) -> None:
+    """The runtime's part of each removal runs under the limit; the wait for the
+    container's links (the kernel's grace periods, 2 s here) does not hold it, so
+    the next removals' runtime work goes on meanwhile: 4 removals, one at a time,
+    1 s each, end at 4 s, not 5 (the first one holding the limit until 2 s)."""
+
+    class SlowRuntime(FakeContainers):
+        async def remove(self, record: ContainerRecord, *,
+                         forget_after: Callable[[], Awaitable[object]] | None = None) -> None:
+            await trio.sleep(1)
+            await super().remove(record, forget_after=forget_after)
+
+    class SlowLinks(FakeNetworks):
+        async def disconnect(self, record: ContainerRecord, bridges: object = ()) -> None:
+            await trio.sleep_until(2)
+            await super().disconnect(record)
+
+    containers, networks = SlowRuntime(), SlowLinks()
+    records = [ContainerRecord(id=f"{n:064x}", name=f"p-web-{n}", project="p", service="web",
+                               number=n, image="busybox", image_id="sha256:" + "a" * 64,
+                               config_hash="h", created=0.0, command=(), hostname="h",
+                               runtime="runc") for n in range(1, 5)]
+    limit = trio.CapacityLimiter(1)
+    async with trio.open_nursery() as nursery:
+        for record in records:
+            nursery.start_soon(remove_container, containers, networks, record, (), limit)
+    assert trio.current_time() == pytest.approx(4.0)
+    assert sorted(line for line in containers.log if line.startswith("remove")) == [
+        f"remove p-web-{n}" for n in range(1, 5)]
+    assert limit.borrowed_tokens == 0
