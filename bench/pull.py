@@ -172,28 +172,33 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
             for _ in range(rounds):  # interleaved, so a busy moment hits every tool
                 for label, tool in tools.items():
                     results[label].append(timed(tool))
-            label = f"7. pull {size / 1e6:.0f} MB, {LAYERS} layers, loopback registry"
-            as_command = "pycompose image pull" in results
-            figures = [Figure(label + (" (command)" if as_command else " (in-process)"), "s",
-                              results["pycompose image pull" if as_command
-                                      else "pycompose (in-process)"],
-                              "skopeo copy", results["skopeo copy"], note="target ≤ 1.5x")]
-            if as_command:
-                figures.append(Figure(label + " (in-process)", "s",
-                                      results["pycompose (in-process)"], "skopeo copy",
-                                      results["skopeo copy"]))
-            if "podman pull" in results:  # fetches and unpacks into its storage, as we do
-                figures.append(Figure(label + " (command, vs podman)", "s",
-                                      results["pycompose image pull"], "podman pull",
-                                      results["podman pull"],
-                                      note="both unpack the layers; skopeo only stores them"))
-            return figures
+            return _figures(size, results)
         finally:
             registry.terminate()
             registry.wait(10)
             # the command's runtime directory (locks), named from its state root
             shutil.rmtree(Layout.from_environ({"PYCOMPOSE_ROOT": str(work / "cli")}).run,
                           ignore_errors=True)
+
+
+def _figures(size: int, results: dict[str, list[float]]) -> list[Figure]:
+    """The rows: the command against skopeo (in-process when not root), the
+    in-process pull, and the command against podman's pull when it ran."""
+    label = f"7. pull {size / 1e6:.0f} MB, {LAYERS} layers, loopback registry"
+    as_command = "pycompose image pull" in results
+    figures = [Figure(label + (" (command)" if as_command else " (in-process)"), "s",
+                      results["pycompose image pull" if as_command
+                              else "pycompose (in-process)"],
+                      "skopeo copy", results["skopeo copy"], note="target ≤ 1.5x")]
+    if as_command:
+        figures.append(Figure(label + " (in-process)", "s", results["pycompose (in-process)"],
+                              "skopeo copy", results["skopeo copy"]))
+    if "podman pull" in results:  # fetches and unpacks into its storage, as we do
+        figures.append(Figure(label + " (command, vs podman)", "s",
+                              results["pycompose image pull"], "podman pull",
+                              results["podman pull"],
+                              note="both unpack the layers; skopeo only stores them"))
+    return figures
 
 
 if __name__ == "__main__":
