@@ -11,12 +11,14 @@ does::
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from common import state
 from common.errors import StateError
 from common.paths import Layout
+from common.records import ContainerRecord
 from common.statefiles import read_json
 from compose.planning.observed import Surroundings
 from network.ipam import AddressPool
@@ -24,13 +26,17 @@ from network.ipam import AddressPool
 POOLS_FILE = "networks.json"
 
 
-def surroundings(layout: Layout, project: str) -> Surroundings:
+def surroundings(layout: Layout, project: str,
+                 records: Sequence[ContainerRecord] | None = None) -> Surroundings:
+    """Other projects' networks and containers; ``records``: every container's
+    record, when the caller read them already."""
     networks = {
         record.name: record
         for name in state.project_names(layout) if name != project
         for record in state.project_networks(layout, name).values()
     }
-    containers = tuple(r for r in state.container_records(layout) if r.project != project)
+    every = state.container_records(layout) if records is None else records
+    containers = tuple(r for r in every if r.project != project)
     return Surroundings(networks=networks, containers=containers,
                         address_pools=address_pools(layout.root / POOLS_FILE))
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
+from ipaddress import IPv4Network
 
 import trio
 
 from common import state
 from common.concurrency import bounded, parallel_limit
 from common.paths import Layout
+from common.records import ContainerRecord, NetworkRecord, VolumeRecord
 from common.status import ContainerStatus
 from compose.engine import netstate
 from compose.engine.backends import ContainerBackend, NetworkBackend, VolumeBackend
-from compose.planning.observed import ObservedState
+from compose.planning.observed import ObservedState, Surroundings
 
 
 async def observe(
@@ -24,31 +27,56 @@ async def observe(
 ) -> ObservedState:
     """Records joined with live status; with ``network``, also the subnets in use;
     with ``volumes``, the volumes of the state root."""
-    records = await trio.to_thread.run_sync(state.container_records, layout, project)
+    disk = await trio.to_thread.run_sync(_on_disk, layout, project, network is not None)
+    records = disk.records
     statuses: list[ContainerStatus] = [ContainerStatus(r, "") for r in records]
+    found: dict[str, VolumeRecord] = {}
 
     async def one(index: int) -> None:
         statuses[index] = await containers.status(records[index])
 
+    async def listed(backend: VolumeBackend) -> None:
+        found.update(await backend.volumes())
+
     limiter = trio.CapacityLimiter(parallel_limit())  # each may read runtime state files
     async with trio.open_nursery() as nursery:
+        if volumes is not None:
+            nursery.start_soon(listed, volumes)
         for index in range(len(records)):
             nursery.start_soon(bounded(limiter, partial(one, index)))
-    networks = await trio.to_thread.run_sync(state.project_networks, layout, project)
     taken = []
     absent: set[str] = set()
     if network is not None:
-        taken = await network.routed_networks()
-        taken += await trio.to_thread.run_sync(state.other_subnets, layout, project)
+        taken = [*await network.routed_networks(), *disk.other_subnets]
         links = await network.link_names()
-        absent = {key for key, record in networks.items() if record.bridge not in links}
-    surroundings = await trio.to_thread.run_sync(netstate.surroundings, layout, project)
+        absent = {key for key, record in disk.networks.items() if record.bridge not in links}
     return ObservedState(
         project=project,
-        networks=networks,
+        networks=disk.networks,
         containers=tuple(statuses),
         taken_subnets=tuple(taken),
         absent_networks=frozenset(absent),
-        surroundings=surroundings,
-        volumes=await volumes.volumes() if volumes is not None else {},
+        surroundings=disk.surroundings,
+        volumes=found,
+    )
+
+
+@dataclass(frozen=True)
+class _OnDisk:
+    records: list[ContainerRecord]
+    networks: dict[str, NetworkRecord]
+    other_subnets: list[IPv4Network]
+    surroundings: Surroundings
+
+
+def _on_disk(layout: Layout, project: str, subnets: bool) -> _OnDisk:
+    """What ``observe`` reads from the state root, in one worker thread rather than
+    four one after the other, and every record once: the project's records and
+    the surroundings each read them all (0.7 ms for 20 containers here)."""
+    every = state.container_records(layout)
+    return _OnDisk(
+        records=[r for r in every if r.project == project],
+        networks=state.project_networks(layout, project),
+        other_subnets=state.other_subnets(layout, project) if subnets else [],
+        surroundings=netstate.surroundings(layout, project, every),
     )
