@@ -191,6 +191,9 @@ class Supervisor:
         for container_id in list(self._watchers):
             if container_id not in present:
                 self._watchers.pop(container_id).cancel()
+        for kept in (self._restart_at, self.along):  # a removal during a back-off
+            for container_id in [c for c in kept if c not in present]:
+                del kept[container_id]
         if self.dns is not None:
             dns = self.dns
             dns.keep_only(present)

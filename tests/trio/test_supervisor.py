@@ -463,3 +463,25 @@ async def test_a_dns_request_serves_and_watches_that_container_alone(tmp_path: P
             refused = await supervisor._on_request(nursery, {"op": "dns", "container": unknown})
             assert refused["ok"] is False
         nursery.cancel_scope.cancel()
+
+
+async def test_a_rescan_forgets_what_it_kept_for_removed_containers(tmp_path: Path) -> None:
+    """A container removed during its back-off, or while it waited to be restarted
+    after a dependency, leaves nothing behind in the supervisor: the DNS host
+    stops serving it and its back-off and pending restart are dropped."""
+    supervisor, _ = make(tmp_path, {"restart": "always"}, ScriptedContainer([(3600, 0)]))
+    kept: list[object] = []
+
+    class KeepingDns(RecordingDns):
+        def keep_only(self, present: object) -> None:
+            kept.append(set(present))  # type: ignore[call-overload]
+
+    supervisor.dns = KeepingDns()  # type: ignore[assignment]
+    gone = "d" * 64
+    supervisor.note_backoff(gone, 12.0)
+    supervisor.along[gone] = (RECORD, None)  # type: ignore[assignment]
+    async with trio.open_nursery() as nursery:
+        await supervisor.rescan(nursery)  # no record on disk: nothing is left
+        nursery.cancel_scope.cancel()
+    assert kept == [set()]
+    assert gone not in supervisor._restart_at and gone not in supervisor.along
