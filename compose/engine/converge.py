@@ -103,9 +103,12 @@ async def resolve_images(ctx: Context, project: Project, build: bool | None = No
     await ensure_built(ctx, project, True if build is None and pull == "build" else build)
     await pull_services(ctx, project, ctx.environ, policy=pull, quiet=quiet_pull)
     images: dict[str, Image] = {}
+    resolved: dict[str, Image] = {}  # by reference: services sharing an image read it once
     for name, service in project.services.items():
         try:
-            images[name] = Image(*await ctx.images.resolve(service.image))
+            if service.image not in resolved:
+                resolved[service.image] = Image(*await ctx.images.resolve(service.image))
+            images[name] = resolved[service.image]
         except ImageError as exc:
             never = service.canonical.get("pull_policy") in ("never", "build")
             hint = f" (pull_policy: {service.canonical['pull_policy']})" if never else ""

@@ -37,6 +37,8 @@ async def pull_services(ctx: Context, project: Project, environ: Mapping[str, st
     services = project.services
     local: dict[str, tuple[bool, float | None]] = {}
     for name, service in services.items():
+        if service.image in local:  # services sharing an image: looked up once
+            continue
         try:
             entry = await ctx.images.find(service.image)
         except ImageError as exc:

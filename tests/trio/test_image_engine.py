@@ -17,6 +17,7 @@ from compose.cli.commands import images, load, save
 from compose.cli.commands.push import push
 from compose.engine.building import BuildOptions, build_services, ensure_built
 from compose.engine.context import Context
+from compose.engine.converge import resolve_images
 from compose.engine.pulling import pull_image, pull_services
 from compose.engine.pushing import push_images
 from compose.spec.loader import LoadOptions, load_project
@@ -218,3 +219,26 @@ async def test_build_without_a_puller_fails_on_a_missing_base(tmp_path: Path) ->
     fake = FakeImages()
     with pytest.raises(BuildError, match="base image busybox"):
         await fake.build(BuildRequest("web", tmp_path), lambda event: None)
+
+
+async def test_services_sharing_an_image_look_it_up_and_resolve_it_once(tmp_path: Path) -> None:
+    """Twenty services of one image read the store once, not twenty times (each a
+    trip to a worker thread, one after the other, at the start of every ``up``)."""
+    fake = FakeImages(local={"web:1": {"Cmd": ["serve"]}, "db:1": {}})
+    asked: list[str] = []
+    find, resolve = fake.find, fake.resolve
+
+    async def counted_find(reference: str) -> object:
+        asked.append(f"find {reference}")
+        return await find(reference)
+
+    async def counted_resolve(reference: str) -> object:
+        asked.append(f"resolve {reference}")
+        return await resolve(reference)
+
+    fake.find, fake.resolve = counted_find, counted_resolve  # type: ignore[method-assign,assignment]
+    ctx, _ = context(tmp_path, fake)
+    images = await resolve_images(ctx, project(tmp_path, TWO_SHARING))
+    assert sorted(asked) == ["find db:1", "find web:1", "resolve db:1", "resolve web:1"]
+    assert images["web"] == images["worker"] != images["db"]
+    assert images["worker"].config == {"Cmd": ["serve"]}
