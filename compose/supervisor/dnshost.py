@@ -108,12 +108,18 @@ class DnsHost:
             ready.write_text("127.0.0.11\n")
         self.log.info("dns serving", container=record.name)
 
-    def keep_only(self, present: Collection[str]) -> None:
+    def answering(self) -> frozenset[str]:
+        """The containers answered for now, by id."""
+        return frozenset(self._scopes)
+
+    def forget(self, gone: Collection[str]) -> None:
         """Stop serving containers no longer on disk.  Their sockets hold their
         namespaces: a container whose watcher had ended (a one-off, or one its
         policy let rest) kept its namespace alive until the supervisor exited."""
-        for container_id in [c for c in self._scopes if c not in present]:
-            self._scopes.pop(container_id).cancel()
+        for container_id in gone:
+            scope = self._scopes.pop(container_id, None)
+            if scope is not None:
+                scope.cancel()
 
 
 async def _bind(netns: Path) -> tuple[trio.socket.SocketType, trio.socket.SocketType]:

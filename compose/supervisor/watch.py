@@ -184,19 +184,24 @@ class Supervisor:
             return await self._rescan(nursery)
 
     async def _rescan(self, nursery: trio.Nursery) -> bool:
+        # what is known before the records are read: a container served or noted
+        # meanwhile (a DNS request is answered outside the rescan's lock) may be
+        # newer than what the read found, and is not forgotten
+        known = {*self._restart_at, *self.along, *(self.dns.answering() if self.dns else ())}
         records = await trio.to_thread.run_sync(
             state.container_records, self.layout, self.project)
         present = {r.id for r in records}
+        gone = known - present
         self._records = {r.id: r for r in records}
         for container_id in list(self._watchers):
             if container_id not in present:
                 self._watchers.pop(container_id).cancel()
         for kept in (self._restart_at, self.along):  # a removal during a back-off
-            for container_id in [c for c in kept if c not in present]:
+            for container_id in gone & kept.keys():
                 del kept[container_id]
         if self.dns is not None:
             dns = self.dns
-            dns.keep_only(present)
+            dns.forget(gone)
 
             async def serve(record: ContainerRecord) -> None:
                 try:

@@ -392,7 +392,10 @@ class RecordingDns:
         self.refreshed += 1
         self.changes.append(changed)
 
-    def keep_only(self, present: object) -> None: ...
+    def answering(self) -> frozenset[str]:
+        return frozenset()
+
+    def forget(self, gone: object) -> None: ...
 
 
 async def test_a_dns_rebuild_asks_again_about_what_changed_and_other_projects(
@@ -465,23 +468,35 @@ async def test_a_dns_request_serves_and_watches_that_container_alone(tmp_path: P
         nursery.cancel_scope.cancel()
 
 
-async def test_a_rescan_forgets_what_it_kept_for_removed_containers(tmp_path: Path) -> None:
+async def test_a_rescan_forgets_what_it_kept_for_removed_containers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A container removed during its back-off, or while it waited to be restarted
     after a dependency, leaves nothing behind in the supervisor: the DNS host
-    stops serving it and its back-off and pending restart are dropped."""
+    stops serving it and its back-off and pending restart are dropped.  What
+    appeared while the records were read (a DNS request answered meanwhile) is
+    newer than the read, and kept."""
     supervisor, _ = make(tmp_path, {"restart": "always"}, ScriptedContainer([(3600, 0)]))
-    kept: list[object] = []
+    gone, newer = "d" * 64, "e" * 64
+    forgotten: list[object] = []
 
     class KeepingDns(RecordingDns):
-        def keep_only(self, present: object) -> None:
-            kept.append(set(present))  # type: ignore[call-overload]
+        def answering(self) -> frozenset[str]:
+            return frozenset({gone})
 
+        def forget(self, ids: object) -> None:
+            forgotten.append(set(ids))  # type: ignore[call-overload]
+
+    def records(*args: object) -> list[ContainerRecord]:  # a back-off noted meanwhile
+        supervisor._restart_at[newer] = 13.0
+        return []
+
+    monkeypatch.setattr("compose.supervisor.watch.state.container_records", records)
     supervisor.dns = KeepingDns()  # type: ignore[assignment]
-    gone = "d" * 64
     supervisor.note_backoff(gone, 12.0)
     supervisor.along[gone] = (RECORD, None)  # type: ignore[assignment]
     async with trio.open_nursery() as nursery:
-        await supervisor.rescan(nursery)  # no record on disk: nothing is left
+        await supervisor.rescan(nursery)  # no record on disk
         nursery.cancel_scope.cancel()
-    assert kept == [set()]
+    assert forgotten == [{gone}]
     assert gone not in supervisor._restart_at and gone not in supervisor.along
+    assert newer in supervisor._restart_at
