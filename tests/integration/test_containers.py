@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from compose.supervisor.daemon import running_pid
 from tests.integration.conftest import Stack
 
 
@@ -359,6 +360,9 @@ def test_kill_pause_top_stats_rm(busybox_stack: Stack, tmp_path: Path,
     assert rows[0]["ExitCode"] == 5  # the trap ran: the signal reached the process
     assert "Removed" in stack.run("rm", "-f", cwd=directory).stderr
     assert stack.run("ps", "-a", "-q", cwd=directory).stdout == ""
+    # told, the supervisor lets go of what it held for them (the DNS sockets in
+    # their namespaces) and, with no container left, ends
+    stack.wait_for(lambda: running_pid(stack.layout, "p") is None, timeout=5)
 
 
 def test_cp_both_ways(busybox_stack: Stack, tmp_path: Path, down_after: list[Path]) -> None:

@@ -53,6 +53,9 @@ async def rm(ctx: Context, project: str, services: list[str], *, force: bool,
         ctx.output.progress(Progress("Container", record.name, "Removed", done=True))
 
     await run_concurrently([partial(one, r) for r in chosen], limit=parallel_limit())
+    # the supervisor forgets them (their DNS sockets held their namespaces), and
+    # ends if none are left
+    await ctx.supervisors.rescan(project)
     return 0
 
 
