@@ -25,6 +25,7 @@ from compose.engine.executor import Dependencies, Executor, run_concurrently
 from compose.engine.observe import observe
 from compose.engine.pulling import pull_services
 from compose.planning.observed import ObservedState
+from compose.planning.ops import Plan, RemoveContainer
 from compose.planning.plan import RECREATE_DIVERGED, diverged_volumes, plan_up
 from compose.spec import graph
 from compose.spec.model import Project
@@ -171,8 +172,17 @@ async def converge(ctx: Context, project: Project, options: UpOptions,
                        options.timeout, dependencies, volumes=ctx.volumes,
                        warn=ctx.output.warn).run(
             plan, partial(ctx.supervisors.ensure, project.name) if options.start else None)
+        if not options.start and _removes_containers(plan):
+            # ``create``, ``up --no-start``: nothing asks the supervisor to watch,
+            # yet the containers recreated are gone (their DNS sockets held their
+            # namespaces in it)
+            await ctx.supervisors.rescan(project.name)
     records = await trio.to_thread.run_sync(state.container_records, ctx.layout, project.name)
     return [r for r in records if r.service in project.services]
+
+
+def _removes_containers(plan: Plan) -> bool:
+    return any(isinstance(op, RemoveContainer) for stage in plan.stages for op in stage)
 
 
 def _recreate_volumes(project: Project, observed: ObservedState, options: UpOptions) -> bool:
