@@ -33,7 +33,7 @@ from common.statefiles import write_atomic
 from network import firewall, netlink, netlinkworker, ports, procnet, sysctl
 from network.deletions import LinkDeletions
 from network.hosts import embedded_resolv_conf, resolv_conf_for
-from network.netns import bind_netns, create_netns, remove_netns
+from network.netns import bind_netns, make_netns, remove_netns
 from network.nft import apply_nft
 from network.nsthread import in_own_thread
 
@@ -102,10 +102,10 @@ class NetworkDriver:
             joined = self.layout.netns / mode[len("container:"):]
             if os.path.ismount(joined):  # else joined when it starts, after its owner
                 await trio.to_thread.run_sync(bind_netns, joined, path)
-        else:
-            await create_netns(path)
         try:
-            if mode in ("", "host"):
+            if own:  # the namespace and resolv.conf in one trip to a worker thread
+                await trio.to_thread.run_sync(self._own_namespace, record, path)
+            elif mode == "host":
                 await trio.to_thread.run_sync(self._write_resolv_conf, record)
             task_status.started()
             if own and record.attachments:  # its interfaces (lo is up since it was made)
@@ -122,6 +122,13 @@ class NetworkDriver:
             netlinkworker.run, in_own_thread, partial(netlink.attach_veths, str(path), veths))
         if record.network.ports:
             await self.sync_firewall(record.project)
+
+    def _own_namespace(self, record: ContainerRecord, path: Path) -> None:
+        """A container's own namespace, then its ``resolv.conf`` (on networks): one
+        worker thread rather than two in a row before runc may create it."""
+        make_netns(path)
+        if record.network.mode == "":
+            self._write_resolv_conf(record)
 
     def _write_resolv_conf(self, record: ContainerRecord) -> None:
         """A container on networks resolves through the embedded DNS server on

@@ -35,11 +35,17 @@ SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 
 async def create_netns(path: Path) -> None:
+    await trio.to_thread.run_sync(make_netns, path)
+
+
+def make_netns(path: Path) -> None:
+    """A new network namespace kept at ``path`` (synchronous: from a worker thread,
+    which starts one of its own to unshare)."""
     if os.path.ismount(path):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(exist_ok=True)
-    await trio.to_thread.run_sync(in_own_thread, partial(_unshare_onto, path))
+    in_own_thread(partial(_unshare_onto, path))
 
 
 def _unshare_onto(path: Path) -> None:
