@@ -199,7 +199,7 @@ class Veth:
 def attach_veths(netns_path: str, veths: Sequence[Veth]) -> None:
     """Connect the network namespace at ``netns_path`` to its bridges: per veth pair
     the host end enslaved to the bridge, the other end made in the namespace as
-    ``interface`` (whose ``lo`` is up already: ``netns.create_netns``).
+    ``interface`` (whose ``lo`` is up already: ``netns.make_netns``).
     Synchronous, for a thread of its own (it enters the namespace;
     ``nsthread.in_own_thread``): one netlink conversation on each side, and no
     process to open a socket in the namespace."""

@@ -22,8 +22,6 @@ import threading
 from functools import partial
 from pathlib import Path
 
-import trio
-
 from common.errors import NetworkFailure
 from common.libc import libc
 from network.nsthread import CLONE_NEWNET, in_own_thread
@@ -32,10 +30,6 @@ _libc = libc
 MNT_DETACH = 2
 MS_BIND = 4096
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
-
-
-async def create_netns(path: Path) -> None:
-    await trio.to_thread.run_sync(make_netns, path)
 
 
 def make_netns(path: Path) -> None:

@@ -24,6 +24,7 @@ import trio
 
 from common.errors import RuntimeFailure
 from common.paths import Layout
+from common.processes import wait_for_exit
 from common.statefiles import write_atomic
 from runtime.oci.execfifo import start_created
 from runtime.oci.runcdelete import delete_stopped
@@ -337,17 +338,14 @@ async def _run_conmon(argv: list[str], env: dict[str, str], sync_fd: int, errlog
     process = subprocess.Popen(argv, env=env, pass_fds=(sync_fd,),  # noqa: ASYNC220
                                stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog)
     try:
-        pidfd = os.pidfd_open(process.pid)
-        try:
-            await trio.lowlevel.wait_readable(pidfd)
-        finally:
-            os.close(pidfd)
+        await wait_for_exit(process.pid)
     except BaseException:
         with trio.CancelScope(shield=True):
             process.terminate()
             await trio.to_thread.run_sync(process.wait)
         raise
     return process.wait()
+
 
 async def _read_sync(stream: trio.lowlevel.FdStream) -> dict[str, Any]:
     data = b""

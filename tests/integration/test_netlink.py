@@ -81,10 +81,9 @@ def test_a_new_namespace_is_found_with_its_loopback_up(tmp_path: Path) -> None:
     that), so the namespace appears with ``lo`` up, before its interfaces."""
     path = tmp_path / "ns"
     code = textwrap.dedent(f"""
-        import trio
         from pathlib import Path
-        from network.netns import create_netns
-        trio.run(create_netns, Path({str(path)!r}))
+        from network.netns import make_netns
+        make_netns(Path({str(path)!r}))
     """)
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60,
                    env={**os.environ, "PYTHONPATH": str(REPO)})
