@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from ipaddress import IPv4Network
 from pathlib import Path
 
+from common import topdir
 from common.errors import StateError
 from common.locks import try_lock
 from common.paths import Layout
@@ -79,7 +80,9 @@ def give_birth(layout: Layout, container_id: str, name: str, record: dict[str, A
     listing of the containers."""
     birth = layout.containers / f"{UNBORN}{container_id}-{os.getpid()}"
     try:
-        birth.mkdir(parents=True)
+        layout.containers.mkdir(parents=True, exist_ok=True)
+        topdir.mark(layout.containers)  # each container's files in a group of its own
+        birth.mkdir()
         write_json(birth / name, record, make_parent=False)
         os.rename(birth, layout.container_dir(container_id))
     except BaseException:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
-from common import state
+import pytest
+
+from common import state, topdir
 from common.paths import Layout
 from common.records import ContainerRecord
 
@@ -61,3 +64,27 @@ def test_a_failed_first_write_leaves_nothing(tmp_path: Path) -> None:
     else:
         raise AssertionError("a set is not JSON")
     assert os.listdir(here.containers) == []
+
+
+def test_the_containers_directory_is_marked_the_top_of_its_hierarchies(tmp_path: Path) -> None:
+    """So ext4 spreads the containers' directories over its block groups (see
+    common.topdir); where the filesystem knows no inode flags there is nothing to see."""
+    if topdir.flags(tmp_path) is None:
+        pytest.skip("this filesystem has no inode flags")
+    here = layout(tmp_path)
+    state.give_birth(here, "abc", "container.json", record("abc").to_json())
+    flags = topdir.flags(here.containers)
+    assert flags is not None and flags & topdir.TOPDIR
+    assert not (topdir.flags(here.container_dir("abc")) or 0) & topdir.TOPDIR
+
+
+def test_marking_where_the_flag_is_refused_is_quietly_nothing(tmp_path: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        pytest.skip("no /dev/shm")
+    directory = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        topdir.mark(directory)  # tmpfs: no TOPDIR flag, no error
+        assert not (topdir.flags(directory) or 0) & topdir.TOPDIR
+    finally:
+        directory.rmdir()
