@@ -12,6 +12,13 @@ its pid before anything runs (a command without one may run on its own: nothing
 of it ran here), the server its wait status once it has ended; a command that
 goes away (killed) takes its child with it (SIGKILL), as it would have died itself.
 
+The child is forked ahead: a spare (named ``SPARE_NAME`` while it waits) is
+forked when the server starts and after each command is handed over, and waits
+on a socket pair for the next command, which it is handed with the command's
+socket and descriptors.  The fork (3 ms here, its page tables copied) is then
+made while the command runs, not while its user waits.  A spare that died, or
+none, and the server forks one for the command as before.
+
 A second server, ``python -m compose.forkserver <socket> supervisors``, imports
 only what a supervisor imports (``SUPERVISING``) and forks the standby
 supervisors of ``up`` and ``run`` (``compose/supervisor/standby.py``): each one
@@ -52,6 +59,8 @@ IDLE = 900.0
 """Seconds without a command before the server exits."""
 MORE_FDS = 4
 """Descriptors a request may hand its child beyond its streams and namespace."""
+SPARE_NAME = "pycompose-spare"
+"""A spare's process name (``/proc/PID/comm``) until it is handed a command."""
 LOOK_AGAIN = 10.0
 """Seconds between looks at the socket file while nothing happens."""
 PACKAGES = ("common", "compose", "runtime", "network", "volumes")
@@ -79,6 +88,14 @@ class _Command:
 
 
 @dataclass
+class _Spare:
+    """A child forked ahead of the next command, waiting on ``channel`` to be handed
+    it: the fork (3 ms of each command's start here) is made while nobody waits."""
+    pid: int
+    channel: socket.socket
+
+
+@dataclass
 class _Server:
     listener: socket.socket
     path: str
@@ -90,6 +107,7 @@ class _Server:
     commands: dict[int, _Command] = field(default_factory=dict)  # by pidfd
     clients: dict[int, _Command] = field(default_factory=dict)  # by the conn's fd
     accepting: bool = True
+    spare: _Spare | None = None
 
 
 def main() -> None:
@@ -175,6 +193,7 @@ def _listen(path: str) -> socket.socket:
 def serve(server: _Server) -> None:
     poller = select.poll()
     poller.register(server.listener, select.POLLIN)
+    _make_spare(server)
     last = time.monotonic()
     while server.accepting or server.commands:
         events = poller.poll(LOOK_AGAIN * 1000)
@@ -193,6 +212,7 @@ def serve(server: _Server) -> None:
                 _note(server)
         if server.accepting and not _still_ours(server):
             _stop_accepting(server, poller)
+    _drop_spare(server)
     if _still_ours(server):
         with contextlib.suppress(OSError):
             os.unlink(server.path)
@@ -231,6 +251,7 @@ def _stop_accepting(server: _Server, poller: select.poll) -> None:
             os.unlink(server.path)
     server.listener.close()
     server.accepting = False
+    _drop_spare(server)
 
 
 def _accept(server: _Server, poller: select.poll) -> None:
@@ -253,10 +274,11 @@ def _accept(server: _Server, poller: select.poll) -> None:
                 _stop_accepting(server, poller)  # stale code: the next command starts anew
             conn.close()
             return
-        pid = _fork(server, conn, request, fds)
+        pid = _hand_to_spare(server, conn, request, fds) or _fork(server, conn, request, fds)
     finally:
         for fd in fds:
             os.close(fd)
+    _make_spare(server)  # for the next command, while this one runs
     command = _Command(conn, pid, os.pidfd_open(pid))
     server.commands[command.pidfd] = command
     poller.register(command.pidfd, select.POLLIN)
@@ -265,9 +287,13 @@ def _accept(server: _Server, poller: select.poll) -> None:
         poller.register(conn, select.POLLIN)
 
 
-def _receive(conn: socket.socket) -> tuple[dict[str, object], list[int]]:
-    data, fds, _, _ = socket.recv_fds(conn, 65536, 4 + MORE_FDS)
-    if len(fds) < 4:
+def _receive(conn: socket.socket, least: int = 4) -> tuple[dict[str, object], list[int]]:
+    """A request and its descriptors: at least ``least`` of them (a command's three
+    streams and its namespace; a spare is handed the command's socket first)."""
+    data, fds, _, _ = socket.recv_fds(conn, 65536, least + MORE_FDS)
+    if not data and not fds:
+        raise EOFError
+    if len(fds) < least:
         for fd in fds:
             os.close(fd)
         raise ValueError("a command sends its three streams and its namespace")
@@ -306,9 +332,104 @@ def _ended(server: _Server, poller: select.poll, command: _Command) -> None:
 
 def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
           fds: list[int]) -> int:
+    """A child forked now for the command (no spare was there to take it)."""
     pid = os.fork()
     if pid:
         return pid
+    _let_go(server)
+    _be_command(conn, request, fds)
+
+
+def _make_spare(server: _Server) -> None:
+    """Fork the spare the next command is handed to, unless there is one."""
+    if server.spare is not None or not server.accepting:
+        return
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare now: the next command is forked for itself
+        ours.close()
+        theirs.close()
+        return
+    if pid:
+        theirs.close()
+        server.spare = _Spare(pid, ours)
+        return
+    ours.close()
+    _let_go(server)
+    name = _rename(SPARE_NAME)
+    try:
+        request, fds = _receive(theirs, least=5)
+    except BaseException:  # the server is gone (or dropped it): nothing ran here
+        os._exit(0)
+    theirs.close()
+    if name:
+        _rename(name)
+    _be_command(socket.socket(fileno=fds[0]), request, fds[1:])
+
+
+def _rename(name: str) -> str:
+    """This process's name set to ``name``; the name it had ("" if unknown)."""
+    try:
+        with open("/proc/self/comm", "r+") as comm:
+            was = comm.read().strip()
+            comm.seek(0)
+            comm.write(name)
+    except OSError:
+        return ""
+    return was
+
+
+def _hand_to_spare(server: _Server, conn: socket.socket, request: dict[str, object],
+                   fds: list[int]) -> int | None:
+    """The spare's pid once it has the command; None when there is none (or it died:
+    the caller forks one for it)."""
+    spare, server.spare = server.spare, None
+    if spare is None:
+        return None
+    payload = marshal.dumps(request)
+    message = struct.pack("!I", len(payload)) + payload
+    try:
+        sent = socket.send_fds(spare.channel, [message], [conn.fileno(), *fds])
+        if sent < len(message):
+            spare.channel.sendall(message[sent:])
+    except OSError:
+        _end_spare(spare)
+        return None
+    spare.channel.close()
+    return spare.pid
+
+
+def _drop_spare(server: _Server) -> None:
+    spare, server.spare = server.spare, None
+    if spare is not None:
+        _end_spare(spare)
+
+
+def _end_spare(spare: _Spare) -> None:
+    """Its channel closed (it exits when it sees that) and the spare reaped."""
+    spare.channel.close()
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(spare.pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(spare.pid, 0)
+
+
+def _let_go(server: _Server) -> None:
+    """In a child: the server's descriptors closed (its listener, its code watch,
+    the other commands' sockets and pidfds, a spare's channel)."""
+    server.listener.close()
+    server.code.close()
+    for command in server.commands.values():
+        os.close(command.pidfd)
+        command.conn.close()
+    if server.spare is not None:
+        server.spare.channel.close()
+
+
+def _be_command(conn: socket.socket, request: dict[str, object], fds: list[int]) -> NoReturn:
+    """The child's life as the command: its pid told, then the command run; the
+    process ends with the command's status."""
     code = 70
     try:
         if request.get("detach"):
@@ -318,11 +439,6 @@ def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
             # got no pid may run on its own, as nothing of it ran here
             conn.sendall(forkclient.PID + struct.pack("!i", os.getpid()))
             app_ending(conn)
-        server.listener.close()
-        server.code.close()
-        for command in server.commands.values():
-            os.close(command.pidfd)
-            command.conn.close()
         become_command(request, fds)
         code = 0
     except SystemExit as exc:  # argparse's usage errors, sys.exit: as the interpreter ends

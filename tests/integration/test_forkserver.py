@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from common import forkclient
+from compose.forkserver import SPARE_NAME
 from tests.integration.conftest import Stack
 from tests.integration.test_containers import project
 
@@ -68,11 +69,26 @@ class Server:
         return None
 
     def children(self) -> list[int]:
+        """The commands' server's children running commands (not its spare)."""
+        return [child for child in self._all_children() if not _spare(child)]
+
+    def spares(self) -> list[int]:
+        """Its children forked ahead, waiting for the next command."""
+        return [child for child in self._all_children() if _spare(child)]
+
+    def _all_children(self) -> list[int]:
         pid = self.pid()
         if pid is None:
             return []
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
         return [int(word) for word in text.split()]
+
+
+def _spare(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == SPARE_NAME
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
@@ -173,6 +189,25 @@ def test_ctrl_z_stops_the_served_command_and_fg_goes_on(server: Server, tmp_path
     events.send_signal(signal.SIGINT)
     events.communicate(timeout=20)
     assert events.returncode == 130
+
+
+def test_a_command_is_handed_to_the_spare_forked_before_it(server: Server,
+                                                           tmp_path: Path) -> None:
+    """The server forks each command's child ahead, while nobody waits: the spare
+    becomes the next command, and the next spare is forked at once.  Its name is
+    the command's again."""
+    (spare,) = server.stack.wait_for(server.spares, timeout=10)
+    events = _served_events(server, tmp_path)
+    try:
+        assert server.children() == [spare]
+        assert Path(f"/proc/{spare}/comm").read_text().strip() == "python"
+        (following,) = server.stack.wait_for(server.spares, timeout=10)
+        assert following != spare
+    finally:
+        events.kill()
+        events.wait(timeout=10)
+    server.stack.wait_for(lambda: not server.children(), timeout=10)
+    assert server.spares() == [following]
 
 
 def test_a_killed_command_takes_its_child_along(server: Server, tmp_path: Path) -> None:
