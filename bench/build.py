@@ -24,7 +24,7 @@ import trio
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import Figure, main  # noqa: E402
+from bench.common import Figure, main, pycompose_command  # noqa: E402
 from common.images import BuildRequest  # noqa: E402
 from common.paths import Layout  # noqa: E402
 from common.progress import BuildEvent  # noqa: E402
@@ -93,7 +93,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
         whole = []
         for _ in range(max(3, rounds // 2)):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "compose", "build", "-q"], cwd=context,
+            subprocess.run([*pycompose_command(), "build", "-q"], cwd=context,
                            env=env, check=True, stdout=subprocess.DEVNULL)
             whole.append(time.perf_counter() - start)
         figures.append(Figure("10. cached rebuild, whole `pycompose build` command", "s",

@@ -33,6 +33,8 @@ PEERS = Path("/opt/peers")
 PODMAN_COMPOSE = PEERS / "venv" / "bin" / "podman-compose"
 RUNC_BUNDLE = PEERS / "runc-bundle"
 NOT_AVAILABLE = "not available"
+COMMAND = Path(sys.executable).with_name("pycompose")
+"""The ``pycompose`` command of the interpreter's environment, as a user runs it."""
 T = TypeVar("T")
 
 
@@ -147,7 +149,7 @@ class Scratch:
         return ["nsenter", f"--net=/run/netns/{self.netns}", "--", *argv]
 
     def pycompose_argv(self, *args: str) -> list[str]:
-        return self.inside(sys.executable, "-m", "compose", *args)
+        return self.inside(*pycompose_command(), *args)
 
     def pycompose(self, *args: str, cwd: Path | None = None,
                   check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -206,6 +208,12 @@ def podman_compose(space: Scratch, project: Path, *args: str) -> list[str]:
     """podman-compose run inside the scratch namespace (its bridges are made there)."""
     return space.inside(str(PODMAN_COMPOSE), "-p", project.name, "-f",
                         str(project / "compose.yaml"), *args)
+
+
+def pycompose_command() -> list[str]:
+    """``pycompose`` as installed (``bin/pycompose``), or ``python -m compose`` in an
+    environment without it."""
+    return [str(COMMAND)] if COMMAND.exists() else [sys.executable, "-m", "compose"]
 
 
 def peers_missing() -> str:

@@ -19,7 +19,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import PEERS, Figure, main, timed  # noqa: E402
+from bench.common import PEERS, Figure, main, pycompose_command, timed  # noqa: E402
 from compose.spec.loader import LoadOptions, load_project  # noqa: E402
 
 DOCKER_COMPOSE = PEERS / "docker-compose"
@@ -80,7 +80,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
         flags = [arg for name in files for arg in ("-f", name)]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO),
                "PYTHONPYCACHEPREFIX": str(directory / "pyc")}
-        ours_argv = [sys.executable, "-m", "compose", "-p", "bench", *flags, "config", "-q"]
+        ours_argv = [*pycompose_command(), "-p", "bench", *flags, "config", "-q"]
         theirs_argv = [str(DOCKER_COMPOSE), "-p", "bench", *flags, "config", "-q"]
         if quick or not DOCKER_COMPOSE.exists():
             return figures

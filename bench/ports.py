@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import Figure, main, need_root  # noqa: E402
+from bench.common import Figure, main, need_root, pycompose_command  # noqa: E402
 
 PORT = 18700
 CHUNK = b"\0" * (1 << 20)
@@ -91,7 +91,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
                               cwd=project, env=env, capture_output=True, text=True, check=check)
 
     def pycompose(*args: str) -> str:
-        result = inside(sys.executable, "-m", "compose", *args, check=False)
+        result = inside(*pycompose_command(), *args, check=False)
         if result.returncode != 0:
             raise SystemExit(f"pycompose {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout
@@ -122,7 +122,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
                        "container's own address", direct, note="target ≥ 0.9x")
                 for label in ("published, loopback", "published, gateway")]
     finally:
-        inside(sys.executable, "-m", "compose", "down", "-t", "1", check=False)
+        inside(*pycompose_command(), "down", "-t", "1", check=False)
         subprocess.run(["ip", "netns", "delete", netns], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 

@@ -33,7 +33,7 @@ import trio
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import Figure, main  # noqa: E402
+from bench.common import Figure, main, pycompose_command  # noqa: E402
 from common.paths import Layout  # noqa: E402
 from runtime.distribution.progress import ignore  # noqa: E402
 from runtime.distribution.transfers import open_transfers  # noqa: E402
@@ -145,7 +145,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
             def command() -> None:
                 root = work / "cli"
                 shutil.rmtree(root, ignore_errors=True)
-                subprocess.run([sys.executable, "-m", "compose", "image", "pull", "-q",
+                subprocess.run([*pycompose_command(), "image", "pull", "-q",
                                 name], check=True, stdout=subprocess.DEVNULL, cwd=REPO,
                                env={**cli_env, "PYCOMPOSE_ROOT": str(root)})
 

@@ -21,7 +21,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import Figure, main, need_root, peers_missing, scratch, timed  # noqa: E402
+from bench.common import (  # noqa: E402
+    Figure,
+    main,
+    need_root,
+    peers_missing,
+    pycompose_command,
+    scratch,
+    timed,
+)
 from common.paths import Layout  # noqa: E402
 from common.state import container_records  # noqa: E402
 from compose.spec.loader import LoadOptions, load_project  # noqa: E402
@@ -93,7 +101,7 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
             bare.append(timed([runc, "--root", str(state), "run", "--bundle", str(bundle),
                                f"bench{n}"]))
             ours.append(timed(pycompose, env=space.env, cwd=project))
-            startup.append(timed([sys.executable, "-m", "compose", "version"],
+            startup.append(timed([*pycompose_command(), "version"],
                                  env=space.env))
             if not missing:
                 theirs.append(timed(podman))
