@@ -13,10 +13,10 @@ of it ran here), the server its wait status once it has ended; a command that
 goes away (killed) takes its child with it (SIGKILL), as it would have died itself.
 
 The child is forked ahead: a spare (named ``SPARE_NAME`` while it waits) is
-forked when the server starts and after each command is handed over, and waits
-on a socket pair for the next command, which it is handed with the command's
-socket and descriptors.  The fork (3 ms here, its page tables copied) is then
-made while the command runs, not while its user waits.  A spare that died, or
+forked when the server starts and again once the command handed to the last one
+has ended (``SPARE_AFTER``), and waits on a socket pair for the next command,
+which it is handed with the command's socket and descriptors.  The fork (3 ms
+here, its page tables copied) is then made while nobody waits for it.  A spare that died, or
 none, and the server forks one for the command as before.
 
 A second server, ``python -m compose.forkserver <socket> supervisors``, imports
@@ -61,6 +61,12 @@ MORE_FDS = 4
 """Descriptors a request may hand its child beyond its streams and namespace."""
 SPARE_NAME = "pycompose-spare"
 """A spare's process name (``/proc/PID/comm``) until it is handed a command."""
+SPARE_AFTER = 0.1
+"""Seconds after a spare was handed a command before the next one is forked, once
+no command of the server runs: the fork (and the copies of pages that follow it,
+in the server and in the command) would take a core from the command starting."""
+SPARE_BUSY_AFTER = 1.0
+"""The same while commands run (one may run for long: ``logs -f``, ``up``)."""
 LOOK_AGAIN = 10.0
 """Seconds between looks at the socket file while nothing happens."""
 PACKAGES = ("common", "compose", "runtime", "network", "volumes")
@@ -108,6 +114,8 @@ class _Server:
     clients: dict[int, _Command] = field(default_factory=dict)  # by the conn's fd
     accepting: bool = True
     spare: _Spare | None = None
+    handed_at: float = 0.0
+    """When the last spare was handed a command (monotonic)."""
 
 
 def main() -> None:
@@ -196,7 +204,7 @@ def serve(server: _Server) -> None:
     _make_spare(server)
     last = time.monotonic()
     while server.accepting or server.commands:
-        events = poller.poll(LOOK_AGAIN * 1000)
+        events = poller.poll(_spare_due(server) * 1000)
         if server.commands or events:
             last = time.monotonic()
         elif time.monotonic() - last > IDLE:
@@ -212,6 +220,8 @@ def serve(server: _Server) -> None:
                 _note(server)
         if server.accepting and not _still_ours(server):
             _stop_accepting(server, poller)
+        if _spare_due(server) <= 0:
+            _make_spare(server)
     _drop_spare(server)
     if _still_ours(server):
         with contextlib.suppress(OSError):
@@ -278,7 +288,6 @@ def _accept(server: _Server, poller: select.poll) -> None:
     finally:
         for fd in fds:
             os.close(fd)
-    _make_spare(server)  # for the next command, while this one runs
     command = _Command(conn, pid, os.pidfd_open(pid))
     server.commands[command.pidfd] = command
     poller.register(command.pidfd, select.POLLIN)
@@ -340,6 +349,14 @@ def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
     _be_command(conn, request, fds)
 
 
+def _spare_due(server: _Server) -> float:
+    """Seconds until the next spare is to be forked (``LOOK_AGAIN`` when none is)."""
+    if server.spare is not None or not server.accepting:
+        return LOOK_AGAIN
+    after = SPARE_BUSY_AFTER if server.commands else SPARE_AFTER
+    return max(0.0, min(LOOK_AGAIN, server.handed_at + after - time.monotonic()))
+
+
 def _make_spare(server: _Server) -> None:
     """Fork the spare the next command is handed to, unless there is one."""
     if server.spare is not None or not server.accepting:
@@ -350,6 +367,7 @@ def _make_spare(server: _Server) -> None:
     except OSError:  # no process to spare now: the next command is forked for itself
         ours.close()
         theirs.close()
+        server.handed_at = time.monotonic()  # and another try later
         return
     if pid:
         theirs.close()
@@ -397,6 +415,7 @@ def _hand_to_spare(server: _Server, conn: socket.socket, request: dict[str, obje
         _end_spare(spare)
         return None
     spare.channel.close()
+    server.handed_at = time.monotonic()
     return spare.pid
 
 

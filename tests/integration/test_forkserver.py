@@ -194,8 +194,8 @@ def test_ctrl_z_stops_the_served_command_and_fg_goes_on(server: Server, tmp_path
 def test_a_command_is_handed_to_the_spare_forked_before_it(server: Server,
                                                            tmp_path: Path) -> None:
     """The server forks each command's child ahead, while nobody waits: the spare
-    becomes the next command, and the next spare is forked at once.  Its name is
-    the command's again."""
+    becomes the next command (its name the command's again), and the next spare
+    is forked a while later, though the command still runs."""
     (spare,) = server.stack.wait_for(server.spares, timeout=10)
     events = _served_events(server, tmp_path)
     try:
