@@ -60,7 +60,7 @@ from runtime.oci.hookrun import container_stdio, run_hook_process
 from runtime.oci.joins import JoinError, find_target, join
 from runtime.oci.logs import LogFile
 from runtime.oci.probe import run_probe
-from runtime.oci.runcstate import read_state, wait_created, wait_started
+from runtime.oci.runcstate import read_state, wait_created, wait_made, wait_started
 from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime
 from runtime.oci.shm import mount_shm, unmount_shm
 from runtime.ocispec.capabilities import names_in_mask
@@ -596,9 +596,12 @@ class ContainerDriver:
         """Until a conmon runs the container (a start, or a restart by its
         supervisor) and its process is started, or the container is gone."""
         directory = self.directory(record)
+        pid = None
         with FileWatch(directory, DIRECTORY_CHANGES) as changes:
-            while directory.is_dir() and conmon_pid(directory, record.id) is None:
+            while directory.is_dir() and (pid := conmon_pid(directory, record.id)) is None:
                 await changes.changed()
+        if pid is not None and self.runtime_for(record).runtime.name == "runc":
+            await _created_or_ended(self.layout.runc_root, record.id, pid)
         await wait_started(self.layout.runc_root, record.id)  # asking again would spin
 
     def is_running(self, record: ContainerRecord) -> bool:
@@ -609,6 +612,21 @@ class ContainerDriver:
 
     def warn_to(self, warn: Callable[[str], None]) -> None:
         self.warn = warn
+
+
+async def _created_or_ended(runc_root: Path, container_id: str, conmon: int) -> None:
+    """Until conmon's ``runc create`` has written the container's state, or conmon
+    has ended.  Before, the container's status reads as exited with no code yet
+    (conmon runs, runc knows nothing): a watcher that asked then polled the status
+    every 10 ms through the create, ten times a container in an ``up``."""
+    async with trio.open_nursery() as nursery:
+
+        async def until(wait: Callable[[], Awaitable[None]]) -> None:
+            await wait()
+            nursery.cancel_scope.cancel()
+
+        nursery.start_soon(until, partial(wait_made, runc_root, container_id))
+        nursery.start_soon(until, partial(wait_for_exit, conmon))
 
 
 def _log_limits(options: Mapping[str, Any]) -> tuple[int, int]:

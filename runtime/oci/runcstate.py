@@ -97,6 +97,22 @@ async def wait_started(root: Path, container_id: str) -> None:
         return
 
 
+async def wait_made(root: Path, container_id: str) -> None:
+    """Until a ``runc create`` under way has written the container's state file,
+    from before it has made the container's directory: its making is awaited in
+    ``root`` (made here, as runc makes it, if need be), then ``wait_created``.
+    Never returns if no ``runc create`` makes it: the caller also waits for the
+    process that runs runc (conmon) to end."""
+    from common.filewatch import DIRECTORY_CHANGES, FileWatch
+
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory = root / container_id
+    with FileWatch(root, DIRECTORY_CHANGES) as changes:
+        while not directory.is_dir():
+            await changes.changed()
+    await wait_created(root, container_id)
+
+
 async def wait_created(root: Path, container_id: str) -> None:
     """Until a ``runc create`` under way has written the container's state file (it
     makes the directory, and exec.fifo, first), or the directory is gone."""
