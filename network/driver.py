@@ -9,6 +9,7 @@ of one run never lose each other's rules.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Collection, Sequence
 from functools import partial
@@ -32,7 +33,7 @@ from common.records import Attachment, ContainerRecord, NetworkRecord
 from common.statefiles import write_atomic
 from network import firewall, netlink, netlinkworker, ports, procnet, sysctl
 from network.deletions import LinkDeletions
-from network.hosts import embedded_resolv_conf, resolv_conf_for
+from network.hosts import container_resolv_conf
 from network.netns import bind_netns, make_netns, remove_netns
 from network.nft import apply_nft
 from network.nsthread import in_own_thread
@@ -142,9 +143,10 @@ class NetworkDriver:
             host = HOST_RESOLV_CONF.read_text(errors="replace")
         except OSError:
             host = ""
-        text = embedded_resolv_conf(record.network, host) \
-            if record.network.mode == "" and record.attachments \
-            else resolv_conf_for(record.network, host)
+        text = container_resolv_conf(record.network, bool(record.attachments), host)
+        with contextlib.suppress(OSError):
+            if target.read_text() == text:
+                return  # as the bundle wrote it: no write, no two fsyncs
         write_atomic(target, text.encode())
 
     async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:

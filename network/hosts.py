@@ -65,6 +65,15 @@ def resolv_conf_for(settings: NetworkSettings, host_resolv_conf: str) -> str:
 EMBEDDED_DNS = "127.0.0.11"
 
 
+def container_resolv_conf(settings: NetworkSettings, attached: bool,
+                          host_resolv_conf: str) -> str:
+    """What a container's ``/etc/resolv.conf`` says: the embedded DNS server for one
+    on networks (``attached``), else ``resolv_conf_for``."""
+    if settings.mode == "" and attached:
+        return embedded_resolv_conf(settings, host_resolv_conf)
+    return resolv_conf_for(settings, host_resolv_conf)
+
+
 def embedded_resolv_conf(settings: NetworkSettings, host_resolv_conf: str) -> str:
     """``/etc/resolv.conf`` for a container whose resolver is the embedded DNS server
     on 127.0.0.11 (the ``dns:`` servers become its upstreams instead): the search

@@ -96,8 +96,12 @@ def mark_stopped_by_user(directory: Path) -> None:
 
 
 def mark_started_by_user(directory: Path) -> None:
-    """A start by the user: no longer stopped, a fresh back-off, health from scratch."""
-    write_restart(directory, RestartState())
+    """A start by the user: no longer stopped, a fresh back-off, health from scratch.
+    Without a restart file (never stopped nor restarted: its absence reads as that
+    fresh state) none is written: a new container's first start made one, two
+    fsyncs, for nothing."""
+    if (directory / RESTART).exists():
+        write_restart(directory, RestartState())
     (directory / HEALTH).unlink(missing_ok=True)
 
 

@@ -23,7 +23,7 @@ from common.paths import Layout
 from common.records import ContainerRecord
 from common.statefiles import read_json, sync_directory, write_atomic, write_json
 from compose.spec.model import Service
-from network.hosts import render_resolv_conf
+from network.hosts import container_resolv_conf
 from runtime.images.store import Image, ImageStore
 from runtime.oci import rootfs
 from runtime.oci.runtime import Runtime
@@ -68,9 +68,9 @@ def make(layout: Layout, store: ImageStore, image: Image, record: ContainerRecor
     write_json(directory / BUNDLE, {**options_of(service, decided),
                                     "runtime": runtime.path}, sync_dir=False)
     write_atomic(directory / "hostname", f"{record.hostname}\n".encode(), sync_dir=False)
-    write_atomic(directory / "resolv.conf",
-                 render_resolv_conf(_read_text(Path("/etc/resolv.conf"))).encode(),
-                 sync_dir=False)
+    resolv = container_resolv_conf(record.network, bool(record.attachments),
+                                   _read_text(Path("/etc/resolv.conf")))
+    write_atomic(directory / "resolv.conf", resolv.encode(), sync_dir=False)
     write_atomic(directory / "hosts", hosts.encode(), sync_dir=False)
     write_json(directory / "config.json", build_spec(decided.spec), sync_dir=False,
                compact=True)
