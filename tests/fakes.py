@@ -65,7 +65,8 @@ class FakeContainers:
         self.hook_codes: dict[tuple[str, ...], int] = {}
         """A hook's exit status by its command (0 for any other)."""
 
-    async def create(self, record: ContainerRecord, service: Service, hosts: str) -> None:
+    async def create(self, record: ContainerRecord, service: Service, hosts: str,
+                     files: Mapping[str, bytes] | None = None) -> None:
         self.log.append(f"create {record.name}")
         self.state[record.id] = CREATED
         self.exited[record.id] = trio.Event()

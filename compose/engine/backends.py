@@ -54,8 +54,11 @@ class LogStream(Protocol):
 
 
 class ContainerBackend(Protocol):
-    async def create(self, record: ContainerRecord, service: Service, hosts: str) -> None:
-        """Prepare the container (root filesystem, config, files) without running it."""
+    async def create(self, record: ContainerRecord, service: Service, hosts: str,
+                     files: Mapping[str, bytes] | None = None) -> None:
+        """Prepare the container (root filesystem, config, files) without running it;
+        ``files`` (by name) are written into its directory with its bundle, before
+        the record that says it is complete."""
 
     async def check(self, service: Service, image_config: Mapping[str, Any]) -> None:
         """Refuse, before anything is created, a service whose process cannot be

@@ -240,12 +240,10 @@ class Executor:
             case CreateContainer(record, service, hosts):
                 self.report(Progress("Container", record.name, "Creating"))
                 async with self._containers_at_once:
-                    await self.containers.create(record, service, hosts)
-                    # fsync'd twice (the file, its directory): a thread, or every other
-                    # container's progress would wait for the disk (2-3 ms a file)
-                    await trio.to_thread.run_sync(
-                        runstate.write_supervision, self.layout.container_dir(record.id),
-                        service.canonical)
+                    # what the supervisor needs, written with the bundle: the file's
+                    # own directory fsync and worker thread were 2-4 ms a container
+                    await self.containers.create(record, service, hosts,
+                                                 runstate.supervision_file(service.canonical))
                 self._event(record, "create")
                 self.report(Progress("Container", record.name, "Created", done=True))
             case WriteHosts(hosts):

@@ -49,6 +49,13 @@ def write_supervision(directory: Path, service: Mapping[str, Any]) -> None:
     write_json(directory / SUPERVISION, {"service": dict(service)})
 
 
+def supervision_file(service: Mapping[str, Any]) -> dict[str, bytes]:
+    """``supervision.json`` as ``write_supervision`` writes it, for the runtime to
+    write with the container's bundle (``ContainerBackend.create``'s ``files``)."""
+    text = json.dumps({"service": dict(service)}, indent=2, sort_keys=True)
+    return {SUPERVISION: (text + "\n").encode()}
+
+
 def read_supervision(directory: Path) -> dict[str, Any]:
     data = _read(directory / SUPERVISION) or {}
     service = data.get("service")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ BUNDLE = "bundle.json"
 
 
 def make(layout: Layout, store: ImageStore, image: Image, record: ContainerRecord,
-         service: Service, hosts: str, runtime: Runtime) -> list[str]:
+         service: Service, hosts: str, runtime: Runtime,
+         files: Mapping[str, bytes] | None = None) -> list[str]:
     """A born container's directory (its first record in it) made into its
     bundle: root filesystem, storage, spec and files; the record last, saying
     the bundle is complete (synchronous).  Warnings."""
@@ -74,6 +76,8 @@ def make(layout: Layout, store: ImageStore, image: Image, record: ContainerRecor
     write_atomic(directory / "hosts", hosts.encode(), sync_dir=False)
     write_json(directory / "config.json", build_spec(decided.spec), sync_dir=False,
                compact=True)
+    for name, data in (files or {}).items():  # the caller's (the supervisor's file)
+        write_atomic(directory / name, data, sync_dir=False)
     sync_directory(directory)
     write_json(directory / RECORD, record.to_json())
     return [*notes, *decided.warnings]

@@ -125,7 +125,8 @@ class ContainerDriver:
 
     # --- create ------------------------------------------------------------------------
 
-    async def create(self, record: ContainerRecord, service: Service, hosts: str) -> None:
+    async def create(self, record: ContainerRecord, service: Service, hosts: str,
+                     files: Mapping[str, bytes] | None = None) -> None:
         runtime = self.oci.runtime
         if service.canonical.get("runtime"):
             try:
@@ -135,18 +136,18 @@ class ContainerDriver:
         # One worker thread does all of a container's file work: the blocking writes
         # and fsyncs never hold the event loop, and containers are made side by side.
         for warning in await trio.to_thread.run_sync(
-                self._make_bundle, record, service, hosts, runtime):
+                self._make_bundle, record, service, hosts, runtime, files or {}):
             self.warn(f"container {record.name}: {warning}")
 
     def _make_bundle(self, record: ContainerRecord, service: Service, hosts: str,
-                     runtime: Runtime) -> list[str]:
+                     runtime: Runtime, files: Mapping[str, bytes]) -> list[str]:
         """The container's directory, born with its record (no config hash until the
         bundle is complete: if anything fails, the next ``up`` makes it again), then
         made into its bundle (synchronous); warnings."""
         state.give_birth(self.layout, record.id, RECORD,
                          dataclasses.replace(record, config_hash="").to_json())
         return bundle.make(self.layout, self.store, self._image(record), record, service,
-                           hosts, runtime)
+                           hosts, runtime, files)
 
     async def write_hosts(self, record: ContainerRecord, hosts: str) -> None:
         path = self.directory(record) / "hosts"

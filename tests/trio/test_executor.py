@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -44,9 +44,13 @@ class RecordingContainers(FakeContainers):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.layout = layout
 
-    async def create(self, record: ContainerRecord, service: object, hosts: str) -> None:
-        write_json(self.layout.container_dir(record.id) / "container.json", record.to_json())
-        await super().create(record, service, hosts)  # type: ignore[arg-type]
+    async def create(self, record: ContainerRecord, service: object, hosts: str,
+                     files: Mapping[str, bytes] | None = None) -> None:
+        directory = self.layout.container_dir(record.id)
+        write_json(directory / "container.json", record.to_json())
+        for name, data in (files or {}).items():  # the supervisor's file, with the bundle
+            (directory / name).write_bytes(data)
+        await super().create(record, service, hosts, files)  # type: ignore[arg-type]
 
     async def remove(self, record: ContainerRecord, *,
                      forget_after: Callable[[], Awaitable[object]] | None = None) -> None:

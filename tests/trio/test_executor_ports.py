@@ -33,9 +33,10 @@ class RecordingContainers(FakeContainers):
         super().__init__()
         self.created: list[ContainerRecord] = []
 
-    async def create(self, record: ContainerRecord, service: object, hosts: str) -> None:
+    async def create(self, record: ContainerRecord, service: object, hosts: str,
+                     files: object = None) -> None:
         self.created.append(record)
-        await super().create(record, service, hosts)  # type: ignore[arg-type]
+        await super().create(record, service, hosts, files)  # type: ignore[arg-type]
 
 
 class BusyNetworks(FakeNetworks):

@@ -45,9 +45,10 @@ class Versioned(RecordingContainers):
     def _note(self, action: str, record: ContainerRecord) -> None:
         self.actions.append(f"{action} {record.number}{record.command[-1]}")
 
-    async def create(self, record: ContainerRecord, service: object, hosts: str) -> None:
+    async def create(self, record: ContainerRecord, service: object, hosts: str,
+                     files: object = None) -> None:
         self._note("create", record)
-        await super().create(record, service, hosts)
+        await super().create(record, service, hosts, files)
 
     async def start(self, record: ContainerRecord) -> None:
         if record.command[-1] in self.broken:

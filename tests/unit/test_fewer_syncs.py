@@ -59,3 +59,15 @@ def test_the_namespace_keeps_the_bundle_s_resolv_conf(tmp_path: Path,
     target.write_text("nameserver 192.0.2.1\n")  # the host's file changed since
     net._write_resolv_conf(record(True))
     assert target.read_text() == container_resolv_conf(NetworkSettings(), True, HOST)
+
+
+def test_the_supervisor_s_file_written_with_the_bundle_is_the_one_it_reads(
+        tmp_path: Path) -> None:
+    """``supervision.json`` goes to the runtime to be written with the bundle (its
+    own write was a file and a directory fsync more), byte for byte as before."""
+    service = {"restart": "always", "healthcheck": {"test": ["CMD", "true"]}}
+    ((name, data),) = runstate.supervision_file(service).items()
+    (tmp_path / name).write_bytes(data)
+    assert runstate.read_supervision(tmp_path) == service
+    runstate.write_supervision(tmp_path / "old", service)
+    assert (tmp_path / "old" / name).read_bytes() == data
