@@ -69,7 +69,9 @@ def selinux_enabled() -> bool:
 
 def prepare(layout: Layout, record: ContainerRecord, service: Service, rootfs: str,
             warn: Callable[[str], None]) -> list[dict[str, Any]]:
-    """The container's storage mounts, with everything they need in place."""
+    """The container's storage mounts, with everything they need in place; the
+    file it writes in the container's directory (``MOUNTS``) waits for the caller's
+    fsync of that directory (``runtime.oci.bundle.make``: one for all its files)."""
     directory = layout.container_dir(record.id)
     data: dict[str, str] = {}
     options: dict[str, Mapping[str, str]] = {}
@@ -90,7 +92,7 @@ def prepare(layout: Layout, record: ContainerRecord, service: Service, rootfs: s
     for warning in plan.warnings:
         warn(warning)
     _act(plan, rootfs, record)
-    write_json(directory / MOUNTS, plan.user_mounts)
+    write_json(directory / MOUNTS, plan.user_mounts, sync_dir=False)
     return oci_only(plan.mounts)
 
 

@@ -3,7 +3,7 @@ filesystem mounted, its storage prepared, the host facts and image files the spe
 needs gathered, the spec decided and written with the files bind-mounted into it
 (``hostname``, ``resolv.conf``, ``hosts``) and ``bundle.json`` (how to start it).
 The record that says the bundle is complete is written last, after one directory
-fsync for all of them.
+fsync for all of them (``mounts.json`` and the caller's files too).
 
 The spec's modules are imported by ``make``: the verbs and the supervisor that
 only run, stop and remove containers read ``bundle.json`` through this module and
