@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from runtime.oci.runcstate import parse_stat, read_state
+from runtime.oci.runcstate import _Essentials, _skimmed, parse_stat, read_state
 
 
 def _own_start() -> int:
@@ -65,3 +65,31 @@ def test_a_state_file_replaced_by_runc_is_read_again(tmp_path: Path) -> None:
                                        "init_process_start": _own_start() + 1}))
     replacement.rename(state)
     assert read_state(tmp_path, "c1") == {"id": "c1", "pid": 0, "status": "stopped"}
+
+
+def _as_runc_writes(config: dict[str, object]) -> bytes:
+    """A state file in runc's field order (Go's encoder keeps a struct's order)."""
+    state = {"id": "c1", "init_process_pid": 4242, "init_process_start": 777,
+             "created": "2026-12-07T14:32:54.311384212Z", "config": config,
+             "rootless": False,
+             "cgroup_paths": {"": "/sys/fs/cgroup/unified/p/c1", "freezer": "/f/p/c1"},
+             "namespace_paths": {"NEWNET": "/proc/4242/ns/net"},
+             "external_descriptors": ["/dev/null"], "intel_rdt_path": ""}
+    return json.dumps(state, separators=(",", ":")).encode()
+
+
+def test_a_state_is_skimmed_to_what_decoding_it_whole_gives() -> None:
+    tricky = {"labels": ['cgroup_paths={"a":1}', ',"cgroup_paths":{}', ',"created":'],
+              "env": ['X=,"namespace_paths":{"NEWNET":"/x"}'], "cgroup_paths": "in config"}
+    for config in ({}, {"rootfs": "/r", "mounts": [{"destination": "/proc"}]}, tricky):
+        raw = _as_runc_writes(config)
+        whole = json.loads(raw)
+        skimmed = _skimmed(raw)
+        assert skimmed == _Essentials(whole["init_process_pid"], whole["init_process_start"],
+                                      whole["cgroup_paths"])
+
+
+def test_a_state_laid_out_otherwise_is_not_skimmed() -> None:
+    assert _skimmed(b'{"id":"c1","init_process_pid":1,"cgroup_paths":{}}') is None
+    assert _skimmed(b'{"init_process_pid":"x","created":"t","cgroup_paths":{},'
+                    b'"namespace_paths":{}}') is None
