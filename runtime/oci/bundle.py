@@ -137,13 +137,31 @@ def gather(layout: Layout, record: ContainerRecord, service: Service,
     )
 
 
+_read_options: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+"""``bundle.json`` files read before, by path, with their inode, time and size: a
+container's is written once, whole (``make``), and read at each step of its start
+and by the supervisor at each look at its status (five times in a start)."""
+
+
 def read_options(directory: Path) -> dict[str, Any]:
-    """``bundle.json``, or nothing for a container whose bundle is not complete."""
+    """``bundle.json`` (shared: not to be changed), or nothing for a container
+    whose bundle is not complete."""
+    path = directory / BUNDLE
     try:
-        value: dict[str, Any] = read_json(directory / BUNDLE)
-        return value
-    except (FileNotFoundError, ValueError):
+        info = os.stat(path)
+        key = (info.st_ino, info.st_mtime_ns, info.st_size)
+        known = _read_options.get(str(path))
+        if known is not None and known[0] == key:
+            return known[1]
+        value = read_json(path)
+    except (FileNotFoundError, NotADirectoryError, ValueError):
         return {}
+    if not isinstance(value, dict):
+        return {}
+    if len(_read_options) >= 4096:
+        _read_options.clear()  # start over (threads read here too: no order to keep)
+    _read_options[str(path)] = (key, value)
+    return value
 
 
 def options_of(service: Service, decided: Decided) -> dict[str, Any]:

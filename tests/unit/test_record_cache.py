@@ -60,3 +60,16 @@ def test_records_listed_are_the_decoded_ones(tmp_path: Path) -> None:
     settle(path)
     (listed,) = state.container_records(layout)
     assert state.container_record(layout, "abc") is listed
+
+
+def test_bundle_options_are_read_once_per_version_of_their_file(tmp_path: Path) -> None:
+    """``bundle.json`` is read at each step of a start and at each look at a status."""
+    from runtime.oci import bundle
+
+    assert bundle.read_options(tmp_path) == {}  # no bundle yet
+    write_json(tmp_path / bundle.BUNDLE, {"terminal": False, "runtime": "/usr/sbin/runc"})
+    first = bundle.read_options(tmp_path)
+    assert first == {"terminal": False, "runtime": "/usr/sbin/runc"}
+    assert bundle.read_options(tmp_path) is first
+    write_json(tmp_path / bundle.BUNDLE, {"terminal": True, "runtime": "/usr/sbin/runc"})
+    assert bundle.read_options(tmp_path)["terminal"] is True
