@@ -48,17 +48,20 @@ def save_network(layout: Layout, network: NetworkRecord) -> None:
 
 
 def forget_network(layout: Layout, network: NetworkRecord) -> None:
+    """The network's record gone from its project's file; the project's directory
+    with it once nothing of the project is left (its last ``down``), rather than
+    the file written anew, two fsyncs, just before it goes."""
     data = read_project(layout, network.project)
     data.get("networks", {}).pop(network.key, None)
-    write_json(layout.project_file(network.project), data)
+    if not _project_empty(layout, network.project, data):
+        write_json(layout.project_file(network.project), data)
+        return
+    _remove_tree(layout.project_file(network.project).parent)
 
 
-def forget_project_if_empty(layout: Layout, project: str) -> None:
-    if read_project(layout, project).get("networks"):
-        return
-    if any(r.project == project for r in container_records(layout)):
-        return
-    _remove_tree(layout.project_file(project).parent)
+def _project_empty(layout: Layout, project: str, data: dict[str, Any]) -> bool:
+    return not data.get("networks") and not any(
+        r.project == project for r in container_records(layout))
 
 
 def project_names(layout: Layout) -> list[str]:

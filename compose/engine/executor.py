@@ -224,10 +224,8 @@ class Executor:
             case RemoveNetwork(network):
                 self.report(Progress("Network", network.name, "Removing"))
                 await self.networks.remove_network(network)
-                async with self._project_file:
+                async with self._project_file:  # and the project, if it was its last
                     await trio.to_thread.run_sync(state.forget_network, self.layout, network)
-                    await trio.to_thread.run_sync(
-                        state.forget_project_if_empty, self.layout, network.project)
                 self.report(Progress("Network", network.name, "Removed", done=True))
             case CreateVolume(volume):
                 self.report(Progress("Volume", volume.name, "Creating"))

@@ -1,7 +1,8 @@
 """State files not written when they would say what is there already: a new
 container's first start writes no restart file (its absence reads as the fresh
-state), and the namespace's ``resolv.conf`` is not written again when the bundle
-wrote it as it must be.  Each such write was two fsyncs on an ``up``'s way."""
+state), the namespace's ``resolv.conf`` is not written again when the bundle
+wrote it as it must be, and a project's file is not written anew just before its
+last ``down`` removes it.  Each such write was two fsyncs."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from common import state
 from common.paths import Layout
-from common.records import Attachment, ContainerRecord, NetworkSettings
+from common.records import Attachment, ContainerRecord, NetworkRecord, NetworkSettings
 from compose.engine import runstate
 from compose.planning.lifecycle import RestartState
 from network import driver
@@ -71,3 +73,28 @@ def test_the_supervisor_s_file_written_with_the_bundle_is_the_one_it_reads(
     assert runstate.read_supervision(tmp_path) == service
     runstate.write_supervision(tmp_path / "old", service)
     assert (tmp_path / "old" / name).read_bytes() == data
+
+
+def network(key: str) -> NetworkRecord:
+    return NetworkRecord(key=key, name=f"p_{key}", project="p", bridge=f"pc{key}",
+                         subnet="10.89.0.0/24", gateway="10.89.0.1")
+
+
+def test_a_project_s_last_network_takes_its_directory_along(tmp_path: Path) -> None:
+    """Its file is not written anew just before it goes."""
+    layout = Layout(tmp_path / "root", tmp_path / "run")
+    for key in ("front", "back"):
+        state.save_network(layout, network(key))
+    state.forget_network(layout, network("front"))
+    assert list(state.project_networks(layout, "p")) == ["back"]
+    state.forget_network(layout, network("back"))
+    assert not layout.project_file("p").parent.exists()
+
+
+def test_a_project_with_a_container_left_keeps_its_directory(tmp_path: Path) -> None:
+    layout = Layout(tmp_path / "root", tmp_path / "run")
+    state.save_network(layout, network("front"))
+    state.give_birth(layout, "c1", "container.json", record(True).to_json())
+    state.forget_network(layout, network("front"))
+    assert state.project_networks(layout, "p") == {}
+    assert layout.project_file("p").exists()
