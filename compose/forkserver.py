@@ -16,8 +16,8 @@ The child is forked ahead: a spare (named ``SPARE_NAME`` while it waits) is
 forked when the server starts and again once the command handed to the last one
 has ended (``SPARE_AFTER``), and waits on a socket pair for the next command,
 which it is handed with the command's socket and descriptors.  The fork (3 ms
-here, its page tables copied) is then made while nobody waits for it.  A spare that died, or
-none, and the server forks one for the command as before.
+here, its page tables copied) is then made while nobody waits for it.  Without a
+spare (none yet, or it died) the server forks a child for the command at once.
 
 A second server, ``python -m compose.forkserver <socket> supervisors``, imports
 only what a supervisor imports (``SUPERVISING``) and forks the standby
