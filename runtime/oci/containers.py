@@ -60,7 +60,7 @@ from runtime.oci.hookrun import container_stdio, run_hook_process
 from runtime.oci.joins import JoinError, find_target, join
 from runtime.oci.logs import LogFile
 from runtime.oci.probe import run_probe
-from runtime.oci.runcstate import read_state, wait_created, wait_made, wait_started
+from runtime.oci.runcstate import read_state, wait_made, wait_started
 from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime
 from runtime.oci.shm import mount_shm, unmount_shm
 from runtime.ocispec.capabilities import names_in_mask
@@ -182,6 +182,7 @@ class ContainerDriver:
         async with state.file_lock(directory / START_LOCK,
                                    f"container {record.name} is being started"):
             oci = self.runtime_for(record)
+            await self._earlier_create(record, directory)
             current = await self._settled_state(record, keep_created=staged)
             if current in ("running", "paused"):
                 return
@@ -202,6 +203,7 @@ class ContainerDriver:
         directory = self.directory(record)
         async with state.file_lock(directory / START_LOCK,
                                    f"container {record.name} is being started"):
+            await self._earlier_create(record, directory)
             if await self._settled_state(record, keep_created=True) is not None:
                 return
             staging.remember(directory, self.layout.exits / record.id,
@@ -236,17 +238,28 @@ class ContainerDriver:
         to nobody, and waited for conmon, which holds a created container forever."""
         oci = self.runtime_for(record)
         current = await oci.state(record.id)
-        if current is not None or not (self.layout.runc_root / record.id).is_dir():
+        if current is not None:
             return current
-        with trio.move_on_after(10):
-            async with trio.open_nursery() as nursery:
-                async def first(wait: Callable[[], Awaitable[object]]) -> None:
-                    await wait()
-                    nursery.cancel_scope.cancel()
-
-                nursery.start_soon(first, partial(wait_created, self.layout.runc_root, record.id))
-                nursery.start_soon(first, partial(wait_for_exit, conmon))
+        await self._create_settled(record, conmon)
         return await oci.state(record.id)
+
+    async def _create_settled(self, record: ContainerRecord, conmon: int) -> None:
+        """Until the ``runc create`` of ``conmon`` has written the container's state,
+        from before runc has made its directory, or conmon has gone; at most 10 s
+        (another runtime keeps another layout)."""
+        with trio.move_on_after(10):
+            await _created_or_ended(self.layout.runc_root, record.id, conmon)
+
+    async def _earlier_create(self, record: ContainerRecord, directory: Path) -> None:
+        """A ``runc create`` still under way for the container, by the conmon of a
+        start that was cancelled (its command failed or was killed: conmon had
+        forked the process that stays), is let finish before the runtime's state is
+        read: read before, it said there was none, and a create of our own then
+        failed on the one that came meanwhile ("container with given ID already
+        exists", the fault walk under load)."""
+        pid = conmon_pid(directory, record.id)
+        if pid is not None:
+            await self._create_settled(record, pid)
 
     async def _settled_state(self, record: ContainerRecord, *, keep_created: bool) -> str | None:
         """The runtime's state of the container, None once a stopped (or, unless
