@@ -240,10 +240,10 @@ class ContainerDriver:
         current = await oci.state(record.id)
         if current is not None:
             return current
-        await self._create_settled(record, conmon)
+        await self._wait_for_create(record, conmon)
         return await oci.state(record.id)
 
-    async def _create_settled(self, record: ContainerRecord, conmon: int) -> None:
+    async def _wait_for_create(self, record: ContainerRecord, conmon: int) -> None:
         """Until the ``runc create`` of ``conmon`` has written the container's state,
         from before runc has made its directory, or conmon has gone; at most 10 s
         (another runtime keeps another layout)."""
@@ -259,7 +259,7 @@ class ContainerDriver:
         exists", the fault walk under load)."""
         pid = conmon_pid(directory, record.id)
         if pid is not None:
-            await self._create_settled(record, pid)
+            await self._wait_for_create(record, pid)
 
     async def _settled_state(self, record: ContainerRecord, *, keep_created: bool) -> str | None:
         """The runtime's state of the container, None once a stopped (or, unless
