@@ -94,6 +94,7 @@ class Invocation:
             if entry:
                 loadcache.put_loaded(cache, entry, loaded)
         self.__dict__["_project"] = loaded.project.name  # frozen: kept for this command line
+        self.__dict__["_services"] = len(loaded.project.services)
         if warn:
             for warning in loaded.warnings:
                 self.output.warn(warning)
@@ -153,6 +154,11 @@ class Invocation:
         """The project's name once a load or the load cache has told it."""
         name: str | None = self.__dict__.get("_project")
         return name
+
+    def known_services(self) -> int | None:
+        """How many services the project has, once a load has told it."""
+        count: int | None = self.__dict__.get("_services")
+        return count
 
     def project_name(self) -> str:
         """For verbs that only need the name: it works without a Compose file."""
