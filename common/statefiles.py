@@ -71,9 +71,15 @@ def sync_directory(path: str | os.PathLike[str]) -> None:
 def write_json(path: str | os.PathLike[str], value: Any, *, sync_dir: bool = True,
                compact: bool = False, make_parent: bool = True) -> None:
     """``compact``: for machines only (an OCI config), no indentation to encode."""
+    write_atomic(path, json_bytes(value, compact=compact), sync_dir=sync_dir,
+                 make_parent=make_parent)
+
+
+def json_bytes(value: Any, *, compact: bool = False) -> bytes:
+    """A state file's bytes as ``write_json`` writes them."""
     text = json.dumps(value, separators=(",", ":")) if compact else \
         json.dumps(value, indent=2, sort_keys=True)
-    write_atomic(path, (text + "\n").encode(), sync_dir=sync_dir, make_parent=make_parent)
+    return (text + "\n").encode()
 
 
 def mtime(path: Path) -> float | None:

@@ -24,7 +24,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from common.statefiles import read_json, write_json
+from common.statefiles import json_bytes, read_json, write_json
 from common.status import Probe
 from compose.planning.health import HealthState
 from compose.planning.lifecycle import RestartState
@@ -52,8 +52,7 @@ def write_supervision(directory: Path, service: Mapping[str, Any]) -> None:
 def supervision_file(service: Mapping[str, Any]) -> dict[str, bytes]:
     """``supervision.json`` as ``write_supervision`` writes it, for the runtime to
     write with the container's bundle (``ContainerBackend.create``'s ``files``)."""
-    text = json.dumps({"service": dict(service)}, indent=2, sort_keys=True)
-    return {SUPERVISION: (text + "\n").encode()}
+    return {SUPERVISION: json_bytes({"service": dict(service)})}
 
 
 def read_supervision(directory: Path) -> dict[str, Any]:

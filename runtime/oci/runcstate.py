@@ -12,9 +12,10 @@ is known here; other runtimes are asked with ``state`` (``OciRuntime.state``).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from common.filecache import FileCache
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,13 +31,6 @@ class _Essentials:
     pid: object
     start: object
     cgroup_paths: dict[str, str]
-
-
-_KEEP = 1024
-_read: dict[str, tuple[tuple[int, int, int], _Essentials]] = {}
-"""Decoded state files by path, with the inode, change time and size they had:
-runc replaces the file (a rename) whenever it changes it.  The supervisor asks
-for containers' statuses at each start, exit and rebuild of its name table."""
 
 
 def state_file(root: Path, container_id: str) -> Path:
@@ -65,22 +59,22 @@ def read_state(root: Path, container_id: str) -> dict[str, Any] | None:
 
 
 def _essentials(path: Path) -> _Essentials:
-    with open(path, "rb") as file:
-        info = os.fstat(file.fileno())
-        key = (info.st_ino, info.st_ctime_ns, info.st_size)
-        known = _read.get(str(path))
-        if known is not None and known[0] == key:
-            return known[1]
-        raw = file.read()
+    return _read.get(path)
+
+
+def _decoded(raw: bytes) -> _Essentials:
     essentials = _skimmed(raw)
     if essentials is None:
         data = json.loads(raw)
         essentials = _Essentials(data.get("init_process_pid"), data.get("init_process_start"),
                                  data.get("cgroup_paths") or {})
-    if len(_read) >= _KEEP:
-        _read.clear()  # start over (threads read here too: no eviction order to keep)
-    _read[str(path)] = (key, essentials)
     return essentials
+
+
+_read = FileCache(_decoded)
+"""Decoded state files by version (``common/filecache.py``): runc replaces the file
+(a rename) whenever it changes it.  The supervisor asks for containers' statuses
+at each start, exit and rebuild of its name table."""
 
 
 _HEAD_END = b',"created":'
