@@ -75,11 +75,12 @@ class LocalHost:
             self.start_standby_supervisor(environ)
 
     def prepare_networks(self, *, many: bool) -> None:
-        """The netlink worker forked now, importing pyroute2 while the command loads
-        its file (``network/netlinkworker.py``).  Not for a few links where pyroute2
-        is loaded already (a fork server's child): the fork is 2-3 ms before parsing,
-        and a ``down`` right after ``up`` measured the same with the worker or
-        without (104-107 against 107-117 ms, 20 rounds each)."""
+        """The netlink worker forked now (``network/netlinkworker.py``): before the
+        file is loaded where pyroute2 is not imported yet, to import it meanwhile;
+        where it is (a fork server's child), only when asked for ``many`` links (the
+        CLI asks once the file says there are several services).  A ``down`` right
+        after ``up`` measured the same with the worker or without (104-107 against
+        107-117 ms, 20 rounds each)."""
         from network import netlinkworker
 
         if many or not netlinkworker.library_loaded():

@@ -245,8 +245,10 @@ class ContainerDriver:
 
     async def _wait_for_create(self, record: ContainerRecord, conmon: int) -> None:
         """Until the ``runc create`` of ``conmon`` has written the container's state,
-        from before runc has made its directory, or conmon has gone; at most 10 s
-        (another runtime keeps another layout)."""
+        from before runc has made its directory, or conmon has gone; at most 10 s.
+        Only runc's layout is known: with another runtime, at once."""
+        if self.runtime_for(record).runtime.name != "runc":
+            return
         with trio.move_on_after(10):
             await _created_or_ended(self.layout.runc_root, record.id, conmon)
 
@@ -614,8 +616,8 @@ class ContainerDriver:
         with FileWatch(directory, DIRECTORY_CHANGES) as changes:
             while directory.is_dir() and (pid := conmon_pid(directory, record.id)) is None:
                 await changes.changed()
-        if pid is not None and self.runtime_for(record).runtime.name == "runc":
-            await _created_or_ended(self.layout.runc_root, record.id, pid)
+        if pid is not None:
+            await self._wait_for_create(record, pid)
         await wait_started(self.layout.runc_root, record.id)  # asking again would spin
 
     def is_running(self, record: ContainerRecord) -> bool:
