@@ -149,7 +149,8 @@ class NetworkDriver:
                 return  # as the bundle wrote it: no write, no two fsyncs
         write_atomic(target, text.encode())
 
-    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
+    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = (), *,
+                         links_with_namespace: bool = False) -> None:
         """Before the container's record goes (a removal cut short is then finished
         by the next one): its ports leave the firewall though the record is there.
         ``bridges`` go in the same batch as its links; their networks' records stay
@@ -157,11 +158,20 @@ class NetworkDriver:
         between the two is finished by the next.  The table is written while the
         kernel deletes the links (a wait on its RCU grace periods, 15-50 ms), the
         bridges counting as gone from the start: ``down`` of one service waited
-        for the deletion, then for libnftables (5-10 ms) in ``remove_network``."""
+        for the deletion, then for libnftables (5-10 ms) in ``remove_network``.
+
+        With ``links_with_namespace`` (and no bridge), the container's veths are not
+        deleted here: the kernel deletes a namespace's links with it, once its last
+        user is gone (its processes, the namespace's mount removed here, and the
+        supervisor's DNS sockets, which its next rescan closes).  Deleting them here
+        waited for RCU grace periods, 15 ms of every ``run --rm``; the kernel's
+        cleanup waits in its own worker.  Not when another container joins the
+        namespace: that one keeps it, and the links would stay with it."""
         self._bridges_leaving.update(bridges)
         try:
             async with open_nursery() as nursery:
-                nursery.start_soon(partial(self._unmake, record, bridges))
+                nursery.start_soon(partial(self._unmake, record, bridges,
+                                           links_with_namespace and not bridges))
                 if record.network.ports or bridges:
                     nursery.start_soon(partial(self.sync_firewall, record.project,
                                                leaving=record.id))
@@ -169,9 +179,20 @@ class NetworkDriver:
             self._bridges_leaving.difference_update(bridges)
         self._rules_gone.update(bridges)
 
-    async def _unmake(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
-        await self._deletions.delete([*(a.veth for a in record.attachments), *bridges])
+    async def _unmake(self, record: ContainerRecord, bridges: Sequence[str] = (),
+                      links_with_namespace: bool = False) -> None:
+        links = [a.veth for a in record.attachments]
+        if links_with_namespace and not await trio.to_thread.run_sync(self._joined, record):
+            links = []  # the kernel deletes them with the namespace
+        await self._deletions.delete([*links, *bridges])
         await trio.to_thread.run_sync(remove_netns, self.netns_path(record))
+
+    def _joined(self, record: ContainerRecord) -> bool:
+        """Whether another container shares ``record``'s namespace (``network_mode:
+        container:`` or ``service:``)."""
+        mode = f"container:{record.id}"
+        return any(other.network.mode == mode for other in state.container_records(self.layout)
+                   if other.id != record.id)
 
     async def _delete_links(self, names: list[str]) -> None:
         await trio.to_thread.run_sync(netlinkworker.run, netlink.delete_links, names)

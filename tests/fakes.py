@@ -232,7 +232,8 @@ class FakeNetworks:
         self.log.append(f"connect {record.name}")
         task_status.started()
 
-    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
+    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = (), *,
+                         links_with_namespace: bool = False) -> None:
         self.log.append(f"disconnect {record.name}" + "".join(f" unbridge {b}" for b in bridges))
         self.links.difference_update(bridges)
 

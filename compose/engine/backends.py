@@ -204,9 +204,13 @@ class NetworkBackend(Protocol):
         container's files the runtime mounts exist: the runtime may create the
         container meanwhile; it starts it once this has returned."""
 
-    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
+    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = (), *,
+                         links_with_namespace: bool = False) -> None:
         """Remove its interfaces and namespace, and ``bridges`` along (networks
-        leaving with it: one batch of link deletions)."""
+        leaving with it: one batch of link deletions).  ``links_with_namespace``:
+        its interfaces may go with its namespace, once nothing holds that any more,
+        rather than before this returns (a container whose namespace is let go
+        right after, and whose address nobody takes meanwhile)."""
 
     async def reserve_ports(self, records: Sequence[ContainerRecord],
                             leaving: Collection[str]) -> list[ContainerRecord]:

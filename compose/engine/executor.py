@@ -355,7 +355,8 @@ async def start_connecting(nursery: trio.Nursery, networks: NetworkBackend,
 
 async def remove_container(containers: ContainerBackend, networks: NetworkBackend,
                            record: ContainerRecord, bridges: Sequence[str] = (),
-                           limit: trio.CapacityLimiter | None = None) -> None:
+                           limit: trio.CapacityLimiter | None = None, *,
+                           links_with_namespace: bool = False) -> None:
     """Its links and namespace go while the runtime deletes it and its files; its
     record last, once both are done: while the record is on disk, a removal cut
     short (a crash) is found and finished by the next.  The links are not held by
@@ -364,11 +365,12 @@ async def remove_container(containers: ContainerBackend, networks: NetworkBacken
     fewer waits (20: 7 batches of up to 4 took 300 ms).  Nor is the wait for them:
     a removal that held its place until its links were gone kept the next ones
     from starting (``down`` of 20: the runtime's deletes ran 4 at a time behind
-    the first batch of links; 30-40 ms more in interleaved runs)."""
+    the first batch of links; 30-40 ms more in interleaved runs).
+    ``links_with_namespace``: see ``NetworkBackend.disconnect``."""
     disconnected = trio.Event()
 
     async def disconnect() -> None:
-        await networks.disconnect(record, bridges)
+        await networks.disconnect(record, bridges, links_with_namespace=links_with_namespace)
         disconnected.set()
 
     await run_concurrently([disconnect, partial(

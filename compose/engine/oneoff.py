@@ -82,7 +82,9 @@ async def run(ctx: Context, project: Project, service: str, overrides: RunOverri
     finally:
         if remove:
             with trio.CancelScope(shield=True):
-                await remove_container(ctx.containers, ctx.networks, record)
+                # its links go with its namespace, which the rescan lets go
+                await remove_container(ctx.containers, ctx.networks, record,
+                                       links_with_namespace=True)
                 for name in record.anonymous_volumes:  # as docker run --rm does
                     await ctx.volumes.remove_volume(VolumeRecord(name))
                 await ctx.supervisors.rescan(record.project)  # it stops answering for it

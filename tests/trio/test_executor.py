@@ -248,7 +248,8 @@ async def test_removals_let_go_of_the_limit_while_their_links_go(
             await super().remove(record, forget_after=forget_after)
 
     class SlowLinks(FakeNetworks):
-        async def disconnect(self, record: ContainerRecord, bridges: object = ()) -> None:
+        async def disconnect(self, record: ContainerRecord, bridges: object = (), *,
+                             links_with_namespace: bool = False) -> None:
             await trio.sleep_until(2)
             await super().disconnect(record)
 

@@ -96,7 +96,8 @@ class GaugedNetworks(FakeNetworks):
         super().__init__()
         self.disconnecting = Gauge()
 
-    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
+    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = (), *,
+                         links_with_namespace: bool = False) -> None:
         await self.disconnecting.hold()
         await super().disconnect(record, bridges)
 

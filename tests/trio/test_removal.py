@@ -45,7 +45,8 @@ class SlowLinks(FakeNetworks):
         self.runtime = runtime
         self.fail = fail
 
-    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = ()) -> None:
+    async def disconnect(self, record: ContainerRecord, bridges: Sequence[str] = (), *,
+                         links_with_namespace: bool = False) -> None:
         self.steps.append("links deleting")
         await self.runtime.deleting.wait()
         if self.fail:
