@@ -12,11 +12,13 @@ its pid before anything runs (a command without one may run on its own: nothing
 of it ran here), the server its wait status once it has ended; a command that
 goes away (killed) takes its child with it (SIGKILL), as it would have died itself.
 
-The child is forked ahead: a spare (named ``SPARE_NAME`` while it waits) is
-forked when the server starts and again once the command handed to the last one
-has ended (``SPARE_AFTER``), and waits on a socket pair for the next command,
-which it is handed with the command's socket and descriptors.  The fork (3 ms
-here, its page tables copied) is then made while nobody waits for it.  Without a
+The child is forked ahead: ``SPARES`` spares (named ``SPARE_NAME`` while they
+wait) are forked when the server starts and again once the command handed to the
+last one has ended (``SPARE_AFTER``); each makes the pages it shares with the
+server its own on idle CPU (``common/prefault.py``), then waits on a socket pair
+for a command, which it is handed with the command's socket and descriptors.
+The fork (3 ms here, its page tables copied) and the copies of pages a command
+would fault on (10-20 ms) are then made while nobody waits for them.  Without a
 spare (none yet, or it died) the server forks a child for the command at once.
 
 A second server, ``python -m compose.forkserver <socket> supervisors``, imports
@@ -48,7 +50,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import forkclient
+from common import forkclient, prefault
 from common.changewatch import ChangeWatch
 
 TYPE_CHECKING = False
@@ -61,6 +63,10 @@ MORE_FDS = 4
 """Descriptors a request may hand its child beyond its streams and namespace."""
 SPARE_NAME = "pycompose-spare"
 """A spare's process name (``/proc/PID/comm``) until it is handed a command."""
+SPARES = 2
+"""Spares kept: two commands in a row (``up`` then ``down``, a script's) each find
+one that has made its memory its own (``common/prefault.py``) while nothing ran.
+The supervisors' server keeps one: one ``up`` at a time asks it for a supervisor."""
 SPARE_AFTER = 0.1
 """Seconds after a spare was handed a command before the next one is forked, once
 no command of the server runs: the fork (and the copies of pages that follow it,
@@ -113,7 +119,9 @@ class _Server:
     commands: dict[int, _Command] = field(default_factory=dict)  # by pidfd
     clients: dict[int, _Command] = field(default_factory=dict)  # by the conn's fd
     accepting: bool = True
-    spare: _Spare | None = None
+    spares_kept: int = SPARES
+    spares: list[_Spare] = field(default_factory=list)
+    """Forked ahead, oldest first (the first to have its memory of its own)."""
     handed_at: float = 0.0
     """When the last spare was handed a command (monotonic)."""
 
@@ -131,7 +139,8 @@ def main() -> None:
     gc.collect()
     gc.freeze()  # what is loaded stays out of the children's collections: their pages
     listener = _listen(path)  # are copied only when written, and a collection writes
-    serve(_Server(listener, path, text, ChangeWatch(code_files()), os.stat(path).st_ino))
+    serve(_Server(listener, path, text, ChangeWatch(code_files()), os.stat(path).st_ino,
+                  spares_kept=1 if role == forkclient.SUPERVISORS else SPARES))
 
 
 def _leave_namespace() -> None:
@@ -222,7 +231,7 @@ def serve(server: _Server) -> None:
             _stop_accepting(server, poller)
         if _spare_due(server) <= 0:
             _make_spare(server)
-    _drop_spare(server)
+    _drop_spares(server)
     if _still_ours(server):
         with contextlib.suppress(OSError):
             os.unlink(server.path)
@@ -261,7 +270,7 @@ def _stop_accepting(server: _Server, poller: select.poll) -> None:
             os.unlink(server.path)
     server.listener.close()
     server.accepting = False
-    _drop_spare(server)
+    _drop_spares(server)
 
 
 def _accept(server: _Server, poller: select.poll) -> None:
@@ -351,15 +360,15 @@ def _fork(server: _Server, conn: socket.socket, request: dict[str, object],
 
 def _spare_due(server: _Server) -> float:
     """Seconds until the next spare is to be forked (``LOOK_AGAIN`` when none is)."""
-    if server.spare is not None or not server.accepting:
+    if len(server.spares) >= server.spares_kept or not server.accepting:
         return LOOK_AGAIN
     after = SPARE_BUSY_AFTER if server.commands else SPARE_AFTER
     return max(0.0, min(LOOK_AGAIN, server.handed_at + after - time.monotonic()))
 
 
 def _make_spare(server: _Server) -> None:
-    """Fork the spare the next command is handed to, unless there is one."""
-    if server.spare is not None or not server.accepting:
+    """Fork a spare for a command to come, unless it has its ``spares_kept``."""
+    if len(server.spares) >= server.spares_kept or not server.accepting:
         return
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
     try:
@@ -371,10 +380,13 @@ def _make_spare(server: _Server) -> None:
         return
     if pid:
         theirs.close()
-        server.spare = _Spare(pid, ours)
+        server.spares.append(_Spare(pid, ours))
         return
     ours.close()
     _let_go(server)
+    waiting = select.poll()
+    waiting.register(theirs, select.POLLIN)
+    prefault.make_private(lambda: bool(waiting.poll(0)))
     name = _rename(SPARE_NAME)
     try:
         request, fds = _receive(theirs, least=5)
@@ -402,9 +414,9 @@ def _hand_to_spare(server: _Server, conn: socket.socket, request: dict[str, obje
                    fds: list[int]) -> int | None:
     """The spare's pid once it has the command; None when there is none (or it died:
     the caller forks one for it)."""
-    spare, server.spare = server.spare, None
-    if spare is None:
+    if not server.spares:
         return None
+    spare = server.spares.pop(0)
     payload = marshal.dumps(request)
     message = struct.pack("!I", len(payload)) + payload
     try:
@@ -419,10 +431,9 @@ def _hand_to_spare(server: _Server, conn: socket.socket, request: dict[str, obje
     return spare.pid
 
 
-def _drop_spare(server: _Server) -> None:
-    spare, server.spare = server.spare, None
-    if spare is not None:
-        _end_spare(spare)
+def _drop_spares(server: _Server) -> None:
+    while server.spares:
+        _end_spare(server.spares.pop())
 
 
 def _end_spare(spare: _Spare) -> None:
@@ -442,8 +453,8 @@ def _let_go(server: _Server) -> None:
     for command in server.commands.values():
         os.close(command.pidfd)
         command.conn.close()
-    if server.spare is not None:
-        server.spare.channel.close()
+    for spare in server.spares:
+        spare.channel.close()
 
 
 def _be_command(conn: socket.socket, request: dict[str, object], fds: list[int]) -> NoReturn:

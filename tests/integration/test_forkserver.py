@@ -193,21 +193,47 @@ def test_ctrl_z_stops_the_served_command_and_fg_goes_on(server: Server, tmp_path
 
 def test_a_command_is_handed_to_the_spare_forked_before_it(server: Server,
                                                            tmp_path: Path) -> None:
-    """The server forks each command's child ahead, while nobody waits: the spare
-    becomes the next command (its name the command's again), and the next spare
-    is forked a while later, though the command still runs."""
-    (spare,) = server.stack.wait_for(server.spares, timeout=10)
+    """The server forks each command's child ahead, while nobody waits: the oldest
+    of its two spares becomes the next command (its name the command's again), the
+    other waits for the one after, and a new spare is forked a while later, though
+    the command still runs."""
+    spares = server.stack.wait_for(lambda: len(server.spares()) == 2 and server.spares(),
+                                   timeout=10)
     events = _served_events(server, tmp_path)
     try:
-        assert server.children() == [spare]
-        assert Path(f"/proc/{spare}/comm").read_text().strip() == "python"
-        (following,) = server.stack.wait_for(server.spares, timeout=10)
-        assert following != spare
+        assert server.children() == [spares[0]]
+        assert Path(f"/proc/{spares[0]}/comm").read_text().strip() == "python"
+        assert server.spares() == [spares[1]]
+        following = server.stack.wait_for(
+            lambda: len(server.spares()) == 2 and server.spares(), timeout=10)
+        assert following[0] == spares[1] and following[1] not in spares
     finally:
         events.kill()
         events.wait(timeout=10)
     server.stack.wait_for(lambda: not server.children(), timeout=10)
-    assert server.spares() == [following]
+    assert server.spares() == following
+
+
+def _memory(pid: int) -> dict[str, int]:
+    """``/proc/PID/smaps_rollup``: kB by field."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0])
+    return fields
+
+
+def test_a_spare_makes_its_memory_its_own_before_its_command(server: Server) -> None:
+    """A spare copies the pages it shares with the server ahead (on idle CPU): its
+    command would fault on each it writes first."""
+    spares = server.stack.wait_for(lambda: len(server.spares()) == 2 and server.spares(),
+                                   timeout=10)
+
+    def private(pid: int) -> bool:
+        memory = _memory(pid)
+        return memory["Private_Dirty"] > 0.9 * memory["Anonymous"]
+
+    server.stack.wait_for(lambda: all(private(pid) for pid in spares), timeout=10)
 
 
 def test_a_killed_command_takes_its_child_along(server: Server, tmp_path: Path) -> None:
