@@ -184,6 +184,18 @@ def force_clean(stack: Stack) -> None:
 
 
 @pytest.fixture
+def netns() -> Iterator[str]:
+    """A network namespace of the test's own (for tests that drive the network
+    code in-process there), deleted after it."""
+    name = f"pcns-{secrets.token_hex(3)}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+@pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     """A fresh network namespace and state root; fails the test if it leaks."""
     name = f"pyct-{secrets.token_hex(4)}"

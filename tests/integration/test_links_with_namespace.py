@@ -7,14 +7,10 @@ namespace of the test's own."""
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,16 +61,6 @@ async def main():
 
 trio.run(main)
 """
-
-
-@pytest.fixture
-def netns() -> Iterator[str]:
-    name = f"pcln-{secrets.token_hex(3)}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    try:
-        yield name
-    finally:
-        subprocess.run(["ip", "netns", "del", name], check=False)
 
 
 def removal(netns: str, root: Path, *, joined: bool) -> list[str]:
