@@ -66,7 +66,9 @@ SPARE_NAME = "pycompose-spare"
 SPARES = 2
 """Spares kept: two commands in a row (``up`` then ``down``, a script's) each find
 one that has made its memory its own (``common/prefault.py``) while nothing ran.
-The supervisors' server keeps one: one ``up`` at a time asks it for a supervisor."""
+The supervisors' server keeps one, as it was (one ``up`` at a time asks it for a
+supervisor, which runs beside that ``up``: its copies made ahead made no
+difference)."""
 SPARE_AFTER = 0.1
 """Seconds after a spare was handed a command before the next one is forked, once
 no command of the server runs: the fork (and the copies of pages that follow it,
@@ -120,6 +122,8 @@ class _Server:
     clients: dict[int, _Command] = field(default_factory=dict)  # by the conn's fd
     accepting: bool = True
     spares_kept: int = SPARES
+    prefault: bool = True
+    """Whether its spares make their memory their own ahead (``common/prefault.py``)."""
     spares: list[_Spare] = field(default_factory=list)
     """Forked ahead, oldest first (the first to have its memory of its own)."""
     handed_at: float = 0.0
@@ -140,7 +144,8 @@ def main() -> None:
     gc.freeze()  # what is loaded stays out of the children's collections: their pages
     listener = _listen(path)  # are copied only when written, and a collection writes
     serve(_Server(listener, path, text, ChangeWatch(code_files()), os.stat(path).st_ino,
-                  spares_kept=1 if role == forkclient.SUPERVISORS else SPARES))
+                  spares_kept=1 if role == forkclient.SUPERVISORS else SPARES,
+                  prefault=role != forkclient.SUPERVISORS))
 
 
 def _leave_namespace() -> None:
@@ -382,11 +387,13 @@ def _make_spare(server: _Server) -> None:
         theirs.close()
         server.spares.append(_Spare(pid, ours))
         return
+    idle = not server.commands
     ours.close()
     _let_go(server)
-    waiting = select.poll()
-    waiting.register(theirs, select.POLLIN)
-    prefault.make_private(lambda: bool(waiting.poll(0)))
+    if server.prefault and idle:  # not while a command runs (a long up): beside it,
+        waiting = select.poll()    # even on idle CPU, the copying slowed it
+        waiting.register(theirs, select.POLLIN)
+        prefault.make_private(lambda: bool(waiting.poll(0)))
     name = _rename(SPARE_NAME)
     try:
         request, fds = _receive(theirs, least=5)
