@@ -424,6 +424,10 @@ def _hand_to_spare(server: _Server, conn: socket.socket, request: dict[str, obje
     if not server.spares:
         return None
     spare = server.spares.pop(0)
+    # it may be copying its pages at idle priority: on busy cores it would not run
+    # to see its command for long, so it is given the usual policy first
+    with contextlib.suppress(OSError):
+        os.sched_setscheduler(spare.pid, os.SCHED_OTHER, os.sched_param(0))
     payload = marshal.dumps(request)
     message = struct.pack("!I", len(payload)) + payload
     try:
