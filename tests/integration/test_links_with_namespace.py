@@ -15,10 +15,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 BODY = """
-import os, time
+import os, shutil, time
 from pathlib import Path
 import trio
-from common import state
+from common import runtimedir, state
 from common.paths import Layout
 from common.records import Attachment, ContainerRecord, NetworkRecord, NetworkSettings
 from network import procnet
@@ -58,6 +58,9 @@ async def main():
     print("once let go:", present())
     await driver.disconnect(web, ["pctest0"])
     await driver.remove_network(network)
+    shutil.rmtree(layout.containers, ignore_errors=True)  # the joining record, if any
+    runtimedir.tidy(layout)  # as down does: nothing of the root left under /run
+    print("runtime directory left:", layout.run.exists())
 
 trio.run(main)
 """
@@ -76,7 +79,7 @@ def test_the_links_go_once_the_namespace_is_let_go(netns: str, tmp_path: Path) -
     """The removal leaves the veth to the kernel: it is there while something
     still holds the namespace, and gone once that lets go."""
     assert removal(netns, tmp_path / "root", joined=False) == [
-        "after removal: True", "once let go: False"]
+        "after removal: True", "once let go: False", "runtime directory left: False"]
 
 
 def test_a_joined_namespace_has_its_links_deleted_by_the_removal(netns: str,
@@ -84,4 +87,4 @@ def test_a_joined_namespace_has_its_links_deleted_by_the_removal(netns: str,
     """Another container keeps a namespace it joined: its links would live on
     with it, so the removal deletes them."""
     assert removal(netns, tmp_path / "root", joined=True) == [
-        "after removal: False", "once let go: False"]
+        "after removal: False", "once let go: False", "runtime directory left: False"]
