@@ -24,7 +24,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from common.statefiles import json_bytes, read_json, write_json
+from common.statefiles import json_bytes, read_json, write_atomic, write_json
 from common.status import Probe
 from compose.planning.health import HealthState
 from compose.planning.lifecycle import RestartState
@@ -46,12 +46,12 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 
 def write_supervision(directory: Path, service: Mapping[str, Any]) -> None:
-    write_json(directory / SUPERVISION, {"service": dict(service)})
+    write_atomic(directory / SUPERVISION, supervision_file(service)[SUPERVISION])
 
 
 def supervision_file(service: Mapping[str, Any]) -> dict[str, bytes]:
-    """``supervision.json`` as ``write_supervision`` writes it, for the runtime to
-    write with the container's bundle (``ContainerBackend.create``'s ``files``)."""
+    """``supervision.json`` by name, for the runtime to write with the container's
+    bundle (``ContainerBackend.create``'s ``files``)."""
     return {SUPERVISION: json_bytes({"service": dict(service)})}
 
 

@@ -43,7 +43,7 @@ def read_state(root: Path, container_id: str) -> dict[str, Any] | None:
     knows no such container (or its state file cannot be read: ask runc)."""
     directory = root / container_id
     try:
-        essentials = _essentials(state_file(root, container_id))
+        essentials = _read.get(state_file(root, container_id))
     except (FileNotFoundError, NotADirectoryError, ValueError):
         return None
     pid = essentials.pid
@@ -56,10 +56,6 @@ def read_state(root: Path, container_id: str) -> dict[str, Any] | None:
     else:
         status = "running"
     return {"id": container_id, "pid": pid if status != "stopped" else 0, "status": status}
-
-
-def _essentials(path: Path) -> _Essentials:
-    return _read.get(path)
 
 
 def _decoded(raw: bytes) -> _Essentials:

@@ -17,6 +17,7 @@ import signal as signal_module
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +44,11 @@ def _which(name: str) -> str | None:
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
 
 
-_conmon: list[str] = []
-
-
+@cache
 def _conmon_path() -> str:
     """conmon's path, looked up once per process: a search of PATH was a tenth of
     a command's own work in an ``up`` of 20 containers, once per container."""
-    if not _conmon:
-        _conmon.append(_which(CONMON) or CONMON)
-    return _conmon[0]
+    return _which(CONMON) or CONMON
 
 
 # Docker's names for runc.
