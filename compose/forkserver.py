@@ -387,6 +387,7 @@ def _make_spare(server: _Server) -> None:
         theirs.close()
         server.spares.append(_Spare(pid, ours))
         return
+    name = _rename(SPARE_NAME)  # first: it is a spare, not a command, while it copies
     idle = not server.commands
     ours.close()
     _let_go(server)
@@ -394,7 +395,6 @@ def _make_spare(server: _Server) -> None:
         waiting = select.poll()    # even on idle CPU, the copying slowed it
         waiting.register(theirs, select.POLLIN)
         prefault.make_private(lambda: bool(waiting.poll(0)))
-    name = _rename(SPARE_NAME)
     try:
         request, fds = _receive(theirs, least=5)
     except BaseException:  # the server is gone (or dropped it): nothing ran here

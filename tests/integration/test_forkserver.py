@@ -152,19 +152,23 @@ def test_a_served_command_is_the_command(server: Server, busybox_stack: Stack,
     assert not [name for name in busybox_stack.links() if name.startswith("pc")]
 
 
-def _served_events(server: Server, tmp_path: Path) -> subprocess.Popen[str]:
-    """``events`` (it runs until stopped) served, once its child runs."""
+def _served_events(server: Server,
+                   tmp_path: Path) -> tuple[subprocess.Popen[str], int]:
+    """``events`` (it runs until stopped) served, and its child once it runs (the
+    only child of the server's not named a spare: a spare renames itself at once,
+    though only just after its fork)."""
     directory = project(tmp_path, """
         app:
           image: busybox
     """)
     events = server.popen("events", cwd=directory)
-    server.stack.wait_for(lambda: server.children(), timeout=20)
-    return events
+    (child,) = server.stack.wait_for(
+        lambda: len(children := server.children()) == 1 and children, timeout=20)
+    return events, child
 
 
 def test_a_signal_reaches_the_served_command(server: Server, tmp_path: Path) -> None:
-    events = _served_events(server, tmp_path)
+    events, _ = _served_events(server, tmp_path)
     time.sleep(0.5)  # past its start: its Ctrl-C handling is in place
     events.send_signal(signal.SIGINT)
     _, err = events.communicate(timeout=20)
@@ -178,8 +182,7 @@ def _state(pid: int) -> str:
 
 
 def test_ctrl_z_stops_the_served_command_and_fg_goes_on(server: Server, tmp_path: Path) -> None:
-    events = _served_events(server, tmp_path)
-    (child,) = server.children()
+    events, child = _served_events(server, tmp_path)
     time.sleep(0.5)
     events.send_signal(signal.SIGTSTP)
     server.stack.wait_for(lambda: _state(child) == "T" and _state(events.pid) == "T", timeout=10)
@@ -199,7 +202,7 @@ def test_a_command_is_handed_to_the_spare_forked_before_it(server: Server,
     the command still runs."""
     spares = server.stack.wait_for(lambda: len(server.spares()) == 2 and server.spares(),
                                    timeout=10)
-    events = _served_events(server, tmp_path)
+    events, _ = _served_events(server, tmp_path)
     try:
         assert server.children() == [spares[0]]
         assert Path(f"/proc/{spares[0]}/comm").read_text().strip() == "python"
@@ -237,7 +240,7 @@ def test_a_spare_makes_its_memory_its_own_before_its_command(server: Server) -> 
 
 
 def test_a_killed_command_takes_its_child_along(server: Server, tmp_path: Path) -> None:
-    events = _served_events(server, tmp_path)
+    events, _ = _served_events(server, tmp_path)
     events.kill()
     events.wait(timeout=10)
     server.stack.wait_for(lambda: not server.children(), timeout=10)
