@@ -14,9 +14,9 @@ from common import forkclient
 
 CHILD = """
 import os, socket, sys, time
-from compose import app, forkserver
+from compose import app, forkchild
 conn = socket.socket(fileno=int(sys.argv[1]))
-forkserver.app_ending(conn)
+forkchild.app_ending(conn)
 print("done", flush=True)
 app.ending(3)
 time.sleep(30)  # a teardown that takes its time
