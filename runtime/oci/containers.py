@@ -5,7 +5,8 @@ A container's directory (``containers/<id>``) is its OCI bundle: ``container.jso
 can clean), ``config.json``, ``bundle.json`` (how to start it: terminal, stdin,
 namespaces to join, a shareable /dev/shm), the overlay's ``upper``/``work`` and
 mount point ``rootfs``, the files bind-mounted into it and conmon's ``ctr.log``.
-``bundle.py`` makes the bundle; this module runs and watches what it made.
+``bundle.py`` makes the bundle, ``starting.py`` starts it; this module is the
+backend's face, and stops, removes, watches and enters what they made.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from typing import IO, Any
 
 import trio
 
-from common import logoptions, state
-from common.errors import ImageError, RuntimeFailure, UsageError
+from common import state
+from common.errors import RuntimeFailure, UsageError
 from common.filewatch import DIRECTORY_CHANGES, FileWatch
 from common.paths import Layout
 from common.processes import wait_for_exit
@@ -47,9 +48,9 @@ from common.status import (
 )
 from common.syncpaths import SyncEntry
 from compose.spec.model import Hook, Service
-from runtime.images.store import Image, ImageStore
+from runtime.images.store import ImageStore
 from runtime.images.treetar import write_tree
-from runtime.oci import bundle, conmonctl, logrotate, logs, procs, rootfs, staging
+from runtime.oci import bundle, conmonctl, logs, procs, rootfs, staging
 from runtime.oci.attach import attach_running, attached, run_foreground
 from runtime.oci.bundle import RECORD
 from runtime.oci.cgroups import oom_kills, usage
@@ -57,20 +58,15 @@ from runtime.oci.copy import CopyError, container_to_host, host_to_container
 from runtime.oci.exec import container_exec_process, spec_of
 from runtime.oci.filesync import sync_into
 from runtime.oci.hookrun import container_stdio, run_hook_process
-from runtime.oci.joins import JoinError, find_target, join
 from runtime.oci.logs import LogFile
 from runtime.oci.probe import run_probe
-from runtime.oci.runcstate import read_state, wait_made, wait_started
+from runtime.oci.runcstate import read_state, wait_started
 from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime
-from runtime.oci.shm import mount_shm, unmount_shm
+from runtime.oci.shm import unmount_shm
+from runtime.oci.starting import LOG, Starting, current_image, log_limits
 from runtime.ocispec.capabilities import names_in_mask
 from runtime.ocispec.host import host_facts
-from runtime.ocispec.namespaces import SHM_SHAREABLE
 from runtime.ocispec.spec import SpecError, process_args
-from volumes.driver import inherit as inherit_volumes
-
-LOG = "ctr.log"
-START_LOCK = "start.lock"
 
 
 def read_record(directory: Path) -> ContainerRecord | None:
@@ -99,6 +95,7 @@ class ContainerDriver:
         self.warn = warn or _stderr_warning
         """Where warnings about a container go (a rlimit clamped, a capability the
         host lacks); the CLI may point it at its console."""
+        self.starting = Starting(layout, store, self.runtime_for)
 
     def directory(self, record: ContainerRecord) -> Path:
         return self.layout.container_dir(record.id)
@@ -115,13 +112,6 @@ class ContainerDriver:
             return self.oci
         return OciRuntime(self.layout, Runtime(os.path.basename(path), path))
 
-    def _image(self, record: ContainerRecord) -> Image:
-        image = self.store.resolve(record.image)
-        if image.id != record.image_id:
-            raise ImageError(
-                f"image {record.image} changed while {record.name} was being created; retry"
-            )
-        return image
 
     # --- create ------------------------------------------------------------------------
 
@@ -146,8 +136,8 @@ class ContainerDriver:
         made into its bundle (synchronous); warnings."""
         state.give_birth(self.layout, record.id, RECORD,
                          dataclasses.replace(record, config_hash="").to_json())
-        return bundle.make(self.layout, self.store, self._image(record), record, service,
-                           hosts, runtime, files)
+        return bundle.make(self.layout, self.store, current_image(self.store, record),
+                           record, service, hosts, runtime, files)
 
     async def write_hosts(self, record: ContainerRecord, hosts: str) -> None:
         path = self.directory(record) / "hosts"
@@ -170,170 +160,19 @@ class ContainerDriver:
                     staged: bool = False,
                     ready: Callable[[], Awaitable[None]] | None = None,
                     before_start: Callable[[], Awaitable[None]] | None = None) -> None:
-        """Run the container under conmon; ``stdin``: keep its stdin open for an
-        attached client (default: the service's ``stdin_open``); ``before_start``
-        runs once conmon holds the created container, before its process runs (to
-        attach without missing output), and so does ``ready`` (what the process
-        needs, made meanwhile: its DNS server); ``staged``: one ``stage`` made is
-        started as it is (else a created container is made anew)."""
-        directory = self.directory(record)
-        # The supervisor restarts what a user may be starting at the same moment:
-        # one start at a time, and a container that already runs is left alone.
-        async with state.file_lock(directory / START_LOCK,
-                                   f"container {record.name} is being started"):
-            oci = self.runtime_for(record)
-            await self._earlier_create(record, directory)
-            current = await self._settled_state(record, keep_created=staged)
-            if current in ("running", "paused"):
-                return
-            if current != "created":
-                await self._conmon_create(record, directory, stdin,
-                                          stdin_once=before_start is not None)
-                if before_start is not None:
-                    await before_start()
-            if ready is not None:
-                await ready()
-            await oci.start(record.id, record.name)
-            staging.started(directory)
+        """``starting.Starting.start``."""
+        await self.starting.start(record, stdin=stdin, staged=staged, ready=ready,
+                                  before_start=before_start)
 
     async def stage(self, record: ContainerRecord) -> None:
-        """Have conmon hold the container with its process not started yet: the
-        supervisor does this during a restart's back-off, so that only ``runc
-        start`` is left when the back-off ends (``start(staged=True)``)."""
-        directory = self.directory(record)
-        async with state.file_lock(directory / START_LOCK,
-                                   f"container {record.name} is being started"):
-            await self._earlier_create(record, directory)
-            if await self._settled_state(record, keep_created=True) is not None:
-                return
-            staging.remember(directory, self.layout.exits / record.id,
-                             self.runtime_for(record).exit_code(record.id))
-            await self._conmon_create(record, directory, None, stdin_once=False)
+        """``starting.Starting.stage``: a restart made ahead, all but ``runc start``."""
+        await self.starting.stage(record)
 
     async def unstage(self, record: ContainerRecord) -> None:
-        """Call off a restart ``stage`` prepared (its user stopped the container
-        meanwhile): the created container goes, and the container shows the exit
-        of its last run again, as if the restart had never been prepared."""
-        directory = self.directory(record)
-        last = staging.last_run(directory)
-        if last is None:
-            return
-        if (await self.runtime_for(record).state(record.id) or {}).get("status") == "created":
-            await self._delete(record)
-        staging.called_off(directory, self.layout.exits / record.id, last)
+        await self.starting.unstage(record)
 
     async def release(self, record: ContainerRecord) -> None:
-        """Forget an exited container in the runtime (``runc delete``), keeping its
-        files, overlay and namespace: what a restart would do first, done ahead."""
-        oci = self.runtime_for(record)
-        current = await oci.state(record.id)
-        if current is not None and current.get("status") == "stopped":
-            await oci.delete(record.id)
-
-    async def _settled_create(self, record: ContainerRecord, conmon: int
-                              ) -> dict[str, Any] | None:
-        """The runtime's state, once a ``runc create`` under way under ``conmon`` (a
-        restart being staged) has written it, or conmon has gone (the create failed):
-        stopping or removing the container meanwhile found no state, sent its signal
-        to nobody, and waited for conmon, which holds a created container forever."""
-        oci = self.runtime_for(record)
-        current = await oci.state(record.id)
-        if current is not None:
-            return current
-        await self._wait_for_create(record, conmon)
-        return await oci.state(record.id)
-
-    async def _wait_for_create(self, record: ContainerRecord, conmon: int) -> None:
-        """Until the ``runc create`` of ``conmon`` has written the container's state,
-        from before runc has made its directory, or conmon has gone; at most 10 s.
-        Only runc's layout is known: with another runtime, at once."""
-        if self.runtime_for(record).runtime.name != "runc":
-            return
-        with trio.move_on_after(10):
-            await _created_or_ended(self.layout.runc_root, record.id, conmon)
-
-    async def _earlier_create(self, record: ContainerRecord, directory: Path) -> None:
-        """A ``runc create`` still under way for the container, by the conmon of a
-        start that was cancelled (its command failed or was killed: conmon had
-        forked the process that stays), is let finish before the runtime's state is
-        read: read before, it said there was none, and a create of our own then
-        failed on the one that came meanwhile ("container with given ID already
-        exists", the fault walk under load)."""
-        pid = conmon_pid(directory, record.id)
-        if pid is not None:
-            await self._wait_for_create(record, pid)
-
-    async def _settled_state(self, record: ContainerRecord, *, keep_created: bool) -> str | None:
-        """The runtime's state of the container, None once a stopped (or, unless
-        ``keep_created``, a created) one is deleted so that it can be made anew."""
-        oci = self.runtime_for(record)
-        if not (self.layout.runc_root / record.id).exists():
-            return None
-        current = await oci.state(record.id)
-        status = None if current is None else str(current.get("status"))
-        if status in ("running", "paused") or (status == "created" and keep_created):
-            return status
-        if current is not None:
-            await self._delete(record)  # a stopped container is recreated to rerun
-        return None
-
-    async def _delete(self, record: ContainerRecord) -> None:
-        """``runtime delete``, then wait for its conmon, which writes the exit code of
-        what was deleted: not over the one of the run made next."""
-        pid = conmon_pid(self.directory(record), record.id)
-        await self.runtime_for(record).delete(record.id)
-        if pid is not None:
-            with trio.move_on_after(10):
-                await wait_for_exit(pid)
-
-    async def _conmon_create(self, record: ContainerRecord, directory: Path,
-                             stdin: bool | None, *, stdin_once: bool) -> None:
-        oci = self.runtime_for(record)
-        options = self.bundle_options(record)
-        if _remount_needed(directory, options):  # asked here: two stats, no thread
-            await trio.to_thread.run_sync(self._remount, record, options)
-        if options.get("joins"):
-            await self._join(record, options["joins"])
-        if options.get("volumes_from"):
-            await trio.to_thread.run_sync(inherit_volumes, self.layout, record,
-                                          list(options["volumes_from"]))
-        await oci.create(record.id, record.name, directory, directory / LOG,
-                         terminal=bool(options.get("terminal")),
-                         stdin=bool(options.get("stdin") if stdin is None else stdin),
-                         stdin_once=stdin_once,
-                         log_size_max=logrotate.backstop(*_log_limits(options)))
-
-    def _remount(self, record: ContainerRecord, options: dict[str, Any]) -> None:
-        """After a reboot the overlay is gone; mount it again from the same layers."""
-        directory = self.directory(record)
-        if not os.path.ismount(directory / "rootfs"):
-            rootfs.mount_rootfs(self.store, self.layout.layers, self._image(record), directory)
-        if options.get("shm") == SHM_SHAREABLE:
-            mount_shm(directory / "shm", int(options.get("shm_size") or 0) or 64 << 20)
-
-    async def _join(self, record: ContainerRecord, joins: dict[str, str]) -> None:
-        """Point the spec at the namespaces of the containers it joins, as they
-        run now."""
-        config_path = self.directory(record) / "config.json"
-        config = read_json(config_path)
-        records = await trio.to_thread.run_sync(state.container_records, self.layout)
-        for kind, reference in joins.items():
-            target = find_target(record, reference, records)
-            if target is None:
-                raise RuntimeFailure(f"container {record.name}: {kind} {reference}: "
-                                     "no such container")
-            current = await self.runtime_for(target).state(target.id) or {}
-            if current.get("status") not in ("running", "paused") or not current.get("pid"):
-                raise RuntimeFailure(f"container {record.name}: cannot join the {kind} "
-                                     f"namespace of {target.name}: it is not running")
-            shareable = self.bundle_options(target).get("shm") == SHM_SHAREABLE
-            shm = str(self.directory(target) / "shm") if shareable else None
-            try:
-                config = join(config, kind, int(current["pid"]), shm)
-            except JoinError as exc:
-                raise RuntimeFailure(f"container {record.name}: cannot join the {kind} "
-                                     f"namespace of {target.name}: {exc}") from None
-        write_json(config_path, config)
+        await self.starting.release(record)
 
     # --- stop, remove, status ---------------------------------------------------------
 
@@ -343,7 +182,7 @@ class ContainerDriver:
         if pid is None:
             return
         oci = self.runtime_for(record)
-        status = (await self._settled_create(record, pid) or {}).get("status")
+        status = (await self.starting.settled_create(record, pid) or {}).get("status")
         if status == "created" and staging.is_staged(self.directory(record)):
             await self.unstage(record)  # a restart in its back-off: called off
             return
@@ -378,7 +217,7 @@ class ContainerDriver:
         oci = self.runtime_for(record)
         pid = conmon_pid(directory, record.id)
         if pid is not None:
-            if (await self._settled_create(record, pid) or {}).get("status") == "paused":
+            if (await self.starting.settled_create(record, pid) or {}).get("status") == "paused":
                 await oci.resume(record.id, record.name)
             await oci.kill(record.id, "KILL")
             with trio.move_on_after(10):
@@ -572,7 +411,7 @@ class ContainerDriver:
         """The overlay's merged directory as the host sees it: the image and the
         container's changes, without the mounts made inside the container."""
         directory = self.directory(record)
-        await trio.to_thread.run_sync(self._remount, record, {})
+        await trio.to_thread.run_sync(self.starting.remount, record, {})
         await trio.to_thread.run_sync(partial(write_tree, str(directory / "rootfs"), output))
 
     def writable_layer(self, record: ContainerRecord) -> str:
@@ -604,7 +443,7 @@ class ContainerDriver:
 
     async def keep_rotated_logs(self, record: ContainerRecord, files: int,
                                 on_rotated: Callable[[], None]) -> None:
-        cap, _ = _log_limits(self.bundle_options(record))
+        cap, _ = log_limits(self.bundle_options(record))
         reopen = partial(conmonctl.send, self.directory(record), conmonctl.REOPEN_LOGS)
         await logs.keep_rotated(self.log_path(record), cap, files, reopen, on_rotated)
 
@@ -617,7 +456,7 @@ class ContainerDriver:
             while directory.is_dir() and (pid := conmon_pid(directory, record.id)) is None:
                 await changes.changed()
         if pid is not None:
-            await self._wait_for_create(record, pid)
+            await self.starting.wait_for_create(record, pid)
         await wait_started(self.layout.runc_root, record.id)  # asking again would spin
 
     def is_running(self, record: ContainerRecord) -> bool:
@@ -630,31 +469,5 @@ class ContainerDriver:
         self.warn = warn
 
 
-async def _created_or_ended(runc_root: Path, container_id: str, conmon: int) -> None:
-    """Until conmon's ``runc create`` has written the container's state, or conmon
-    has ended.  Before, the container's status reads as exited with no code yet
-    (conmon runs, runc knows nothing): a watcher that asked then polled the status
-    every 10 ms through the create, ten times a container in an ``up``."""
-    async with trio.open_nursery() as nursery:
-
-        async def until(wait: Callable[[], Awaitable[None]]) -> None:
-            await wait()
-            nursery.cancel_scope.cancel()
-
-        nursery.start_soon(until, partial(wait_made, runc_root, container_id))
-        nursery.start_soon(until, partial(wait_for_exit, conmon))
 
 
-def _log_limits(options: Mapping[str, Any]) -> tuple[int, int]:
-    """The log's cap and file count (the defaults for containers made before these
-    were recorded)."""
-    return (int(options.get("log_size_max") or logoptions.DEFAULT_MAX_SIZE),
-            int(options.get("log_files") or logoptions.DEFAULT_MAX_FILES))
-
-
-def _remount_needed(directory: Path, options: dict[str, Any]) -> bool:
-    """Whether ``_remount`` has work to do: after a reboot the overlay is gone, and
-    a shareable ``/dev/shm`` is mounted by us.  Asked before a worker thread is
-    taken: the thread's round trip, waiting for the interpreter's lock behind the
-    interfaces being attached meanwhile, took 2-4 ms of every start."""
-    return not os.path.ismount(directory / "rootfs") or options.get("shm") == SHM_SHAREABLE

@@ -78,7 +78,7 @@ async def test_stop_and_remove_wait_for_a_create_under_way(tmp_path: Path) -> No
         async with trio.open_nursery() as nursery:
             nursery.start_soon(create_done)
             started = trio.current_time()
-            state = await driver._settled_create(_record(), conmon.pid)
+            state = await driver.starting.settled_create(_record(), conmon.pid)
         assert state is not None and state["status"] == "created"
         assert 0.15 < trio.current_time() - started < 5
     finally:
@@ -88,4 +88,4 @@ async def test_stop_and_remove_wait_for_a_create_under_way(tmp_path: Path) -> No
     ended = await trio.lowlevel.open_process([sys.executable, "-c", "pass"])
     await ended.wait()  # a conmon gone: the create failed, nothing to wait for
     with trio.fail_after(2):
-        assert await driver._settled_create(_record(), ended.pid) is None
+        assert await driver.starting.settled_create(_record(), ended.pid) is None

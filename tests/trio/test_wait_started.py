@@ -8,8 +8,8 @@ from pathlib import Path
 
 import trio
 
-from runtime.oci.containers import _created_or_ended
 from runtime.oci.runcstate import wait_made, wait_started
+from runtime.oci.starting import _created_or_ended
 
 
 def created(root: Path) -> Path:
