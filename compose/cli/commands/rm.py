@@ -10,7 +10,7 @@ from common.records import ContainerRecord, VolumeRecord
 from compose.cli.invocation import Verbs, project_verb
 from compose.engine.context import Context
 from compose.engine.events import Progress
-from compose.engine.executor import run_concurrently, stop_by_user
+from compose.engine.executor import remove_container, run_concurrently, stop_by_user
 from compose.engine.targets import project_records
 
 
@@ -45,8 +45,7 @@ async def rm(ctx: Context, project: str, services: list[str], *, force: bool,
 
     async def one(record: ContainerRecord) -> None:
         ctx.output.progress(Progress("Container", record.name, "Removing"))
-        await ctx.networks.disconnect(record)  # first: see the executor's RemoveContainer
-        await ctx.containers.remove(record)
+        await remove_container(ctx.containers, ctx.networks, record)
         if volumes:  # its anonymous volumes, as docker compose rm -v removes them
             for volume in record.anonymous_volumes:
                 await ctx.volumes.remove_volume(VolumeRecord(volume))
