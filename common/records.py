@@ -37,6 +37,9 @@ class NetworkRecord:
     config_hash: str = ""
     """What the network was made from (``netplan.network_hash``); when the file now
     says otherwise, ``up`` makes it again.  Empty in records older than the hash."""
+    netns: str = ""
+    """The network namespace its bridge was made in (``net:[inode]``, as
+    ``/proc/self/ns/net`` reads); empty in older records, and until it is made."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

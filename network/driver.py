@@ -31,7 +31,7 @@ from common.concurrency import open_nursery
 from common.paths import Layout
 from common.records import Attachment, ContainerRecord, NetworkRecord
 from common.statefiles import write_atomic
-from network import firewall, netlink, netlinkworker, ports, procnet, sysctl
+from network import firewall, netlink, netlinkworker, nsidentity, ports, procnet, sysctl
 from network.deletions import LinkDeletions
 from network.hosts import container_resolv_conf
 from network.netns import bind_netns, make_netns, remove_netns
@@ -234,6 +234,14 @@ class NetworkDriver:
 
     async def link_names(self) -> set[str]:
         return set(procnet.read_link_names())
+
+    def namespace(self) -> str:
+        return nsidentity.here()
+
+    async def elsewhere(self, network: NetworkRecord) -> str | None:
+        if not network.netns or network.netns == nsidentity.here():
+            return None
+        return await trio.to_thread.run_sync(nsidentity.where, network.netns)
 
 
 def mac_for(address: IPv4Interface) -> str:

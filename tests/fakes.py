@@ -218,6 +218,10 @@ class FakeNetworks:
     def __init__(self) -> None:
         self.log: list[str] = []
         self.links: set[str] = set()
+        self.here = "net:[1]"
+        """The namespace the fake's networks are made in."""
+        self.alive: dict[str, str] = {}
+        """Other namespaces that exist, by identity: where each is."""
 
     async def create_network(self, network: NetworkRecord) -> None:
         self.log.append(f"bridge {network.bridge}")
@@ -253,6 +257,14 @@ class FakeNetworks:
 
     async def link_names(self) -> set[str]:
         return set(self.links)
+
+    def namespace(self) -> str:
+        return self.here
+
+    async def elsewhere(self, network: NetworkRecord) -> str | None:
+        if not network.netns or network.netns == self.here:
+            return None
+        return self.alive.get(network.netns)
 
 
 class FakeVolumes:

@@ -224,6 +224,15 @@ class NetworkBackend(Protocol):
     async def link_names(self) -> set[str]:
         """Names of the network interfaces on this host."""
 
+    def namespace(self) -> str:
+        """The network namespace bridges are made in (this command's); a network's
+        record keeps it."""
+
+    async def elsewhere(self, network: NetworkRecord) -> str | None:
+        """Where ``network`` lives (a path to its namespace) when it was made in a
+        network namespace other than this command's that still exists; None when
+        it is here, or its namespace has ended (its bridge with it)."""
+
 
 class VolumeBackend(Protocol):
     async def create_volume(self, volume: VolumeRecord) -> None:

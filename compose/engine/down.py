@@ -15,7 +15,7 @@ from common.records import ContainerRecord
 from compose.engine.context import Context
 from compose.engine.events import Progress
 from compose.engine.executor import Executor
-from compose.engine.observe import observe
+from compose.engine.observe import observe, refuse_elsewhere
 from compose.planning.observed import ObservedState
 from compose.planning.plan import plan_down
 
@@ -23,6 +23,10 @@ from compose.planning.plan import plan_down
 async def down(ctx: Context, project_name: str, timeout: float | None = None,
                volumes: bool = False, rmi: str | None = None) -> int:
     async with state.project_lock(ctx.layout, project_name):
+        # before its supervisor is stopped: a project of another network namespace is
+        # left as it is (its project.json is small: read here, not in a thread)
+        await refuse_elsewhere(
+            ctx.networks, state.project_networks(ctx.layout, project_name).values())
         observed = await _observe_stopping(ctx, project_name)
         plan = plan_down(observed, remove_volumes=volumes)
         for warning in plan.warnings:

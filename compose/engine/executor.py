@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, TypeVar
 
@@ -217,6 +217,7 @@ class Executor:
         match op:
             case CreateNetwork(network):
                 self.report(Progress("Network", network.name, "Creating"))
+                network = replace(network, netns=self.networks.namespace())
                 async with self._project_file:
                     await trio.to_thread.run_sync(state.save_network, self.layout, network)
                 await self.networks.create_network(network)

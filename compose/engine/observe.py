@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from ipaddress import IPv4Network
@@ -10,6 +11,7 @@ import trio
 
 from common import state
 from common.concurrency import bounded, parallel_limit
+from common.errors import UsageError
 from common.paths import Layout
 from common.records import ContainerRecord, NetworkRecord, VolumeRecord
 from common.status import ContainerStatus
@@ -47,6 +49,7 @@ async def observe(
     taken = []
     absent: set[str] = set()
     if network is not None:
+        await refuse_elsewhere(network, disk.networks.values())
         taken = [*await network.routed_networks(), *disk.other_subnets]
         links = await network.link_names()
         absent = {key for key, record in disk.networks.items() if record.bridge not in links}
@@ -59,6 +62,20 @@ async def observe(
         surroundings=disk.surroundings,
         volumes=found,
     )
+
+
+async def refuse_elsewhere(network: NetworkBackend, networks: Iterable[NetworkRecord]) -> None:
+    """A project's networks are used only from the network namespace they were made
+    in (``network/nsidentity.py``): from another one, their bridges are not found,
+    and ``down`` forgot them while they lived on, or ``up`` made them twice.  A
+    UsageError naming where they are, before anything is changed."""
+    for record in networks:
+        place = await network.elsewhere(record)
+        if place is not None:
+            raise UsageError(
+                f"network {record.name} of project {record.project} was made in another "
+                f"network namespace, {place}: run pycompose in that one "
+                f"(nsenter --net={place} pycompose ...)")
 
 
 @dataclass(frozen=True)

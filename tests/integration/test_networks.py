@@ -10,6 +10,7 @@ tests check the nftables ruleset too.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import secrets
 import shutil
@@ -378,6 +379,31 @@ def test_down_after_a_crash_leaves_nothing(busybox_stack: Stack, tmp_path: Path)
         subprocess.run(["kill", "-9", str(pid)], check=True)
     stack.wait_for(lambda: rows(stack, project)[0]["State"] == "exited")
     assert "dport 18085" in ruleset(stack)
+    down_leaves_nothing(stack, project)
+
+
+def test_a_project_is_brought_down_only_from_its_network_namespace(
+        busybox_stack: Stack, tmp_path: Path, netns: str) -> None:
+    """Its bridge, firewall table and supervisor live in the namespace of its
+    ``up``: ``down`` or ``up`` from another (the same state root) refuse, naming
+    that namespace, and change nothing; from its own, ``down`` leaves nothing."""
+    project = write_compose(tmp_path / "home", {
+        "services": {"web": {"image": "busybox", "command": ["sleep", "300"],
+                             "ports": ["18086:80"]}}})
+    stack = busybox_stack
+    stack.run("up", "-d", cwd=project)
+    bridges = [link for link in stack.links() if link.startswith("pc")]
+    elsewhere = dataclasses.replace(stack, netns=netns)
+    for verb in (("down", "-t", "0"), ("up", "-d")):
+        refused = elsewhere.run(*verb, cwd=project, check=False)
+        assert refused.returncode != 0
+        assert f"network namespace, /run/netns/{stack.netns}: run pycompose in that" \
+            in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert [link for link in elsewhere.links() if link != "lo"] == []
+    assert rows(stack, project)[0]["State"] == "running"
+    assert [link for link in stack.links() if link.startswith("pc")] == bridges
+    assert "dport 18086" in ruleset(stack)
     down_leaves_nothing(stack, project)
 
 

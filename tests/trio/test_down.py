@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
 import trio
 
 from common import state
+from common.errors import UsageError
 from common.paths import Layout
-from common.records import ContainerRecord
+from common.records import ContainerRecord, NetworkRecord
 from common.status import RUNNING
 from compose.engine.context import Context
 from compose.engine.down import down
@@ -61,3 +63,45 @@ async def test_what_exists_is_read_while_the_supervisor_ends(tmp_path: Path) -> 
     with trio.fail_after(10):  # one after the other, the end would wait for the read
         assert await down(ctx, "p", timeout=0) == 0
     assert "stop p-web-1" in containers.log and "remove p-web-1" in containers.log
+
+
+def _context(layout: Layout, containers: FakeContainers, networks: FakeNetworks,
+             supervisors: FakeSupervisors) -> Context:
+    return Context(layout=layout, containers=containers, networks=networks,
+                   volumes=LocalVolumes(layout), images=FakeImages(),
+                   supervisors=cast(Any, supervisors), output=RecordingOutput(), environ={},
+                   runtime="/usr/bin/runc")
+
+
+DEFAULT = NetworkRecord(key="default", name="p_default", project="p", bridge="pc-p",
+                        subnet="10.89.0.0/24", gateway="10.89.0.1", netns="net:[7]")
+
+
+async def test_a_project_of_another_live_network_namespace_is_left_as_it_is(
+        tmp_path: Path) -> None:
+    """Its bridge is not found from here: forgotten, it would live on where nobody
+    looks.  Nothing is stopped or removed, its supervisor included."""
+    layout = Layout(tmp_path / "root", tmp_path / "run")
+    state.give_birth(layout, WEB.id, "container.json", WEB.to_json())
+    state.save_network(layout, DEFAULT)
+    containers, networks, supervisors = FakeContainers(), FakeNetworks(), FakeSupervisors()
+    containers.state[WEB.id] = RUNNING
+    networks.alive["net:[7]"] = "/run/netns/theirs"
+    with pytest.raises(UsageError, match=r"network p_default .* /run/netns/theirs"):
+        await down(_context(layout, containers, networks, supervisors), "p", timeout=0)
+    assert (containers.log, networks.log, supervisors.log) == ([], [], [])
+    assert state.project_networks(layout, "p") == {"default": DEFAULT}
+
+
+async def test_a_project_whose_network_namespace_has_ended_goes_as_before(
+        tmp_path: Path) -> None:
+    """Its bridge ended with its namespace: the record goes."""
+    layout = Layout(tmp_path / "root", tmp_path / "run")
+    state.give_birth(layout, WEB.id, "container.json", WEB.to_json())
+    state.save_network(layout, DEFAULT)
+    containers, networks, supervisors = FakeContainers(), FakeNetworks(), FakeSupervisors()
+    containers.state[WEB.id] = RUNNING
+    assert await down(_context(layout, containers, networks, supervisors), "p",
+                      timeout=0) == 0
+    assert "remove p-web-1" in containers.log
+    assert state.project_networks(layout, "p") == {}

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import trio
 
-from common.errors import RuntimeFailure
+from common import state
+from common.errors import RuntimeFailure, UsageError
 from common.paths import Layout
 from common.records import ContainerRecord
 from common.statefiles import write_json
@@ -101,6 +102,26 @@ async def test_up_then_down_in_dependency_order(tmp_path: Path, autojump_clock: 
     assert stops.index("stop proj-worker-1") < stops.index("stop proj-db-1")
     assert networks.links == set()
     assert not (layout.projects / "proj").exists()
+
+
+async def test_a_network_is_recorded_with_its_namespace_and_used_only_from_it(
+        tmp_path: Path) -> None:
+    """A network made here says where (``NetworkRecord.netns``); a command of
+    another network namespace, while this one lives, refuses before it plans."""
+    layout, containers, networks = _setup(tmp_path)
+    plan = _plan(layout, await observe(layout, "proj", containers, networks), tmp_path)
+    await Executor(layout, containers, networks, lambda event: None).run(plan)
+    (network,) = state.project_networks(layout, "proj").values()
+    assert network.netns == networks.namespace() == "net:[1]"
+
+    elsewhere = FakeNetworks()
+    elsewhere.here, elsewhere.alive = "net:[2]", {"net:[1]": "/run/netns/first"}
+    with pytest.raises(UsageError, match="was made in another network namespace, "
+                                         "/run/netns/first"):
+        await observe(layout, "proj", containers, elsewhere)
+    elsewhere.alive = {}  # ended, and its bridge with it: absent, as after a reboot
+    observed = await observe(layout, "proj", containers, elsewhere)
+    assert observed.absent_networks == {"default"}
 
 
 async def test_what_follows_the_plan_runs_beside_its_last_stage_of_starts(
