@@ -14,6 +14,7 @@ Run: .venv/bin/python bench/updown.py [--rounds N] [--quick] [--json]
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -71,11 +72,37 @@ def _podman(space: Scratch, project: Path) -> float:
     return up + timed(podman_compose(space, project, "down", "-t", "0"), cwd=project)
 
 
-def _floor(space: Scratch, services: int) -> float:
+def _floor(space: Scratch, services: int, seccomp: bool = False) -> float:
     bundle = floor_bundle(space.work, ["sleep", "3600"])
+    if seccomp:
+        bundle = _with_profile(bundle)
     script = FLOOR.format(n=services, runc="runc", state=space.work / "floor-state",
                           bundle=bundle)
     return timed(space.inside("sh", "-c", script))
+
+
+def _with_profile(bundle: Path) -> Path:
+    """The floor's bundle with the seccomp section pycompose gives a container by
+    default (Docker's profile, for the default capabilities, this host's arch and
+    kernel): the runc loop as it would run pycompose's spec.  For reading the
+    figure: libseccomp compiles that profile in each ``runc init``."""
+    from runtime.ocispec.capabilities import container_capabilities
+    from runtime.ocispec.host import host_facts
+    from runtime.ocispec.seccomp import to_oci
+    from runtime.ocispec.seccomp_default import DEFAULT_PROFILE
+
+    profiled = bundle.with_name("floor-bundle-seccomp")
+    if not profiled.exists():
+        profiled.mkdir()
+        (profiled / "rootfs").symlink_to(bundle / "rootfs")
+        host = host_facts()
+        caps = container_capabilities((), (), privileged=False, bounding=host.bounding)
+        config = json.loads((bundle / "config.json").read_text())
+        config["linux"]["seccomp"] = to_oci(DEFAULT_PROFILE, capabilities=caps.granted,
+                                            arch=host.arch, kernel=host.kernel,
+                                            absent=host.absent_arches)
+        (profiled / "config.json").write_text(json.dumps(config))
+    return profiled
 
 
 def measure(rounds: int, quick: bool) -> list[Figure]:
@@ -91,6 +118,8 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
             split: list[tuple[float, float]] = []
             tools = {"pycompose": partial(_pycompose, space, ours, split),
                      "floor": partial(_floor, space, services)}
+            if services == 20:  # what the floor would be running pycompose's spec
+                tools["floor+seccomp"] = partial(_floor, space, services, seccomp=True)
             if services == 1:  # each command on its own, as the first after 15 idle minutes
                 tools["alone"] = partial(_pycompose, space, ours, [],
                                          {**space.env, forkclient.VARIABLE: "0"})
@@ -116,6 +145,12 @@ def measure(rounds: int, quick: bool) -> list[Figure]:
             figures.append(Figure(f"{label} (vs floor)", "s", samples["pycompose"],
                                   "runc loop (floor)", samples["floor"],
                                   note=TARGET_FLOOR.get(services, "")))
+            if "floor+seccomp" in samples:
+                figures.append(Figure(f"{label} (vs floor with Docker's seccomp profile)",
+                                      "s", samples["pycompose"],
+                                      "runc loop + profile", samples["floor+seccomp"],
+                                      note="informative: the same loop running the "
+                                           "profile pycompose applies by default"))
             if "alone" in samples:
                 figures.append(Figure(f"{label}, without the fork server", "s",
                                       samples["alone"], "runc loop (floor)", samples["floor"],
