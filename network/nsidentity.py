@@ -11,17 +11,17 @@ the project's namespace is (``/run/netns/<name>`` when it has a name).
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 
 NAMED = "/run/netns"
 """Where ``ip netns`` keeps its namespaces' bind mounts."""
 
 
-@functools.cache
 def here() -> str:
     """This process's network namespace, as the kernel names it: ``net:[4026531840]``
-    (the initial namespace's number is the same at every boot)."""
+    (the initial namespace's number is the same at every boot).  Read each time (a
+    few microseconds): a fork server's child enters its command's namespace, and a
+    value kept from before would name the server's."""
     return os.readlink("/proc/self/ns/net")
 
 
