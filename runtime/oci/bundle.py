@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from runtime.ocispec.servicespec import Decided, Gathered
 
 RECORD = "container.json"
+LOG = "ctr.log"
+"""conmon's log of the container's output, beside its bundle."""
 BUNDLE = "bundle.json"
 
 

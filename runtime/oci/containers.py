@@ -63,7 +63,7 @@ from runtime.oci.probe import run_probe
 from runtime.oci.runcstate import read_state, wait_started
 from runtime.oci.runtime import OciRuntime, Runtime, conmon_pid, named_runtime
 from runtime.oci.shm import unmount_shm
-from runtime.oci.starting import LOG, Starting, current_image, log_limits
+from runtime.oci.starting import Starting, current_image, log_limits
 from runtime.ocispec.capabilities import names_in_mask
 from runtime.ocispec.host import host_facts
 from runtime.ocispec.spec import SpecError, process_args
@@ -101,7 +101,7 @@ class ContainerDriver:
         return self.layout.container_dir(record.id)
 
     def log_path(self, record: ContainerRecord) -> Path:
-        return self.directory(record) / LOG
+        return self.directory(record) / bundle.LOG
 
     def runtime_for(self, record: ContainerRecord) -> OciRuntime:
         """The OCI runtime the container was created with (a service's ``runtime:``),

@@ -34,7 +34,6 @@ from runtime.oci.shm import mount_shm
 from runtime.ocispec.namespaces import SHM_SHAREABLE
 from volumes.driver import inherit as inherit_volumes
 
-LOG = "ctr.log"
 START_LOCK = "start.lock"
 
 
@@ -182,7 +181,7 @@ class Starting:
         if options.get("volumes_from"):
             await trio.to_thread.run_sync(inherit_volumes, self.layout, record,
                                           list(options["volumes_from"]))
-        await oci.create(record.id, record.name, directory, directory / LOG,
+        await oci.create(record.id, record.name, directory, directory / bundle.LOG,
                          terminal=bool(options.get("terminal")),
                          stdin=bool(options.get("stdin") if stdin is None else stdin),
                          stdin_once=stdin_once,
