@@ -7,7 +7,7 @@ import json
 import pytest
 
 from runtime.ocispec.seccomp import Arg, Filter, Profile, ProfileError, Rule, parse_profile, to_oci
-from runtime.ocispec.seccomp_default import DEFAULT_PROFILE
+from runtime.ocispec.seccomp_default import DEFAULT_PROFILE, SOCKET_FAMILIES
 
 PROFILE = Profile(
     default_action="SCMP_ACT_ERRNO", default_errno=1,
@@ -105,3 +105,30 @@ def test_default_profile_shape() -> None:
                               "op": "SCMP_CMP_MASKED_EQ"}]
     first = section["syscalls"][0]["names"]  # the unconditional list has no repeats
     assert len(first) == len(set(first))
+
+
+def _passes(arg: dict[str, int | str], x: int) -> bool:
+    """One OCI argument comparison, as libseccomp makes it (64-bit, unsigned)."""
+    value, two = int(arg["value"]), int(arg["valueTwo"])
+    match arg["op"]:
+        case "SCMP_CMP_LT":
+            return x < value
+        case "SCMP_CMP_EQ":
+            return x == value
+        case "SCMP_CMP_MASKED_EQ":
+            return x & value == two
+    raise AssertionError(arg["op"])
+
+
+def test_socket_families_are_mobys_in_fewer_rules() -> None:
+    """The masked rules allow exactly moby's families: every one below 12 and its
+    list, nothing else, whatever the upper bits of the argument."""
+    section = to_oci(DEFAULT_PROFILE, capabilities=[], arch="amd64", kernel=(6, 1))
+    rules = [r["args"][0] for r in section["syscalls"] if r["names"] == ["socket"]]
+    assert len(rules) == 11
+    assert all(int(r["value"]) >> 6 == (1 << 58) - 1 for r in rules[1:])  # bits 6-63 kept
+    mobys = set(range(12)) | set(SOCKET_FAMILIES)
+    values = [*range(1 << 16), 40 | 1 << 32, 13 | 1 << 32, 1 << 63, (1 << 64) - 1,
+              (1 << 32) - 1, 0xFFFF_FFFF_0000_000D]
+    allowed = {x for x in values if any(_passes(r, x) for r in rules)}
+    assert allowed == mobys
