@@ -62,6 +62,9 @@ class Executor:
         # A stage's containers are made side by side, as many at once as keeps both
         # the cores and the disk busy without a hundred threads contending.
         self._containers_at_once = trio.CapacityLimiter(parallel_limit())
+        # Containers are made under a limit of their own: starts prepared beside
+        # them (``_made_and_started``) hold their places until the stage is made.
+        self._creates_at_once = trio.CapacityLimiter(parallel_limit())
 
     async def run(self, plan: Plan,
                   then: Callable[[], Awaitable[object]] | None = None) -> None:
@@ -81,11 +84,64 @@ class Executor:
             if then is not None:
                 await then()
 
-        for number, stage in enumerate(stages, 1):
+        number = 0
+        while number < len(stages):
+            stage, last = stages[number], number == len(stages) - 1
+            if not last and overlaps(stage, stages[number + 1]):
+                together = [op for op in stages[number + 1] if isinstance(op, StartContainer)]
+                ends = beside and number + 1 == len(stages) - 1
+                await self._made_and_started(stage, together, after if ends else None)
+                number += 2
+                continue
             jobs: list[Callable[[], Awaitable[None]]] = [partial(self._do, op) for op in stage]
-            await run_concurrently([*jobs, after] if beside and number == len(stages) else jobs)
+            await run_concurrently([*jobs, after] if beside and last else jobs)
+            number += 1
         if not beside:
             await after()
+
+    async def _made_and_started(self, made: Sequence[Op], starts: Sequence[StartContainer],
+                                after: Callable[[], Awaitable[None]] | None) -> None:
+        """A stage making networks and containers, and the next one starting those
+        containers, at once: each start is prepared (connected, its DNS server asked
+        for, created by the runtime under conmon) as soon as its container and the
+        networks are made, while the others are being made; its process starts only
+        once the whole stage is made.  So one container that cannot be made starts
+        none, as docker compose creates everything before it starts anything, and
+        the runtime's work fills the cores that making leaves idle (file writes and
+        fsyncs, in one interpreter): ``up`` of 20 spent 130 ms making them with a
+        core idle 40% of the time."""
+        containers = [op for op in made if isinstance(op, CreateContainer)]
+        made_one = {op.record.id: trio.Event() for op in containers}
+        networks, everything = trio.Event(), trio.Event()
+
+        async def make_networks() -> None:
+            await run_concurrently([partial(self._do, op) for op in made
+                                    if not isinstance(op, CreateContainer)])
+            networks.set()
+
+        async def make(op: CreateContainer) -> None:
+            await self._do(op)
+            made_one[op.record.id].set()
+
+        async def make_all() -> None:
+            await run_concurrently([make_networks, *(partial(make, op) for op in containers)])
+            everything.set()
+
+        async def start(record: ContainerRecord) -> None:
+            async def opened() -> None:
+                await everything.wait()
+                self.report(Progress("Container", record.name, "Starting"))
+
+            await made_one[record.id].wait()
+            await networks.wait()
+            await self._start_container(record, gate=opened)
+
+        async def then() -> None:
+            await everything.wait()
+            if after is not None:
+                await after()
+
+        await run_concurrently([make_all, then, *(partial(start, op.record) for op in starts)])
 
     async def _await_dependencies(self, record: ContainerRecord) -> None:
         """Before a container starts: its dependencies' conditions, as docker compose
@@ -238,7 +294,7 @@ class Executor:
                 self.report(Progress("Volume", volume.name, "Removed", done=True))
             case CreateContainer(record, service, hosts):
                 self.report(Progress("Container", record.name, "Creating"))
-                async with self._containers_at_once:
+                async with self._creates_at_once:
                     # what the supervisor needs, written with the bundle: the file's
                     # own directory fsync and worker thread were 2-4 ms a container
                     await self.containers.create(record, service, hosts,
@@ -251,13 +307,7 @@ class Executor:
             case ReplaceContainers():
                 await self._roll(op)
             case StartContainer(record):
-                await self._await_dependencies(record)
-                self.report(Progress("Container", record.name, "Starting"))
-                async with self._containers_at_once:
-                    await self._start(record)
-                self._event(record, "start")
-                await hooks.post_start(self.layout, self.containers, record)
-                self.report(Progress("Container", record.name, "Started", done=True))
+                await self._start_container(record)
             case StopContainer(record):
                 self.report(Progress("Container", record.name, "Stopping"))
                 await stop_by_user(self.layout, self.containers, record, self.stop_timeout,
@@ -273,7 +323,21 @@ class Executor:
                 self.report(Progress("Container", record.name, "Removed", done=True))
 
 
-    async def _start(self, record: ContainerRecord) -> None:
+    async def _start_container(self, record: ContainerRecord,
+                               gate: Callable[[], Awaitable[None]] | None = None) -> None:
+        """``gate``: awaited before the process starts (``_made_and_started``); it
+        says "Starting" itself."""
+        await self._await_dependencies(record)
+        if gate is None:
+            self.report(Progress("Container", record.name, "Starting"))
+        async with self._containers_at_once:
+            await self._start(record, gate)
+        self._event(record, "start")
+        await hooks.post_start(self.layout, self.containers, record)
+        self.report(Progress("Container", record.name, "Started", done=True))
+
+    async def _start(self, record: ContainerRecord,
+                     gate: Callable[[], Awaitable[None]] | None = None) -> None:
         """A new container's interfaces are attached, then its DNS server asked for,
         while the runtime creates it in its namespace (connected when it first
         starts, as under Docker).  One that ran before gets its DNS server first,
@@ -289,6 +353,8 @@ class Executor:
                 await connected.wait()
                 if ready is not None:
                     await ready(record)
+                if gate is not None:
+                    await gate()
 
             if ready is not None and not (self.layout.exits / record.id).exists():
                 await meanwhile(prepare, partial(self.containers.start, record), then=user)
@@ -400,6 +466,16 @@ async def _remove_limited(containers: ContainerBackend, record: ContainerRecord,
     finally:
         if held:
             limit.release()
+
+
+def overlaps(made: Sequence[Op], starting: Sequence[Op]) -> bool:
+    """Whether ``starting`` may be prepared while ``made`` is carried out
+    (``Executor._made_and_started``): ``made`` only makes networks and containers,
+    and ``starting`` only starts containers it makes."""
+    ids = {op.record.id for op in made if isinstance(op, CreateContainer)}
+    return bool(ids) and all(isinstance(op, CreateContainer | CreateNetwork) for op in made) \
+        and bool(starting) and all(isinstance(op, StartContainer) and op.record.id in ids
+                                   for op in starting)
 
 
 async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]], *,

@@ -61,11 +61,13 @@ class RecordingContainers(FakeContainers):
         await super().remove(record)
 
 
-def _setup(tmp_path: Path, **kwargs: object) -> tuple[Layout, RecordingContainers, FakeNetworks]:
+def _setup(tmp_path: Path, compose: str = COMPOSE, containers: type[RecordingContainers] =
+           RecordingContainers, **kwargs: object
+           ) -> tuple[Layout, RecordingContainers, FakeNetworks]:
     (tmp_path / "proj").mkdir()
-    (tmp_path / "proj" / "compose.yaml").write_text(COMPOSE)
+    (tmp_path / "proj" / "compose.yaml").write_text(compose)
     layout = Layout(tmp_path / "root", tmp_path / "run")
-    return layout, RecordingContainers(layout, **kwargs), FakeNetworks()
+    return layout, containers(layout, **kwargs), FakeNetworks()
 
 
 def _plan(layout: Layout, observed, tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -287,3 +289,83 @@ async def test_removals_let_go_of_the_limit_while_their_links_go(
     assert sorted(line for line in containers.log if line.startswith("remove")) == [
         f"remove p-web-{n}" for n in range(1, 5)]
     assert limit.borrowed_tokens == 0
+
+
+class SlowlyMade(RecordingContainers):
+    """Containers made in a time of their own by service (``a`` 3 s, the others
+    0.5 s), ``a`` failing when ``fail``; what happens when, in ``seen``."""
+
+    def __init__(self, layout: Layout, *, fail: bool = False, **kwargs: object) -> None:
+        super().__init__(layout, start_delay=1.0, **kwargs)
+        self.fail = fail
+        self.seen: list[tuple[float, str]] = []
+
+    async def create(self, record: ContainerRecord, service: object, hosts: str,
+                     files: Mapping[str, bytes] | None = None) -> None:
+        await trio.sleep(3.0 if record.service == "a" else 0.5)
+        if self.fail and record.service == "a":
+            raise RuntimeFailure(f"cannot create {record.name}: refused")
+        await super().create(record, service, hosts, files)
+        self.seen.append((trio.current_time(), f"made {record.service}"))
+
+    async def start(self, record: ContainerRecord, **kwargs: object) -> None:
+        self.seen.append((trio.current_time(), f"preparing {record.service}"))
+        await super().start(record, **kwargs)  # type: ignore[arg-type]
+        self.seen.append((trio.current_time(), f"running {record.service}"))
+
+
+THREE = "services:\n" + "".join(f"  {s}:\n    image: busybox\n" for s in "abc")
+
+
+async def _up_three(tmp_path: Path, fail: bool
+                    ) -> tuple[SlowlyMade, list[str], RuntimeFailure | None]:
+    layout, containers, networks = _setup(tmp_path, THREE, SlowlyMade, fail=fail)
+    assert isinstance(containers, SlowlyMade)
+    said: list[str] = []
+
+    async def nothing(*args: object) -> None:
+        pass
+
+    dependencies = Dependencies(watch=nothing, image_config=lambda record: {},
+                                warn=lambda message: None, ready=nothing)
+    plan = _plan(layout, await observe(layout, "proj", containers, networks), tmp_path)
+    executor = Executor(layout, containers, networks,
+                        lambda e: said.append(f"{e.status} {e.name}"), dependencies=dependencies)
+    try:
+        await executor.run(plan)
+    except RuntimeFailure as exc:
+        return containers, said, exc
+    return containers, said, None
+
+
+async def test_starts_are_prepared_while_the_others_are_made(
+        tmp_path: Path, autojump_clock: object) -> None:
+    """The runtime creates b and c (their start's first part, 1 s) while a is still
+    being made, so their cores are not left idle; no process starts before all three
+    are made, and "Starting" is said only then, as docker compose creates every
+    container before it starts one."""
+    containers, said, error = await _up_three(tmp_path, fail=False)
+    assert error is None
+    seen = dict((what, when) for when, what in containers.seen)
+    assert seen["preparing b"] == seen["preparing c"] == pytest.approx(0.5)
+    assert seen["made a"] == pytest.approx(3.0)
+    # (a thread's state write before each process starts lets the test's clock jump)
+    assert 3.0 <= seen["running b"] <= 4.0 and 3.0 <= seen["running c"] <= 4.0
+    assert seen["running a"] == pytest.approx(4.0)
+    starting = [i for i, line in enumerate(said) if line.startswith("Starting")]
+    created = [i for i, line in enumerate(said) if line.startswith("Created")]
+    assert len(starting) == 3 and max(created) < min(starting)
+
+
+async def test_a_container_that_cannot_be_made_starts_none(
+        tmp_path: Path, autojump_clock: object) -> None:
+    """a fails to be made after b and c were prepared: neither process ran, and the
+    failure is the user's error."""
+    containers, said, error = await _up_three(tmp_path, fail=True)
+    assert str(error) == "cannot create proj-a-1: refused"
+    assert sorted(what for _, what in containers.seen) == [
+        "made b", "made c", "preparing b", "preparing c"]
+    assert not [line for line in said if line.startswith("Start")]
+    layout = Layout(tmp_path / "root", tmp_path / "run")
+    records = state.container_records(layout, "proj")
+    assert sorted(r.service for r in records) == ["b", "c"]  # found by the next down
