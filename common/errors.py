@@ -125,6 +125,23 @@ def host_error(exc: BaseException, doing: str | None = None) -> HostError | None
     return HostError(f"{what}: {os.strerror(exc.errno)}; {_WHAT_TO_DO[exc.errno]}")
 
 
+FULL_BELOW = 1 << 20
+"""Free bytes under which a filesystem is taken for full."""
+
+
+def full_disk(path: str | os.PathLike[str], doing: str) -> HostError | None:
+    """``doing`` failed on a full filesystem (``path``'s), said as ``host_error``
+    says ENOSPC; None when it has room.  For a process that failed without a word
+    (conmon, a supervisor): on a full disk it cannot even write why."""
+    try:
+        room = os.statvfs(path)
+    except OSError:
+        return None
+    if room.f_bfree * room.f_frsize < FULL_BELOW or (room.f_files and not room.f_ffree):
+        return host_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), doing)
+    return None
+
+
 def user_error(exc: BaseException) -> PycomposeError | None:
     """The error to tell the user, if ``exc`` is one: a PycomposeError, an OSError the
     host caused, or a nursery's group holding only those (a bug elsewhere in the group

@@ -92,7 +92,7 @@ def prepare(layout: Layout, record: ContainerRecord, service: Service, rootfs: s
     for warning in plan.warnings:
         warn(warning)
     _act(plan, rootfs, record)
-    write_json(directory / MOUNTS, plan.user_mounts, sync_dir=False)
+    write_json(directory / MOUNTS, plan.user_mounts, sync_dir=False, make_parent=False)
     return oci_only(plan.mounts)
 
 

@@ -112,7 +112,7 @@ class Executor:
         core idle 40% of the time."""
         containers = [op for op in made if isinstance(op, CreateContainer)]
         made_one = {op.record.id: trio.Event() for op in containers}
-        networks, everything = trio.Event(), trio.Event()
+        networks, everything, settled = trio.Event(), trio.Event(), trio.Event()
 
         async def make_networks() -> None:
             await run_concurrently([partial(self._do, op) for op in made
@@ -124,7 +124,10 @@ class Executor:
             made_one[op.record.id].set()
 
         async def make_all() -> None:
-            await run_concurrently([make_networks, *(partial(make, op) for op in containers)])
+            try:
+                await run_concurrently([make_networks, *(partial(make, op) for op in containers)])
+            finally:
+                settled.set()
             everything.set()
 
         async def start(record: ContainerRecord) -> None:
@@ -134,7 +137,14 @@ class Executor:
 
             await made_one[record.id].wait()
             await networks.wait()
-            await self._start_container(record, gate=opened)
+            try:
+                await self._start_container(record, gate=opened)
+            except PycomposeError:
+                # a container that could not be made meanwhile is the error to tell
+                # (a full disk fails both, the start's less clearly): cancelled here
+                await settled.wait()
+                await trio.lowlevel.checkpoint()
+                raise
 
         async def then() -> None:
             await everything.wait()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import trio
 
-from common.errors import StateError
+from common.errors import StateError, full_disk
 from common.locks import try_lock
 from common.paths import Layout
 from common.processes import wait_for_exit
@@ -136,7 +136,8 @@ async def _ensure_supervisor(layout: Layout, project: str, environ: Mapping[str,
             await ready.receive_some(1)  # a byte when ready, nothing if it gave up
     pid = running_pid(layout, project)
     if pid is None:
-        raise StateError(f"the supervisor of project {project} did not start; see {log}")
+        failed = f"the supervisor of project {project} did not start"
+        raise full_disk(log.parent, failed) or StateError(f"{failed}; see {log}")
     return pid
 
 

@@ -16,6 +16,7 @@ import dataclasses
 import json
 import os
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from common.errors import RuntimeFailure
 from common.filecache import FileCache
 from common.paths import Layout
 from common.records import ContainerRecord
-from common.statefiles import sync_directory, write_atomic, write_json
+from common.statefiles import json_bytes, sync_directory, write_atomic, write_json
 from compose.spec.model import Service
 from network.hosts import container_resolv_conf
 from runtime.images.store import Image, ImageStore
@@ -70,18 +71,18 @@ def make(layout: Layout, store: ImageStore, image: Image, record: ContainerRecor
     record = dataclasses.replace(record, stop_signal=decided.stop_signal,
                                  runtime=runtime.path, command=command)
     # The bundle's files share one directory fsync, made before the record that
-    # says the bundle is complete.
-    write_json(directory / BUNDLE, {**options_of(service, decided),
-                                    "runtime": runtime.path}, sync_dir=False)
-    write_atomic(directory / "hostname", f"{record.hostname}\n".encode(), sync_dir=False)
+    # says the bundle is complete; the directory is there (no mkdir each).
+    write = partial(write_atomic, sync_dir=False, make_parent=False)
+    write(directory / BUNDLE, json_bytes({**options_of(service, decided),
+                                          "runtime": runtime.path}))
+    write(directory / "hostname", f"{record.hostname}\n".encode())
     resolv = container_resolv_conf(record.network, bool(record.attachments),
                                    _read_text(Path("/etc/resolv.conf")))
-    write_atomic(directory / "resolv.conf", resolv.encode(), sync_dir=False)
-    write_atomic(directory / "hosts", hosts.encode(), sync_dir=False)
-    write_json(directory / "config.json", build_spec(decided.spec), sync_dir=False,
-               compact=True)
+    write(directory / "resolv.conf", resolv.encode())
+    write(directory / "hosts", hosts.encode())
+    write(directory / "config.json", json_bytes(build_spec(decided.spec), compact=True))
     for name, data in (files or {}).items():  # the caller's (the supervisor's file)
-        write_atomic(directory / name, data, sync_dir=False)
+        write(directory / name, data)
     sync_directory(directory)
     write_json(directory / RECORD, record.to_json())
     return [*notes, *decided.warnings]

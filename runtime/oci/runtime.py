@@ -23,7 +23,7 @@ from typing import Any
 
 import trio
 
-from common.errors import RuntimeFailure
+from common.errors import PycomposeError, RuntimeFailure, full_disk
 from common.paths import Layout
 from common.processes import wait_for_exit
 from common.statefiles import write_atomic
@@ -192,7 +192,7 @@ class OciRuntime:
             os.close(write_fd)
         if returncode != 0:
             os.close(read_fd)
-            raise RuntimeFailure(f"conmon failed for {name} (exit {returncode})")
+            raise conmon_failure(name, bundle, returncode)
         async with trio.lowlevel.FdStream(read_fd) as stream:
             message = await _read_sync(stream)
         pid = message.get("data")
@@ -367,6 +367,20 @@ async def _read_sync(stream: trio.lowlevel.FdStream) -> dict[str, Any]:
     except ValueError:
         return {"message": data.decode(errors="replace")}
     return value if isinstance(value, dict) else {}
+
+
+def conmon_failure(name: str, bundle: Path, returncode: int) -> PycomposeError:
+    """Why conmon failed, as far as can be told: a full disk (conmon then cannot
+    even say so, in ``conmon.err`` or anywhere), else its last words."""
+    failed = f"conmon failed for {name} (exit {returncode})"
+    full = full_disk(bundle, failed)
+    if full is not None:
+        return full
+    try:
+        said = (bundle / "conmon.err").read_text(errors="replace")
+    except OSError:
+        said = ""
+    return RuntimeFailure(f"{failed}: {_last_line(said)}" if said.strip() else failed)
 
 
 def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:

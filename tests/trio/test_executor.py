@@ -293,11 +293,13 @@ async def test_removals_let_go_of_the_limit_while_their_links_go(
 
 class SlowlyMade(RecordingContainers):
     """Containers made in a time of their own by service (``a`` 3 s, the others
-    0.5 s), ``a`` failing when ``fail``; what happens when, in ``seen``."""
+    0.5 s), ``a`` failing when ``fail``; the runtime refusing to create ``b`` when
+    ``refuse``; what happens when, in ``seen``."""
 
-    def __init__(self, layout: Layout, *, fail: bool = False, **kwargs: object) -> None:
+    def __init__(self, layout: Layout, *, fail: bool = False, refuse: bool = False,
+                 **kwargs: object) -> None:
         super().__init__(layout, start_delay=1.0, **kwargs)
-        self.fail = fail
+        self.fail, self.refuse = fail, refuse
         self.seen: list[tuple[float, str]] = []
 
     async def create(self, record: ContainerRecord, service: object, hosts: str,
@@ -310,6 +312,9 @@ class SlowlyMade(RecordingContainers):
 
     async def start(self, record: ContainerRecord, **kwargs: object) -> None:
         self.seen.append((trio.current_time(), f"preparing {record.service}"))
+        if self.refuse and record.service == "b":
+            await trio.sleep(1.0)
+            raise RuntimeFailure(f"conmon failed for {record.name} (exit 1)")
         await super().start(record, **kwargs)  # type: ignore[arg-type]
         self.seen.append((trio.current_time(), f"running {record.service}"))
 
@@ -317,9 +322,10 @@ class SlowlyMade(RecordingContainers):
 THREE = "services:\n" + "".join(f"  {s}:\n    image: busybox\n" for s in "abc")
 
 
-async def _up_three(tmp_path: Path, fail: bool
+async def _up_three(tmp_path: Path, fail: bool, refuse: bool = False
                     ) -> tuple[SlowlyMade, list[str], RuntimeFailure | None]:
-    layout, containers, networks = _setup(tmp_path, THREE, SlowlyMade, fail=fail)
+    layout, containers, networks = _setup(tmp_path, THREE, SlowlyMade, fail=fail,
+                                          refuse=refuse)
     assert isinstance(containers, SlowlyMade)
     said: list[str] = []
 
@@ -369,3 +375,13 @@ async def test_a_container_that_cannot_be_made_starts_none(
     layout = Layout(tmp_path / "root", tmp_path / "run")
     records = state.container_records(layout, "proj")
     assert sorted(r.service for r in records) == ["b", "c"]  # found by the next down
+
+
+async def test_a_container_that_cannot_be_made_is_the_error_told(
+        tmp_path: Path, autojump_clock: object) -> None:
+    """b's start fails while a is still being made, and then a cannot be made (a full
+    disk fails both, conmon saying less): the error told is a's, as when nothing
+    starts before everything is made."""
+    _, _, error = await _up_three(tmp_path, fail=True, refuse=True)
+    assert str(error) == "cannot create proj-a-1: refused"
+    assert trio.current_time() == pytest.approx(3.0)
