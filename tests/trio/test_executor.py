@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import trio
+from trio.testing import MockClock
 
 from common import state
 from common.errors import RuntimeFailure, UsageError
@@ -324,6 +325,11 @@ THREE = "services:\n" + "".join(f"  {s}:\n    image: busybox\n" for s in "abc")
 
 async def _up_three(tmp_path: Path, fail: bool, refuse: bool = False
                     ) -> tuple[SlowlyMade, list[str], RuntimeFailure | None]:
+    """(The test's clock jumps only after 50 ms idle: a network's record is written
+    from a thread, which must not look like everyone waiting.)"""
+    clock = trio.lowlevel.current_clock()
+    assert isinstance(clock, MockClock)
+    clock.autojump_threshold = 0.05
     layout, containers, networks = _setup(tmp_path, THREE, SlowlyMade, fail=fail,
                                           refuse=refuse)
     assert isinstance(containers, SlowlyMade)
@@ -345,7 +351,7 @@ async def _up_three(tmp_path: Path, fail: bool, refuse: bool = False
 
 
 async def test_starts_are_prepared_while_the_others_are_made(
-        tmp_path: Path, autojump_clock: object) -> None:
+        tmp_path: Path, autojump_clock: MockClock) -> None:
     """The runtime creates b and c (their start's first part, 1 s) while a is still
     being made, so their cores are not left idle; no process starts before all three
     are made, and "Starting" is said only then, as docker compose creates every
@@ -364,7 +370,7 @@ async def test_starts_are_prepared_while_the_others_are_made(
 
 
 async def test_a_container_that_cannot_be_made_starts_none(
-        tmp_path: Path, autojump_clock: object) -> None:
+        tmp_path: Path, autojump_clock: MockClock) -> None:
     """a fails to be made after b and c were prepared: neither process ran, and the
     failure is the user's error."""
     containers, said, error = await _up_three(tmp_path, fail=True)
@@ -378,7 +384,7 @@ async def test_a_container_that_cannot_be_made_starts_none(
 
 
 async def test_a_container_that_cannot_be_made_is_the_error_told(
-        tmp_path: Path, autojump_clock: object) -> None:
+        tmp_path: Path, autojump_clock: MockClock) -> None:
     """b's start fails while a is still being made, and then a cannot be made (a full
     disk fails both, conmon saying less): the error told is a's, as when nothing
     starts before everything is made."""
