@@ -188,9 +188,12 @@ class Supervisor:
         # meanwhile (a DNS request is answered outside the rescan's lock) may be
         # newer than what the read found, and is not forgotten
         known = {*self._restart_at, *self.along, *(self.dns.answering() if self.dns else ())}
-        records = await trio.to_thread.run_sync(
+        found = await trio.to_thread.run_sync(
             state.container_records, self.layout, self.project)
-        present = {r.id for r in records}
+        present = {r.id for r in found}
+        # one still being made (its first record, without a config hash: no bundle,
+        # no supervision file yet) is watched once made: up asks then
+        records = [r for r in found if r.config_hash]
         gone = known - present
         self._records = {r.id: r for r in records}
         for container_id in list(self._watchers):
@@ -218,7 +221,7 @@ class Supervisor:
         await self.refresh_dns()
         self.bump()
         self.log.info("watching", containers=len(self._watchers))
-        return bool(records)
+        return bool(found)
 
     async def _start_watching(self, record: ContainerRecord, nursery: trio.Nursery) -> None:
         if record.id not in self._watchers:

@@ -500,3 +500,24 @@ async def test_a_rescan_forgets_what_it_kept_for_removed_containers(
     assert forgotten == [{gone}]
     assert gone not in supervisor._restart_at and gone not in supervisor.along
     assert newer in supervisor._restart_at
+
+
+async def test_a_container_still_being_made_is_watched_only_once_made(tmp_path: Path) -> None:
+    """``up`` prepares starts while other containers are made, so the supervisor may
+    look while one is half made: its first record (no config hash) and no
+    supervision file yet.  A rescan then leaves it alone (a watcher would keep the
+    empty supervision it read: no health checks, no restarts) and does not end the
+    supervisor for it; the rescan after it is made watches it as the file says."""
+    container = ScriptedContainer([(3600, 0)])
+    supervisor, directory = make(tmp_path, {"restart": "always"}, container)
+    half = dataclasses.replace(RECORD, config_hash="")
+    (directory / "container.json").write_text(json.dumps(half.to_json()))
+    (directory / runstate.SUPERVISION).unlink()
+    async with trio.open_nursery() as nursery:
+        assert await supervisor.rescan(nursery)  # something is there: it goes on
+        assert not supervisor._watchers
+        runstate.write_supervision(directory, {"restart": "always"})
+        (directory / "container.json").write_text(json.dumps(RECORD.to_json()))
+        assert await supervisor.rescan(nursery)
+        assert list(supervisor._watchers) == [RECORD.id]
+        nursery.cancel_scope.cancel()
