@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 import queue
+import subprocess
 import threading
 from functools import partial
 from pathlib import Path
@@ -117,6 +118,26 @@ async def apply_nft(script: str, needed: bool = True, netns: Path | None = None)
     else:
         error = await trio.to_thread.run_sync(in_own_thread, partial(run_script, lib, script),
                                               netns)
+    _refused(error)
+
+
+def apply_nft_here(script: str) -> None:
+    """``apply_nft`` from a thread already in the namespace the rules are for (one
+    that does more there, as the DNS server's binding: ``dnshost.py``)."""
+    lib = _Library.load()
+    if lib is not None:
+        _refused(run_script(lib, script))
+        return
+    try:  # a child forked from this thread is born in its namespace
+        result = subprocess.run(["nft", "-f", "-"], input=script.encode(),
+                                capture_output=True, check=False)
+    except FileNotFoundError:
+        raise NetworkFailure(_MISSING) from None
+    if result.returncode != 0:
+        _refused(result.stderr.decode(errors="replace").strip() or "?")
+
+
+def _refused(error: str | None) -> None:
     if error is not None:
         lines = error.splitlines()
         raise NetworkFailure(f"nft refused the firewall rules: {lines[0] if lines else '?'}")

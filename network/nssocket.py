@@ -10,6 +10,7 @@ container while running in the project's supervisor.
 from __future__ import annotations
 
 import socket
+from functools import partial
 from pathlib import Path
 
 import trio
@@ -21,22 +22,29 @@ from network.nsthread import in_own_thread
 def socket_in_netns(netns: Path, family: int, kind: int,
                     address: tuple[str, int]) -> socket.socket:
     """A socket bound to ``address`` inside the namespace at ``netns``."""
-
-    def make() -> socket.socket:
-        sock = socket.socket(family, kind)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
-
     try:
-        return in_own_thread(make, netns)
-    except OSError as exc:
+        return in_own_thread(partial(bound_here, family, kind, address, netns), netns)
+    except OSError as exc:  # the namespace could not be entered
         raise NetworkFailure(f"cannot listen on {address[0]}:{address[1]} in {netns}: "
                              f"{exc.strerror or exc}") from None
+
+
+def bound_here(family: int, kind: int, address: tuple[str, int],
+               netns: Path) -> socket.socket:
+    """A socket bound to ``address`` in the calling thread's namespace, ``netns``
+    (named in the error)."""
+    sock = socket.socket(family, kind)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise NetworkFailure(f"cannot listen on {address[0]}:{address[1]} in {netns}: "
+                             f"{exc.strerror or exc}") from None
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 async def trio_socket_in_netns(netns: Path, family: int, kind: int,
