@@ -195,14 +195,17 @@ class _Forwarding:
 
     def _suspend(self, _signum: int, _frame: object) -> None:
         """Ctrl-Z: the child stops, then this process as the shell expects; once
-        continued (``fg``, ``bg``), the child goes on too."""
-        if self.pid is not None:  # SIGSTOP: the server's process group is orphaned,
-            _kill(self.pid, signal.SIGSTOP)  # where SIGTSTP is dropped
-        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        continued (``fg``, ``bg``), the child goes on too.  Before the child's pid
+        is known, the stop waits for it (``to``): stopped first, this process could
+        not hear it, and the child would run on."""
+        if self.pid is None:
+            self.pending.append(signal.SIGTSTP)
+            return
+        _kill(self.pid, signal.SIGSTOP)  # SIGSTOP: the server's process group is
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)  # orphaned, where SIGTSTP is dropped
         os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until a SIGCONT
         signal.signal(signal.SIGTSTP, self._suspend)
-        if self.pid is not None:
-            _kill(self.pid, signal.SIGCONT)
+        _kill(self.pid, signal.SIGCONT)
 
     def _forward(self, signum: int, _frame: object) -> None:
         if self.pid is None:
@@ -213,7 +216,10 @@ class _Forwarding:
     def to(self, pid: int) -> None:
         self.pid = pid
         for number in self.pending:
-            self._forward(number, None)
+            if number == signal.SIGTSTP:
+                self._suspend(number, None)
+            else:
+                self._forward(number, None)
 
     def give_back(self) -> None:
         """No child after all: the signals' handlers as they were, and a pending

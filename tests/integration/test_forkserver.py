@@ -154,17 +154,30 @@ def test_a_served_command_is_the_command(server: Server, busybox_stack: Stack,
 
 def _served_events(server: Server,
                    tmp_path: Path) -> tuple[subprocess.Popen[str], int]:
-    """``events`` (it runs until stopped) served, and its child once it runs (the
-    only child of the server's not named a spare: a spare renames itself at once,
-    though only just after its fork)."""
+    """``events`` (it runs until stopped) served, and its child once it runs: the
+    server's child whose standard output is the client's pipe.  (Not the only child
+    without a spare's name: a spare renames itself only just after its fork, and on
+    busy cores one was taken for the command, which then never stopped.)"""
     directory = project(tmp_path, """
         app:
           image: busybox
     """)
     events = server.popen("events", cwd=directory)
-    (child,) = server.stack.wait_for(
-        lambda: len(children := server.children()) == 1 and children, timeout=20)
+    assert events.stdout is not None
+    pipe = os.fstat(events.stdout.fileno()).st_ino
+    child = server.stack.wait_for(lambda: _holding(server.children(), pipe), timeout=20)
     return events, child
+
+
+def _holding(pids: list[int], pipe: int) -> int | None:
+    """The process of ``pids`` whose standard output is the pipe ``pipe``."""
+    for pid in pids:
+        try:
+            if os.stat(f"/proc/{pid}/fd/1").st_ino == pipe:
+                return pid
+        except OSError:
+            continue
+    return None
 
 
 def test_a_signal_reaches_the_served_command(server: Server, tmp_path: Path) -> None:

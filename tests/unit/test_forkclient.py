@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,47 @@ def test_a_signal_before_the_child_is_known_reaches_it_once_it_is() -> None:
         forwarding.pending.clear()
         forwarding.give_back()
         child.kill()
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+
+
+def _until_state(pid: int, wanted: str) -> str:
+    deadline = time.monotonic() + 5
+    while (state := _state(pid)) != wanted and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return state
+
+
+def test_ctrl_z_before_the_child_is_known_stops_it_once_it_is(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped at once, the command's client could not hear the server name its
+    child, which would run on (a CI run's Ctrl-Z test); so the stop waits for the
+    child, which stops first, then this process (here only noted)."""
+    child = subprocess.Popen(["sleep", "30"])
+    real = os.kill
+    seen: list[str] = []
+
+    def kill(pid: int, number: int) -> None:
+        if pid == os.getpid() and number == signal.SIGTSTP:
+            seen.append(_until_state(child.pid, "T"))  # this process stops here
+            return
+        real(pid, number)
+
+    monkeypatch.setattr(os, "kill", kill)
+    forwarding = forkclient._Forwarding()
+    try:
+        signal.raise_signal(signal.SIGTSTP)  # handled at once: no child yet
+        assert seen == [] and forwarding.pending == [signal.SIGTSTP]
+        forwarding.to(child.pid)
+        assert seen == ["T"]  # the child stopped before this process would have
+        assert _until_state(child.pid, "S") == "S"  # and goes on with it (fg)
+    finally:
+        forwarding.pending.clear()
+        forwarding.give_back()
+        child.kill()
+        child.wait()
 
 
 def test_without_a_child_a_pending_ctrl_c_is_the_command_s_own_again() -> None:
