@@ -146,12 +146,12 @@ class Executor:
                 await trio.lowlevel.checkpoint()
                 raise
 
-        async def then() -> None:
+        async def then(after: Callable[[], Awaitable[None]]) -> None:
             await everything.wait()
-            if after is not None:
-                await after()
+            await after()
 
-        await run_concurrently([make_all, then, *(partial(start, op.record) for op in starts)])
+        await run_concurrently([make_all, *([partial(then, after)] if after else []),
+                                *(partial(start, op.record) for op in starts)])
 
     async def _await_dependencies(self, record: ContainerRecord) -> None:
         """Before a container starts: its dependencies' conditions, as docker compose

@@ -184,6 +184,7 @@ class OciRuntime:
         env = {**os.environ, "_OCI_SYNCPIPE": str(write_fd)}
         try:
             with open(bundle / "conmon.err", "ab") as errlog:
+                before = errlog.tell()  # what earlier runs wrote is not this one's
                 returncode = await _run_conmon(argv, env, write_fd, errlog.fileno())
         except OSError as exc:
             os.close(read_fd)
@@ -192,7 +193,7 @@ class OciRuntime:
             os.close(write_fd)
         if returncode != 0:
             os.close(read_fd)
-            raise conmon_failure(name, bundle, returncode)
+            raise conmon_failure(name, bundle, returncode, before)
         async with trio.lowlevel.FdStream(read_fd) as stream:
             message = await _read_sync(stream)
         pid = message.get("data")
@@ -369,15 +370,19 @@ async def _read_sync(stream: trio.lowlevel.FdStream) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def conmon_failure(name: str, bundle: Path, returncode: int) -> PycomposeError:
+def conmon_failure(name: str, bundle: Path, returncode: int,
+                   since: int = 0) -> PycomposeError:
     """Why conmon failed, as far as can be told: a full disk (conmon then cannot
-    even say so, in ``conmon.err`` or anywhere), else its last words."""
+    even say so, in ``conmon.err`` or anywhere), else its last words, written to
+    ``conmon.err`` past ``since`` (the earlier runs' are there before)."""
     failed = f"conmon failed for {name} (exit {returncode})"
     full = full_disk(bundle, failed)
     if full is not None:
         return full
     try:
-        said = (bundle / "conmon.err").read_text(errors="replace")
+        with open(bundle / "conmon.err", "rb") as errlog:
+            errlog.seek(since)
+            said = errlog.read().decode(errors="replace")
     except OSError:
         said = ""
     return RuntimeFailure(f"{failed}: {_last_line(said)}" if said.strip() else failed)

@@ -37,3 +37,6 @@ def test_otherwise_conmon_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     error = conmon_failure("web-1", tmp_path, 1)
     assert isinstance(error, RuntimeFailure)
     assert str(error) == "conmon failed for web-1 (exit 1): [conmon:e]: runtime gone"
+    earlier = (tmp_path / "conmon.err").stat().st_size  # an earlier run's words are not
+    assert str(conmon_failure("web-1", tmp_path, 1, earlier)) == \
+        "conmon failed for web-1 (exit 1)"
