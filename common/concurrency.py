@@ -5,7 +5,8 @@ Every fan-out over a project's containers, layers or networks goes through a
 ``trio.CapacityLimiter`` of ``parallel_limit()`` (``COMPOSE_PARALLEL_LIMIT``, as
 Docker Compose reads it): a project of 300 containers makes 300 tasks, never 300
 runtime processes or worker threads at once.  Only waits (for an exit, a stop's
-grace period, a health check) are left unbounded: they hold nothing.
+grace period, a health check) are left unbounded: they hold nothing.  And
+``meanwhile``: an action that awaits, where it must, what runs beside it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import trio
 
 from common.errors import ImageError, first_user_error
+
+T = TypeVar("T")
 
 
 @asynccontextmanager
@@ -104,3 +108,37 @@ class Coalesced:
                 self._running = False
                 self._ended.set()
                 self._ended = trio.Event()
+
+
+async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]], *,
+                           limit: int | None = None) -> None:
+    """Run jobs at once (``limit`` at a time; None for waits, which hold nothing);
+    if any fail, the others are cancelled and the first user-facing error is raised
+    on its own (not wrapped in an ExceptionGroup)."""
+    limiter = None if limit is None else trio.CapacityLimiter(limit)
+    if len(jobs) == 1:
+        await jobs[0]()
+        return
+    async with open_nursery() as nursery:
+        for job in jobs:
+            nursery.start_soon(bounded(limiter, job))
+
+
+async def meanwhile(ready: Callable[[], Awaitable[object]],
+                    act: Callable[..., Awaitable[T]], *,
+                    then: Callable[[], object] | None = None) -> T:
+    """``act(ready=...)`` while ``ready()`` runs: ``act`` awaits its end (and
+    ``then``'s, called right after it) where it must (a container's process starts
+    only once its DNS server is up), and does everything before that point
+    meanwhile (conmon and the runtime create it)."""
+    done = trio.Event()
+
+    async def prepare() -> None:
+        await ready()
+        if then is not None:
+            await trio.to_thread.run_sync(then)  # a state file, fsync'd: not on the loop
+        done.set()
+
+    async with open_nursery() as nursery:
+        nursery.start_soon(prepare)
+        return await act(ready=done.wait)

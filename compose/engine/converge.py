@@ -15,13 +15,14 @@ from typing import Any
 import trio
 
 from common import state, trace
+from common.concurrency import run_concurrently
 from common.errors import ImageError, UsageError
 from common.records import ContainerRecord
 from compose.engine import depwait
 from compose.engine.building import ensure_built
 from compose.engine.context import Context
 from compose.engine.events import Progress
-from compose.engine.executor import Dependencies, Executor, run_concurrently
+from compose.engine.executor import Dependencies, Executor
 from compose.engine.observe import observe
 from compose.engine.pulling import pull_services
 from compose.planning.observed import ObservedState

@@ -16,12 +16,18 @@ from typing import Any, TypeVar
 import trio
 
 from common import state, trace
-from common.concurrency import bounded, open_nursery, parallel_limit
+from common.concurrency import meanwhile, open_nursery, parallel_limit, run_concurrently
 from common.errors import PycomposeError
 from common.paths import Layout
 from common.records import ContainerRecord
 from compose.engine import depwait, eventlog, hooks, runstate
 from compose.engine.backends import ContainerBackend, NetworkBackend, VolumeBackend
+from compose.engine.containersteps import (
+    ignore_warning,
+    remove_container,
+    start_connecting,
+    stop_by_user,
+)
 from compose.engine.events import Progress, Reporter
 from compose.planning import rollout
 from compose.planning.ops import (
@@ -50,7 +56,7 @@ class Executor:
                  volumes: VolumeBackend | None = None,
                  warn: Callable[[str], None] | None = None) -> None:
         self.layout = layout
-        self.warn = warn or (dependencies.warn if dependencies else _ignore)
+        self.warn = warn or (dependencies.warn if dependencies else ignore_warning)
         self.volumes = volumes
         self.containers = containers
         self.networks = networks
@@ -395,89 +401,6 @@ def _no_config(record: ContainerRecord) -> Mapping[str, Any]:
     return {}
 
 
-def _ignore(message: str) -> None:
-    """Where warnings go when nobody is told."""
-
-
-async def stop_by_user(layout: Layout, containers: ContainerBackend, record: ContainerRecord,
-                       timeout: float | None = None,
-                       warn: Callable[[str], None] = _ignore) -> None:
-    """Stop a container so that its supervisor leaves it stopped: the mark is on disk
-    before the signal, so the exit is never mistaken for a crash.  Every stop a
-    user asks for (``stop``, ``restart``, ``down``, a recreate, Ctrl-C) comes here,
-    so its ``pre_stop`` hooks run here first (a failure is warned about)."""
-    # fsync'd with its directory: from a thread, or a down of many containers
-    # would stop them one disk wait after another
-    await trio.to_thread.run_sync(runstate.mark_stopped_by_user,
-                                  layout.container_dir(record.id))
-    await hooks.pre_stop(layout, containers, record, warn)
-    await containers.stop(record, timeout)
-
-
-
-async def start_connecting(nursery: trio.Nursery, networks: NetworkBackend,
-                           record: ContainerRecord) -> trio.Event:
-    """The container's network, connecting in ``nursery``; returns once its namespace
-    exists (the runtime may create the container in it), with the event set once its
-    interfaces are attached (before it may start)."""
-    connected = trio.Event()
-
-    async def connect(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        await networks.connect(record, task_status=task_status)
-        connected.set()
-
-    await nursery.start(connect)
-    return connected
-
-
-async def remove_container(containers: ContainerBackend, networks: NetworkBackend,
-                           record: ContainerRecord, bridges: Sequence[str] = (),
-                           limit: trio.CapacityLimiter | None = None, *,
-                           links_with_namespace: bool = False) -> None:
-    """Its links and namespace go while the runtime deletes it and its files; its
-    record last, once both are done: while the record is on disk, a removal cut
-    short (a crash) is found and finished by the next.  The links are not held by
-    the limit: deleting them is a wait on the kernel's RCU grace periods, one per
-    batch of links (network/deletions.py), so the more containers ask at once, the
-    fewer waits (20: 7 batches of up to 4 took 300 ms).  Nor is the wait for them:
-    a removal that held its place until its links were gone kept the next ones
-    from starting (``down`` of 20: the runtime's deletes ran 4 at a time behind
-    the first batch of links; 30-40 ms more in interleaved runs).
-    ``links_with_namespace``: see ``NetworkBackend.disconnect``."""
-    disconnected = trio.Event()
-
-    async def disconnect() -> None:
-        await networks.disconnect(record, bridges, links_with_namespace=links_with_namespace)
-        disconnected.set()
-
-    await run_concurrently([disconnect, partial(
-        _remove_limited, containers, record, disconnected, limit)])
-
-
-async def _remove_limited(containers: ContainerBackend, record: ContainerRecord,
-                          disconnected: trio.Event,
-                          limit: trio.CapacityLimiter | None) -> None:
-    """The runtime's removal under ``limit``, let go while it waits for the links."""
-    if limit is None:
-        await containers.remove(record, forget_after=disconnected.wait)
-        return
-    await limit.acquire()
-    held = True
-
-    async def links_gone() -> None:
-        nonlocal held
-        if held:
-            limit.release()
-            held = False
-        await disconnected.wait()
-
-    try:
-        await containers.remove(record, forget_after=links_gone)
-    finally:
-        if held:
-            limit.release()
-
-
 def overlaps(made: Sequence[Op], starting: Sequence[Op]) -> bool:
     """Whether ``starting`` may be prepared while ``made`` is carried out
     (``Executor._made_and_started``): ``made`` only makes networks and containers,
@@ -486,37 +409,3 @@ def overlaps(made: Sequence[Op], starting: Sequence[Op]) -> bool:
     return bool(ids) and all(isinstance(op, CreateContainer | CreateNetwork) for op in made) \
         and bool(starting) and all(isinstance(op, StartContainer) and op.record.id in ids
                                    for op in starting)
-
-
-async def run_concurrently(jobs: list[Callable[[], Awaitable[None]]], *,
-                           limit: int | None = None) -> None:
-    """Run jobs at once (``limit`` at a time; None for waits, which hold nothing);
-    if any fail, the others are cancelled and the first user-facing error is raised
-    on its own (not wrapped in an ExceptionGroup)."""
-    limiter = None if limit is None else trio.CapacityLimiter(limit)
-    if len(jobs) == 1:
-        await jobs[0]()
-        return
-    async with open_nursery() as nursery:
-        for job in jobs:
-            nursery.start_soon(bounded(limiter, job))
-
-
-async def meanwhile(ready: Callable[[], Awaitable[object]],
-                    act: Callable[..., Awaitable[T]], *,
-                    then: Callable[[], object] | None = None) -> T:
-    """``act(ready=...)`` while ``ready()`` runs: ``act`` awaits its end (and
-    ``then``'s, called right after it) where it must (a container's process starts
-    only once its DNS server is up), and does everything before that point
-    meanwhile (conmon and the runtime create it)."""
-    done = trio.Event()
-
-    async def prepare() -> None:
-        await ready()
-        if then is not None:
-            await trio.to_thread.run_sync(then)  # a state file, fsync'd: not on the loop
-        done.set()
-
-    async with open_nursery() as nursery:
-        nursery.start_soon(prepare)
-        return await act(ready=done.wait)

@@ -10,9 +10,10 @@ from functools import partial
 
 import trio
 
+from common.concurrency import run_concurrently
 from common.records import ContainerRecord
+from compose.engine.containersteps import stop_by_user
 from compose.engine.context import Context
-from compose.engine.executor import run_concurrently, stop_by_user
 from compose.engine.follow import LogSink, follow_all
 from compose.planning.abort import Abort, AbortFlags
 from compose.spec import graph

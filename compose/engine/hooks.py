@@ -8,7 +8,7 @@ The hooks are read from the canonical form a container keeps on disk
 container was made with, whoever makes it: the executor (``up``, ``start``,
 ``restart``, rollouts), the supervisor (restarts), ``down``.  Two entry points,
 one per hook kind; the callers are the one start and the one user stop of each
-layer (``Executor._do``'s ``StartContainer``, ``executor.stop_by_user``,
+layer (``Executor._do``'s ``StartContainer``, ``containersteps.stop_by_user``,
 ``ContainerWatcher._start_again``)."""
 
 from __future__ import annotations

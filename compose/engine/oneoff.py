@@ -11,12 +11,13 @@ from functools import partial
 import trio
 
 from common import state
-from common.concurrency import open_nursery
+from common.concurrency import meanwhile, open_nursery
 from common.records import ContainerRecord, VolumeRecord
 from compose.engine import runstate
+from compose.engine.containersteps import remove_container, start_connecting
 from compose.engine.context import Context
 from compose.engine.converge import UpOptions, converge, resolve_images, select
-from compose.engine.executor import Executor, meanwhile, remove_container, start_connecting
+from compose.engine.executor import Executor
 from compose.engine.observe import observe
 from compose.planning.runplan import RunOverrides, plan_run
 from compose.spec import graph

@@ -17,7 +17,8 @@ from common.errors import RuntimeFailure, UsageError
 from common.paths import Layout
 from common.records import ContainerRecord
 from common.statefiles import write_json
-from compose.engine.executor import Dependencies, Executor, remove_container
+from compose.engine.containersteps import remove_container
+from compose.engine.executor import Dependencies, Executor
 from compose.engine.observe import observe
 from compose.planning.plan import plan_down, plan_up
 from compose.spec.loader import LoadOptions, load_project

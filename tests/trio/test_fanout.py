@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import trio
 
-from common.concurrency import parallel_limit
+from common.concurrency import parallel_limit, run_concurrently
 from common.paths import Layout
 from common.records import ContainerRecord
 from common.statefiles import write_json
 from common.status import ContainerStatus
-from compose.engine.executor import Executor, run_concurrently
+from compose.engine.executor import Executor
 from compose.engine.observe import observe
 from compose.planning.plan import plan_down
 from tests.fakes import FakeContainers, FakeNetworks

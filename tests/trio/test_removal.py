@@ -11,7 +11,7 @@ import trio
 
 from common.errors import NetworkFailure
 from common.records import ContainerRecord
-from compose.engine.executor import remove_container
+from compose.engine.containersteps import remove_container
 from tests.fakes import FakeContainers, FakeNetworks
 
 WEB = ContainerRecord(id="c1", name="p-web-1", project="p", service="web", number=1,

@@ -8,14 +8,13 @@ from functools import partial
 
 import trio
 
-from common.concurrency import parallel_limit
+from common.concurrency import parallel_limit, run_concurrently
 from common.errors import UsageError
 from common.records import ContainerRecord
 from compose.cli.invocation import Verbs, project_verb
 from compose.engine import runstate
 from compose.engine.context import Context
 from compose.engine.events import Progress
-from compose.engine.executor import run_concurrently
 from compose.engine.targets import project_records
 
 _KILLED_WITHIN = 10.0  # seconds Docker's kill waits for a SIGKILLed container to exit

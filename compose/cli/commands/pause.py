@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from common.concurrency import parallel_limit
+from common.concurrency import parallel_limit, run_concurrently
 from common.records import ContainerRecord
 from compose.cli.invocation import Verbs, project_verb
 from compose.engine.context import Context
 from compose.engine.events import Progress
-from compose.engine.executor import run_concurrently
 from compose.engine.targets import project_records
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 from functools import partial
 
-from common.concurrency import parallel_limit
+from common.concurrency import parallel_limit, run_concurrently
 from common.records import ContainerRecord, VolumeRecord
 from compose.cli.invocation import Verbs, project_verb
+from compose.engine.containersteps import remove_container, stop_by_user
 from compose.engine.context import Context
 from compose.engine.events import Progress
-from compose.engine.executor import remove_container, run_concurrently, stop_by_user
 from compose.engine.targets import project_records
 
 

@@ -9,11 +9,11 @@ from functools import partial
 
 import trio
 
+from common.concurrency import run_concurrently
 from common.records import ContainerRecord
 from compose.cli.invocation import Verbs, project_verb
 from compose.engine.context import Context
 from compose.engine.down import down
-from compose.engine.executor import run_concurrently
 from compose.engine.targets import project_records
 
 
